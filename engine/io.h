@@ -1,0 +1,73 @@
+#pragma once
+// The seams: everything protocol code (dns/, raft/, engine/) may ask of the outside world.
+// net/ implements them with Boost.Asio and real files; sim/ implements them deterministically.
+// Nothing in the pure folders reads the wall clock, draws randomness, opens a socket or a file
+// except through these interfaces, which is what lets one seed reproduce a whole run.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace engine {
+
+using NodeId = std::uint64_t;
+using Bytes = std::vector<std::uint8_t>;
+using ByteView = std::span<const std::uint8_t>;
+
+// Monotonic time as seen by one node (virtual in the simulator, steady_clock in net/).
+using Duration = std::chrono::nanoseconds;
+using TimePoint = std::chrono::time_point<std::chrono::steady_clock, Duration>;
+
+// Sends opaque, already-encoded messages to peers. Delivery is best effort: messages may be lost,
+// duplicated, delayed or reordered; the protocol above must cope. Incoming messages are handed to
+// the node by whoever drives it (the sim event loop or the Asio io_context), never by callback
+// from inside send().
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  virtual void send(NodeId to, Bytes message) = 0;
+};
+
+// The current time of this node and one-shot timers. Timer callbacks run on the thread that
+// drives the node, after the call that scheduled them has returned.
+class Clock {
+ public:
+  using TimerId = std::uint64_t;
+  virtual ~Clock() = default;
+  virtual TimePoint now() const = 0;
+  virtual TimerId start_timer(Duration after, std::function<void()> fire) = 0;
+  virtual void cancel_timer(TimerId id) = 0;
+};
+
+// Durable storage of named files in one node's data directory. Data written with append() or
+// write_at() may be lost (or, in the simulator, torn) on a crash until sync() of that file
+// returns. replace() is atomic and durable on return (write temp, fsync, rename, fsync dir).
+// Names are plain file names ("raft.log", "store.snap"); no directories.
+class Disk {
+ public:
+  virtual ~Disk() = default;
+  virtual std::optional<Bytes> read(const std::string& name) const = 0;
+  virtual void append(const std::string& name, ByteView data) = 0;
+  virtual void truncate(const std::string& name, std::uint64_t size) = 0;
+  virtual void sync(const std::string& name) = 0;
+  virtual void replace(const std::string& name, ByteView data) = 0;
+  virtual void remove(const std::string& name) = 0;
+  virtual std::vector<std::string> list() const = 0;
+};
+
+// A seeded source of randomness (the simulator's PRNG, or a seed drawn once at start in net/).
+class Random {
+ public:
+  virtual ~Random() = default;
+  virtual std::uint64_t next_u64() = 0;
+  // Uniform in [lo, hi], inclusive.
+  std::uint64_t uniform(std::uint64_t lo, std::uint64_t hi) {
+    return hi <= lo ? lo : lo + next_u64() % (hi - lo + 1);
+  }
+};
+
+}  // namespace engine
