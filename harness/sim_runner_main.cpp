@@ -1,3 +1,218 @@
-// Placeholder until the simulator runner lands.
+// build/sim-runner: runs simulated raft clusters from seeds (one, or a sweep), VOPR style.
+// First line: the seed and the build's commit; last line: the trace hash. Exit 1 on a violation,
+// with the invariant, the recent history and the command that reproduces it.
+
+#include <fmt/core.h>
+#include <CLI/CLI.hpp>
+
+#include <charconv>
 #include <cstdio>
-int main() { std::fputs("sim-runner: not built yet\n", stderr); return 1; }
+#include <stdexcept>
+#include <string>
+
+#include "harness/cluster_run.h"
+#include "harness/scenario.h"
+#include "raft/message.h"
+#include "sim/trace.h"
+
+#ifndef RAFTDNS_GIT_COMMIT
+#define RAFTDNS_GIT_COMMIT "unknown"
+#endif
+
+namespace {
+
+// Parses "A..B" into two numbers; throws std::invalid_argument naming the flag.
+template <typename T>
+std::pair<T, T> parse_range(const std::string& text, const char* flag) {
+  const auto dots = text.find("..");
+  auto number = [&](std::string_view s) {
+    T value{};
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+    if (ec != std::errc() || end != s.data() + s.size())
+      throw std::invalid_argument(fmt::format("{}: expected A..B, got '{}'", flag, text));
+    return value;
+  };
+  if (dots == std::string::npos)
+    throw std::invalid_argument(fmt::format("{}: expected A..B, got '{}'", flag, text));
+  const std::string_view all(text);
+  auto range = std::pair<T, T>{number(all.substr(0, dots)), number(all.substr(dots + 2))};
+  if (range.second < range.first)
+    throw std::invalid_argument(fmt::format("{}: empty range '{}'", flag, text));
+  return range;
+}
+
+std::string describe_event(const sim::TraceEvent& e) {
+  const double t = static_cast<double>(e.time_ns) / 1e9;
+  switch (e.kind) {
+    case sim::EventKind::Deliver:
+      return fmt::format(
+          "{:10.6f}s n{} <- n{} {} term {}", t, e.node, e.peer,
+          e.a <= raft::kMaxMessageType ? raft::to_string(static_cast<raft::MessageType>(e.a)) : "?",
+          e.b);
+    case sim::EventKind::RoleChange:
+      return fmt::format("{:10.6f}s n{} becomes {} in term {}", t, e.node,
+                         raft::to_string(static_cast<raft::Role>(e.a)), e.b);
+    case sim::EventKind::Fault:
+      return fmt::format("{:10.6f}s fault {} ({} {}) for {:.3f}s", t,
+                         harness::to_string(static_cast<harness::FaultKind>(e.a)), e.node, e.peer,
+                         static_cast<double>(e.b) / 1e9);
+    case sim::EventKind::Propose:
+      return fmt::format("{:10.6f}s n{} propose command {} ({})", t, e.node, e.a,
+                         e.b == 0   ? "appended"
+                         : e.b == 1 ? "forwarded"
+                                    : "dropped");
+    case sim::EventKind::Drop:
+      return fmt::format("{:10.6f}s n{} <- n{} dropped ({})", t, e.node, e.peer,
+                         e.a == 1   ? "loss"
+                         : e.a == 2 ? "blocked"
+                         : e.a == 3 ? "crashed"
+                                    : "garbage");
+    case sim::EventKind::Timer:
+      return fmt::format("{:10.6f}s n{} tick", t, e.node);
+    case sim::EventKind::Crash:
+      return fmt::format("{:10.6f}s n{} CRASH (unsynced writes lost)", t, e.node);
+    case sim::EventKind::Restart:
+      return fmt::format("{:10.6f}s n{} restart from disk", t, e.node);
+    case sim::EventKind::Heal:
+      return fmt::format("{:10.6f}s HEAL: all links up, every node restarts", t);
+    default:
+      return sim::Trace::format(e);
+  }
+}
+
+void print_failure(const harness::RunOptions& options, const harness::RunResult& r) {
+  fmt::print("VIOLATION: {}\n", r.detail);
+  fmt::print("fault schedule: {}\n", harness::describe(r.schedule));
+  fmt::print("last {} events:\n", r.history.size());
+  for (const auto& e : r.history) fmt::print("  {}\n", describe_event(e));
+  fmt::print("reproduce: {}\n", harness::reproduce_command(options));
+}
+
+void print_stats(const harness::RunResult& r) {
+  fmt::print(
+      "sim-time={:.2f}s events={} messages={} elections={} highest-term={} committed={} "
+      "proposed={} acked={} crashes={}\n",
+      r.sim_seconds, r.events, r.messages, r.elections, r.highest_term, r.committed, r.proposed,
+      r.acknowledged, r.crashes);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Deterministic simulation of a raft cluster: one seed decides every fault."};
+  std::uint64_t seed = 1;
+  std::string scenario = "random";
+  std::string seeds_text, delay_text;
+  bool check_determinism = false, trace = false;
+  std::optional<std::size_t> nodes;
+  std::optional<double> time_s, loss, dup, crash_rate, partition_rate;
+  std::optional<std::int64_t> drift;
+  bool torn = false, no_torn = false;
+  std::string bug, faults;
+  app.add_option("--seed", seed, "the seed of a single run");
+  app.add_option("--seeds", seeds_text, "sweep seeds A..B (inclusive)");
+  app.add_option("--scenario", scenario,
+                 "random, partition, leader-crash, asymmetric, disk-loss, rejoin-storm");
+  app.add_option("--nodes", nodes, "cluster size (default 3)");
+  app.add_option("--time", time_s, "seconds of the fault phase (default 10)");
+  app.add_option("--loss", loss, "probability a message is lost");
+  app.add_option("--dup", dup, "probability a message is duplicated");
+  app.add_option("--delay-ms", delay_text, "message delay MIN..MAX milliseconds");
+  app.add_option("--crash-rate", crash_rate, "node crashes per second");
+  app.add_option("--partition-rate", partition_rate, "link faults per second");
+  app.add_option("--clock-drift", drift, "max clock drift in ppm");
+  app.add_flag("--torn", torn, "crashes keep a torn prefix of unsynced writes");
+  app.add_flag("--no-torn", no_torn, "crashes lose all unsynced writes (no torn prefix)");
+  app.add_flag("--check-determinism", check_determinism, "run every seed twice, compare hashes");
+  app.add_flag("--trace", trace, "print every event to stderr");
+  app.add_option("--bug", bug, "deliberate bug: commit-without-majority, forget-vote, no-pre-vote");
+  app.add_option("--faults", faults,
+                 "replace the scenario's fault schedule: kind@AT_MS/A/B/DURATION_MS,... "
+                 "(kinds: crash, crash-leader, isolate, isolate-follower, partition (A = "
+                 "bitmask of one side), one-way, clog)");
+  CLI11_PARSE(app, argc, argv);
+
+  harness::RunOptions base;
+  std::uint64_t first = seed, last = seed;
+  try {
+    base = harness::default_options(seed, scenario);
+    harness::Knobs& k = base.knobs;
+    if (nodes) k.nodes = *nodes;
+    if (time_s) k.time_s = *time_s;
+    if (loss) k.loss = *loss;
+    if (dup) k.dup = *dup;
+    if (crash_rate) k.crash_rate = *crash_rate;
+    if (partition_rate) k.partition_rate = *partition_rate;
+    if (drift) k.clock_drift_ppm = *drift;
+    if (torn && no_torn) throw std::invalid_argument("--torn and --no-torn contradict");
+    if (torn) k.torn = true;
+    if (no_torn) k.torn = false;
+    if (!delay_text.empty())
+      std::tie(k.delay_min_ms, k.delay_max_ms) =
+          parse_range<std::int64_t>(delay_text, "--delay-ms");
+    k.bug = bug;
+    if (!faults.empty()) base.schedule = harness::parse_schedule(faults);
+    base.trace = trace;
+    base.trace_formatter = describe_event;
+    if (!seeds_text.empty())
+      std::tie(first, last) = parse_range<std::uint64_t>(seeds_text, "--seeds");
+    if (k.nodes < 1 || k.nodes > 9) throw std::invalid_argument("--nodes must be in 1..9");
+    if (k.time_s <= 0 || k.time_s > 3600)
+      throw std::invalid_argument("--time must be in (0, 3600]");
+    if (k.loss < 0 || k.loss > 1 || k.dup < 0 || k.dup > 1)
+      throw std::invalid_argument("--loss and --dup are probabilities in [0, 1]");
+    if (k.delay_min_ms < 0 || k.delay_max_ms < k.delay_min_ms)
+      throw std::invalid_argument("--delay-ms needs 0 <= MIN <= MAX");
+    if (!bug.empty() && bug != "commit-without-majority" && bug != "forget-vote" &&
+        bug != "no-pre-vote")
+      throw std::invalid_argument(fmt::format("unknown --bug '{}'", bug));
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "sim-runner: {}\n", e.what());
+    return 2;
+  }
+
+  const bool sweep = !seeds_text.empty();
+  if (sweep)
+    fmt::print("seed={}..{} commit={}\n", first, last, RAFTDNS_GIT_COMMIT);
+  else
+    fmt::print("seed={} commit={}\n", seed, RAFTDNS_GIT_COMMIT);
+  std::fflush(stdout);
+
+  std::uint64_t passed = 0, failed = 0, combined = 0xCBF29CE484222325ULL;
+  for (std::uint64_t s = first;; ++s) {
+    harness::RunOptions options = base;
+    options.seed = s;
+    harness::RunResult r = harness::run_cluster(options);
+    if (r.ok && check_determinism) {
+      const harness::RunResult again = harness::run_cluster(options);
+      if (again.trace_hash != r.trace_hash) {
+        r.ok = false;
+        r.invariant = "determinism";
+        r.detail = fmt::format("determinism: trace hash {:016x} then {:016x} for the same seed",
+                               r.trace_hash, again.trace_hash);
+      }
+    }
+    combined = (combined ^ r.trace_hash) * 0x100000001B3ULL;
+    if (r.ok) {
+      ++passed;
+    } else {
+      ++failed;
+    }
+    if (!sweep) {
+      fmt::print("scenario={} nodes={} faults={} result={}\n", options.scenario,
+                 options.knobs.nodes, r.schedule.size(), r.ok ? "ok" : "VIOLATION");
+      print_stats(r);
+      if (!r.ok) print_failure(options, r);
+      fmt::print("trace-hash={:016x}\n", r.trace_hash);
+      return r.ok ? 0 : 1;
+    }
+    if (!r.ok)
+      fmt::print("FAIL seed={} {} | reproduce: {}\n", s, r.detail,
+                 harness::reproduce_command(options));
+    std::fflush(stdout);
+    if (s == last) break;
+  }
+  fmt::print("{} passed, {} failed\n", passed, failed);
+  fmt::print("trace-hash={:016x}\n", combined);
+  return failed == 0 ? 0 : 1;
+}

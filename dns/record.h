@@ -1,0 +1,31 @@
+#pragma once
+// dns::Record: one resource record with its rdata in uncompressed wire form.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dns/name.h"
+#include "dns/types.h"
+
+namespace dns {
+
+// One resource record. rdata is always uncompressed wire form (names inside it expanded).
+struct Record {
+  Name owner;
+  uint16_t type = 0;
+  uint16_t rclass = rclass::IN;
+  uint32_t ttl = 0;
+  std::vector<uint8_t> rdata;
+
+  // Owner compared case-insensitively; rdata compared in RFC 4034 canonical form (embedded
+  // names of the types that carry them compared case-insensitively). TTL is compared too.
+  bool operator==(const Record& other) const;
+};
+
+// One master-file line: "owner TTL CLASS TYPE rdata".
+std::string to_text(const Record& record);
+
+// True when a and b have the same rdata once embedded names are lowercased (RFC 4034 §6.2).
+bool rdata_equal(uint16_t type, const std::vector<uint8_t>& a, const std::vector<uint8_t>& b);
+
+}  // namespace dns

@@ -1,0 +1,106 @@
+#pragma once
+// The versioned zone database: every zone we serve, published as immutable versions so that
+// query threads never wait for the (single) writer.
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "dns/record.h"
+#include "dns/zone.h"
+
+namespace dns {
+
+// One record change as replicated through raft.
+struct Change {
+  enum Kind { Add, Remove };
+  Kind kind = Add;
+  Record record;
+};
+
+struct ApplyResult {
+  size_t applied = 0;
+  size_t noops = 0;  // ADD of an existing rr (same rdata and TTL), REMOVE of a missing rr
+};
+
+// An immutable snapshot of all zones. Answering holds one for the duration of a query.
+class DatabaseVersion {
+ public:
+  uint64_t number() const { return number_; }  // 0 = empty, +1 per load/apply
+  // The deepest zone whose apex is at or above the name with this lowercase wire key, or null.
+  const Zone* find_zone(std::string_view key) const;
+  const std::vector<std::shared_ptr<const Zone>>& zones() const { return zones_; }
+  // Records whose owner is outside every zone: kept (they are part of the replicated data and a
+  // later SOA may adopt them) but never served.
+  const Zone& outside_zones() const { return *outside_; }
+  size_t record_count() const;
+
+ private:
+  friend class Database;
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view key) const { return name_key_hash(key); }
+  };
+  static constexpr size_t kLinearSearchZones = 8;
+  uint64_t number_ = 0;
+  std::vector<std::shared_ptr<const Zone>> zones_;  // sorted by apex key
+  std::unordered_map<std::string, const Zone*, KeyHash, std::equal_to<>> by_apex_;
+  std::shared_ptr<const Zone> outside_;
+};
+
+// All zones, changed by one writer thread at a time (load/apply must not run concurrently with
+// each other; the raft apply loop is that thread), read by any number of query threads, which
+// never block: a change builds a new version sharing all untouched structure and publishes it.
+//
+// Zones are defined by SOA records. An ADD of a SOA at an existing apex replaces the SOA; at a
+// new name it creates a zone (adopting the records below it); a REMOVE of a SOA that matches the
+// current one apart from its serial deletes the zone (its records stay, outside every zone).
+// Every apply() that changes a zone bumps its SOA serial by exactly 1, unless the batch set that
+// zone's SOA explicitly, in which case the given SOA is kept as is. Records of classes other
+// than IN are ignored (counted as no-ops, warned about on load).
+class Database {
+ public:
+  Database();
+  // Wait-free in practice: an atomic shared_ptr load (a brief internal spin lock in libstdc++).
+  std::shared_ptr<const DatabaseVersion> current() const { return current_.load(); }
+  // Cheap change detector for per-thread caching (see DatabaseReader).
+  uint64_t current_number() const { return number_.load(std::memory_order_acquire); }
+
+  // Replaces everything with these records. Returns warnings: records outside any zone, a second
+  // SOA for one apex, CNAME beside other data, non-IN records.
+  std::vector<std::string> load(std::vector<Record> records);
+  // Applies the changes in order as one new version.
+  ApplyResult apply(std::span<const Change> changes);
+  std::vector<Record> all_records() const;
+
+ private:
+  struct Working;
+  void publish(Working& w);
+
+  std::atomic<std::shared_ptr<const DatabaseVersion>> current_;
+  std::atomic<uint64_t> number_{0};
+  uint64_t next_edit_ = 1;
+};
+
+// A query thread's handle on the database: keeps a version and refreshes it only when the
+// database published a newer one, so the hot path touches no shared reference count.
+class DatabaseReader {
+ public:
+  explicit DatabaseReader(const Database& db) : db_(db), version_(db.current()) {}
+  const DatabaseVersion& get() {
+    if (db_.current_number() != version_->number()) version_ = db_.current();
+    return *version_;
+  }
+
+ private:
+  const Database& db_;
+  std::shared_ptr<const DatabaseVersion> version_;
+};
+
+}  // namespace dns

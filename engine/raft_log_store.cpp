@@ -1,0 +1,254 @@
+#include "engine/raft_log_store.h"
+
+#include <fmt/format.h>
+#include <boost/crc.hpp>
+
+#include "raft/codec.h"
+
+namespace engine {
+
+namespace {
+
+constexpr std::uint8_t kFileVersion = 1;
+constexpr size_t kRecordHeader = 8;  // u32 length + u32 crc32
+constexpr std::uint32_t kMaxRecordBytes = raft::kMaxEntryBytes + 64;
+
+enum class RecordKind : std::uint8_t { Header = 0, Entry = 1, Truncate = 2 };
+
+std::uint32_t crc32(ByteView data) {
+  boost::crc_32_type crc;
+  crc.process_bytes(data.data(), data.size());
+  return crc.checksum();
+}
+
+// Whole-file framing for the replace()d files: [u8 version][u32 crc32(payload)][payload].
+Bytes frame_file(const Bytes& payload) {
+  Bytes out;
+  raft::ByteWriter w(out);
+  w.u8(kFileVersion);
+  w.u32(crc32(payload));
+  out.insert(out.end(), payload.begin(), payload.end());
+  return out;
+}
+
+ByteView unframe_file(const std::string& name, const Bytes& file) {
+  // These files are only ever written with replace(), which is atomic: damage here is not a
+  // crash artifact, so it is reported rather than silently dropped.
+  if (file.size() < 5) {
+    throw RaftLogStoreError(
+        fmt::format("{}: {} bytes is too short for a header", name, file.size()));
+  }
+  if (file[0] != kFileVersion) {
+    throw RaftLogStoreError(fmt::format("{}: format version {} is not supported", name, file[0]));
+  }
+  ByteView payload(file.data() + 5, file.size() - 5);
+  raft::ByteReader r(ByteView(file.data() + 1, 4));
+  if (r.u32("crc") != crc32(payload)) {
+    throw RaftLogStoreError(fmt::format("{}: checksum mismatch", name));
+  }
+  return payload;
+}
+
+Bytes record(RecordKind kind, auto&& write_body) {
+  Bytes payload;
+  raft::ByteWriter w(payload);
+  w.u8(static_cast<std::uint8_t>(kind));
+  write_body(w);
+  Bytes out;
+  raft::ByteWriter framed(out);
+  framed.u32(static_cast<std::uint32_t>(payload.size()));
+  framed.u32(crc32(payload));
+  out.insert(out.end(), payload.begin(), payload.end());
+  return out;
+}
+
+Bytes header_record(std::uint64_t generation) {
+  return record(RecordKind::Header, [&](raft::ByteWriter& w) { w.u64(generation); });
+}
+
+Bytes entry_record(const raft::Entry& e) {
+  return record(RecordKind::Entry, [&](raft::ByteWriter& w) { raft::put_entry(w, e); });
+}
+
+Bytes truncate_record(raft::Index from) {
+  return record(RecordKind::Truncate, [&](raft::ByteWriter& w) { w.u64(from); });
+}
+
+}  // namespace
+
+RaftLogStore::RaftLogStore(Disk& disk, std::string prefix)
+    : disk_(disk),
+      hs_name_(prefix + ".hs"),
+      snap_name_(prefix + ".snap"),
+      log_name_(prefix + ".log") {}
+
+raft::Restored RaftLogStore::load() {
+  raft::Restored out;
+  if (auto file = disk_.read(hs_name_)) {
+    try {
+      raft::ByteReader r(unframe_file(hs_name_, *file));
+      out.hard_state = raft::get_hard_state(r);
+      r.expect_end("hard state");
+    } catch (const raft::DecodeError& e) {
+      throw RaftLogStoreError(fmt::format("{}: {}", hs_name_, e.what()));
+    }
+  }
+  std::uint64_t snap_generation = 0;
+  snapshot_index_ = 0;
+  if (auto file = disk_.read(snap_name_)) {
+    try {
+      raft::ByteReader r(unframe_file(snap_name_, *file));
+      snap_generation = r.u64("generation");
+      out.snapshot = raft::get_snapshot(r);
+      r.expect_end("snapshot");
+      snapshot_index_ = out.snapshot->meta.index;
+    } catch (const raft::DecodeError& e) {
+      throw RaftLogStoreError(fmt::format("{}: {}", snap_name_, e.what()));
+    }
+  }
+
+  // Replay the log records up to the first one that is incomplete or fails its checksum: that
+  // is a write torn by a crash (it was never synced, so nobody relied on it) and is cut off.
+  std::uint64_t log_generation = 0;
+  std::vector<raft::Entry> entries;
+  Bytes file = disk_.read(log_name_).value_or(Bytes{});
+  size_t offset = 0;
+  while (file.size() - offset >= kRecordHeader) {
+    raft::ByteReader head(ByteView(file.data() + offset, kRecordHeader));
+    std::uint32_t len = head.u32("record.length");
+    std::uint32_t crc = head.u32("record.crc");
+    if (len == 0 || len > kMaxRecordBytes || len > file.size() - offset - kRecordHeader) break;
+    ByteView payload(file.data() + offset + kRecordHeader, len);
+    if (crc32(payload) != crc) break;
+    try {
+      raft::ByteReader r(payload);
+      auto kind = static_cast<RecordKind>(r.u8("record.kind"));
+      if (kind == RecordKind::Header) {
+        log_generation = r.u64("generation");
+      } else if (kind == RecordKind::Entry) {
+        raft::Entry e = raft::get_entry(r);
+        if (!entries.empty() && e.index > entries.back().index + 1) {
+          throw RaftLogStoreError(fmt::format("{}: record at byte {}: entry {} after entry {}",
+                                              log_name_, offset, e.index, entries.back().index));
+        }
+        while (!entries.empty() && entries.back().index >= e.index) entries.pop_back();
+        entries.push_back(std::move(e));
+      } else if (kind == RecordKind::Truncate) {
+        raft::Index from = r.u64("truncate.from");
+        while (!entries.empty() && entries.back().index >= from) entries.pop_back();
+      } else {
+        throw raft::DecodeError(fmt::format("record kind {} is unknown", static_cast<int>(kind)));
+      }
+      r.expect_end("record");
+    } catch (const raft::DecodeError& e) {
+      // A record with a valid checksum that does not parse was written by a different format.
+      throw RaftLogStoreError(
+          fmt::format("{}: record at byte {}: {}", log_name_, offset, e.what()));
+    }
+    offset += kRecordHeader + len;
+  }
+  if (offset < file.size()) {
+    disk_.truncate(log_name_, offset);
+    disk_.sync(log_name_);
+  }
+  log_size_ = offset;
+  generation_ = std::max(snap_generation, log_generation);
+
+  bool stale_log = log_generation < snap_generation;
+  if (stale_log) {
+    // A received snapshot was saved but the crash came before the log was rewritten: every entry
+    // in this log belongs to the history the snapshot replaced.
+    entries.clear();
+  }
+  std::erase_if(entries, [&](const raft::Entry& e) { return e.index <= snapshot_index_; });
+  if (!entries.empty() && entries.front().index != snapshot_index_ + 1) {
+    throw RaftLogStoreError(fmt::format("{}: log starts at entry {} but the snapshot ends at {}",
+                                        log_name_, entries.front().index, snapshot_index_));
+  }
+  entries_ = entries;
+  out.entries = std::move(entries);
+  loaded_ = true;
+  if (stale_log) rewrite_log();
+  return out;
+}
+
+void RaftLogStore::save(const raft::Ready& ready) {
+  if (!loaded_) load();
+  auto write_snapshot = [&](const raft::Snapshot& s) {
+    Bytes payload;
+    raft::ByteWriter w(payload);
+    w.u64(generation_);
+    raft::put_snapshot(w, s);
+    disk_.replace(snap_name_, frame_file(payload));
+    snapshot_index_ = s.meta.index;
+  };
+  if (ready.snapshot) {
+    // The log is replaced wholesale: bump the generation first so that, if we crash before the
+    // log rewrite, load() knows the old log is stale.
+    ++generation_;
+    write_snapshot(*ready.snapshot);
+    entries_.clear();
+    rewrite_log();
+  } else if (ready.compacted_snapshot) {
+    // Same history, shorter log: the old log stays valid if we crash before the rewrite.
+    write_snapshot(*ready.compacted_snapshot);
+    std::erase_if(entries_, [&](const raft::Entry& e) { return e.index <= snapshot_index_; });
+    rewrite_log();
+  }
+  if (!ready.entries.empty()) {
+    std::vector<Bytes> records;
+    raft::Index front = ready.entries.front().index;
+    if (!entries_.empty() && front <= entries_.back().index) {
+      records.push_back(truncate_record(front));
+      while (!entries_.empty() && entries_.back().index >= front) entries_.pop_back();
+    }
+    raft::Index expect = entries_.empty() ? snapshot_index_ + 1 : entries_.back().index + 1;
+    if (front != expect) {
+      throw RaftLogStoreError(
+          fmt::format("{}: asked to save entry {} where {} comes next", log_name_, front, expect));
+    }
+    for (const raft::Entry& e : ready.entries) {
+      records.push_back(entry_record(e));
+      entries_.push_back(e);
+    }
+    append_records(records);
+  }
+  if (ready.hard_state) {
+    Bytes payload;
+    raft::ByteWriter w(payload);
+    raft::put_hard_state(w, *ready.hard_state);
+    disk_.replace(hs_name_, frame_file(payload));
+  }
+}
+
+void RaftLogStore::compact(raft::Index upto) {
+  if (!loaded_) load();
+  if (upto > snapshot_index_) {
+    throw RaftLogStoreError(
+        fmt::format("{}: cannot drop entries up to {}: the saved snapshot only covers up to {}",
+                    log_name_, upto, snapshot_index_));
+  }
+  if (entries_.empty() || entries_.front().index > upto) return;
+  std::erase_if(entries_, [&](const raft::Entry& e) { return e.index <= upto; });
+  rewrite_log();
+}
+
+void RaftLogStore::rewrite_log() {
+  Bytes file = header_record(generation_);
+  for (const raft::Entry& e : entries_) {
+    Bytes r = entry_record(e);
+    file.insert(file.end(), r.begin(), r.end());
+  }
+  disk_.replace(log_name_, file);
+  log_size_ = file.size();
+}
+
+void RaftLogStore::append_records(const std::vector<Bytes>& records) {
+  Bytes data;
+  for (const Bytes& r : records) data.insert(data.end(), r.begin(), r.end());
+  disk_.append(log_name_, data);
+  disk_.sync(log_name_);
+  log_size_ += data.size();
+}
+
+}  // namespace engine

@@ -1,0 +1,59 @@
+#pragma once
+// Durable raft log + hard state + snapshot through the Disk seam; detects a torn tail with
+// per-record checksums and cuts it on load.
+//
+// Files (names prefixed with `prefix`, e.g. "raft"):
+//   raft.hs    hard state, written atomically with Disk::replace()
+//   raft.snap  latest snapshot, Disk::replace()
+//   raft.log   append-only records [u32 len][u32 crc32][payload]; payload is a header
+//              (generation), an entry, or "truncate from index" (a conflicting suffix). It is
+//              rewritten with replace() on compaction and on installing a received snapshot.
+// The snapshot records the log generation it goes with, so a crash between writing a received
+// snapshot and rewriting the log cannot resurrect the stale log behind the new snapshot.
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "engine/io.h"
+#include "raft/raft.h"
+
+namespace engine {
+
+// Thrown when the stored files are damaged in a way a crash cannot explain (not a torn tail).
+class RaftLogStoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class RaftLogStore {
+ public:
+  explicit RaftLogStore(Disk& disk, std::string prefix = "raft");
+
+  // After a crash/restart: reads everything back, cutting a torn or corrupt log tail.
+  raft::Restored load();
+  // Persists hard state, snapshot (received or compacted) and entries; syncs before returning.
+  void save(const raft::Ready& ready);
+  // Drops persisted entries <= upto. Throws RaftLogStoreError unless a snapshot at >= upto has
+  // been saved (the entries would otherwise be lost).
+  void compact(raft::Index upto);
+
+  // Bytes of raft.log as written (for tests and metrics).
+  std::uint64_t log_file_size() const { return log_size_; }
+
+ private:
+  void rewrite_log();
+  void append_records(const std::vector<Bytes>& payloads);
+
+  Disk& disk_;
+  std::string hs_name_;
+  std::string snap_name_;
+  std::string log_name_;
+  std::uint64_t generation_ = 0;
+  raft::Index snapshot_index_ = 0;
+  std::vector<raft::Entry> entries_;  // persisted entries after the snapshot, contiguous
+  std::uint64_t log_size_ = 0;
+  bool loaded_ = false;
+};
+
+}  // namespace engine

@@ -1,0 +1,36 @@
+// Simulator speed: simulated seconds per wall second and events per second for 3- and 5-node
+// raft clusters under the `random` scenario (every fault kind on). One iteration = one seeded run
+// of 60 simulated seconds of faults plus the heal phase.
+
+#include <benchmark/benchmark.h>
+
+#include "harness/cluster_run.h"
+
+namespace {
+
+void BM_RandomScenario(benchmark::State& state) {
+  const auto nodes = static_cast<std::size_t>(state.range(0));
+  std::uint64_t seed = 1;
+  double sim_seconds = 0, events = 0, messages = 0;
+  for (auto _ : state) {
+    harness::RunOptions options = harness::default_options(seed++, "random");
+    options.knobs.nodes = nodes;
+    options.knobs.time_s = 60;
+    const harness::RunResult r = harness::run_cluster(options);
+    if (!r.ok) state.SkipWithError(("violation: " + r.detail).c_str());
+    sim_seconds += r.sim_seconds;
+    events += static_cast<double>(r.events);
+    messages += static_cast<double>(r.messages);
+  }
+  // Rates are per CPU second of this thread (the default), which the shared machine's load
+  // does not distort; pass --benchmark_... real time flags to compare.
+  state.counters["sim_s_per_s"] = benchmark::Counter(sim_seconds, benchmark::Counter::kIsRate);
+  state.counters["events_per_s"] = benchmark::Counter(events, benchmark::Counter::kIsRate);
+  state.counters["messages_per_s"] = benchmark::Counter(messages, benchmark::Counter::kIsRate);
+}
+
+BENCHMARK(BM_RandomScenario)->Arg(3)->Arg(5)->Unit(benchmark::kMillisecond)->MinTime(3.0);
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,276 @@
+#include "harness/cluster_run.h"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+
+namespace harness {
+
+namespace {
+
+constexpr sim::SimTime kWarmup = 1 * sim::kSecond;      // faults start after the first leader
+constexpr sim::SimTime kHealBound = 30 * sim::kSecond;  // "no convergence" after this
+constexpr sim::SimTime kConvergencePoll = 100 * sim::kMillisecond;
+
+sim::WorldOptions world_options(const Knobs& k) {
+  sim::WorldOptions w;
+  w.nodes = k.nodes;
+  w.network.min_delay = k.delay_min_ms * sim::kMillisecond;
+  w.network.max_delay = std::max(k.delay_min_ms, k.delay_max_ms) * sim::kMillisecond;
+  w.network.loss = k.loss;
+  w.network.duplicate = k.dup;
+  w.clock_drift_ppm = k.clock_drift_ppm;
+  w.timer_jitter = k.clock_drift_ppm > 0 ? sim::kMillisecond : 0;
+  w.torn_writes = k.torn;
+  return w;
+}
+
+}  // namespace
+
+ClusterRun::ClusterRun(const RunOptions& options)
+    : options_(options),
+      scenario_(find_scenario(options.scenario)),
+      world_(options.seed, world_options(options.knobs)),
+      checker_(options.knobs.nodes),
+      workload_prng_(world_.stream("workload")),
+      fault_prng_(world_.stream("faults")),
+      drivers_(options.knobs.nodes + 1),
+      incarnations_(options.knobs.nodes + 1, 0),
+      block_count_((options.knobs.nodes + 1) * (options.knobs.nodes + 1), 0),
+      isolations_(options.knobs.nodes + 1, 0) {
+  const Knobs& k = options.knobs;
+  if (k.nodes < 1 || k.nodes > 9) throw std::invalid_argument("--nodes must be in 1..9");
+  if (k.bug == "commit-without-majority")
+    driver_options_.raft_bugs.commit_without_majority = true;
+  else if (k.bug == "forget-vote")
+    driver_options_.forget_vote = true;
+  else if (k.bug == "no-pre-vote")
+    driver_options_.pre_vote = false;
+  else if (!k.bug.empty())
+    throw std::invalid_argument(fmt::format(
+        "unknown --bug '{}' (known: commit-without-majority, forget-vote, no-pre-vote)", k.bug));
+  driver_options_.nodes = k.nodes;
+  world_.trace().set_verbose(options.trace);
+  if (options.trace_formatter) world_.trace().set_formatter(options.trace_formatter);
+  if (scenario_.stable_leader) checker_.require_stable_leader(kWarmup);
+  world_.network().set_deliver([this](engine::NodeId to, engine::NodeId from, engine::Bytes bytes) {
+    if (drivers_[to]) drivers_[to]->deliver(from, bytes);
+  });
+}
+
+ClusterRun::~ClusterRun() {
+  // Drivers reference the world; make sure they go first.
+  drivers_.clear();
+}
+
+void ClusterRun::start_node(raft::NodeId node) {
+  world_.restart(node);
+  drivers_[node] =
+      std::make_unique<NodeDriver>(node, incarnations_[node]++, world_, checker_, driver_options_,
+                                   [this](CommandId id) { acked_.push_back(id); });
+}
+
+void ClusterRun::crash_node(raft::NodeId node) {
+  if (!drivers_[node]) return;
+  drivers_[node].reset();
+  world_.crash(node);
+  ++crashes_;
+}
+
+void ClusterRun::schedule_workload(sim::SimTime until) {
+  if (scenario_.proposals_per_second <= 0) return;
+  const double gap = workload_prng_.exponential(1e9 / scenario_.proposals_per_second);
+  const sim::SimTime at = world_.now() + static_cast<sim::SimTime>(gap);
+  if (at >= until) return;
+  world_.queue().schedule_at(at, [this, until] {
+    if (!workload_on_) return;
+    const raft::NodeId node = 1 + workload_prng_.below(options_.knobs.nodes);
+    if (drivers_[node]) drivers_[node]->propose(next_command_++);
+    schedule_workload(until);
+  });
+}
+
+raft::NodeId ClusterRun::current_leader() const {
+  raft::NodeId leader = 0;
+  raft::Term term = 0;
+  for (raft::NodeId n = 1; n < drivers_.size(); ++n) {
+    if (!drivers_[n]) continue;
+    const raft::Status s = drivers_[n]->status();
+    if (s.role == raft::Role::Leader && s.term >= term) leader = n, term = s.term;
+  }
+  return leader;
+}
+
+void ClusterRun::set_link_blocked(raft::NodeId from, raft::NodeId to, bool blocked) {
+  int& count = block_count_[from * (options_.knobs.nodes + 1) + to];
+  count += blocked ? 1 : -1;
+  if (count > 0)
+    world_.network().block(from, to);
+  else
+    world_.network().unblock(from, to);
+}
+
+void ClusterRun::apply_fault(const Fault& f) {
+  const std::size_t n = options_.knobs.nodes;
+  world_.trace().record({world_.now(), sim::EventKind::Fault, f.a, f.b,
+                         static_cast<std::uint64_t>(f.kind),
+                         static_cast<std::uint64_t>(f.duration)});
+  auto later = [&](std::function<void()> undo) {
+    world_.queue().schedule_after(f.duration, [this, undo = std::move(undo)] {
+      if (workload_on_) undo();  // after the heal began, everything is healed already
+    });
+  };
+  auto isolate = [&](raft::NodeId node) {
+    ++isolations_[node];
+    for (raft::NodeId o = 1; o <= n; ++o)
+      if (o != node) set_link_blocked(node, o, true), set_link_blocked(o, node, true);
+    later([this, node, n] {
+      --isolations_[node];
+      for (raft::NodeId o = 1; o <= n; ++o)
+        if (o != node) set_link_blocked(node, o, false), set_link_blocked(o, node, false);
+    });
+  };
+  auto crash = [&](raft::NodeId node) {
+    if (!drivers_[node]) return;
+    crash_node(node);
+    later([this, node] {
+      if (!drivers_[node]) start_node(node);
+    });
+  };
+  switch (f.kind) {
+    case FaultKind::Crash:
+      if (f.a >= 1 && f.a <= n) crash(f.a);
+      break;
+    case FaultKind::CrashLeader: {
+      const raft::NodeId leader = current_leader();
+      crash(leader != 0 ? leader : 1 + (f.a - 1) % n);
+      break;
+    }
+    case FaultKind::Isolate:
+      if (f.a >= 1 && f.a <= n) isolate(f.a);
+      break;
+    case FaultKind::IsolateFollower: {
+      // Keep a majority around the leader: only a minority minus the leader may be cut off.
+      std::size_t isolated = 0;
+      for (raft::NodeId o = 1; o <= n; ++o) isolated += isolations_[o] > 0;
+      if (isolated + 1 > (n - 1) / 2) break;
+      const raft::NodeId leader = current_leader();
+      std::vector<raft::NodeId> candidates;
+      for (raft::NodeId o = 1; o <= n; ++o)
+        if (o != leader && isolations_[o] == 0) candidates.push_back(o);
+      if (leader == 0 || candidates.empty()) break;
+      isolate(candidates[fault_prng_.below(candidates.size())]);
+      break;
+    }
+    case FaultKind::Partition: {
+      std::vector<std::pair<raft::NodeId, raft::NodeId>> cut;
+      for (raft::NodeId x = 1; x <= n; ++x)
+        for (raft::NodeId y = 1; y <= n; ++y)
+          if (((f.a >> x) & 1) != ((f.a >> y) & 1)) cut.push_back({x, y});
+      for (auto [x, y] : cut) set_link_blocked(x, y, true);
+      later([this, cut] {
+        for (auto [x, y] : cut) set_link_blocked(x, y, false);
+      });
+      break;
+    }
+    case FaultKind::OneWay:
+      if (f.a < 1 || f.a > n || f.b < 1 || f.b > n || f.a == f.b) break;
+      set_link_blocked(f.a, f.b, true);
+      later([this, a = f.a, b = f.b] { set_link_blocked(a, b, false); });
+      break;
+    case FaultKind::Clog:
+      if (f.a < 1 || f.a > n || f.b < 1 || f.b > n || f.a == f.b) break;
+      world_.network().clog(f.a, f.b, world_.now() + f.duration);
+      break;
+  }
+}
+
+void ClusterRun::heal() {
+  workload_on_ = false;
+  checker_.stop_requiring_stable_leader();
+  world_.trace().record({world_.now(), sim::EventKind::Heal, 0, 0, 0, 0});
+  std::fill(block_count_.begin(), block_count_.end(), 0);
+  std::fill(isolations_.begin(), isolations_.end(), 0);
+  world_.network().heal_all();
+  world_.network().options().loss = 0;
+  world_.network().options().duplicate = 0;
+  // Every node restarts from its disk: acknowledged commands must survive that too.
+  for (raft::NodeId n = 1; n < drivers_.size(); ++n) crash_node(n);
+  for (raft::NodeId n = 1; n < drivers_.size(); ++n) start_node(n);
+}
+
+std::string ClusterRun::convergence_gap() const {
+  const raft::NodeId leader = current_leader();
+  if (leader == 0) return "no leader";
+  const raft::Status ls = drivers_[leader]->status();
+  if (ls.commit < ls.last_index)
+    return fmt::format("leader n{} has committed {} of {}", leader, ls.commit, ls.last_index);
+  const CommandLog& reference = drivers_[leader]->app();
+  for (raft::NodeId n = 1; n < drivers_.size(); ++n) {
+    const raft::Status s = drivers_[n]->status();
+    if (s.term != ls.term) return fmt::format("n{} at term {}, leader at {}", n, s.term, ls.term);
+    const CommandLog& app = drivers_[n]->app();
+    if (app.applied() != ls.commit)
+      return fmt::format("n{} applied {} of {} committed", n, app.applied(), ls.commit);
+    if (app.hash() != reference.hash())
+      return fmt::format("n{} applied a different sequence than leader n{}", n, leader);
+  }
+  for (CommandId id : acked_)
+    if (!reference.contains(id)) return fmt::format("acknowledged command {} is not applied", id);
+  return "";
+}
+
+RunResult ClusterRun::run() {
+  RunResult result;
+  const Knobs& k = options_.knobs;
+  const sim::SimTime fault_end = static_cast<sim::SimTime>(k.time_s * 1e9);
+  result.schedule = options_.schedule ? *options_.schedule
+                                      : random_schedule(fault_prng_, fault_rates(scenario_, k),
+                                                        k.nodes, kWarmup, fault_end);
+  try {
+    for (raft::NodeId n = 1; n <= k.nodes; ++n) start_node(n);
+    for (const Fault& f : result.schedule)
+      if (f.at < fault_end) world_.queue().schedule_at(f.at, [this, f] { apply_fault(f); });
+    schedule_workload(fault_end);
+    world_.queue().run_until(fault_end);
+    heal();
+    const sim::SimTime deadline = world_.now() + kHealBound;
+    std::string gap = "not checked";
+    while (world_.now() < deadline) {
+      world_.queue().run_until(world_.now() + kConvergencePoll);
+      gap = convergence_gap();
+      if (gap.empty()) break;
+    }
+    if (!gap.empty())
+      throw InvariantViolation(
+          "no convergence",
+          fmt::format("{} s after healing: {}", static_cast<double>(kHealBound) / 1e9, gap));
+  } catch (const InvariantViolation& v) {
+    result.ok = false;
+    result.invariant = v.invariant();
+    result.detail = v.what();
+  } catch (const std::exception& e) {
+    // raft or the store threw where it must not (a crash of the real process).
+    result.ok = false;
+    result.invariant = "no unexpected exception";
+    result.detail = e.what();
+  }
+  result.history = world_.trace().tail(30);
+  result.trace_hash = world_.trace().hash();
+  result.events = world_.queue().executed();
+  result.sim_seconds = static_cast<double>(world_.now()) / 1e9;
+  result.elections = checker_.elections();
+  result.highest_term = checker_.highest_term();
+  result.committed = checker_.max_committed();
+  result.proposed = next_command_ - 1;
+  result.acknowledged = acked_.size();
+  result.crashes = crashes_;
+  result.messages = world_.network().sent();
+  return result;
+}
+
+RunResult run_cluster(const RunOptions& options) {
+  return ClusterRun(options).run();
+}
+
+}  // namespace harness

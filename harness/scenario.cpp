@@ -1,0 +1,153 @@
+#include "harness/scenario.h"
+
+#include <fmt/core.h>
+
+#include <stdexcept>
+
+namespace harness {
+
+const std::vector<Scenario>& scenarios() {
+  static const std::vector<Scenario> all = [] {
+    std::vector<Scenario> s;
+    {
+      Scenario x;
+      x.name = "random";
+      x.summary =
+          "every fault kind: loss, duplication, delays, crashes (torn), "
+          "partitions, one-way links, clogs, clock drift";
+      x.defaults.loss = 0.02;
+      x.defaults.dup = 0.02;
+      x.defaults.delay_min_ms = 1;
+      x.defaults.delay_max_ms = 30;
+      x.defaults.crash_rate = 0.3;
+      x.defaults.partition_rate = 0.5;
+      x.defaults.clock_drift_ppm = 500;
+      x.defaults.torn = true;
+      x.w_partition = 2, x.w_one_way = 1, x.w_isolate = 1, x.w_clog = 1;
+      x.w_crash = 3, x.w_crash_leader = 1;
+      s.push_back(x);
+    }
+    {
+      Scenario x;
+      x.name = "partition";
+      x.summary = "symmetric partitions into two random sides";
+      x.defaults.delay_min_ms = 1;
+      x.defaults.delay_max_ms = 10;
+      x.defaults.partition_rate = 0.6;
+      x.w_partition = 1;
+      s.push_back(x);
+    }
+    {
+      Scenario x;
+      x.name = "leader-crash";
+      x.summary = "the current leader crashes again and again";
+      x.defaults.loss = 0.01;
+      x.defaults.delay_min_ms = 1;
+      x.defaults.delay_max_ms = 10;
+      x.defaults.crash_rate = 0.5;
+      x.defaults.clock_drift_ppm = 100;
+      x.w_crash = 0, x.w_crash_leader = 1;
+      x.min_fault = 100 * sim::kMillisecond, x.max_fault = 2 * sim::kSecond;
+      s.push_back(x);
+    }
+    {
+      Scenario x;
+      x.name = "asymmetric";
+      x.summary = "one-way link failures (a hears b, b does not hear a)";
+      x.defaults.delay_min_ms = 1;
+      x.defaults.delay_max_ms = 10;
+      x.defaults.partition_rate = 1.0;
+      x.w_one_way = 1;
+      s.push_back(x);
+    }
+    {
+      Scenario x;
+      x.name = "disk-loss";
+      x.summary = "frequent crashes losing unsynced writes, torn log tails";
+      x.defaults.delay_min_ms = 1;
+      x.defaults.delay_max_ms = 10;
+      x.defaults.crash_rate = 1.0;
+      x.defaults.torn = true;
+      x.w_crash = 2, x.w_crash_leader = 1;
+      x.min_fault = 10 * sim::kMillisecond, x.max_fault = 500 * sim::kMillisecond;
+      s.push_back(x);
+    }
+    {
+      Scenario x;
+      x.name = "rejoin-storm";
+      x.summary =
+          "followers repeatedly isolated and rejoining: pre-vote and check-quorum must "
+          "keep the healthy leader in office (its term never changes)";
+      x.defaults.delay_min_ms = 1;
+      x.defaults.delay_max_ms = 5;
+      x.defaults.partition_rate = 2.0;
+      x.w_isolate_follower = 1;
+      x.min_fault = 300 * sim::kMillisecond, x.max_fault = 2 * sim::kSecond;
+      x.stable_leader = true;
+      s.push_back(x);
+    }
+    return s;
+  }();
+  return all;
+}
+
+const Scenario& find_scenario(const std::string& name) {
+  std::string known;
+  for (const Scenario& s : scenarios()) {
+    if (s.name == name) return s;
+    known += (known.empty() ? "" : ", ") + s.name;
+  }
+  throw std::invalid_argument(fmt::format("unknown scenario '{}' (known: {})", name, known));
+}
+
+RunOptions default_options(std::uint64_t seed, const std::string& scenario) {
+  RunOptions options;
+  options.seed = seed;
+  options.scenario = scenario;
+  options.knobs = find_scenario(scenario).defaults;
+  return options;
+}
+
+FaultRates fault_rates(const Scenario& s, const Knobs& k) {
+  FaultRates r;
+  const double link_total =
+      s.w_partition + s.w_one_way + s.w_isolate + s.w_isolate_follower + s.w_clog;
+  if (link_total > 0) {
+    r.partition = k.partition_rate * s.w_partition / link_total;
+    r.one_way = k.partition_rate * s.w_one_way / link_total;
+    r.isolate = k.partition_rate * s.w_isolate / link_total;
+    r.isolate_follower = k.partition_rate * s.w_isolate_follower / link_total;
+    r.clog = k.partition_rate * s.w_clog / link_total;
+  }
+  const double crash_total = s.w_crash + s.w_crash_leader;
+  if (crash_total > 0) {
+    r.crash = k.crash_rate * s.w_crash / crash_total;
+    r.crash_leader = k.crash_rate * s.w_crash_leader / crash_total;
+  }
+  r.min_duration = s.min_fault;
+  r.max_duration = s.max_fault;
+  return r;
+}
+
+std::string reproduce_command(const RunOptions& o) {
+  const Knobs& d = find_scenario(o.scenario).defaults;
+  const Knobs& k = o.knobs;
+  std::string cmd = fmt::format("build/sim-runner --seed {} --scenario {}", o.seed, o.scenario);
+  if (k.nodes != d.nodes) cmd += fmt::format(" --nodes {}", k.nodes);
+  if (k.time_s != d.time_s) cmd += fmt::format(" --time {}", k.time_s);
+  if (k.loss != d.loss) cmd += fmt::format(" --loss {}", k.loss);
+  if (k.dup != d.dup) cmd += fmt::format(" --dup {}", k.dup);
+  if (k.delay_min_ms != d.delay_min_ms || k.delay_max_ms != d.delay_max_ms)
+    cmd += fmt::format(" --delay-ms {}..{}", k.delay_min_ms, k.delay_max_ms);
+  if (k.crash_rate != d.crash_rate) cmd += fmt::format(" --crash-rate {}", k.crash_rate);
+  if (k.partition_rate != d.partition_rate)
+    cmd += fmt::format(" --partition-rate {}", k.partition_rate);
+  if (k.clock_drift_ppm != d.clock_drift_ppm)
+    cmd += fmt::format(" --clock-drift {}", k.clock_drift_ppm);
+  if (k.torn != d.torn) cmd += k.torn ? " --torn" : " --no-torn";
+  if (!k.bug.empty()) cmd += fmt::format(" --bug {}", k.bug);
+  if (o.schedule) cmd += fmt::format(" --faults '{}'", format_schedule(*o.schedule));
+  return cmd;
+}
+
+}  // namespace harness

@@ -1,0 +1,69 @@
+#pragma once
+// Named scenarios (random, partition, leader-crash, ...) as sets of plainly named fault knobs,
+// and the run options that a scenario plus command-line overrides produce.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/faults.h"
+#include "sim/event_queue.h"
+#include "sim/trace.h"
+
+namespace harness {
+
+// Every knob of one run. A scenario fills in defaults; the command line may override each.
+struct Knobs {
+  std::size_t nodes = 3;
+  double time_s = 10;  // length of the fault phase; the heal phase follows
+  double loss = 0;
+  double dup = 0;
+  std::int64_t delay_min_ms = 1;
+  std::int64_t delay_max_ms = 10;
+  double crash_rate = 0;      // crashes per second of the fault phase
+  double partition_rate = 0;  // link faults per second of the fault phase
+  std::int64_t clock_drift_ppm = 0;
+  bool torn = false;
+  std::string bug;  // "", "commit-without-majority", "forget-vote" or "no-pre-vote"
+  friend bool operator==(const Knobs&, const Knobs&) = default;
+};
+
+// What a scenario means beyond the knob values: which faults the rates turn into.
+struct Scenario {
+  std::string name;
+  std::string summary;
+  Knobs defaults;
+  // Relative weights of the link-fault kinds partition_rate is spread over.
+  double w_partition = 0, w_one_way = 0, w_isolate = 0, w_isolate_follower = 0, w_clog = 0;
+  // Relative weights of the crash kinds crash_rate is spread over.
+  double w_crash = 1, w_crash_leader = 0;
+  sim::SimTime min_fault = 200 * sim::kMillisecond, max_fault = 3 * sim::kSecond;
+  bool stable_leader = false;  // a healthy leader must never be deposed (rejoin-storm)
+  double proposals_per_second = 20;
+};
+
+const std::vector<Scenario>& scenarios();
+// Throws std::invalid_argument listing the known names.
+const Scenario& find_scenario(const std::string& name);
+
+// Everything needed to reproduce one run.
+struct RunOptions {
+  std::uint64_t seed = 1;
+  std::string scenario = "random";
+  Knobs knobs;
+  // When set, replaces the schedule the scenario would draw (property tests).
+  std::optional<std::vector<Fault>> schedule;
+  bool trace = false;  // print every event to stderr
+  std::function<std::string(const sim::TraceEvent&)> trace_formatter;  // for `trace`
+};
+
+// Options for `scenario` with its defaults (throws on an unknown name).
+RunOptions default_options(std::uint64_t seed, const std::string& scenario);
+// The fault rates the knobs and scenario weights amount to.
+FaultRates fault_rates(const Scenario& scenario, const Knobs& knobs);
+// "build/sim-runner --seed S --scenario X" plus every knob that differs from the scenario's.
+std::string reproduce_command(const RunOptions& options);
+
+}  // namespace harness

@@ -1,0 +1,28 @@
+#pragma once
+// An authoritative DNS server (UDP + TCP) for whatever a dns::Database holds.
+
+#include <memory>
+
+#include "dns/zone_db.h"
+#include "net/dns_server.h"
+#include "net/zone_query_handler.h"
+
+namespace net {
+
+// Serves `db` on one address. Used by standalone mode (data from zone files) and cluster mode
+// (data applied from raft); whoever owns `db` may publish new versions at any time.
+class AuthoritativeServer {
+ public:
+  AuthoritativeServer(const dns::Database& db, const ListenAddress& listen,
+                      const ServerOptions& options = {})
+      : server_([&db] { return std::make_unique<ZoneQueryHandler>(db); }, listen, options) {}
+  void start() { server_.start(); }
+  void stop() { server_.stop(); }
+  const ListenAddress& address() const { return server_.address(); }
+  unsigned threads() const { return server_.threads(); }
+
+ private:
+  DnsServer server_;
+};
+
+}  // namespace net

@@ -1,0 +1,74 @@
+#pragma once
+// One DNS-over-TCP client connection.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <unordered_set>
+#include <vector>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "net/query_handler.h"
+#include "net/server_options.h"
+
+namespace net {
+
+class TcpConnection;
+
+// The open connections of one worker thread, so that stopping the server can close them. Shared
+// with the connections because they may outlive the listener while the io_context shuts down.
+class ConnectionRegistry {
+ public:
+  void add(TcpConnection* connection) { open_.insert(connection); }
+  void remove(TcpConnection* connection) { open_.erase(connection); }
+  void close_all();
+
+ private:
+  std::unordered_set<TcpConnection*> open_;
+};
+
+// Serves one TCP connection (RFC 7766): reads 2-byte length framed queries, answers every
+// complete query in a read in arrival order, writes the responses in one batch, and closes the
+// connection on malformed framing (length 0 or above the limit), on idle timeout, or on EOF.
+class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
+ public:
+  // `response_scratch` is the worker's buffer (>= 65535 bytes) shared by its connections; it is
+  // only used synchronously. `open_connections` was already incremented for this connection.
+  TcpConnection(boost::asio::ip::tcp::socket socket, QueryHandler& handler,
+                const ServerOptions& options, std::span<std::uint8_t> response_scratch,
+                std::atomic<std::size_t>& open_connections,
+                std::shared_ptr<ConnectionRegistry> registry);
+  ~TcpConnection();
+  void start();
+  void close();
+
+ private:
+  void read();
+  void on_read(const boost::system::error_code& ec, std::size_t bytes);
+  // Answers every complete frame in the input buffer; false if the framing is malformed.
+  bool answer_complete_frames();
+  void write();
+  void wait_idle_deadline();
+  void note_activity() { idle_deadline_ = std::chrono::steady_clock::now() + idle_timeout_; }
+
+  boost::asio::ip::tcp::socket socket_;
+  boost::asio::steady_timer idle_timer_;
+  std::chrono::steady_clock::time_point idle_deadline_;
+  std::chrono::milliseconds idle_timeout_;
+  QueryHandler& handler_;
+  std::size_t max_message_size_;
+  std::span<std::uint8_t> response_scratch_;
+  std::atomic<std::size_t>& open_connections_;
+  std::shared_ptr<ConnectionRegistry> registry_;
+  bool closed_ = false;
+  bool close_after_write_ = false;   // malformed framing seen: flush earlier answers, then close
+  std::vector<std::uint8_t> input_;  // received bytes not yet answered: [0, input_used_)
+  std::size_t input_used_ = 0;
+  std::vector<std::uint8_t> output_;  // framed responses being written
+};
+
+}  // namespace net

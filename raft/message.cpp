@@ -1,0 +1,128 @@
+#include "raft/message.h"
+
+#include <fmt/format.h>
+
+#include "raft/codec.h"
+
+namespace raft {
+
+const char* to_string(MessageType type) {
+  switch (type) {
+    case MessageType::PreVote:
+      return "PreVote";
+    case MessageType::PreVoteResponse:
+      return "PreVoteResponse";
+    case MessageType::Vote:
+      return "Vote";
+    case MessageType::VoteResponse:
+      return "VoteResponse";
+    case MessageType::Append:
+      return "Append";
+    case MessageType::AppendResponse:
+      return "AppendResponse";
+    case MessageType::Snapshot:
+      return "Snapshot";
+    case MessageType::Heartbeat:
+      return "Heartbeat";
+    case MessageType::HeartbeatResponse:
+      return "HeartbeatResponse";
+    case MessageType::Propose:
+      return "Propose";
+    case MessageType::TimeoutNow:
+      return "TimeoutNow";
+  }
+  return "?";
+}
+
+const char* to_string(Role role) {
+  switch (role) {
+    case Role::Follower:
+      return "Follower";
+    case Role::PreCandidate:
+      return "PreCandidate";
+    case Role::Candidate:
+      return "Candidate";
+    case Role::Leader:
+      return "Leader";
+  }
+  return "?";
+}
+
+namespace {
+constexpr std::uint8_t kFlagReject = 1;
+constexpr std::uint8_t kFlagForce = 2;
+constexpr std::uint8_t kFlagSnapshot = 4;
+constexpr std::uint8_t kKnownFlags = kFlagReject | kFlagForce | kFlagSnapshot;
+constexpr size_t kMinEntrySize = 8 + 8 + 1 + 4;
+}  // namespace
+
+// Layout (version 1): version u8, type u8, flags u8, from, to, term, log_term, index, commit,
+// reject_hint (u64 each), entry count u32 + entries, [snapshot if flags has kFlagSnapshot].
+Bytes encode(const Message& m) {
+  Bytes out;
+  size_t data = 0;
+  for (const Entry& e : m.entries) data += e.data.size() + kMinEntrySize;
+  out.reserve(64 + data + (m.snapshot ? m.snapshot->data.size() + 32 : 0));
+  ByteWriter w(out);
+  w.u8(kMessageFormatVersion);
+  w.u8(static_cast<std::uint8_t>(m.type));
+  w.u8((m.reject ? kFlagReject : 0) | (m.force ? kFlagForce : 0) |
+       (m.snapshot ? kFlagSnapshot : 0));
+  w.u64(m.from);
+  w.u64(m.to);
+  w.u64(m.term);
+  w.u64(m.log_term);
+  w.u64(m.index);
+  w.u64(m.commit);
+  w.u64(m.reject_hint);
+  w.u32(static_cast<std::uint32_t>(m.entries.size()));
+  for (const Entry& e : m.entries) put_entry(w, e);
+  if (m.snapshot) put_snapshot(w, *m.snapshot);
+  return out;
+}
+
+Message decode(std::span<const std::uint8_t> bytes) {
+  ByteReader r(bytes);
+  std::uint8_t version = r.u8("version");
+  if (version != kMessageFormatVersion) {
+    throw DecodeError(fmt::format("message format version {} is not supported (expected {})",
+                                  version, kMessageFormatVersion));
+  }
+  Message m;
+  std::uint8_t type = r.u8("type");
+  if (type > kMaxMessageType) throw DecodeError(fmt::format("message type {} is unknown", type));
+  m.type = static_cast<MessageType>(type);
+  std::uint8_t flags = r.u8("flags");
+  if (flags & ~kKnownFlags) throw DecodeError(fmt::format("unknown flags 0x{:02x}", flags));
+  m.reject = flags & kFlagReject;
+  m.force = flags & kFlagForce;
+  m.from = r.u64("from");
+  m.to = r.u64("to");
+  m.term = r.u64("term");
+  m.log_term = r.u64("log_term");
+  m.index = r.u64("index");
+  m.commit = r.u64("commit");
+  m.reject_hint = r.u64("reject_hint");
+  std::uint32_t n = r.count("entries", kMaxEntriesPerMessage, kMinEntrySize);
+  m.entries.reserve(n);
+  for (std::uint32_t i = 0; i < n; ++i) m.entries.push_back(get_entry(r));
+  if (flags & kFlagSnapshot) m.snapshot = get_snapshot(r);
+  r.expect_end("message");
+  return m;
+}
+
+std::string describe(const Message& m) {
+  std::string s = fmt::format("{} {}->{} term={} log_term={} index={} commit={}", to_string(m.type),
+                              m.from, m.to, m.term, m.log_term, m.index, m.commit);
+  if (m.reject) s += fmt::format(" reject hint={}", m.reject_hint);
+  if (m.force) s += " force";
+  if (!m.entries.empty()) {
+    s += fmt::format(" entries=[{}..{}]", m.entries.front().index, m.entries.back().index);
+  }
+  if (m.snapshot) {
+    s += fmt::format(" snapshot@{}/{}", m.snapshot->meta.index, m.snapshot->meta.term);
+  }
+  return s;
+}
+
+}  // namespace raft

@@ -1,0 +1,189 @@
+#pragma once
+// Raft consensus as a pure state machine (etcd-io/raft shape): inputs are tick(), step(),
+// propose(); all output is drained as one Ready. No I/O, no clock, no threads: time is ticks and
+// randomness comes from Config::seed.
+
+#include <map>
+#include <optional>
+#include <vector>
+
+#include "raft/log.h"
+#include "raft/message.h"
+#include "raft/prng.h"
+#include "raft/progress.h"
+#include "raft/types.h"
+
+namespace raft {
+
+// Deliberate bugs for the simulator's "does it catch bugs" tests; never set in production.
+struct TestBugs {
+  bool commit_without_majority = false;  // leader commits what it alone has
+  bool forget_vote = false;              // votes are not part of the persisted hard state
+};
+
+struct Config {
+  NodeId id = kNoNode;
+  std::vector<NodeId> voters{};  // every voter including `id`
+  int election_ticks = 10;       // randomized timeout in [election_ticks, 2*election_ticks)
+  int heartbeat_ticks = 1;
+  bool pre_vote = true;
+  bool check_quorum = true;
+  size_t max_inflight_appends = 64;
+  size_t max_append_bytes = 1 << 20;
+  uint64_t seed = 0;
+  TestBugs bugs{};
+};
+
+// Durable state handed back after a restart (what RaftLogStore::load() returns).
+struct Restored {
+  HardState hard_state{};
+  std::optional<Snapshot> snapshot{};
+  std::vector<Entry> entries{};  // after the snapshot, contiguous
+};
+
+// Everything the caller must do, in this order: persist hard_state + snapshot/compacted_snapshot
+// + entries (entries may overwrite the persisted log from entries.front().index on: truncate the
+// suffix), fsync, then send messages, then install `snapshot` (if any) and apply `committed`,
+// then call advance().
+struct Ready {
+  std::optional<HardState> hard_state{};
+  std::optional<Snapshot> snapshot{};  // received from the leader: persist it AND install it
+  std::vector<Entry> entries{};
+  std::vector<Message> messages{};
+  std::vector<Entry> committed{};
+  // Made by compact() from the application's own state: persist it (the log up to its index may
+  // then be dropped), do NOT install it.
+  std::optional<Snapshot> compacted_snapshot{};
+  bool empty() const {
+    return !hard_state && !snapshot && entries.empty() && messages.empty() && committed.empty() &&
+           !compacted_snapshot;
+  }
+};
+
+struct Status {
+  NodeId id = kNoNode;
+  Role role = Role::Follower;
+  Term term = 0;
+  NodeId leader = kNoNode;
+  Index commit = 0;
+  Index applied = 0;
+  Index last_index = 0;
+  Index snapshot_index = 0;
+};
+
+struct ProposeResult {
+  enum Kind { Appended, Forwarded, Dropped } kind = Dropped;
+  Index index = 0;  // Appended: where the entry landed
+  Term term = 0;    // Appended: its term
+  NodeId leader = kNoNode;
+};
+
+class Raft {
+ public:
+  // Throws std::invalid_argument on a config or restored state that cannot be right.
+  Raft(Config config, Restored restored);
+
+  void tick();
+  // Messages for another node, from unknown senders, with stale terms or garbage indexes are
+  // answered per the paper or dropped; never a crash.
+  void step(const Message& m);
+  // Leader: appends. Follower with a known leader: forwards as Propose. Otherwise Dropped.
+  ProposeResult propose(Bytes data);
+  // Leader only: hand leadership to `to` once its log is caught up (TimeoutNow).
+  void transfer_leadership(NodeId to);
+  // Starts an election now (tests, operator command); ignored by a leader.
+  void campaign();
+
+  bool has_ready() const;
+  Ready ready();   // drains pending output; call advance() before the next ready()
+  void advance();  // the last Ready was fully handled
+
+  // The application has a snapshot at `index` (<= applied): keep it for lagging followers and
+  // drop log entries <= index. Throws std::invalid_argument if index > applied.
+  void compact(Index index, Bytes snapshot_data);
+
+  Status status() const;
+  NodeId id() const { return config_.id; }
+  Role role() const { return role_; }
+  Term term() const { return term_; }
+  NodeId leader() const { return leader_; }
+  // For invariant checkers: entries after the snapshot, the snapshot's position, terms.
+  const std::vector<Entry>& log_for_invariants() const { return log_.entries(); }
+  const SnapshotMeta& snapshot_meta() const { return log_.snapshot_meta(); }
+  std::optional<Term> term_at(Index index) const { return log_.term(index); }
+  // Leader's view of a follower (tests); nullptr when not leader or unknown peer.
+  const Progress* progress(NodeId peer) const;
+
+ private:
+  enum class CampaignKind { PreElection, Election, Transfer };
+  enum class VoteResult { Pending, Won, Lost };
+
+  // Role changes.
+  void become_follower(Term term, NodeId leader);
+  void become_pre_candidate();
+  void become_candidate();
+  void become_leader();
+  void reset(Term term);
+  void start_campaign(CampaignKind kind);
+
+  // Per-role message handling.
+  void step_leader(const Message& m);
+  void step_candidate(const Message& m);
+  void step_follower(const Message& m);
+  void handle_vote_request(const Message& m);
+  void handle_append(const Message& m);
+  void handle_heartbeat(const Message& m);
+  void handle_snapshot(const Message& m);
+  void handle_append_response(const Message& m);
+  void handle_heartbeat_response(const Message& m);
+
+  // Ticks.
+  void tick_election();
+  void tick_heartbeat();
+
+  // Sending.
+  void send(Message m);
+  void send_append(NodeId to);
+  bool maybe_send_append(NodeId to, bool send_if_empty);
+  void send_heartbeat(NodeId to);
+  void send_timeout_now(NodeId to);
+  void bcast_append();
+  void bcast_heartbeat();
+
+  bool maybe_commit();
+  bool append_entries(std::vector<Entry> entries);
+  VoteResult poll(NodeId from, bool granted);
+  bool quorum_active();
+  bool is_voter(NodeId id) const;
+  size_t quorum() const { return config_.voters.size() / 2 + 1; }
+  bool in_lease() const;
+  bool valid_append(const Message& m) const;
+  void reset_randomized_election_timeout();
+  HardState hard_state() const;
+
+  Config config_;
+  Prng prng_;
+  RaftLog log_;
+  Role role_ = Role::Follower;
+  Term term_ = 0;
+  NodeId vote_ = kNoNode;
+  NodeId leader_ = kNoNode;
+  NodeId lead_transferee_ = kNoNode;
+  std::map<NodeId, Progress> progress_;  // leader only; ordered so output is deterministic
+  std::map<NodeId, bool> votes_;         // (pre-)candidate only
+  int election_elapsed_ = 0;
+  int heartbeat_elapsed_ = 0;
+  int randomized_election_timeout_ = 0;
+
+  // Output not yet drained by ready().
+  std::vector<Message> outbox_;
+  std::optional<Snapshot> pending_install_;
+  std::optional<Snapshot> pending_compacted_;
+  HardState last_ready_hard_state_;
+  // What the outstanding Ready handed out, acknowledged by advance().
+  Index applying_ = 0;
+  std::optional<std::pair<Index, Term>> persisting_;
+  bool installing_snapshot_ = false;
+};
+
+}  // namespace raft

@@ -1,0 +1,90 @@
+#include "sim/sim_disk.h"
+
+#include <algorithm>
+
+namespace sim {
+
+std::optional<engine::Bytes> SimDisk::read(const std::string& name) const {
+  auto it = files_.find(name);
+  if (it == files_.end()) return std::nullopt;
+  return it->second.current;
+}
+
+void SimDisk::append(const std::string& name, engine::ByteView data) {
+  File& file = files_[name];
+  file.current.insert(file.current.end(), data.begin(), data.end());
+  bytes_written_ += data.size();
+}
+
+void SimDisk::truncate(const std::string& name, std::uint64_t size) {
+  auto it = files_.find(name);
+  if (it == files_.end()) return;
+  if (size < it->second.current.size()) it->second.current.resize(size);
+}
+
+void SimDisk::sync(const std::string& name) {
+  auto it = files_.find(name);
+  if (it == files_.end()) return;
+  it->second.durable = it->second.current;
+  ++syncs_;
+}
+
+void SimDisk::replace(const std::string& name, engine::ByteView data) {
+  File& file = files_[name];
+  file.current.assign(data.begin(), data.end());
+  file.durable = file.current;
+  bytes_written_ += data.size();
+  ++syncs_;
+}
+
+void SimDisk::remove(const std::string& name) {
+  // Removal is treated as durable immediately: the stores above only remove files they no
+  // longer need, so a resurrected file would be a harmless leftover in a real system.
+  files_.erase(name);
+}
+
+std::vector<std::string> SimDisk::list() const {
+  std::vector<std::string> names;
+  for (const auto& [name, file] : files_) names.push_back(name);
+  return names;
+}
+
+std::uint64_t SimDisk::unsynced_bytes() const {
+  std::uint64_t total = 0;
+  for (const auto& [name, file] : files_) {
+    const std::size_t durable = file.durable ? file.durable->size() : 0;
+    if (file.current.size() > durable) total += file.current.size() - durable;
+  }
+  return total;
+}
+
+void SimDisk::crash(bool torn, Prng& prng) {
+  for (auto it = files_.begin(); it != files_.end();) {
+    File& file = it->second;
+    if (!file.durable) {
+      // Never synced: the file's directory entry was never made durable either.
+      const bool keep_some = torn && !file.current.empty() && prng.chance(0.5);
+      if (!keep_some) {
+        it = files_.erase(it);
+        continue;
+      }
+      file.current.resize(prng.below(file.current.size() + 1));
+      file.durable = file.current;
+      ++it;
+      continue;
+    }
+    const engine::Bytes& durable = *file.durable;
+    const bool pure_append = file.current.size() > durable.size() &&
+                             std::equal(durable.begin(), durable.end(), file.current.begin());
+    if (torn && pure_append) {
+      const std::size_t tail = file.current.size() - durable.size();
+      file.current.resize(durable.size() + prng.below(tail + 1));
+    } else {
+      file.current = durable;
+    }
+    file.durable = file.current;
+    ++it;
+  }
+}
+
+}  // namespace sim

@@ -1,0 +1,72 @@
+#pragma once
+// An in-memory engine::Disk for tests: remembers what was synced, and crash() throws away (or
+// tears) everything written since the last sync, as a power cut would.
+
+#include <map>
+#include <string>
+
+#include "engine/io.h"
+
+namespace engine::testing {
+
+class MemoryDisk : public Disk {
+ public:
+  std::optional<Bytes> read(const std::string& name) const override {
+    auto it = files_.find(name);
+    if (it == files_.end()) return std::nullopt;
+    return it->second.current;
+  }
+  void append(const std::string& name, ByteView data) override {
+    auto& f = files_[name];
+    f.current.insert(f.current.end(), data.begin(), data.end());
+  }
+  void truncate(const std::string& name, std::uint64_t size) override {
+    auto& f = files_[name];
+    if (size < f.current.size()) f.current.resize(size);
+  }
+  void sync(const std::string& name) override {
+    auto& f = files_[name];
+    f.durable = f.current;
+    ++syncs;
+  }
+  void replace(const std::string& name, ByteView data) override {
+    auto& f = files_[name];
+    f.current.assign(data.begin(), data.end());
+    f.durable = f.current;
+  }
+  void remove(const std::string& name) override { files_.erase(name); }
+  std::vector<std::string> list() const override {
+    std::vector<std::string> names;
+    for (auto& [name, f] : files_) names.push_back(name);
+    return names;
+  }
+
+  // Power cut: unsynced bytes vanish, except that the first `torn_bytes` of them survive
+  // (a partially written record).
+  void crash(size_t torn_bytes = 0) {
+    for (auto& [name, f] : files_) {
+      Bytes kept = f.durable;
+      if (f.current.size() > f.durable.size() &&
+          std::equal(f.durable.begin(), f.durable.end(), f.current.begin())) {
+        size_t extra = std::min(torn_bytes, f.current.size() - f.durable.size());
+        kept.insert(kept.end(), f.current.begin() + f.durable.size(),
+                    f.current.begin() + f.durable.size() + extra);
+      }
+      f.current = kept;
+      f.durable = kept;
+    }
+  }
+  // Direct access for corruption tests.
+  Bytes& raw(const std::string& name) { return files_[name].current; }
+
+  int syncs = 0;
+
+ private:
+  struct File {
+    Bytes durable;
+    Bytes current;
+  };
+  std::map<std::string, File> files_;
+};
+
+}  // namespace engine::testing

@@ -1,0 +1,141 @@
+// The wire codec: round trips, and garbage of every kind rejected with DecodeError, never UB.
+
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include "raft/message.h"
+
+namespace rc {
+
+// rapidcheck's gen::maybe yields rc::Maybe; raft uses std::optional.
+template <typename T>
+Gen<std::optional<T>> optional_of(Gen<T> g) {
+  return gen::oneOf(gen::just(std::optional<T>{}),
+                    gen::map(std::move(g), [](T v) { return std::optional<T>(std::move(v)); }));
+}
+
+template <>
+struct Arbitrary<raft::Entry> {
+  static Gen<raft::Entry> arbitrary() {
+    return gen::build<raft::Entry>(
+        gen::set(&raft::Entry::term), gen::set(&raft::Entry::index),
+        gen::set(&raft::Entry::kind, gen::element(raft::EntryKind::Normal, raft::EntryKind::Noop)),
+        gen::set(&raft::Entry::data, gen::container<raft::Bytes>(gen::arbitrary<uint8_t>())));
+  }
+};
+
+template <>
+struct Arbitrary<raft::Snapshot> {
+  static Gen<raft::Snapshot> arbitrary() {
+    return gen::map(
+        gen::tuple(gen::arbitrary<uint64_t>(), gen::arbitrary<uint64_t>(),
+                   gen::arbitrary<std::vector<uint64_t>>(), gen::arbitrary<std::vector<uint8_t>>()),
+        [](auto t) {
+          auto [index, term, voters, data] = std::move(t);
+          return raft::Snapshot{.meta = {.index = index, .term = term, .voters = voters},
+                                .data = data};
+        });
+  }
+};
+
+template <>
+struct Arbitrary<raft::Message> {
+  static Gen<raft::Message> arbitrary() {
+    return gen::build<raft::Message>(
+        gen::set(&raft::Message::type,
+                 gen::map(gen::inRange<int>(0, raft::kMaxMessageType + 1),
+                          [](int t) { return static_cast<raft::MessageType>(t); })),
+        gen::set(&raft::Message::from), gen::set(&raft::Message::to),
+        gen::set(&raft::Message::term), gen::set(&raft::Message::log_term),
+        gen::set(&raft::Message::index), gen::set(&raft::Message::commit),
+        gen::set(&raft::Message::reject), gen::set(&raft::Message::reject_hint),
+        gen::set(&raft::Message::force),
+        gen::set(&raft::Message::entries,
+                 gen::resize(8, gen::arbitrary<std::vector<raft::Entry>>())),
+        gen::set(&raft::Message::snapshot,
+                 optional_of(gen::resize(8, gen::arbitrary<raft::Snapshot>()))));
+  }
+};
+
+}  // namespace rc
+
+namespace raft {
+namespace {
+
+RC_GTEST_PROP(MessageCodec, RoundTripsEveryMessage, (const Message& m)) {
+  RC_ASSERT(decode(encode(m)) == m);
+}
+
+RC_GTEST_PROP(MessageCodec, RandomBytesNeverCrash, (const std::vector<uint8_t>& bytes)) {
+  try {
+    Message m = decode(bytes);
+    // Whatever decodes must re-encode to the same bytes (no two encodings of one message).
+    RC_ASSERT(encode(m) == bytes);
+  } catch (const DecodeError&) {
+  }
+}
+
+RC_GTEST_PROP(MessageCodec, EveryTruncationIsRejected, (const Message& m)) {
+  Bytes bytes = encode(m);
+  size_t cut = *rc::gen::inRange<size_t>(0, bytes.size());
+  RC_ASSERT_THROWS_AS(decode(std::span(bytes.data(), cut)), DecodeError);
+}
+
+RC_GTEST_PROP(MessageCodec, FlippedByteDecodesOrThrows, (const Message& m)) {
+  Bytes bytes = encode(m);
+  size_t at = *rc::gen::inRange<size_t>(0, bytes.size());
+  bytes[at] ^= *rc::gen::inRange<int>(1, 256);
+  try {
+    decode(bytes);
+  } catch (const DecodeError&) {
+  }
+}
+
+TEST(MessageCodec, FirstByteIsTheFormatVersion) {
+  Bytes bytes = encode(Message{.type = MessageType::Vote, .from = 1, .to = 2, .term = 3});
+  EXPECT_EQ(bytes[0], kMessageFormatVersion);
+  bytes[0] = 99;
+  try {
+    decode(bytes);
+    FAIL() << "accepted an unknown version";
+  } catch (const DecodeError& e) {
+    EXPECT_NE(std::string(e.what()).find("version 99"), std::string::npos) << e.what();
+  }
+}
+
+TEST(MessageCodec, HugeCountsAreRejectedBeforeAllocating) {
+  Bytes bytes = encode(Message{.type = MessageType::Append});
+  // Overwrite the entry count (last 4 bytes) with 2^32-1.
+  for (size_t i = bytes.size() - 4; i < bytes.size(); ++i) bytes[i] = 0xff;
+  try {
+    decode(bytes);
+    FAIL();
+  } catch (const DecodeError& e) {
+    EXPECT_NE(std::string(e.what()).find("entries"), std::string::npos) << e.what();
+  }
+}
+
+TEST(MessageCodec, UnknownTypeIsRejected) {
+  Bytes bytes = encode(Message{});
+  bytes[1] = kMaxMessageType + 1;
+  EXPECT_THROW(decode(bytes), DecodeError);
+}
+
+TEST(MessageCodec, TrailingBytesAreRejected) {
+  Bytes bytes = encode(Message{});
+  bytes.push_back(0);
+  EXPECT_THROW(decode(bytes), DecodeError);
+}
+
+TEST(MessageCodec, DescribeNamesTypeAndPeers) {
+  std::string s = describe(Message{.type = MessageType::Append,
+                                   .from = 1,
+                                   .to = 2,
+                                   .term = 3,
+                                   .entries = {Entry{.index = 5}, Entry{.index = 6}}});
+  EXPECT_NE(s.find("Append 1->2 term=3"), std::string::npos) << s;
+  EXPECT_NE(s.find("entries=[5..6]"), std::string::npos) << s;
+}
+
+}  // namespace
+}  // namespace raft
