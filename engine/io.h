@@ -18,9 +18,13 @@ using NodeId = std::uint64_t;
 using Bytes = std::vector<std::uint8_t>;
 using ByteView = std::span<const std::uint8_t>;
 
-// Monotonic time as seen by one node (virtual in the simulator, steady_clock in net/).
+// Monotonic time as seen by one node (virtual in the simulator, the OS's monotonic clock in net/).
+// Its own epoch tag, so no pure code can mix it with a real clock's time points.
 using Duration = std::chrono::nanoseconds;
-using TimePoint = std::chrono::time_point<std::chrono::steady_clock, Duration>;
+struct NodeTime {
+  using duration = Duration;
+};
+using TimePoint = std::chrono::time_point<NodeTime, Duration>;
 
 // Sends opaque, already-encoded messages to peers. Delivery is best effort: messages may be lost,
 // duplicated, delayed or reordered; the protocol above must cope. Incoming messages are handed to
