@@ -19,12 +19,6 @@ std::uint64_t get_u64(const raft::Bytes& in, std::size_t at) {
   return v;
 }
 
-std::uint64_t mix(std::uint64_t h, std::uint64_t v) {
-  h ^= v + 0x9E3779B97F4A7C15ULL + (h << 6) + (h >> 2);
-  h *= 0xFF51AFD7ED558CCDULL;
-  return h ^ (h >> 33);
-}
-
 }  // namespace
 
 raft::Bytes encode_command(const Command& command) {
@@ -38,14 +32,6 @@ raft::Bytes encode_command(const Command& command) {
 std::optional<Command> decode_command(const raft::Bytes& data) {
   if (data.size() != 16) return std::nullopt;
   return Command{get_u64(data, 0), get_u64(data, 8)};
-}
-
-std::uint64_t chain_hash(std::uint64_t previous, const raft::Entry& entry) {
-  std::uint64_t h = mix(previous, entry.index);
-  h = mix(h, entry.term);
-  h = mix(h, static_cast<std::uint64_t>(entry.kind));
-  for (std::uint8_t b : entry.data) h = mix(h, b);
-  return h;
 }
 
 void CommandLog::apply(const raft::Entry& entry) {

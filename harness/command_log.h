@@ -8,6 +8,7 @@
 #include <optional>
 #include <vector>
 
+#include "engine/entry_chain.h"
 #include "raft/types.h"
 
 namespace harness {
@@ -24,9 +25,8 @@ raft::Bytes encode_command(const Command& command);
 // nullopt for entries that are not commands (Noop, or bytes of the wrong size).
 std::optional<Command> decode_command(const raft::Bytes& data);
 
-// Fingerprint of the log prefix ending with `entry`, given the fingerprint before it.
-std::uint64_t chain_hash(std::uint64_t previous, const raft::Entry& entry);
-inline constexpr std::uint64_t kEmptyChain = 0x5EED5EED5EED5EEDULL;
+using engine::chain_hash;
+using engine::kEmptyChain;
 
 // The state machine of one replica.
 class CommandLog {

@@ -1,0 +1,59 @@
+#include "engine/command.h"
+
+#include <fmt/core.h>
+
+#include "engine/record_codec.h"
+
+namespace engine {
+namespace {
+constexpr std::uint8_t kChangeBatch = 1;
+constexpr std::uint8_t kAck = 2;
+}  // namespace
+
+Bytes encode_command(const Command& command) {
+  Bytes out;
+  raft::ByteWriter w(out);
+  w.u8(kCommandFormatVersion);
+  if (const auto* batch = std::get_if<ChangeBatch>(&command)) {
+    w.u8(kChangeBatch);
+    w.u64(batch->origin);
+    w.u64(batch->request_id);
+    put_changes(w, batch->changes);
+  } else {
+    const Ack& ack = std::get<Ack>(command);
+    w.u8(kAck);
+    w.u64(ack.node);
+    w.u64(ack.index);
+  }
+  return out;
+}
+
+Command decode_command(ByteView bytes) {
+  raft::ByteReader r(bytes);
+  const std::uint8_t version = r.u8("command version");
+  if (version != kCommandFormatVersion)
+    throw raft::DecodeError(fmt::format("command version: {} is not a known format", version));
+  Command command;
+  switch (const std::uint8_t kind = r.u8("command kind")) {
+    case kChangeBatch: {
+      ChangeBatch batch;
+      batch.origin = r.u64("batch origin");
+      batch.request_id = r.u64("batch request id");
+      batch.changes = get_changes(r);
+      command = std::move(batch);
+      break;
+    }
+    case kAck: {
+      Ack ack;
+      ack.node = r.u64("ack node");
+      ack.index = r.u64("ack index");
+      command = ack;
+      break;
+    }
+    default: throw raft::DecodeError(fmt::format("command kind: {} is not a known kind", kind));
+  }
+  r.expect_end("command");
+  return command;
+}
+
+}  // namespace engine

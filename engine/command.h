@@ -1,0 +1,39 @@
+#pragma once
+// The commands replicated through raft: record changes from a client, and a node's
+// acknowledgement that it has durably copied everything up to an index into its local datastore.
+
+#include <cstdint>
+#include <variant>
+#include <vector>
+
+#include "dns/zone_db.h"
+#include "engine/io.h"
+#include "raft/types.h"
+
+namespace engine {
+
+// One client write (or one batch of a zone-file import): applied atomically, in commit order.
+// (origin, request_id) lets the origin recognise its own write when it commits and lets every
+// replica skip a duplicate created by re-proposing after a lost forward.
+struct ChangeBatch {
+  NodeId origin = 0;
+  std::uint64_t request_id = 0;
+  std::vector<dns::Change> changes;
+};
+
+// `node` has everything up to `index` durable in its local datastore.
+struct Ack {
+  NodeId node = 0;
+  raft::Index index = 0;
+  friend bool operator==(const Ack&, const Ack&) = default;
+};
+
+using Command = std::variant<ChangeBatch, Ack>;
+
+inline constexpr std::uint8_t kCommandFormatVersion = 1;
+
+Bytes encode_command(const Command& command);
+// Throws raft::DecodeError naming the field on anything malformed.
+Command decode_command(ByteView bytes);
+
+}  // namespace engine

@@ -1,0 +1,98 @@
+#pragma once
+// One node's durable copy of the records, independent of raft: a snapshot of every record plus a
+// write-ahead log (WAL) of the committed change batches copied since, and the high-water mark hw
+// (every committed batch with index <= hw is in here). Written only through the Disk seam; a torn
+// or corrupt WAL tail (a crash mid-append) is detected by per-record checksums and cut, never
+// parsed as data.
+//
+// Files (names prefixed with `prefix`, e.g. "store"):
+//   store.meta  format version, flags (zone files imported), written with Disk::replace()
+//   store.snap  snapshot: format version, snapshot index, records, checksum; Disk::replace()
+//   store.wal   append-only records [u32 len][u32 crc32][payload]; payload = one batch
+//               (index, hw after it, changes); the WAL records the snapshot index it follows so a
+//               crash between replacing the snapshot and emptying the WAL is harmless.
+
+#include <cstdint>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "dns/record.h"
+#include "dns/zone_db.h"
+#include "engine/io.h"
+#include "raft/types.h"
+
+namespace engine {
+
+// A committed change batch as the local datastore keeps it: its raft index and its changes.
+struct StoredBatch {
+  raft::Index index = 0;
+  std::vector<dns::Change> changes;
+};
+
+// Everything load() found on disk.
+struct LocalStoreContents {
+  bool initialized = false;  // false: nothing on disk yet (first boot)
+  bool imported = false;     // the node's zone file has been fully proposed and committed
+  raft::Index hw = 0;        // every committed batch <= hw is in snapshot + batches
+  raft::Index snapshot_index = 0;
+  std::vector<dns::Record> snapshot_records;  // the whole record set as of snapshot_index
+  std::vector<StoredBatch> batches;           // > snapshot_index, ascending, <= hw
+  std::vector<std::string> warnings;          // e.g. a torn WAL tail that was cut
+};
+
+// Damage a crash cannot explain (bad checksum in the snapshot, unknown format, a WAL that goes
+// backwards): the node refuses to start rather than serve wrong data.
+class LocalStoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class LocalStore {
+ public:
+  explicit LocalStore(Disk& disk, std::string prefix = "store");
+
+  // Reads everything back, cutting a torn WAL tail (and truncating the file there). Must be
+  // called once before any write.
+  LocalStoreContents load();
+
+  // Marks the data directory as in use (initialized = true on the next load). Durable on return.
+  void initialize();
+  // Records that the zone file import finished. Durable on return.
+  void mark_imported();
+
+  // Appends the batches (ascending, all > hw()) and raises hw to new_hw (>= the last batch's
+  // index). With sync = true (always, except the test-only broken variant) the data is fsynced
+  // before returning; otherwise call sync() later.
+  void append(std::span<const StoredBatch> batches, raft::Index new_hw, bool sync = true);
+  void sync();
+
+  // Replaces the snapshot with `records`, the whole record set as of hw(), and empties the WAL.
+  // Durable on return.
+  void write_snapshot(const std::vector<dns::Record>& records);
+
+  raft::Index hw() const { return hw_; }                  // as appended (maybe not yet synced)
+  raft::Index durable_hw() const { return durable_hw_; }  // as of the last sync
+  std::uint64_t wal_bytes() const { return wal_bytes_; }
+  std::uint64_t snapshot_bytes() const { return snapshot_bytes_; }
+
+ private:
+  void require_loaded(const char* what) const;
+  void write_meta();
+
+  Disk& disk_;
+  std::string meta_name_;
+  std::string snap_name_;
+  std::string wal_name_;
+  raft::Index hw_ = 0;
+  raft::Index durable_hw_ = 0;
+  raft::Index snapshot_index_ = 0;
+  std::uint64_t wal_bytes_ = 0;
+  std::uint64_t snapshot_bytes_ = 0;
+  bool imported_ = false;
+  bool unsynced_ = false;  // WAL bytes appended since the last sync
+  bool loaded_ = false;
+};
+
+}  // namespace engine

@@ -1,0 +1,486 @@
+#include "engine/node.h"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <set>
+
+#include "dns/rdata.h"
+#include "dns/types.h"
+#include "raft/message.h"
+
+namespace engine {
+
+// One client write (or import batch) waiting to commit.
+struct Node::Write {
+  std::uint64_t request_id = 0;
+  Bytes command;  // encoded ChangeBatch, re-proposed as is
+  std::size_t changes = 0;
+  dns::Change::Kind first_kind = dns::Change::Add;
+  WriteCallback done;
+  std::optional<TimePoint> deadline;  // none: import batches wait as long as it takes
+  TimePoint next_retry{};
+  raft::ProposeResult::Kind proposed = raft::ProposeResult::Dropped;
+  raft::Term proposed_term = 0;
+};
+
+namespace {
+
+std::string describe(const WriteResult& r) {
+  switch (r.kind) {
+    case WriteResult::Ok: return fmt::format("OK index={}", r.index);
+    case WriteResult::Noop: return fmt::format("NOOP index={}", r.index);
+    default: return r.message;
+  }
+}
+
+}  // namespace
+
+Node::Node(NodeOptions options, Transport& transport, Clock& clock, Disk& disk, Random& random,
+           dns::Database& serving, NodeObserver* observer)
+    : options_(std::move(options)),
+      transport_(transport),
+      clock_(clock),
+      random_(random),
+      serving_(serving),
+      observer_(observer ? observer : &null_observer_),
+      raft_store_(disk, "raft"),
+      store_(disk, "store"),
+      state_(options_.members) {
+  if (std::find(options_.members.begin(), options_.members.end(), options_.id) ==
+      options_.members.end())
+    throw std::invalid_argument(fmt::format("node {} is not among the members", options_.id));
+  state_.set_drop_on_majority(options_.bugs.drop_on_majority_ack);
+}
+
+Node::~Node() {
+  if (tick_timer_) clock_.cancel_timer(*tick_timer_);
+  if (checkpoint_timer_) clock_.cancel_timer(*checkpoint_timer_);
+}
+
+void Node::log(LogLevel level, const std::string& message) const {
+  if (options_.log) options_.log(level, message);
+}
+
+void Node::start(std::vector<dns::Record> zone_records) {
+  if (started_) throw std::logic_error("node started twice");
+  started_ = true;
+
+  // 1. The local datastore is the serving view's base: what this node has durably copied.
+  LocalStoreContents contents = store_.load();
+  for (const std::string& w : contents.warnings) log(LogLevel::Warn, w);
+  serving_.load(std::move(contents.snapshot_records));
+  for (const StoredBatch& batch : contents.batches) serving_.apply(batch.changes);
+  served_ = contents.hw;
+  if (!contents.initialized) store_.initialize();
+  imported_ = contents.imported;
+  log(LogLevel::Info, fmt::format("local datastore: hw={} ({} batches in the WAL){}", contents.hw,
+                                  contents.batches.size(),
+                                  contents.initialized ? "" : ", first boot"));
+
+  // 2. Raft from its own storage; R comes back from raft's snapshot and log.
+  raft::Restored restored = raft_store_.load();
+  observer_->on_raft_restored(restored);
+  if (restored.snapshot) {
+    state_.restore(restored.snapshot->data, restored.snapshot->meta.index);
+    observer_->on_applied(state_.applied(), state_.hash());
+    last_compaction_ = state_.applied();
+    serve_pending_after(served_);
+  }
+  raft::Config config;
+  config.id = options_.id;
+  config.voters = options_.members;
+  config.election_ticks = options_.election_ticks;
+  config.heartbeat_ticks = options_.heartbeat_ticks;
+  config.pre_vote = options_.pre_vote;
+  config.check_quorum = options_.check_quorum;
+  config.seed = random_.next_u64();
+  config.bugs = options_.raft_bugs;
+  raft_ = std::make_unique<raft::Raft>(config, std::move(restored));
+
+  tick_timer_ = clock_.start_timer(options_.tick, [this] { on_tick(); });
+  checkpoint_timer_ =
+      clock_.start_timer(options_.checkpoint_interval, [this] { on_checkpoint(); });
+  process();
+  if (!imported_) start_import(std::move(zone_records));
+}
+
+void Node::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  if (tick_timer_) clock_.cancel_timer(*tick_timer_);
+  if (checkpoint_timer_) clock_.cancel_timer(*checkpoint_timer_);
+  tick_timer_.reset();
+  checkpoint_timer_.reset();
+  auto writes = std::move(writes_);
+  writes_.clear();
+  for (auto& [id, write] : writes)
+    write->done({WriteResult::Stopped, 0, 0, 0, "ERROR node stopping: not committed"});
+}
+
+void Node::receive(NodeId from, ByteView bytes) {
+  if (!started_ || stopped_) return;
+  raft::Message message;
+  try {
+    message = raft::decode(bytes);
+  } catch (const raft::DecodeError& e) {
+    log(LogLevel::Warn, fmt::format("dropped a malformed message from node {}: {}", from,
+                                    e.what()));
+    return;
+  }
+  if (message.from != from) {
+    log(LogLevel::Warn, fmt::format("dropped a message from node {} claiming to be from node {}",
+                                    from, message.from));
+    return;
+  }
+  raft_->step(message);
+  process();
+}
+
+void Node::submit(std::vector<dns::Change> changes, WriteCallback done) {
+  if (!started_ || stopped_) {
+    done({WriteResult::Stopped, 0, 0, 0, "ERROR node stopping: not committed"});
+    return;
+  }
+  if (changes.empty()) {
+    done({WriteResult::Invalid, 0, 0, 0, "ERROR invalid write: no changes"});
+    return;
+  }
+  for (const dns::Change& c : changes) {
+    if (c.record.rclass != dns::rclass::IN) {
+      done({WriteResult::Invalid, 0, 0, 0,
+            fmt::format("ERROR invalid record: {}: only class IN is served",
+                        c.record.owner.to_text())});
+      return;
+    }
+  }
+  submit_batch(std::move(changes), std::move(done), false);
+}
+
+std::uint64_t Node::submit_batch(std::vector<dns::Change> changes, WriteCallback done,
+                                 bool no_deadline) {
+  auto write = std::make_unique<Write>();
+  do {
+    write->request_id = random_.next_u64();
+  } while (write->request_id == 0 || writes_.contains(write->request_id));
+  write->changes = changes.size();
+  write->first_kind = changes.front().kind;
+  write->command = encode_command(ChangeBatch{options_.id, write->request_id, std::move(changes)});
+  write->done = std::move(done);
+  if (!no_deadline) write->deadline = clock_.now() + options_.write_timeout;
+  const std::uint64_t id = write->request_id;
+  Write& w = *write;
+  writes_.emplace(id, std::move(write));
+  propose_write(w);
+  process();
+  return id;
+}
+
+void Node::propose_write(Write& write) {
+  const raft::ProposeResult result = raft_->propose(write.command);
+  write.proposed = result.kind;
+  write.proposed_term = raft_->term();
+  write.next_retry = clock_.now() + options_.retry_interval;
+}
+
+void Node::retry_and_expire_writes() {
+  const TimePoint now = clock_.now();
+  std::vector<std::uint64_t> expired;
+  for (auto& [id, write] : writes_) {
+    if (write->deadline && now >= *write->deadline) {
+      expired.push_back(id);
+      continue;
+    }
+    if (now < write->next_retry) continue;
+    // An entry in our own log as leader of the same term commits once a quorum answers; a
+    // forward may have been lost and a term change may have truncated it: propose again (R
+    // skips the duplicate if both copies commit).
+    const bool still_ours = write->proposed == raft::ProposeResult::Appended &&
+                            raft_->role() == raft::Role::Leader &&
+                            raft_->term() == write->proposed_term;
+    if (still_ours)
+      write->next_retry = now + options_.retry_interval;
+    else
+      propose_write(*write);
+  }
+  for (std::uint64_t id : expired) {
+    const raft::NodeId leader = raft_->leader();
+    finish(id, {WriteResult::NoQuorum, 0, 0, 0,
+                fmt::format("ERROR no quorum: not committed within {} ms (leader: {}); it was "
+                            "not applied, but may still commit if a leader received it",
+                            std::chrono::duration_cast<std::chrono::milliseconds>(
+                                options_.write_timeout)
+                                .count(),
+                            leader == raft::kNoNode ? std::string("none")
+                                                    : std::to_string(leader))});
+  }
+}
+
+void Node::finish(std::uint64_t request_id, const WriteResult& result) {
+  auto it = writes_.find(request_id);
+  if (it == writes_.end()) return;
+  std::unique_ptr<Write> write = std::move(it->second);
+  writes_.erase(it);
+  write->done(result);
+}
+
+void Node::on_tick() {
+  tick_timer_ = clock_.start_timer(options_.tick, [this] { on_tick(); });
+  raft_->tick();
+  retry_and_expire_writes();
+  process();
+}
+
+void Node::on_checkpoint() {
+  checkpoint_timer_ =
+      clock_.start_timer(options_.checkpoint_interval, [this] { on_checkpoint(); });
+  checkpoint();
+  process();
+}
+
+void Node::process() {
+  if (processing_) return;  // a callback re-entered us; the outer loop drains what it added
+  processing_ = true;
+  try {
+    for (;;) {
+      while (raft_->has_ready()) {
+        raft::Ready ready = raft_->ready();
+        handle(ready);
+        raft_->advance();
+      }
+      if (!raft_->has_ready()) {
+        maybe_compact_raft();
+        if (!raft_->has_ready()) break;
+      }
+    }
+  } catch (...) {
+    processing_ = false;
+    throw;
+  }
+  processing_ = false;
+
+  const raft::Status s = raft_->status();
+  if (s.role != last_role_ || s.leader != last_leader_) {
+    if (s.role == raft::Role::Leader)
+      log(LogLevel::Info, fmt::format("became leader in term {}", s.term));
+    else if (s.leader != raft::kNoNode)
+      log(LogLevel::Info, fmt::format("leader is node {} (term {})", s.leader, s.term));
+    else if (last_leader_ != raft::kNoNode)
+      log(LogLevel::Info, fmt::format("lost the leader (term {}, role {})", s.term,
+                                      raft::to_string(s.role)));
+    last_role_ = s.role;
+    last_leader_ = s.leader;
+  }
+}
+
+void Node::handle(raft::Ready& ready) {
+  // Durable before anything leaves this node (raft's contract).
+  raft_store_.save(ready);
+  observer_->on_raft_persisted(ready);
+  if (ready.compacted_snapshot) raft_store_.compact(ready.compacted_snapshot->meta.index);
+  for (const raft::Message& m : ready.messages) {
+    observer_->on_raft_sent(m);
+    transport_.send(m.to, raft::encode(m));
+  }
+  if (ready.snapshot) install(*ready.snapshot);
+  for (const raft::Entry& entry : ready.committed) apply(entry);
+}
+
+void Node::install(const raft::Snapshot& snapshot) {
+  if (snapshot.meta.index <= state_.applied()) return;
+  state_.restore(snapshot.data, snapshot.meta.index);
+  observer_->on_applied(state_.applied(), state_.hash());
+  last_compaction_ = snapshot.meta.index;
+  serve_pending_after(served_);
+}
+
+void Node::serve_pending_after(raft::Index index) {
+  // Everything this node has not copied is still pending (it has not acked it), unless its
+  // local datastore lost data it had acknowledged: then say so loudly.
+  if (state_.acked(options_.id) > store_.hw())
+    log(LogLevel::Error,
+        fmt::format("local datastore is behind what this node acknowledged (hw={}, acked={}): "
+                    "changes in between are gone from raft; this node needs a datastore copy "
+                    "from a peer",
+                    store_.hw(), state_.acked(options_.id)));
+  for (auto it = state_.pending().upper_bound(index); it != state_.pending().end(); ++it)
+    serve(it->first, it->second);
+}
+
+void Node::serve(raft::Index index, const ChangeBatch& batch) {
+  const dns::ApplyResult result = serving_.apply(batch.changes);
+  served_ = index;
+  observer_->on_served(index, batch, result);
+  if (batch.origin != options_.id || !writes_.contains(batch.request_id)) return;
+  WriteResult reply;
+  reply.index = index;
+  reply.applied = result.applied;
+  reply.noops = result.noops;
+  reply.kind = result.applied == 0 ? WriteResult::Noop : WriteResult::Ok;
+  const Write& write = *writes_.at(batch.request_id);
+  if (reply.kind == WriteResult::Noop && write.changes == 1)
+    reply.message = fmt::format("NOOP {} index={}",
+                                write.first_kind == dns::Change::Add ? "already present"
+                                                                     : "not present",
+                                index);
+  else if (result.noops > 0)
+    reply.message =
+        fmt::format("{} (applied={} noops={})", describe(reply), result.applied, result.noops);
+  else
+    reply.message = describe(reply);
+  finish(batch.request_id, reply);
+}
+
+void Node::apply(const raft::Entry& entry) {
+  if (entry.index <= state_.applied()) return;  // inside an installed snapshot
+  const ApplyOutcome outcome = state_.apply(entry);
+  observer_->on_applied(entry.index, state_.hash());
+  switch (outcome.kind) {
+    case ApplyOutcome::Batch:
+      if (entry.index > served_) serve(entry.index, *outcome.batch);
+      break;
+    case ApplyOutcome::Invalid:
+      log(LogLevel::Warn, fmt::format("ignored a committed entry: {}", outcome.error));
+      break;
+    default: break;
+  }
+  if (outcome.dropped_through) {
+    observer_->on_pending_dropped(outcome.dropped_through);
+    log(LogLevel::Debug, fmt::format("checkpoint: every node has copied up to index {}; {} "
+                                     "batches still pending",
+                                     outcome.dropped_through, state_.pending().size()));
+  }
+}
+
+void Node::checkpoint() {
+  if (unsynced_) {  // ack_before_fsync bug: the sync comes one interval late
+    store_.sync();
+    unsynced_ = false;
+    observer_->on_store_synced(store_.durable_hw());
+  }
+  std::vector<StoredBatch> batches;
+  for (auto it = state_.pending().upper_bound(store_.hw()); it != state_.pending().end(); ++it) {
+    if (it->first > served_) break;
+    batches.push_back({it->first, it->second.changes});
+  }
+  if (!batches.empty()) {
+    const raft::Index new_hw = batches.back().index;
+    const bool sync = !options_.bugs.ack_before_fsync;
+    store_.append(batches, new_hw, sync);
+    if (sync)
+      observer_->on_store_synced(store_.durable_hw());
+    else
+      unsynced_ = true;
+    // The serving view is exactly the store's state now (everything served is copied), so it
+    // can become the store's snapshot.
+    if (!unsynced_ && served_ == store_.hw() &&
+        store_.wal_bytes() > options_.store_snapshot_wal_bytes) {
+      store_.write_snapshot(serving_.all_records());
+      log(LogLevel::Info, fmt::format("local datastore snapshot at hw={}", store_.hw()));
+    }
+  }
+  maybe_ack();
+}
+
+void Node::maybe_ack() {
+  const raft::Index hw = options_.bugs.ack_before_fsync ? store_.hw() : store_.durable_hw();
+  const raft::Index acked = state_.acked(options_.id);
+  // Only worth an entry if it lets something leave pending.
+  auto first = state_.pending().upper_bound(acked);
+  if (first == state_.pending().end() || first->first > hw) return;
+  raft_->propose(encode_command(Ack{options_.id, hw}));
+}
+
+void Node::maybe_compact_raft() {
+  const raft::Index applied = state_.applied();
+  if (applied <= last_compaction_) return;
+  const raft::Index since = applied - last_compaction_;
+  // R is small when little is pending, so compact often then; otherwise every compact_every.
+  if (since < options_.compact_every && !(state_.pending().empty() && since >= 128)) return;
+  if (applied > raft_->status().applied) return;
+  raft_->compact(applied, state_.snapshot());
+  last_compaction_ = applied;
+}
+
+void Node::start_import(std::vector<dns::Record> records) {
+  if (records.empty()) {
+    store_.mark_imported();
+    imported_ = true;
+    return;
+  }
+  const std::size_t per = std::max<std::size_t>(1, options_.import_batch);
+  import_remaining_ = (records.size() + per - 1) / per;
+  log(LogLevel::Info, fmt::format("first boot: proposing {} zone-file records in {} batches",
+                                  records.size(), import_remaining_));
+  for (std::size_t at = 0; at < records.size(); at += per) {
+    std::vector<dns::Change> changes;
+    for (std::size_t i = at; i < std::min(records.size(), at + per); ++i)
+      changes.push_back({dns::Change::Add, std::move(records[i])});
+    submit_batch(std::move(changes),
+                 [this](const WriteResult& r) {
+                   if (r.kind != WriteResult::Ok && r.kind != WriteResult::Noop) return;
+                   if (--import_remaining_ > 0) return;
+                   store_.mark_imported();
+                   imported_ = true;
+                   log(LogLevel::Info, "zone file import committed");
+                 },
+                 true);
+  }
+}
+
+void Node::reload_zone(std::vector<dns::Record> zone_records, WriteCallback done) {
+  std::vector<dns::Name> apexes;
+  for (const dns::Record& r : zone_records)
+    if (r.type == dns::type::SOA) apexes.push_back(r.owner);
+  if (apexes.empty()) {
+    done({WriteResult::Invalid, 0, 0, 0, "ERROR reload: the zone file has no SOA record"});
+    return;
+  }
+  auto in_reloaded_zone = [&](const dns::Name& owner) {
+    return std::any_of(apexes.begin(), apexes.end(),
+                       [&](const dns::Name& apex) { return owner.is_subdomain_of(apex); });
+  };
+  std::vector<dns::Record> current;
+  for (dns::Record& r : serving_.all_records())
+    if (in_reloaded_zone(r.owner)) current.push_back(std::move(r));
+  auto same_soa = [](const dns::Record& a, const dns::Record& b) {
+    if (a.type != dns::type::SOA || b.type != dns::type::SOA || !(a.owner == b.owner))
+      return false;
+    dns::SoaFields x = dns::soa_from_rdata(a.rdata), y = dns::soa_from_rdata(b.rdata);
+    x.serial = y.serial;
+    return dns::soa_to_rdata(x) == dns::soa_to_rdata(y) && a.ttl == b.ttl;
+  };
+  auto contains = [&](const std::vector<dns::Record>& set, const dns::Record& r) {
+    return std::any_of(set.begin(), set.end(), [&](const dns::Record& x) {
+      return x == r || same_soa(x, r);
+    });
+  };
+  std::vector<dns::Change> changes;
+  for (const dns::Record& r : current)
+    if (!contains(zone_records, r)) changes.push_back({dns::Change::Remove, r});
+  for (dns::Record& r : zone_records)
+    if (!contains(current, r)) changes.push_back({dns::Change::Add, std::move(r)});
+  if (changes.empty()) {
+    done({WriteResult::Noop, 0, 0, 0, "NOOP zone file unchanged"});
+    return;
+  }
+  submit(std::move(changes), std::move(done));
+}
+
+NodeStatus Node::status() const {
+  NodeStatus s;
+  s.raft = raft_ ? raft_->status() : raft::Status{};
+  s.pending_batches = state_.pending().size();
+  s.pending_changes = state_.pending_changes();
+  s.acked = state_.acked();
+  s.hw = store_.durable_hw();
+  s.served = served_;
+  s.applied = state_.applied();
+  s.writes_in_flight = writes_.size();
+  s.imported = imported_;
+  s.wal_bytes = store_.wal_bytes();
+  s.raft_log_bytes = raft_store_.log_file_size();
+  return s;
+}
+
+}  // namespace engine

@@ -1,0 +1,180 @@
+#pragma once
+// engine::Node: one member of the replicated DNS cluster as a pure, single-threaded state
+// machine. It drives raft (through RaftLogStore on the Disk seam), applies committed change
+// batches to the serving zone database right away, copies them into its durable local datastore
+// every checkpoint interval and then proposes ACK(self, hw), answers client writes, and on first
+// boot imports its zone file through raft. All I/O goes through the seams in io.h; the caller
+// delivers peer messages with receive() on the same thread that runs the Clock's timers.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dns/zone_db.h"
+#include "engine/event_log.h"
+#include "engine/io.h"
+#include "engine/local_store.h"
+#include "engine/raft_log_store.h"
+#include "engine/replicated_state.h"
+#include "raft/raft.h"
+
+namespace engine {
+
+// Deliberate bugs for the simulator's "does it catch bugs" tests; never set in production.
+struct NodeTestBugs {
+  bool ack_before_fsync = false;      // ACK proposed before the WAL is synced (synced next time)
+  bool drop_on_majority_ack = false;  // pending dropped once a majority (not all) acked
+};
+
+struct NodeOptions {
+  NodeId id = 0;
+  std::vector<NodeId> members;  // every node of the cluster, including id
+  Duration tick = std::chrono::milliseconds(100);
+  int election_ticks = 10;  // election timeout = election_ticks..2*election_ticks ticks
+  int heartbeat_ticks = 1;
+  bool pre_vote = true;
+  bool check_quorum = true;
+  Duration checkpoint_interval = std::chrono::seconds(1);
+  Duration write_timeout = std::chrono::seconds(2);
+  Duration retry_interval = std::chrono::milliseconds(500);  // re-propose uncommitted writes
+  std::size_t import_batch = 256;          // records per first-boot import batch
+  raft::Index compact_every = 1024;        // applied entries between raft snapshots of R
+  std::uint64_t store_snapshot_wal_bytes = 4u << 20;  // WAL size that triggers a store snapshot
+  LogSink log;                                        // may be empty
+  NodeTestBugs bugs;
+  raft::TestBugs raft_bugs;
+};
+
+// The answer to one client write.
+struct WriteResult {
+  enum Kind { Ok, Noop, NoQuorum, Invalid, Stopped };
+  Kind kind = Ok;
+  raft::Index index = 0;  // Ok/Noop: where it committed
+  std::size_t applied = 0;
+  std::size_t noops = 0;
+  std::string message;  // one line for a human: "OK index=12", "ERROR no quorum: ..."
+};
+
+// What `STATUS` shows.
+struct NodeStatus {
+  raft::Status raft;
+  std::size_t pending_batches = 0;
+  std::size_t pending_changes = 0;
+  std::map<NodeId, raft::Index> acked;
+  raft::Index hw = 0;          // local datastore high-water mark (synced)
+  raft::Index served = 0;      // last batch index applied to the serving database
+  raft::Index applied = 0;     // last raft index applied to R
+  std::size_t writes_in_flight = 0;
+  bool imported = false;
+  std::uint64_t wal_bytes = 0;
+  std::uint64_t raft_log_bytes = 0;
+};
+
+// Hooks for the simulator's invariant checker and metrics; every method defaults to nothing.
+// Called synchronously, in the order the events happen inside the node.
+class NodeObserver {
+ public:
+  virtual ~NodeObserver() = default;
+  // Raft state read back from disk at start (before anything else happens).
+  virtual void on_raft_restored(const raft::Restored&) {}
+  // A Ready's hard state / snapshots / entries are durable (fsynced).
+  virtual void on_raft_persisted(const raft::Ready&) {}
+  // A raft message is about to be sent.
+  virtual void on_raft_sent(const raft::Message&) {}
+  // R reached `index` with chain hash `hash` (one call per applied entry or installed snapshot).
+  virtual void on_applied(raft::Index /*index*/, std::uint64_t /*hash*/) {}
+  // A committed change batch was applied to the serving database.
+  virtual void on_served(raft::Index, const ChangeBatch&, const dns::ApplyResult&) {}
+  // The local datastore is durable up to `hw`.
+  virtual void on_store_synced(raft::Index /*hw*/) {}
+  // R dropped pending entries <= `index` (min of acks reached it).
+  virtual void on_pending_dropped(raft::Index /*index*/) {}
+};
+
+class Node {
+ public:
+  using WriteCallback = std::function<void(const WriteResult&)>;
+
+  // The references must outlive the node. `serving` is the database the query path reads; the
+  // node is its only writer.
+  Node(NodeOptions options, Transport& transport, Clock& clock, Disk& disk, Random& random,
+       dns::Database& serving, NodeObserver* observer = nullptr);
+  ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  // Loads the local datastore into `serving`, restarts raft from its storage, starts the timers
+  // and, on first boot (or an unfinished import), proposes `zone_records` in batches. Throws
+  // LocalStoreError / RaftLogStoreError when the data directory is damaged beyond a torn tail.
+  void start(std::vector<dns::Record> zone_records);
+  // Stops the timers; writes still waiting are answered Stopped.
+  void stop();
+
+  // A peer's message (raft encoding). Garbage is logged and dropped.
+  void receive(NodeId from, ByteView bytes);
+  // A client write: answered exactly once through `done` (maybe before submit returns, e.g. for
+  // an invalid write).
+  void submit(std::vector<dns::Change> changes, WriteCallback done);
+  // Proposes the difference between `zone_records` and what is served in their zones (the zones
+  // whose SOA is among them): ADDs for what is missing, REMOVEs for what the file no longer has.
+  void reload_zone(std::vector<dns::Record> zone_records, WriteCallback done);
+
+  NodeStatus status() const;
+  const ReplicatedState& state() const { return state_; }
+  const raft::Raft& raft() const { return *raft_; }
+  const LocalStore& store() const { return store_; }
+  NodeId id() const { return options_.id; }
+
+ private:
+  struct Write;
+
+  void log(LogLevel level, const std::string& message) const;
+  void on_tick();
+  void on_checkpoint();
+  void process();
+  void handle(raft::Ready& ready);
+  void apply(const raft::Entry& entry);
+  void install(const raft::Snapshot& snapshot);
+  void serve_pending_after(raft::Index index);
+  void serve(raft::Index index, const ChangeBatch& batch);
+  void propose_write(Write& write);
+  void retry_and_expire_writes();
+  void checkpoint();
+  void maybe_ack();
+  void maybe_compact_raft();
+  void start_import(std::vector<dns::Record> records);
+  void finish(std::uint64_t request_id, const WriteResult& result);
+  std::uint64_t submit_batch(std::vector<dns::Change> changes, WriteCallback done,
+                             bool no_deadline);
+
+  NodeOptions options_;
+  Transport& transport_;
+  Clock& clock_;
+  Random& random_;
+  dns::Database& serving_;
+  NodeObserver* observer_;
+  NodeObserver null_observer_;
+  RaftLogStore raft_store_;
+  LocalStore store_;
+  ReplicatedState state_;
+  std::unique_ptr<raft::Raft> raft_;
+  raft::Index served_ = 0;  // batches <= served_ are in `serving`
+  raft::Index last_compaction_ = 0;
+  raft::Role last_role_ = raft::Role::Follower;
+  NodeId last_leader_ = raft::kNoNode;
+  std::map<std::uint64_t, std::unique_ptr<Write>> writes_;  // by request id
+  std::size_t import_remaining_ = 0;
+  bool imported_ = false;
+  bool unsynced_ = false;  // ack_before_fsync bug: the WAL has appends not yet synced
+  std::optional<Clock::TimerId> tick_timer_;
+  std::optional<Clock::TimerId> checkpoint_timer_;
+  bool started_ = false;
+  bool stopped_ = false;
+  bool processing_ = false;
+};
+
+}  // namespace engine

@@ -1,0 +1,66 @@
+#include "engine/record_codec.h"
+
+#include <string>
+
+#include "dns/error.h"
+#include "dns/rdata.h"
+
+namespace engine {
+
+void put_record(raft::ByteWriter& w, const dns::Record& record) {
+  const std::string& wire = record.owner.wire();
+  w.bytes({reinterpret_cast<const std::uint8_t*>(wire.data()), wire.size()});
+  w.u32(static_cast<std::uint32_t>(record.type) << 16 | record.rclass);
+  w.u32(record.ttl);
+  w.bytes(record.rdata);
+}
+
+dns::Record get_record(raft::ByteReader& r) {
+  dns::Record record;
+  const raft::Bytes owner = r.bytes("record owner", dns::Name::kMaxWireLength);
+  const std::uint32_t type_class = r.u32("record type");
+  record.type = static_cast<std::uint16_t>(type_class >> 16);
+  record.rclass = static_cast<std::uint16_t>(type_class & 0xffff);
+  record.ttl = r.u32("record ttl");
+  record.rdata = r.bytes("record rdata", 65535);
+  // A damaged file or a hostile peer must not smuggle an invalid name or rdata into the zones.
+  try {
+    record.owner = dns::Name::from_wire(owner);
+    dns::validate_rdata(record.type, record.rdata);
+  } catch (const std::exception& e) {
+    throw raft::DecodeError(std::string("record: ") + e.what());
+  }
+  return record;
+}
+
+void put_change(raft::ByteWriter& w, const dns::Change& change) {
+  w.u8(change.kind == dns::Change::Add ? 1 : 2);
+  put_record(w, change.record);
+}
+
+dns::Change get_change(raft::ByteReader& r) {
+  dns::Change change;
+  switch (r.u8("change kind")) {
+    case 1: change.kind = dns::Change::Add; break;
+    case 2: change.kind = dns::Change::Remove; break;
+    default: throw raft::DecodeError("change kind: not ADD (1) or REMOVE (2)");
+  }
+  change.record = get_record(r);
+  return change;
+}
+
+void put_changes(raft::ByteWriter& w, const std::vector<dns::Change>& changes) {
+  w.u32(static_cast<std::uint32_t>(changes.size()));
+  for (const dns::Change& c : changes) put_change(w, c);
+}
+
+std::vector<dns::Change> get_changes(raft::ByteReader& r) {
+  // Smallest change: kind + empty owner length... at least 1 + 4 + 1 + 4 + 4 + 4 bytes.
+  const std::uint32_t n = r.count("changes", kMaxChangesPerBatch, 18);
+  std::vector<dns::Change> changes;
+  changes.reserve(n);
+  for (std::uint32_t i = 0; i < n; ++i) changes.push_back(get_change(r));
+  return changes;
+}
+
+}  // namespace engine

@@ -1,0 +1,22 @@
+#pragma once
+// Binary encoding of DNS records and record changes, shared by the raft commands and the local
+// datastore's files. Bounds-checked: a damaged or hostile input throws raft::DecodeError naming
+// the field, never reads past the end.
+
+#include "dns/record.h"
+#include "dns/zone_db.h"
+#include "raft/codec.h"
+
+namespace engine {
+
+// Upper limits a decoder accepts (a DNS name is at most 255 bytes, rdata at most 65535).
+inline constexpr std::uint32_t kMaxChangesPerBatch = 1u << 20;
+
+void put_record(raft::ByteWriter& w, const dns::Record& record);
+dns::Record get_record(raft::ByteReader& r);
+void put_change(raft::ByteWriter& w, const dns::Change& change);
+dns::Change get_change(raft::ByteReader& r);
+void put_changes(raft::ByteWriter& w, const std::vector<dns::Change>& changes);
+std::vector<dns::Change> get_changes(raft::ByteReader& r);
+
+}  // namespace engine

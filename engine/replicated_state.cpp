@@ -1,0 +1,183 @@
+#include "engine/replicated_state.h"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "engine/entry_chain.h"
+#include "engine/record_codec.h"
+
+namespace engine {
+namespace {
+constexpr std::uint8_t kSnapshotFormatVersion = 1;
+constexpr std::uint32_t kMaxMembers = 4096;
+}  // namespace
+
+ReplicatedState::ReplicatedState(std::vector<NodeId> members)
+    : members_(std::move(members)), hash_(kEmptyChain) {
+  std::sort(members_.begin(), members_.end());
+  members_.erase(std::unique(members_.begin(), members_.end()), members_.end());
+  if (members_.empty()) throw std::invalid_argument("replicated state: no members");
+  for (NodeId m : members_) acked_[m] = 0;
+}
+
+raft::Index ReplicatedState::acked(NodeId node) const {
+  auto it = acked_.find(node);
+  return it == acked_.end() ? 0 : it->second;
+}
+
+raft::Index ReplicatedState::min_acked() const {
+  raft::Index low = acked_.begin()->second;
+  for (const auto& [node, index] : acked_) low = std::min(low, index);
+  return low;
+}
+
+raft::Index ReplicatedState::drop_threshold() const {
+  if (!drop_on_majority_) return min_acked();
+  // Broken on purpose: the index a majority has acked.
+  std::vector<raft::Index> acks;
+  for (const auto& [node, index] : acked_) acks.push_back(index);
+  std::sort(acks.begin(), acks.end(), std::greater<>());
+  return acks[acks.size() / 2];
+}
+
+void ReplicatedState::remember_request(NodeId origin, std::uint64_t request_id) {
+  recent_.insert({origin, request_id});
+  recent_order_.emplace_back(origin, request_id);
+  if (recent_order_.size() > kRecentRequests) {
+    recent_.erase(recent_order_.front());
+    recent_order_.pop_front();
+  }
+}
+
+void ReplicatedState::drop_acked(ApplyOutcome& outcome) {
+  const raft::Index through = drop_threshold();
+  auto end = pending_.upper_bound(through);
+  if (end == pending_.begin()) return;
+  for (auto it = pending_.begin(); it != end; ++it) pending_changes_ -= it->second.changes.size();
+  pending_.erase(pending_.begin(), end);
+  outcome.dropped_through = through;
+}
+
+ApplyOutcome ReplicatedState::apply(const raft::Entry& entry) {
+  if (entry.index != applied_ + 1)
+    throw std::logic_error(fmt::format("replicated state: applying index {} after {}",
+                                       entry.index, applied_));
+  hash_ = chain_hash(hash_, entry);
+  applied_ = entry.index;
+  ApplyOutcome outcome;
+  if (entry.kind != raft::EntryKind::Normal) return outcome;  // Noop
+  Command command;
+  try {
+    command = decode_command(entry.data);
+  } catch (const raft::DecodeError& e) {
+    outcome.kind = ApplyOutcome::Invalid;
+    outcome.error = fmt::format("entry {}: {}", entry.index, e.what());
+    return outcome;
+  }
+  if (auto* batch = std::get_if<ChangeBatch>(&command)) {
+    if (recent_.contains({batch->origin, batch->request_id})) {
+      outcome.kind = ApplyOutcome::DuplicateBatch;
+      return outcome;
+    }
+    remember_request(batch->origin, batch->request_id);
+    pending_changes_ += batch->changes.size();
+    auto [it, inserted] = pending_.emplace(entry.index, std::move(*batch));
+    outcome.kind = ApplyOutcome::Batch;
+    outcome.batch = &it->second;
+    return outcome;
+  }
+  const Ack& ack = std::get<Ack>(command);
+  auto it = acked_.find(ack.node);
+  if (it == acked_.end()) {
+    outcome.kind = ApplyOutcome::Invalid;
+    outcome.error = fmt::format("entry {}: ACK from node {}, which is not a member", entry.index,
+                                ack.node);
+    return outcome;
+  }
+  if (ack.index >= entry.index) {
+    outcome.kind = ApplyOutcome::Invalid;
+    outcome.error = fmt::format("entry {}: ACK({}, {}) acknowledges an index not yet committed",
+                                entry.index, ack.node, ack.index);
+    return outcome;
+  }
+  outcome.kind = ApplyOutcome::Ack;
+  it->second = std::max(it->second, ack.index);
+  drop_acked(outcome);
+  return outcome;
+}
+
+Bytes ReplicatedState::snapshot() const {
+  Bytes out;
+  raft::ByteWriter w(out);
+  w.u8(kSnapshotFormatVersion);
+  w.u64(applied_);
+  w.u64(hash_);
+  w.u32(static_cast<std::uint32_t>(acked_.size()));
+  for (const auto& [node, index] : acked_) {
+    w.u64(node);
+    w.u64(index);
+  }
+  w.u32(static_cast<std::uint32_t>(pending_.size()));
+  for (const auto& [index, batch] : pending_) {
+    w.u64(index);
+    w.u64(batch.origin);
+    w.u64(batch.request_id);
+    put_changes(w, batch.changes);
+  }
+  w.u32(static_cast<std::uint32_t>(recent_order_.size()));
+  for (const auto& [origin, request] : recent_order_) {
+    w.u64(origin);
+    w.u64(request);
+  }
+  return out;
+}
+
+void ReplicatedState::restore(ByteView data, raft::Index index) {
+  raft::ByteReader r(data);
+  const std::uint8_t version = r.u8("state version");
+  if (version != kSnapshotFormatVersion)
+    throw raft::DecodeError(fmt::format("state version: {} is not a known format", version));
+  const raft::Index applied = r.u64("state applied");
+  if (applied != index)
+    throw raft::DecodeError(
+        fmt::format("state applied: snapshot holds index {} but sits at {}", applied, index));
+  const std::uint64_t hash = r.u64("state hash");
+  std::map<NodeId, raft::Index> acked;
+  for (std::uint32_t i = 0, n = r.count("state acked", kMaxMembers, 16); i < n; ++i) {
+    const NodeId node = r.u64("acked node");
+    acked[node] = r.u64("acked index");
+  }
+  std::map<raft::Index, ChangeBatch> pending;
+  std::size_t pending_changes = 0;
+  for (std::uint32_t i = 0, n = r.count("state pending", 1u << 30, 28); i < n; ++i) {
+    const raft::Index at = r.u64("pending index");
+    ChangeBatch batch;
+    batch.origin = r.u64("pending origin");
+    batch.request_id = r.u64("pending request id");
+    batch.changes = get_changes(r);
+    if (at > applied) throw raft::DecodeError("pending index: beyond the snapshot's index");
+    pending_changes += batch.changes.size();
+    pending[at] = std::move(batch);
+  }
+  std::deque<std::pair<NodeId, std::uint64_t>> order;
+  for (std::uint32_t i = 0, n = r.count("state recent", kRecentRequests, 16); i < n; ++i) {
+    const NodeId origin = r.u64("recent origin");
+    order.emplace_back(origin, r.u64("recent request"));
+  }
+  r.expect_end("state");
+  // Members come from the configuration, not the snapshot; an ack from a node not configured
+  // here is dropped, a member missing from the snapshot starts at 0 (it has copied nothing).
+  std::map<NodeId, raft::Index> merged;
+  for (NodeId m : members_) merged[m] = acked.contains(m) ? acked[m] : 0;
+  acked_ = std::move(merged);
+  pending_ = std::move(pending);
+  pending_changes_ = pending_changes;
+  recent_order_ = std::move(order);
+  recent_ = {recent_order_.begin(), recent_order_.end()};
+  applied_ = applied;
+  hash_ = hash;
+}
+
+}  // namespace engine

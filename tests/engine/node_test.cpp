@@ -1,0 +1,238 @@
+// The engine's rules (issue 4, items 2-6) on a small deterministic cluster.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "dns/rdata.h"
+#include "dns/zone_parser.h"
+#include "tests/engine/fake_cluster.h"
+
+namespace engine {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::FakeCluster;
+
+std::vector<dns::Record> records(std::string_view text) {
+  return dns::parse_master_file(text, "test", {}).records;
+}
+
+dns::Record record(std::string_view line) { return records(line).at(0); }
+
+NodeOptions fast_options() {
+  NodeOptions o;
+  o.tick = 10ms;
+  o.election_ticks = 10;
+  o.checkpoint_interval = 200ms;
+  o.write_timeout = 1s;
+  o.retry_interval = 200ms;
+  o.import_batch = 2;
+  return o;
+}
+
+bool has(dns::Database& db, const dns::Record& r) {
+  const auto all = db.all_records();
+  return std::find(all.begin(), all.end(), r) != all.end();
+}
+
+std::uint32_t soa_serial(dns::Database& db, std::string_view apex) {
+  for (const dns::Record& r : db.all_records())
+    if (r.type == dns::type::SOA && r.owner == dns::Name::from_text(apex))
+      return dns::soa_from_rdata(r.rdata).serial;
+  return 0;
+}
+
+constexpr std::string_view kZoneA =
+    "a.test. 300 IN SOA ns.a.test. admin.a.test. 1 3600 600 86400 300\n"
+    "a.test. 300 IN NS ns.a.test.\n"
+    "ns.a.test. 300 IN A 192.0.2.1\n"
+    "www.a.test. 300 IN A 192.0.2.2\n";
+constexpr std::string_view kZoneB =
+    "b.test. 300 IN SOA ns.b.test. admin.b.test. 1 3600 600 86400 300\n"
+    "www.b.test. 300 IN A 198.51.100.1\n";
+
+struct Reply {
+  bool done = false;
+  WriteResult result;
+};
+
+std::function<void(const WriteResult&)> into(Reply& reply) {
+  return [&reply](const WriteResult& r) {
+    EXPECT_FALSE(reply.done) << "answered twice";
+    reply.done = true;
+    reply.result = r;
+  };
+}
+
+class NodeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    cluster_.member(1).zone = records(kZoneA);
+    cluster_.member(2).zone = records(kZoneB);
+    cluster_.start_all();
+    ASSERT_TRUE(cluster_.run_until(
+        [&] {
+          for (NodeId n = 1; n <= 3; ++n)
+            if (!cluster_.node(n).status().imported && n != 3) return false;
+          for (NodeId n = 1; n <= 3; ++n)
+            if (cluster_.db(n).all_records().size() != 6) return false;
+          return true;
+        },
+        10s));
+  }
+  Reply write(NodeId on, dns::Change::Kind kind, std::string_view line) {
+    Reply reply;
+    cluster_.node(on).submit({{kind, record(line)}}, into(reply));
+    cluster_.run_until([&] { return reply.done; }, 5s);
+    EXPECT_TRUE(reply.done);
+    return reply;
+  }
+  bool pending_empty() {
+    for (NodeId n = 1; n <= 3; ++n)
+      if (!cluster_.node(n).state().pending().empty()) return false;
+    return true;
+  }
+
+  FakeCluster cluster_{3, fast_options()};
+};
+
+TEST_F(NodeTest, FirstBootServesTheUnionOfAllZoneFilesOnEveryNode) {
+  for (NodeId n = 1; n <= 3; ++n) {
+    for (const dns::Record& r : records(kZoneA)) {
+      if (r.type == dns::type::SOA) continue;  // its serial moved on
+      EXPECT_TRUE(has(cluster_.db(n), r)) << "node " << n << " " << dns::to_text(r);
+    }
+    EXPECT_TRUE(has(cluster_.db(n), record("www.b.test. 300 IN A 198.51.100.1")));
+  }
+}
+
+TEST_F(NodeTest, PendingDrainsOnceEveryNodeCopiedAndAcked) {
+  ASSERT_TRUE(cluster_.run_until([&] { return pending_empty(); }, 5s));
+  for (NodeId n = 1; n <= 3; ++n) {
+    EXPECT_GT(cluster_.node(n).status().hw, 0u);
+    for (auto [node, acked] : cluster_.node(n).state().acked()) EXPECT_GT(acked, 0u);
+  }
+}
+
+TEST_F(NodeTest, WriteOnAFollowerCommitsAndIsAnswerableEverywhereBeforeACheckpoint) {
+  NodeId follower = cluster_.leader() == 1 ? 2 : 1;
+  const dns::Record r = record("new.a.test. 300 IN A 192.0.2.77");
+  Reply reply;
+  cluster_.node(follower).submit({{dns::Change::Add, r}}, into(reply));
+  ASSERT_TRUE(cluster_.run_until([&] { return reply.done; }, 2s));
+  EXPECT_EQ(reply.result.kind, WriteResult::Ok) << reply.result.message;
+  EXPECT_EQ(reply.result.message, fmt::format("OK index={}", reply.result.index));
+  // Every node applies at commit; a few message delays, far less than a checkpoint interval.
+  ASSERT_TRUE(cluster_.run_until(
+      [&] { return has(cluster_.db(1), r) && has(cluster_.db(2), r) && has(cluster_.db(3), r); },
+      50ms));
+}
+
+TEST_F(NodeTest, SoaSerialRisesWithEachCommittedChangeAndIsEqualEverywhere) {
+  const std::uint32_t before = soa_serial(cluster_.db(1), "a.test.");
+  write(2, dns::Change::Add, "x.a.test. 300 IN A 192.0.2.10");
+  write(3, dns::Change::Add, "y.a.test. 300 IN A 192.0.2.11");
+  cluster_.run_for(100ms);
+  for (NodeId n = 1; n <= 3; ++n) EXPECT_EQ(soa_serial(cluster_.db(n), "a.test."), before + 2);
+}
+
+TEST_F(NodeTest, AddOfAnExistingRecordAndRemoveOfAMissingOneAreNoops) {
+  Reply add = write(1, dns::Change::Add, "www.a.test. 300 IN A 192.0.2.2");
+  EXPECT_EQ(add.result.kind, WriteResult::Noop);
+  EXPECT_EQ(add.result.message, fmt::format("NOOP already present index={}", add.result.index));
+  Reply remove = write(2, dns::Change::Remove, "nothere.a.test. 300 IN A 192.0.2.9");
+  EXPECT_EQ(remove.result.kind, WriteResult::Noop);
+  EXPECT_EQ(remove.result.message, fmt::format("NOOP not present index={}", remove.result.index));
+}
+
+TEST_F(NodeTest, RemovedRecordIsAnsweredByNoNode) {
+  const dns::Record r = record("www.a.test. 300 IN A 192.0.2.2");
+  Reply reply = write(3, dns::Change::Remove, "www.a.test. 300 IN A 192.0.2.2");
+  EXPECT_EQ(reply.result.kind, WriteResult::Ok);
+  cluster_.run_for(50ms);
+  for (NodeId n = 1; n <= 3; ++n) EXPECT_FALSE(has(cluster_.db(n), r));
+}
+
+TEST_F(NodeTest, WithoutQuorumAWriteTimesOutIsNotAppliedAndQueriesKeepTheirData) {
+  const NodeId cut = 3;
+  cluster_.block(3, 1);
+  cluster_.block(3, 2);
+  cluster_.run_for(500ms);
+  const auto before = cluster_.db(cut).all_records();
+  Reply reply;
+  cluster_.node(cut).submit({{dns::Change::Add, record("lost.a.test. 300 IN A 192.0.2.99")}},
+                            into(reply));
+  cluster_.run_for(900ms);
+  EXPECT_FALSE(reply.done) << "answered before the write timeout";
+  cluster_.run_for(200ms);
+  ASSERT_TRUE(reply.done);
+  EXPECT_EQ(reply.result.kind, WriteResult::NoQuorum);
+  EXPECT_TRUE(reply.result.message.starts_with("ERROR no quorum")) << reply.result.message;
+  EXPECT_EQ(cluster_.db(cut).all_records(), before);
+}
+
+TEST_F(NodeTest, AWriteNeverAppliesBeforeItCommits) {
+  // Leader cut from both followers: it appends but cannot commit.
+  const NodeId leader = cluster_.leader();
+  ASSERT_NE(leader, 0u);
+  for (NodeId n = 1; n <= 3; ++n)
+    if (n != leader) cluster_.block(leader, n);
+  const dns::Record r = record("early.a.test. 300 IN A 192.0.2.50");
+  Reply reply;
+  cluster_.node(leader).submit({{dns::Change::Add, r}}, into(reply));
+  cluster_.run_for(300ms);
+  for (NodeId n = 1; n <= 3; ++n) EXPECT_FALSE(has(cluster_.db(n), r)) << "node " << n;
+}
+
+TEST_F(NodeTest, RestartKeepsEveryRecordAndDoesNotImportAgain) {
+  write(1, dns::Change::Add, "kept.a.test. 300 IN A 192.0.2.33");
+  ASSERT_TRUE(cluster_.run_until([&] { return pending_empty(); }, 5s));
+  const auto before = cluster_.db(2).all_records();
+  const raft::Index applied = cluster_.node(1).state().applied();
+  for (NodeId n = 1; n <= 3; ++n) cluster_.crash(n);
+  cluster_.start_all();
+  EXPECT_EQ(cluster_.db(2).all_records(), before) << "served from the local datastore at once";
+  cluster_.run_for(3s);
+  EXPECT_EQ(cluster_.db(2).all_records(), before);
+  EXPECT_TRUE(pending_empty());
+  // Only noops and acks were added: no import batch was proposed again.
+  EXPECT_LT(cluster_.node(1).state().applied(), applied + 10);
+}
+
+TEST_F(NodeTest, PendingGrowsWhileANodeIsDownAndDrainsAfterItReturns) {
+  ASSERT_TRUE(cluster_.run_until([&] { return pending_empty(); }, 5s));
+  cluster_.crash(3);
+  for (int i = 0; i < 5; ++i)
+    write(1, dns::Change::Add, fmt::format("d{}.a.test. 300 IN A 192.0.2.{}", i, 100 + i));
+  cluster_.run_for(1s);
+  EXPECT_EQ(cluster_.node(1).state().pending().size(), 5u);
+  cluster_.start(3);
+  ASSERT_TRUE(cluster_.run_until([&] { return pending_empty(); }, 5s));
+  EXPECT_EQ(cluster_.db(3).all_records(), cluster_.db(1).all_records());
+}
+
+TEST_F(NodeTest, GarbageFromAPeerIsDroppedAndTheNodeKeepsWorking) {
+  const std::vector<std::uint8_t> garbage{0xde, 0xad, 0xbe, 0xef, 1, 2, 3};
+  cluster_.node(1).receive(2, garbage);
+  cluster_.node(1).receive(2, {});
+  Reply reply = write(1, dns::Change::Add, "after.a.test. 300 IN A 192.0.2.5");
+  EXPECT_EQ(reply.result.kind, WriteResult::Ok);
+}
+
+TEST_F(NodeTest, ReloadProposesOnlyTheDifference) {
+  std::string changed(kZoneA);
+  changed.replace(changed.find("www.a.test. 300 IN A 192.0.2.2"), 30,
+                  "www.a.test. 300 IN A 192.0.2.3");
+  Reply reply;
+  cluster_.node(1).reload_zone(records(changed), into(reply));
+  ASSERT_TRUE(cluster_.run_until([&] { return reply.done; }, 2s));
+  EXPECT_EQ(reply.result.kind, WriteResult::Ok) << reply.result.message;
+  EXPECT_EQ(reply.result.applied, 2u);  // one REMOVE, one ADD; the SOA differs only in serial
+  Reply again;
+  cluster_.node(1).reload_zone(records(changed), into(again));
+  cluster_.run_for(100ms);
+  EXPECT_EQ(again.result.kind, WriteResult::Noop) << again.result.message;
+}
+
+}  // namespace
+}  // namespace engine
