@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,8 @@
 
 #include "dns/zone_error.h"
 #include "net/error.h"
+#include "net/cluster_config.h"
+#include "net/cluster_node.h"
 #include "net/standalone_node.h"
 
 namespace {
@@ -22,7 +25,8 @@ SYNOPSIS
     dns-node --standalone -z FILE [-z FILE ...] [--listen IP:PORT] [--threads N]
              [--log-level LEVEL] [--default-ttl SECONDS] [--tcp-idle-timeout SECONDS]
              [--max-tcp-connections N]
-    dns-node -n NODE -c CONFIG -z FILE          (cluster mode, not available yet)
+    dns-node -n NODE -c CONFIG [-z FILE ...] [--data-dir DIR] [--threads N]
+             [--log-level LEVEL] [--default-ttl SECONDS] [--no-console]
     dns-node --help
 
 DESCRIPTION
@@ -37,7 +41,46 @@ DESCRIPTION
         dns-node: serving 3 zones (27 records) on 127.0.0.1:5300 udp+tcp with 2 threads
     and logs to standard error.
 
+CLUSTER MODE
+    With -n and -c, dns-node is member NODE of the cluster that CONFIG describes (the 2017
+    prototype's dns-config.json works unchanged; optional fields are documented in
+    net/cluster_config.h and the README). Each node answers queries from its own local
+    datastore on its query_loc. Changes are committed through raft between the raft_loc
+    addresses; every node applies a committed change at once, copies it into its durable
+    local datastore every checkpoint interval and acknowledges it; once every node has, the
+    change leaves raft's log. Queries never wait for raft: without a majority a node keeps
+    answering from its local data, and writes fail with "ERROR no quorum".
+
+    On first boot (empty data directory) the node proposes the records of its zone files
+    through raft, so the cluster serves the union of every node's zone files. Later starts
+    ignore the zone files; RELOAD (or SIGHUP) proposes the difference between them and what
+    is served.
+
+    Prints "Initializing raft..." at start and "Raft initialized: leader is node N" once a
+    leader is known; queries are answered from local data meanwhile.
+
+    Commands on standard input, one reply line each on standard output:
+        ADD: name TYPE value        e.g. ADD: www.example.com A 192.0.2.7
+        REMOVE: name TYPE value     e.g. REMOVE: www.example.com A 192.0.2.7
+            value in the prototype's syntax (MX ["mail.example.com", 10]) or in zone-file
+            syntax (ADD: example.com 300 IN MX 10 mail.example.com.)
+        STATUS                      role, term, leader, commit index, pending, acks, hw
+        RELOAD                      propose the zone files' difference to what is served
+        HELP                        this list
+    Replies: "OK index=N", "NOOP already present index=N", "NOOP not present index=N",
+    "ERROR no quorum: ...", "ERROR line N: ...". End of input does not stop the node.
+
 OPTIONS
+    -n NODE
+        This node's id: a key of "nodes" in CONFIG.
+    -c CONFIG
+        The cluster configuration file (JSON).
+    --data-dir DIR
+        Where the raft log and the local datastore live. Default: the config's data_dir for
+        this node, else data/node-NODE beside CONFIG. Locked: a second dns-node on the same
+        directory is refused.
+    --no-console
+        Do not read commands on standard input.
     --standalone
         Serve the zone files on this machine alone, without a cluster.
     -z, --zone FILE
@@ -46,7 +89,7 @@ OPTIONS
         Address to serve on, UDP and TCP; IPv6 as [IP]:PORT. Default 127.0.0.1:5300.
         Port 0 picks a free port (printed in the ready line).
     --threads N
-        Worker threads, each with its own UDP socket and TCP acceptor on the same port
+        DNS worker threads, each with its own UDP socket and TCP acceptor on the same port
         (SO_REUSEPORT). Default 0 = one per CPU core.
     --log-level LEVEL
         trace, debug, info, warn, error, critical or off. Default info.
@@ -69,11 +112,19 @@ SIGNALS
                Stop serving, close every socket and exit with status 0.
 
 EXIT STATUS
-    0 after a clean shutdown; 1 for bad flags, an unreadable or invalid zone file (the
-    message names file:line), or an address that cannot be bound (e.g. "127.0.0.1:5300:
+    0 after a clean shutdown; 1 for bad flags, a bad config (the message names the file and
+    the field), an unreadable or invalid zone file (the message names file:line), a data
+    directory in use or damaged beyond a torn tail, or an address that cannot be bound (e.g. "127.0.0.1:5300:
     address already in use").
 
 EXAMPLES
+    A 3-node cluster on loopback (see also `make run`):
+        dns-node -n 0 -c zone-files/dns-config.json -z zone-files/zf0.txt &
+        dns-node -n 1 -c zone-files/dns-config.json -z zone-files/zf1.txt &
+        dns-node -n 2 -c zone-files/dns-config.json -z zone-files/zf2.txt
+        ADD: new.example.com A 192.0.2.99          (typed into node 2)
+        dig @127.0.0.1 -p 10053 new.example.com A  (answered by node 0)
+
     Serve the shipped zones and query them:
         dns-node --standalone -z zone-files/zf0.txt -z zone-files/zf1.txt --listen 127.0.0.1:5300
         dig @127.0.0.1 -p 5300 example.com SOA
@@ -113,8 +164,10 @@ int main(int argc, char** argv) {
   std::uint32_t default_ttl = 3600;
   double tcp_idle_timeout = 10.0;
   std::size_t max_tcp_connections = 1000;
-  std::uint64_t node_id = 0;
+  std::optional<std::uint64_t> node_id;
   std::string cluster_config;
+  std::string data_dir;
+  bool no_console = false;
   app.add_flag("--standalone", standalone);
   app.add_option("-z,--zone", zone_files);
   app.add_option("--listen", listen_text);
@@ -126,14 +179,37 @@ int main(int argc, char** argv) {
   app.add_option("--max-tcp-connections", max_tcp_connections)->check(CLI::PositiveNumber);
   app.add_option("-n", node_id);
   app.add_option("-c", cluster_config);
+  app.add_option("--data-dir", data_dir);
+  app.add_flag("--no-console", no_console);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return fail(std::string(e.what()) + " (see dns-node --help)");
   }
-  if (!standalone) return fail("cluster mode is not available yet; use --standalone (see --help)");
-  if (zone_files.empty()) return fail("--standalone needs at least one zone file (-z FILE)");
   spdlog::set_level(spdlog::level::from_str(log_level));
+  if (!standalone) {
+    if (!node_id || cluster_config.empty())
+      return fail("cluster mode needs -n NODE and -c CONFIG (or --standalone; see --help)");
+    try {
+      net::ClusterNodeOptions options;
+      options.config_path = cluster_config;
+      options.id = *node_id;
+      options.zone_files = zone_files;
+      if (!data_dir.empty()) options.data_dir = data_dir;
+      options.server.threads = threads;
+      options.server.tcp_idle_timeout =
+          std::chrono::milliseconds(static_cast<std::int64_t>(tcp_idle_timeout * 1000.0));
+      options.server.max_tcp_connections = max_tcp_connections;
+      options.default_ttl = default_ttl;
+      options.console = !no_console;
+      net::ClusterNode node(std::move(options));
+      node.run();
+    } catch (const std::exception& e) {
+      return fail(e.what());
+    }
+    return 0;
+  }
+  if (zone_files.empty()) return fail("--standalone needs at least one zone file (-z FILE)");
 
   try {
     net::StandaloneConfig config;

@@ -1,0 +1,32 @@
+#include "engine/status_text.h"
+
+#include <fmt/core.h>
+
+namespace engine {
+namespace {
+
+std::string bytes_text(std::uint64_t n) {
+  if (n < 1024) return fmt::format("{}B", n);
+  if (n < 1024 * 1024) return fmt::format("{:.1f}KiB", n / 1024.0);
+  return fmt::format("{:.1f}MiB", n / (1024.0 * 1024.0));
+}
+
+std::string node_text(raft::NodeId id) {
+  return id == raft::kNoNode ? "none" : std::to_string(id);
+}
+
+}  // namespace
+
+std::string format_status(NodeId self, const NodeStatus& s) {
+  std::string acked;
+  for (const auto& [node, index] : s.acked)
+    acked += fmt::format("{}{}:{}", acked.empty() ? "" : ",", node, index);
+  return fmt::format(
+      "STATUS node={} role={} term={} leader={} commit={} applied={} pending={} ({} changes) "
+      "acked={} hw={} served={} writes={} imported={} wal={} raft-log={}",
+      self, raft::to_string(s.raft.role), s.raft.term, node_text(s.raft.leader), s.raft.commit,
+      s.applied, s.pending_batches, s.pending_changes, acked, s.hw, s.served, s.writes_in_flight,
+      s.imported ? "yes" : "no", bytes_text(s.wal_bytes), bytes_text(s.raft_log_bytes));
+}
+
+}  // namespace engine

@@ -1,0 +1,15 @@
+#pragma once
+// The one-line answer to the console's STATUS command.
+
+#include <string>
+
+#include "engine/node.h"
+
+namespace engine {
+
+// "STATUS node=0 role=leader term=3 leader=0 commit=120 applied=120 pending=2 (5 changes)
+//  acked=0:118,1:118,2:117 hw=118 served=120 writes=0 imported=yes wal=1.2KiB raft-log=5.6KiB"
+// (one line).
+std::string format_status(NodeId self, const NodeStatus& status);
+
+}  // namespace engine

@@ -1,0 +1,190 @@
+#include "net/cluster_node.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+
+#include <fmt/core.h>
+#include <spdlog/spdlog.h>
+
+#include "engine/console_command.h"
+#include "engine/status_text.h"
+#include "net/zone_files.h"
+
+namespace net {
+namespace {
+
+engine::LogSink spdlog_sink(std::string prefix) {
+  return [prefix = std::move(prefix)](engine::LogLevel level, const std::string& message) {
+    switch (level) {
+      case engine::LogLevel::Debug: spdlog::debug("{}{}", prefix, message); break;
+      case engine::LogLevel::Info: spdlog::info("{}{}", prefix, message); break;
+      case engine::LogLevel::Warn: spdlog::warn("{}{}", prefix, message); break;
+      case engine::LogLevel::Error: spdlog::error("{}{}", prefix, message); break;
+    }
+  };
+}
+
+boost::asio::ip::tcp::endpoint tcp_endpoint(const ListenAddress& address) {
+  return {address.address, address.port};
+}
+
+}  // namespace
+
+ClusterNode::ClusterNode(ClusterNodeOptions options) : options_(std::move(options)) {
+  config_ = load_cluster_config(options_.config_path);
+  for (const std::string& w : config_.warnings) spdlog::warn("{}", w);
+  self_ = &config_.node(options_.id);
+
+  const std::filesystem::path data_dir =
+      options_.data_dir ? std::filesystem::path(*options_.data_dir) : self_->data_dir;
+  lock_ = std::make_unique<DataDirLock>(data_dir);
+  disk_ = std::make_unique<FileDisk>(data_dir);
+  clock_ = std::make_unique<AsioClock>(io_);
+
+  ZoneFileContents zones = read_zone_files(options_.zone_files, options_.default_ttl);
+  for (const std::string& w : zones.warnings) spdlog::warn("{}", w);
+  zone_records_ = std::move(zones.records);
+
+  PeerMembers members;
+  for (const auto& [id, node] : config_.nodes) members[id] = tcp_endpoint(node.raft);
+  transport_ = std::make_unique<PeerTransport>(
+      io_, options_.id, config_.cluster_name, std::move(members),
+      [this](engine::NodeId from, engine::Bytes bytes) {
+        if (node_) node_->receive(from, bytes);
+      },
+      spdlog_sink("peers: "));
+
+  engine::NodeOptions engine_options;
+  engine_options.id = options_.id;
+  engine_options.members = config_.member_ids();
+  engine_options.tick = config_.heartbeat;
+  engine_options.heartbeat_ticks = 1;
+  engine_options.election_ticks = std::max<int>(
+      2, static_cast<int>(config_.election_timeout.count() / config_.heartbeat.count()));
+  engine_options.checkpoint_interval = config_.checkpoint_interval;
+  engine_options.write_timeout = config_.write_timeout;
+  engine_options.retry_interval = std::max(config_.heartbeat * 2, config_.write_timeout / 8);
+  engine_options.log = spdlog_sink("");
+  node_ = std::make_unique<engine::Node>(engine_options, *transport_, *clock_, *disk_, random_,
+                                         db_);
+
+  ServerOptions server = options_.server;
+  if (server.threads == 0) server.threads = self_->threads;
+  server_ = std::make_unique<AuthoritativeServer>(db_, self_->query, server);
+}
+
+ClusterNode::~ClusterNode() { shutdown(); }
+
+void ClusterNode::run() {
+  // The local datastore goes into service before raft has a leader: queries are answered from
+  // local data at once, whatever the state of the cluster.
+  node_->start(zone_records_);
+  server_->start();
+  auto version = db_.current();
+  std::printf("dns-node: node %llu serving %zu zones (%zu records) on %s udp+tcp with %u "
+              "threads; raft on %s; data in %s\n",
+              static_cast<unsigned long long>(options_.id), version->zones().size(),
+              version->record_count(), server_->address().to_string().c_str(),
+              server_->threads(), self_->raft.to_string().c_str(),
+              lock_->directory().c_str());
+  std::printf("Initializing raft...\n");
+  std::fflush(stdout);
+  watch_initialization();
+  wait_for_signals();
+  if (options_.console)
+    console_ = std::make_unique<ConsoleReader>(
+        io_, STDIN_FILENO, engine::kMaxConsoleLineLength,
+        [this](std::string line) { on_line(std::move(line)); },
+        [] { spdlog::info("standard input closed; still serving (stop with SIGTERM)"); });
+  io_.run();
+  shutdown();
+}
+
+void ClusterNode::watch_initialization() {
+  init_timer_.expires_after(std::chrono::milliseconds(50));
+  init_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopped_) return;
+    const engine::NodeStatus s = node_->status();
+    if (s.raft.leader != raft::kNoNode) {
+      if (!initialized_)
+        std::printf("Raft initialized: leader is node %llu (term %llu)\n",
+                    static_cast<unsigned long long>(s.raft.leader),
+                    static_cast<unsigned long long>(s.raft.term));
+      initialized_ = true;
+      std::fflush(stdout);
+    }
+    watch_initialization();
+  });
+}
+
+void ClusterNode::wait_for_signals() {
+  stop_signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    spdlog::info("signal {}: stopping", signal);
+    shutdown();
+  });
+  reload_signal_.async_wait([this](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    reload();
+    reload_signal_.async_wait([this](const boost::system::error_code& e, int) {
+      if (!e) reload();
+    });
+  });
+}
+
+void ClusterNode::reply(const std::string& text) {
+  std::fputs(text.c_str(), stdout);
+  std::fputc('\n', stdout);
+  std::fflush(stdout);
+}
+
+void ClusterNode::reload() {
+  try {
+    ZoneFileContents zones = read_zone_files(options_.zone_files, options_.default_ttl);
+    for (const std::string& w : zones.warnings) spdlog::warn("{}", w);
+    node_->reload_zone(std::move(zones.records),
+                       [this](const engine::WriteResult& r) { reply("RELOAD " + r.message); });
+  } catch (const std::exception& e) {
+    reply(fmt::format("ERROR reload: {}", e.what()));
+  }
+}
+
+void ClusterNode::on_line(std::string line) {
+  if (stopped_) return;
+  ++console_line_;
+  const engine::ConsoleCommand command = engine::parse_console_line(
+      line, console_line_, engine::ConsoleDefaults{options_.default_ttl, dns::Name()});
+  std::visit(
+      [&](const auto& c) {
+        using T = std::decay_t<decltype(c)>;
+        if constexpr (std::is_same_v<T, engine::console::Change>) {
+          node_->submit({c.change}, [this](const engine::WriteResult& r) { reply(r.message); });
+        } else if constexpr (std::is_same_v<T, engine::console::Status>) {
+          reply(engine::format_status(options_.id, node_->status()));
+        } else if constexpr (std::is_same_v<T, engine::console::Help>) {
+          std::fputs(engine::console_help().c_str(), stdout);
+          std::fflush(stdout);
+        } else if constexpr (std::is_same_v<T, engine::console::Reload>) {
+          reload();
+        } else if constexpr (std::is_same_v<T, engine::console::Error>) {
+          reply("ERROR " + c.message);
+        }
+      },
+      command);
+}
+
+void ClusterNode::shutdown() {
+  if (stopped_) return;
+  stopped_ = true;
+  init_timer_.cancel();
+  stop_signals_.cancel();
+  reload_signal_.cancel();
+  if (console_) console_->stop();
+  if (node_) node_->stop();
+  if (transport_) transport_->close();
+  if (server_) server_->stop();
+  io_.stop();
+}
+
+}  // namespace net

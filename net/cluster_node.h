@@ -1,0 +1,80 @@
+#pragma once
+// `dns-node -n X -c CONFIG -z ZONEFILE`: one member of the replicated DNS cluster on a real
+// machine. Wires engine::Node to the file-backed disk, the TCP peer transport, Asio timers, the
+// DNS servers and the console on standard input.
+
+#include <csignal>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "dns/zone_db.h"
+#include "engine/node.h"
+#include "net/asio_clock.h"
+#include "net/authoritative_server.h"
+#include "net/cluster_config.h"
+#include "net/console_reader.h"
+#include "net/data_dir_lock.h"
+#include "net/file_disk.h"
+#include "net/os_random.h"
+#include "net/peer_transport.h"
+#include "net/server_options.h"
+
+namespace net {
+
+// What the command line asked for.
+struct ClusterNodeOptions {
+  std::string config_path;
+  engine::NodeId id = 0;
+  std::vector<std::string> zone_files;
+  std::optional<std::string> data_dir;  // overrides the config's
+  ServerOptions server;                 // threads 0 = the config's
+  std::uint32_t default_ttl = 3600;
+  bool console = true;  // read commands on standard input
+};
+
+class ClusterNode {
+ public:
+  // Reads the config and zone files, locks the data directory and binds every socket. Throws
+  // ConfigError, dns::ZoneError, net::Error (with file, field or address in the message).
+  explicit ClusterNode(ClusterNodeOptions options);
+  ~ClusterNode();
+  // Loads the local datastore, starts raft, serves until SIGINT/SIGTERM, then stops cleanly.
+  void run();
+
+ private:
+  void on_line(std::string line);
+  void reply(const std::string& text);
+  void reload();
+  void watch_initialization();
+  void wait_for_signals();
+  void shutdown();
+
+  ClusterNodeOptions options_;
+  ClusterConfig config_;
+  const NodeConfig* self_ = nullptr;
+  boost::asio::io_context io_;  // the engine's thread: raft, peers, timers, console lines
+  boost::asio::signal_set stop_signals_{io_, SIGINT, SIGTERM};
+  boost::asio::signal_set reload_signal_{io_, SIGHUP};
+  boost::asio::steady_timer init_timer_{io_};
+  std::unique_ptr<DataDirLock> lock_;
+  std::unique_ptr<FileDisk> disk_;
+  std::unique_ptr<AsioClock> clock_;
+  OsRandom random_;
+  dns::Database db_;
+  std::vector<dns::Record> zone_records_;
+  std::unique_ptr<PeerTransport> transport_;
+  std::unique_ptr<engine::Node> node_;
+  std::unique_ptr<AuthoritativeServer> server_;
+  std::unique_ptr<ConsoleReader> console_;
+  int console_line_ = 0;
+  bool initialized_ = false;
+  bool stopped_ = false;
+};
+
+}  // namespace net
