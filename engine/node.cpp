@@ -56,6 +56,7 @@ Node::Node(NodeOptions options, Transport& transport, Clock& clock, Disk& disk, 
 Node::~Node() {
   if (tick_timer_) clock_.cancel_timer(*tick_timer_);
   if (checkpoint_timer_) clock_.cancel_timer(*checkpoint_timer_);
+  if (process_timer_) clock_.cancel_timer(*process_timer_);
 }
 
 void Node::log(LogLevel level, const std::string& message) const {
@@ -110,8 +111,10 @@ void Node::stop() {
   stopped_ = true;
   if (tick_timer_) clock_.cancel_timer(*tick_timer_);
   if (checkpoint_timer_) clock_.cancel_timer(*checkpoint_timer_);
+  if (process_timer_) clock_.cancel_timer(*process_timer_);
   tick_timer_.reset();
   checkpoint_timer_.reset();
+  process_timer_.reset();
   auto writes = std::move(writes_);
   writes_.clear();
   for (auto& [id, write] : writes)
@@ -134,7 +137,7 @@ void Node::receive(NodeId from, ByteView bytes) {
     return;
   }
   raft_->step(message);
-  process();
+  process_soon();
 }
 
 void Node::submit(std::vector<dns::Change> changes, WriteCallback done) {
@@ -172,7 +175,7 @@ std::uint64_t Node::submit_batch(std::vector<dns::Change> changes, WriteCallback
   Write& w = *write;
   writes_.emplace(id, std::move(write));
   propose_write(w);
-  process();
+  process_soon();
   return id;
 }
 
@@ -236,6 +239,15 @@ void Node::on_checkpoint() {
       clock_.start_timer(options_.checkpoint_interval, [this] { on_checkpoint(); });
   checkpoint();
   process();
+}
+
+void Node::process_soon() {
+  if (!options_.coalesce_io) return process();
+  if (process_timer_) return;
+  process_timer_ = clock_.start_timer(Duration::zero(), [this] {
+    process_timer_.reset();
+    process();
+  });
 }
 
 void Node::process() {

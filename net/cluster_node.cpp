@@ -65,6 +65,7 @@ ClusterNode::ClusterNode(ClusterNodeOptions options) : options_(std::move(option
   engine_options.checkpoint_interval = config_.checkpoint_interval;
   engine_options.write_timeout = config_.write_timeout;
   engine_options.retry_interval = std::max(config_.heartbeat * 2, config_.write_timeout / 8);
+  engine_options.coalesce_io = true;
   engine_options.log = spdlog_sink("");
   node_ = std::make_unique<engine::Node>(engine_options, *transport_, *clock_, *disk_, random_,
                                          db_);
