@@ -50,7 +50,8 @@ Command decode_command(ByteView bytes) {
       command = ack;
       break;
     }
-    default: throw raft::DecodeError(fmt::format("command kind: {} is not a known kind", kind));
+    default:
+      throw raft::DecodeError(fmt::format("command kind: {} is not a known kind", kind));
   }
   r.expect_end("command");
   return command;

@@ -28,9 +28,12 @@ namespace {
 
 std::string describe(const WriteResult& r) {
   switch (r.kind) {
-    case WriteResult::Ok: return fmt::format("OK index={}", r.index);
-    case WriteResult::Noop: return fmt::format("NOOP index={}", r.index);
-    default: return r.message;
+    case WriteResult::Ok:
+      return fmt::format("OK index={}", r.index);
+    case WriteResult::Noop:
+      return fmt::format("NOOP index={}", r.index);
+    default:
+      return r.message;
   }
 }
 
@@ -75,9 +78,9 @@ void Node::start(std::vector<dns::Record> zone_records) {
   served_ = contents.hw;
   if (!contents.initialized) store_.initialize();
   imported_ = contents.imported;
-  log(LogLevel::Info, fmt::format("local datastore: hw={} ({} batches in the WAL){}", contents.hw,
-                                  contents.batches.size(),
-                                  contents.initialized ? "" : ", first boot"));
+  log(LogLevel::Info,
+      fmt::format("local datastore: hw={} ({} batches in the WAL){}", contents.hw,
+                  contents.batches.size(), contents.initialized ? "" : ", first boot"));
 
   // 2. Raft from its own storage; R comes back from raft's snapshot and log.
   raft::Restored restored = raft_store_.load();
@@ -100,8 +103,7 @@ void Node::start(std::vector<dns::Record> zone_records) {
   raft_ = std::make_unique<raft::Raft>(config, std::move(restored));
 
   tick_timer_ = clock_.start_timer(options_.tick, [this] { on_tick(); });
-  checkpoint_timer_ =
-      clock_.start_timer(options_.checkpoint_interval, [this] { on_checkpoint(); });
+  checkpoint_timer_ = clock_.start_timer(options_.checkpoint_interval, [this] { on_checkpoint(); });
   process();
   if (!imported_) start_import(std::move(zone_records));
 }
@@ -127,8 +129,8 @@ void Node::receive(NodeId from, ByteView bytes) {
   try {
     message = raft::decode(bytes);
   } catch (const raft::DecodeError& e) {
-    log(LogLevel::Warn, fmt::format("dropped a malformed message from node {}: {}", from,
-                                    e.what()));
+    log(LogLevel::Warn,
+        fmt::format("dropped a malformed message from node {}: {}", from, e.what()));
     return;
   }
   if (message.from != from) {
@@ -208,14 +210,14 @@ void Node::retry_and_expire_writes() {
   }
   for (std::uint64_t id : expired) {
     const raft::NodeId leader = raft_->leader();
-    finish(id, {WriteResult::NoQuorum, 0, 0, 0,
-                fmt::format("ERROR no quorum: not committed within {} ms (leader: {}); it was "
-                            "not applied, but may still commit if a leader received it",
-                            std::chrono::duration_cast<std::chrono::milliseconds>(
-                                options_.write_timeout)
-                                .count(),
-                            leader == raft::kNoNode ? std::string("none")
-                                                    : std::to_string(leader))});
+    finish(
+        id,
+        {WriteResult::NoQuorum, 0, 0, 0,
+         fmt::format(
+             "ERROR no quorum: not committed within {} ms (leader: {}); it was "
+             "not applied, but may still commit if a leader received it",
+             std::chrono::duration_cast<std::chrono::milliseconds>(options_.write_timeout).count(),
+             leader == raft::kNoNode ? std::string("none") : std::to_string(leader))});
   }
 }
 
@@ -235,8 +237,7 @@ void Node::on_tick() {
 }
 
 void Node::on_checkpoint() {
-  checkpoint_timer_ =
-      clock_.start_timer(options_.checkpoint_interval, [this] { on_checkpoint(); });
+  checkpoint_timer_ = clock_.start_timer(options_.checkpoint_interval, [this] { on_checkpoint(); });
   checkpoint();
   process();
 }
@@ -278,8 +279,8 @@ void Node::process() {
     else if (s.leader != raft::kNoNode)
       log(LogLevel::Info, fmt::format("leader is node {} (term {})", s.leader, s.term));
     else if (last_leader_ != raft::kNoNode)
-      log(LogLevel::Info, fmt::format("lost the leader (term {}, role {})", s.term,
-                                      raft::to_string(s.role)));
+      log(LogLevel::Info,
+          fmt::format("lost the leader (term {}, role {})", s.term, raft::to_string(s.role)));
     last_role_ = s.role;
     last_leader_ = s.leader;
   }
@@ -331,10 +332,9 @@ void Node::serve(raft::Index index, const ChangeBatch& batch) {
   reply.kind = result.applied == 0 ? WriteResult::Noop : WriteResult::Ok;
   const Write& write = *writes_.at(batch.request_id);
   if (reply.kind == WriteResult::Noop && write.changes == 1)
-    reply.message = fmt::format("NOOP {} index={}",
-                                write.first_kind == dns::Change::Add ? "already present"
-                                                                     : "not present",
-                                index);
+    reply.message = fmt::format(
+        "NOOP {} index={}",
+        write.first_kind == dns::Change::Add ? "already present" : "not present", index);
   else if (result.noops > 0)
     reply.message =
         fmt::format("{} (applied={} noops={})", describe(reply), result.applied, result.noops);
@@ -354,13 +354,14 @@ void Node::apply(const raft::Entry& entry) {
     case ApplyOutcome::Invalid:
       log(LogLevel::Warn, fmt::format("ignored a committed entry: {}", outcome.error));
       break;
-    default: break;
+    default:
+      break;
   }
   if (outcome.dropped_through) {
     observer_->on_pending_dropped(outcome.dropped_through);
-    log(LogLevel::Debug, fmt::format("checkpoint: every node has copied up to index {}; {} "
-                                     "batches still pending",
-                                     outcome.dropped_through, state_.pending().size()));
+    log(LogLevel::Info, fmt::format("checkpoint: every node has copied up to index {}; {} "
+                                    "batches still pending",
+                                    outcome.dropped_through, state_.pending().size()));
   }
 }
 
@@ -379,6 +380,8 @@ void Node::checkpoint() {
     const raft::Index new_hw = batches.back().index;
     const bool sync = !options_.bugs.ack_before_fsync;
     store_.append(batches, new_hw, sync);
+    log(LogLevel::Debug, fmt::format("checkpoint: copied {} batches to the local datastore, hw={}",
+                                     batches.size(), new_hw));
     if (sync)
       observer_->on_store_synced(store_.durable_hw());
     else
@@ -428,15 +431,16 @@ void Node::start_import(std::vector<dns::Record> records) {
     std::vector<dns::Change> changes;
     for (std::size_t i = at; i < std::min(records.size(), at + per); ++i)
       changes.push_back({dns::Change::Add, std::move(records[i])});
-    submit_batch(std::move(changes),
-                 [this](const WriteResult& r) {
-                   if (r.kind != WriteResult::Ok && r.kind != WriteResult::Noop) return;
-                   if (--import_remaining_ > 0) return;
-                   store_.mark_imported();
-                   imported_ = true;
-                   log(LogLevel::Info, "zone file import committed");
-                 },
-                 true);
+    submit_batch(
+        std::move(changes),
+        [this](const WriteResult& r) {
+          if (r.kind != WriteResult::Ok && r.kind != WriteResult::Noop) return;
+          if (--import_remaining_ > 0) return;
+          store_.mark_imported();
+          imported_ = true;
+          log(LogLevel::Info, "zone file import committed");
+        },
+        true);
   }
 }
 
@@ -456,16 +460,14 @@ void Node::reload_zone(std::vector<dns::Record> zone_records, WriteCallback done
   for (dns::Record& r : serving_.all_records())
     if (in_reloaded_zone(r.owner)) current.push_back(std::move(r));
   auto same_soa = [](const dns::Record& a, const dns::Record& b) {
-    if (a.type != dns::type::SOA || b.type != dns::type::SOA || !(a.owner == b.owner))
-      return false;
+    if (a.type != dns::type::SOA || b.type != dns::type::SOA || !(a.owner == b.owner)) return false;
     dns::SoaFields x = dns::soa_from_rdata(a.rdata), y = dns::soa_from_rdata(b.rdata);
     x.serial = y.serial;
     return dns::soa_to_rdata(x) == dns::soa_to_rdata(y) && a.ttl == b.ttl;
   };
   auto contains = [&](const std::vector<dns::Record>& set, const dns::Record& r) {
-    return std::any_of(set.begin(), set.end(), [&](const dns::Record& x) {
-      return x == r || same_soa(x, r);
-    });
+    return std::any_of(set.begin(), set.end(),
+                       [&](const dns::Record& x) { return x == r || same_soa(x, r); });
   };
   std::vector<dns::Change> changes;
   for (const dns::Record& r : current)

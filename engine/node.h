@@ -41,8 +41,8 @@ struct NodeOptions {
   Duration checkpoint_interval = std::chrono::seconds(1);
   Duration write_timeout = std::chrono::seconds(2);
   Duration retry_interval = std::chrono::milliseconds(500);  // re-propose uncommitted writes
-  std::size_t import_batch = 256;          // records per first-boot import batch
-  raft::Index compact_every = 1024;        // applied entries between raft snapshots of R
+  std::size_t import_batch = 256;                            // records per first-boot import batch
+  raft::Index compact_every = 1024;                   // applied entries between raft snapshots of R
   std::uint64_t store_snapshot_wal_bytes = 4u << 20;  // WAL size that triggers a store snapshot
   // Handle raft output once per burst of inputs (one fsync for many messages and writes)
   // instead of once per input: receive() and submit() then defer the work to a zero-delay
@@ -69,9 +69,9 @@ struct NodeStatus {
   std::size_t pending_batches = 0;
   std::size_t pending_changes = 0;
   std::map<NodeId, raft::Index> acked;
-  raft::Index hw = 0;          // local datastore high-water mark (synced)
-  raft::Index served = 0;      // last batch index applied to the serving database
-  raft::Index applied = 0;     // last raft index applied to R
+  raft::Index hw = 0;       // local datastore high-water mark (synced)
+  raft::Index served = 0;   // last batch index applied to the serving database
+  raft::Index applied = 0;  // last raft index applied to R
   std::size_t writes_in_flight = 0;
   bool imported = false;
   std::uint64_t wal_bytes = 0;

@@ -41,9 +41,14 @@ void put_change(raft::ByteWriter& w, const dns::Change& change) {
 dns::Change get_change(raft::ByteReader& r) {
   dns::Change change;
   switch (r.u8("change kind")) {
-    case 1: change.kind = dns::Change::Add; break;
-    case 2: change.kind = dns::Change::Remove; break;
-    default: throw raft::DecodeError("change kind: not ADD (1) or REMOVE (2)");
+    case 1:
+      change.kind = dns::Change::Add;
+      break;
+    case 2:
+      change.kind = dns::Change::Remove;
+      break;
+    default:
+      throw raft::DecodeError("change kind: not ADD (1) or REMOVE (2)");
   }
   change.record = get_record(r);
   return change;

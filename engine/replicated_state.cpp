@@ -62,8 +62,8 @@ void ReplicatedState::drop_acked(ApplyOutcome& outcome) {
 
 ApplyOutcome ReplicatedState::apply(const raft::Entry& entry) {
   if (entry.index != applied_ + 1)
-    throw std::logic_error(fmt::format("replicated state: applying index {} after {}",
-                                       entry.index, applied_));
+    throw std::logic_error(
+        fmt::format("replicated state: applying index {} after {}", entry.index, applied_));
   hash_ = chain_hash(hash_, entry);
   applied_ = entry.index;
   ApplyOutcome outcome;
@@ -92,8 +92,8 @@ ApplyOutcome ReplicatedState::apply(const raft::Entry& entry) {
   auto it = acked_.find(ack.node);
   if (it == acked_.end()) {
     outcome.kind = ApplyOutcome::Invalid;
-    outcome.error = fmt::format("entry {}: ACK from node {}, which is not a member", entry.index,
-                                ack.node);
+    outcome.error =
+        fmt::format("entry {}: ACK from node {}, which is not a member", entry.index, ack.node);
     return outcome;
   }
   if (ack.index >= entry.index) {

@@ -17,10 +17,18 @@ namespace {
 engine::LogSink spdlog_sink(std::string prefix) {
   return [prefix = std::move(prefix)](engine::LogLevel level, const std::string& message) {
     switch (level) {
-      case engine::LogLevel::Debug: spdlog::debug("{}{}", prefix, message); break;
-      case engine::LogLevel::Info: spdlog::info("{}{}", prefix, message); break;
-      case engine::LogLevel::Warn: spdlog::warn("{}{}", prefix, message); break;
-      case engine::LogLevel::Error: spdlog::error("{}{}", prefix, message); break;
+      case engine::LogLevel::Debug:
+        spdlog::debug("{}{}", prefix, message);
+        break;
+      case engine::LogLevel::Info:
+        spdlog::info("{}{}", prefix, message);
+        break;
+      case engine::LogLevel::Warn:
+        spdlog::warn("{}{}", prefix, message);
+        break;
+      case engine::LogLevel::Error:
+        spdlog::error("{}{}", prefix, message);
+        break;
     }
   };
 }
@@ -67,15 +75,17 @@ ClusterNode::ClusterNode(ClusterNodeOptions options) : options_(std::move(option
   engine_options.retry_interval = std::max(config_.heartbeat * 2, config_.write_timeout / 8);
   engine_options.coalesce_io = true;
   engine_options.log = spdlog_sink("");
-  node_ = std::make_unique<engine::Node>(engine_options, *transport_, *clock_, *disk_, random_,
-                                         db_);
+  node_ =
+      std::make_unique<engine::Node>(engine_options, *transport_, *clock_, *disk_, random_, db_);
 
   ServerOptions server = options_.server;
   if (server.threads == 0) server.threads = self_->threads;
   server_ = std::make_unique<AuthoritativeServer>(db_, self_->query, server);
 }
 
-ClusterNode::~ClusterNode() { shutdown(); }
+ClusterNode::~ClusterNode() {
+  shutdown();
+}
 
 void ClusterNode::run() {
   // The local datastore goes into service before raft has a leader: queries are answered from
@@ -83,12 +93,12 @@ void ClusterNode::run() {
   node_->start(zone_records_);
   server_->start();
   auto version = db_.current();
-  std::printf("dns-node: node %llu serving %zu zones (%zu records) on %s udp+tcp with %u "
-              "threads; raft on %s; data in %s\n",
-              static_cast<unsigned long long>(options_.id), version->zones().size(),
-              version->record_count(), server_->address().to_string().c_str(),
-              server_->threads(), self_->raft.to_string().c_str(),
-              lock_->directory().c_str());
+  std::printf(
+      "dns-node: node %llu serving %zu zones (%zu records) on %s udp+tcp with %u "
+      "threads; raft on %s; data in %s\n",
+      static_cast<unsigned long long>(options_.id), version->zones().size(),
+      version->record_count(), server_->address().to_string().c_str(), server_->threads(),
+      self_->raft.to_string().c_str(), lock_->directory().c_str());
   std::printf("Initializing raft...\n");
   std::fflush(stdout);
   watch_initialization();

@@ -18,7 +18,9 @@ ConsoleReader::ConsoleReader(boost::asio::io_context& io, int fd, std::size_t ma
       on_eof_(std::move(on_eof)),
       thread_([this] { run(); }) {}
 
-ConsoleReader::~ConsoleReader() { stop(); }
+ConsoleReader::~ConsoleReader() {
+  stop();
+}
 
 void ConsoleReader::stop() {
   stopping_ = true;

@@ -60,9 +60,12 @@ class FakeCluster {
     TimePoint now() const override { return loop_.now(); }
     TimerId start_timer(Duration after, std::function<void()> fire) override {
       std::uint64_t id = 0;
-      loop_.at(loop_.now() + after, [this, fire = std::move(fire)] {
-        if (alive_) fire();
-      }, &id);
+      loop_.at(
+          loop_.now() + after,
+          [this, fire = std::move(fire)] {
+            if (alive_) fire();
+          },
+          &id);
       return id;
     }
     void cancel_timer(TimerId id) override { loop_.cancel(id); }
@@ -75,7 +78,9 @@ class FakeCluster {
   class MemberTransport : public Transport {
    public:
     MemberTransport(FakeCluster& cluster, NodeId self) : cluster_(cluster), self_(self) {}
-    void send(NodeId to, Bytes message) override { cluster_.deliver(self_, to, std::move(message)); }
+    void send(NodeId to, Bytes message) override {
+      cluster_.deliver(self_, to, std::move(message));
+    }
 
    private:
     FakeCluster& cluster_;
@@ -171,10 +176,11 @@ class FakeCluster {
  private:
   void deliver(NodeId from, NodeId to, Bytes bytes) {
     if (blocked_.contains({std::min(from, to), std::max(from, to)})) return;
-    loop_.at(loop_.now() + std::chrono::milliseconds(1), [this, from, to, bytes = std::move(bytes)] {
-      Member& m = member(to);
-      if (m.alive && m.node) m.node->receive(from, bytes);
-    });
+    loop_.at(loop_.now() + std::chrono::milliseconds(1),
+             [this, from, to, bytes = std::move(bytes)] {
+               Member& m = member(to);
+               if (m.alive && m.node) m.node->receive(from, bytes);
+             });
   }
 
   NodeOptions base_;

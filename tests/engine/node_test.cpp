@@ -17,7 +17,9 @@ std::vector<dns::Record> records(std::string_view text) {
   return dns::parse_master_file(text, "test", {}).records;
 }
 
-dns::Record record(std::string_view line) { return records(line).at(0); }
+dns::Record record(std::string_view line) {
+  return records(line).at(0);
+}
 
 NodeOptions fast_options() {
   NodeOptions o;
