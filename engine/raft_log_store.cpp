@@ -1,7 +1,8 @@
 #include "engine/raft_log_store.h"
 
+#include "engine/crc32.h"
+
 #include <fmt/format.h>
-#include <boost/crc.hpp>
 
 #include "raft/codec.h"
 
@@ -14,12 +15,6 @@ constexpr size_t kRecordHeader = 8;  // u32 length + u32 crc32
 constexpr std::uint32_t kMaxRecordBytes = raft::kMaxEntryBytes + 64;
 
 enum class RecordKind : std::uint8_t { Header = 0, Entry = 1, Truncate = 2 };
-
-std::uint32_t crc32(ByteView data) {
-  boost::crc_32_type crc;
-  crc.process_bytes(data.data(), data.size());
-  return crc.checksum();
-}
 
 // Whole-file framing for the replace()d files: [u8 version][u32 crc32(payload)][payload].
 Bytes frame_file(const Bytes& payload) {

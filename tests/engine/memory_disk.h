@@ -1,13 +1,18 @@
 #pragma once
 // An in-memory engine::Disk for tests: remembers what was synced, and crash() throws away (or
-// tears) everything written since the last sync, as a power cut would.
+// tears) everything written since the last sync, as a power cut would. cut_power_after() makes a
+// later disk call fail mid-operation, to test every crash point between disk calls.
 
+#include <algorithm>
 #include <map>
 #include <string>
 
 #include "engine/io.h"
 
 namespace engine::testing {
+
+// Thrown by the disk call at which a power cut scheduled with cut_power_after() happens.
+struct PowerCut {};
 
 class MemoryDisk : public Disk {
  public:
@@ -17,24 +22,31 @@ class MemoryDisk : public Disk {
     return it->second.current;
   }
   void append(const std::string& name, ByteView data) override {
+    before_write();
     auto& f = files_[name];
     f.current.insert(f.current.end(), data.begin(), data.end());
   }
   void truncate(const std::string& name, std::uint64_t size) override {
+    before_write();
     auto& f = files_[name];
     if (size < f.current.size()) f.current.resize(size);
   }
   void sync(const std::string& name) override {
+    before_write();
     auto& f = files_[name];
     f.durable = f.current;
     ++syncs;
   }
   void replace(const std::string& name, ByteView data) override {
+    before_write();
     auto& f = files_[name];
     f.current.assign(data.begin(), data.end());
     f.durable = f.current;
   }
-  void remove(const std::string& name) override { files_.erase(name); }
+  void remove(const std::string& name) override {
+    before_write();
+    files_.erase(name);
+  }
   std::vector<std::string> list() const override {
     std::vector<std::string> names;
     for (auto& [name, f] : files_) names.push_back(name);
@@ -59,9 +71,25 @@ class MemoryDisk : public Disk {
   // Direct access for corruption tests.
   Bytes& raw(const std::string& name) { return files_[name].current; }
 
+  // The `calls`-th writing call from now (append, truncate, sync, replace, remove; 0 = the next
+  // one) throws PowerCut instead of doing anything; -1 disarms. Follow it with crash() to model the
+  // cut.
+  void cut_power_after(int calls) { calls_until_power_cut_ = calls; }
+
   int syncs = 0;
+  int writes = 0;  // writing calls made so far (to count the crash points of an operation)
 
  private:
+  void before_write() {
+    if (calls_until_power_cut_ == 0) {
+      calls_until_power_cut_ = -1;
+      throw PowerCut{};
+    }
+    if (calls_until_power_cut_ > 0) --calls_until_power_cut_;
+    ++writes;
+  }
+
+  int calls_until_power_cut_ = -1;
   struct File {
     Bytes durable;
     Bytes current;

@@ -1,0 +1,342 @@
+#include "engine/local_store.h"
+
+#include <fmt/format.h>
+
+#include <limits>
+#include <optional>
+
+#include "engine/crc32.h"
+#include "engine/record_codec.h"
+#include "raft/codec.h"
+
+namespace engine {
+
+namespace {
+
+constexpr std::uint8_t kFileVersion = 1;
+constexpr size_t kFileHeader = 5;    // u8 version + u32 crc32 of the rest
+constexpr size_t kRecordHeader = 8;  // u32 length + u32 crc32
+constexpr std::uint8_t kImportedFlag = 1;
+// Smallest encoded record: owner length + type/class + ttl + rdata length.
+constexpr size_t kMinRecordBytes = 16;
+
+// What one WAL record says. Header opens every WAL and names the snapshot it follows; Batch is
+// one committed change batch; Mark only raises hw (committed entries that changed no record).
+enum class WalKind : std::uint8_t { Header = 0, Batch = 1, Mark = 2 };
+
+// Whole-file framing for the replace()d files: [u8 version][u32 crc32(payload)][payload].
+Bytes frame_file(const Bytes& payload) {
+  Bytes out;
+  raft::ByteWriter w(out);
+  w.u8(kFileVersion);
+  w.u32(crc32(payload));
+  out.insert(out.end(), payload.begin(), payload.end());
+  return out;
+}
+
+ByteView unframe_file(const std::string& name, const Bytes& file) {
+  // These files are only ever written with replace(), which is atomic: damage here is not a
+  // crash artifact, so it is reported rather than silently dropped.
+  if (file.size() < kFileHeader) {
+    throw LocalStoreError(fmt::format("{}: {} bytes is too short for a header", name, file.size()));
+  }
+  if (file[0] != kFileVersion) {
+    throw LocalStoreError(fmt::format("{}: format version {} is not supported", name, file[0]));
+  }
+  ByteView payload(file.data() + kFileHeader, file.size() - kFileHeader);
+  raft::ByteReader r(ByteView(file.data() + 1, 4));
+  if (r.u32("crc") != crc32(payload)) {
+    throw LocalStoreError(fmt::format("{}: checksum mismatch", name));
+  }
+  return payload;
+}
+
+Bytes wal_record(WalKind kind, auto&& write_body) {
+  Bytes payload;
+  raft::ByteWriter w(payload);
+  w.u8(static_cast<std::uint8_t>(kind));
+  write_body(w);
+  Bytes out;
+  raft::ByteWriter framed(out);
+  framed.u32(static_cast<std::uint32_t>(payload.size()));
+  framed.u32(crc32(payload));
+  out.insert(out.end(), payload.begin(), payload.end());
+  return out;
+}
+
+Bytes header_record(raft::Index snapshot_index) {
+  return wal_record(WalKind::Header, [&](raft::ByteWriter& w) { w.u64(snapshot_index); });
+}
+
+// The payload of the complete, checksum-valid record at `offset`, or nullopt if there is none.
+std::optional<ByteView> record_at(const Bytes& file, size_t offset) {
+  if (file.size() - offset < kRecordHeader) return std::nullopt;
+  raft::ByteReader head(ByteView(file.data() + offset, kRecordHeader));
+  const std::uint32_t len = head.u32("record.length");
+  const std::uint32_t crc = head.u32("record.crc");
+  if (len == 0 || len > file.size() - offset - kRecordHeader) return std::nullopt;
+  ByteView payload(file.data() + offset + kRecordHeader, len);
+  if (crc32(payload) != crc) return std::nullopt;
+  return payload;
+}
+
+// The end of the record at `offset` judging by its length field alone (it may be damaged).
+std::optional<size_t> claimed_end(const Bytes& file, size_t offset) {
+  if (file.size() - offset < kRecordHeader) return std::nullopt;
+  raft::ByteReader head(ByteView(file.data() + offset, 4));
+  const std::uint32_t len = head.u32("record.length");
+  if (len == 0 || len > file.size() - offset - kRecordHeader) return std::nullopt;
+  return offset + kRecordHeader + len;
+}
+
+// One decoded WAL record after the header.
+struct WalEntry {
+  raft::Index hw = 0;
+  std::optional<StoredBatch> batch;  // empty for a Mark
+};
+
+// The WAL as load() finds it.
+struct WalScan {
+  std::optional<raft::Index> follows_snapshot;  // from the header; none if the WAL is empty
+  std::vector<WalEntry> entries;
+  size_t valid_bytes = 0;
+};
+
+}  // namespace
+
+LocalStore::LocalStore(Disk& disk, std::string prefix)
+    : disk_(disk),
+      meta_name_(prefix + ".meta"),
+      snap_name_(prefix + ".snap"),
+      wal_name_(prefix + ".wal") {}
+
+LocalStoreContents LocalStore::load() {
+  LocalStoreContents out;
+
+  auto meta = disk_.read(meta_name_);
+  imported_ = false;
+  if (meta) {
+    try {
+      raft::ByteReader r(unframe_file(meta_name_, *meta));
+      const std::uint8_t flags = r.u8("flags");
+      if (flags & ~kImportedFlag) {
+        throw raft::DecodeError(fmt::format("flags {:#x} are unknown", flags));
+      }
+      r.expect_end("meta");
+      imported_ = (flags & kImportedFlag) != 0;
+    } catch (const raft::DecodeError& e) {
+      throw LocalStoreError(fmt::format("{}: {}", meta_name_, e.what()));
+    }
+  }
+
+  auto snap = disk_.read(snap_name_);
+  snapshot_index_ = 0;
+  snapshot_bytes_ = snap ? snap->size() : 0;
+  if (snap) {
+    try {
+      raft::ByteReader r(unframe_file(snap_name_, *snap));
+      snapshot_index_ = r.u64("snapshot index");
+      const std::uint32_t n =
+          r.count("snapshot records", std::numeric_limits<std::uint32_t>::max(), kMinRecordBytes);
+      out.snapshot_records.reserve(n);
+      for (std::uint32_t i = 0; i < n; ++i) out.snapshot_records.push_back(get_record(r));
+      r.expect_end("snapshot");
+    } catch (const raft::DecodeError& e) {
+      throw LocalStoreError(fmt::format("{}: {}", snap_name_, e.what()));
+    }
+  }
+
+  // Replay the WAL up to the first record that is incomplete or fails its checksum. If that is
+  // the last thing in the file it is a write torn by a crash (never synced, so nobody relied on
+  // it) and is cut off; if whole, valid records follow it, the damage is not a crash's doing.
+  const Bytes wal = disk_.read(wal_name_).value_or(Bytes{});
+  WalScan scan;
+  raft::Index prev_hw = 0;
+  size_t offset = 0;
+  while (offset < wal.size()) {
+    const std::optional<ByteView> payload = record_at(wal, offset);
+    if (!payload) {
+      const std::optional<size_t> end = claimed_end(wal, offset);
+      if (end && *end < wal.size() && record_at(wal, *end)) {
+        throw LocalStoreError(fmt::format(
+            "{}: record at byte {} is damaged (checksum mismatch) but valid records follow it",
+            wal_name_, offset));
+      }
+      break;
+    }
+    try {
+      raft::ByteReader r(*payload);
+      const auto kind = static_cast<WalKind>(r.u8("record kind"));
+      if (kind == WalKind::Header) {
+        if (offset != 0) throw raft::DecodeError("a header record after the start of the WAL");
+        scan.follows_snapshot = r.u64("header snapshot index");
+        prev_hw = *scan.follows_snapshot;
+      } else if (kind == WalKind::Batch || kind == WalKind::Mark) {
+        if (!scan.follows_snapshot) throw raft::DecodeError("the WAL does not start with a header");
+        WalEntry entry;
+        if (kind == WalKind::Batch) {
+          StoredBatch batch;
+          batch.index = r.u64("batch index");
+          entry.hw = r.u64("batch hw");
+          batch.changes = get_changes(r);
+          if (batch.index <= prev_hw || entry.hw < batch.index) {
+            throw raft::DecodeError(fmt::format("batch {} (hw {}) goes backwards after hw {}",
+                                                batch.index, entry.hw, prev_hw));
+          }
+          entry.batch = std::move(batch);
+        } else {
+          entry.hw = r.u64("mark hw");
+          if (entry.hw < prev_hw) {
+            throw raft::DecodeError(
+                fmt::format("hw {} goes backwards after hw {}", entry.hw, prev_hw));
+          }
+        }
+        prev_hw = entry.hw;
+        scan.entries.push_back(std::move(entry));
+      } else {
+        throw raft::DecodeError(fmt::format("record kind {} is unknown", static_cast<int>(kind)));
+      }
+      r.expect_end("record");
+    } catch (const raft::DecodeError& e) {
+      // A record with a valid checksum that does not make sense was not torn by a crash.
+      throw LocalStoreError(fmt::format("{}: record at byte {}: {}", wal_name_, offset, e.what()));
+    }
+    offset += kRecordHeader + payload->size();
+  }
+  scan.valid_bytes = offset;
+  if (offset < wal.size()) {
+    out.warnings.push_back(fmt::format("{}: torn tail cut at byte {} ({} bytes dropped)", wal_name_,
+                                       offset, wal.size() - offset));
+    disk_.truncate(wal_name_, offset);
+  }
+  // What was read may still sit only in the OS cache (the process died, not the machine): make
+  // it durable before anyone acknowledges it.
+  if (!wal.empty()) disk_.sync(wal_name_);
+  wal_bytes_ = scan.valid_bytes;
+
+  const raft::Index follows = scan.follows_snapshot.value_or(snapshot_index_);
+  if (follows > snapshot_index_) {
+    throw LocalStoreError(fmt::format("{}: follows a snapshot at index {} but {} is at index {}",
+                                      wal_name_, follows, snap_name_, snapshot_index_));
+  }
+  hw_ = snapshot_index_;
+  if (follows < snapshot_index_) {
+    // A crash between replacing the snapshot and resetting the WAL: the snapshot already holds
+    // everything this WAL has, so it is reset now (before any append lands behind a stale header).
+    for (const WalEntry& entry : scan.entries) {
+      if (entry.hw > snapshot_index_) {
+        throw LocalStoreError(fmt::format(
+            "{}: follows the snapshot at index {} and reaches hw {}, beyond {} at index {}",
+            wal_name_, follows, entry.hw, snap_name_, snapshot_index_));
+      }
+    }
+    out.warnings.push_back(fmt::format("{}: older than {} (index {} < {}): reset", wal_name_,
+                                       snap_name_, follows, snapshot_index_));
+    const Bytes header = header_record(snapshot_index_);
+    disk_.replace(wal_name_, header);
+    wal_bytes_ = header.size();
+  } else {
+    for (WalEntry& entry : scan.entries) {
+      hw_ = entry.hw;
+      if (entry.batch) out.batches.push_back(std::move(*entry.batch));
+    }
+  }
+  durable_hw_ = hw_;
+  unsynced_ = false;
+  loaded_ = true;
+
+  out.initialized = meta.has_value() || snap.has_value() || !wal.empty();
+  out.imported = imported_;
+  out.hw = hw_;
+  out.snapshot_index = snapshot_index_;
+  return out;
+}
+
+void LocalStore::require_loaded(const char* what) const {
+  if (!loaded_) throw std::logic_error(fmt::format("LocalStore::{} before load()", what));
+}
+
+void LocalStore::write_meta() {
+  Bytes payload{imported_ ? kImportedFlag : std::uint8_t{0}};
+  disk_.replace(meta_name_, frame_file(payload));
+}
+
+void LocalStore::initialize() {
+  require_loaded("initialize");
+  write_meta();
+}
+
+void LocalStore::mark_imported() {
+  require_loaded("mark_imported");
+  imported_ = true;
+  write_meta();
+}
+
+void LocalStore::append(std::span<const StoredBatch> batches, raft::Index new_hw, bool sync) {
+  require_loaded("append");
+  raft::Index prev = hw_;
+  for (const StoredBatch& b : batches) {
+    if (b.index <= prev) {
+      throw std::logic_error(fmt::format(
+          "LocalStore::append: batch {} is not above hw {} / the batch before it", b.index, prev));
+    }
+    prev = b.index;
+  }
+  if (new_hw < prev) {
+    throw std::logic_error(
+        fmt::format("LocalStore::append: new hw {} is below hw {} / the last batch", new_hw, prev));
+  }
+  if (batches.empty() && new_hw == hw_) {
+    if (sync) this->sync();
+    return;
+  }
+
+  Bytes data;
+  auto add = [&](const Bytes& record) { data.insert(data.end(), record.begin(), record.end()); };
+  if (wal_bytes_ == 0) add(header_record(snapshot_index_));
+  for (size_t k = 0; k < batches.size(); ++k) {
+    // Only the last batch may claim the entries after it; earlier ones vouch for themselves.
+    const raft::Index hw_after = k + 1 == batches.size() ? new_hw : batches[k].index;
+    add(wal_record(WalKind::Batch, [&](raft::ByteWriter& w) {
+      w.u64(batches[k].index);
+      w.u64(hw_after);
+      put_changes(w, batches[k].changes);
+    }));
+  }
+  if (batches.empty()) add(wal_record(WalKind::Mark, [&](raft::ByteWriter& w) { w.u64(new_hw); }));
+
+  disk_.append(wal_name_, data);
+  wal_bytes_ += data.size();
+  hw_ = new_hw;
+  unsynced_ = true;
+  if (sync) this->sync();
+}
+
+void LocalStore::sync() {
+  require_loaded("sync");
+  if (unsynced_) disk_.sync(wal_name_);
+  unsynced_ = false;
+  durable_hw_ = hw_;
+}
+
+void LocalStore::write_snapshot(const std::vector<dns::Record>& records) {
+  require_loaded("write_snapshot");
+  Bytes payload;
+  raft::ByteWriter w(payload);
+  w.u64(hw_);
+  w.u32(static_cast<std::uint32_t>(records.size()));
+  for (const dns::Record& record : records) put_record(w, record);
+  const Bytes snap = frame_file(payload);
+  // Snapshot first: a crash before the WAL reset leaves a WAL whose header names an older
+  // snapshot, which load() recognises as already covered.
+  disk_.replace(snap_name_, snap);
+  snapshot_index_ = hw_;
+  snapshot_bytes_ = snap.size();
+  const Bytes header = header_record(hw_);
+  disk_.replace(wal_name_, header);
+  wal_bytes_ = header.size();
+  unsynced_ = false;
+  durable_hw_ = hw_;
+}
+
+}  // namespace engine
