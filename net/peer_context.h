@@ -1,0 +1,45 @@
+#pragma once
+// State shared by a PeerTransport and its connections. Connections keep it alive with a
+// shared_ptr, so their completion handlers stay safe after the transport is gone; `closed`
+// tells them to stop without calling back.
+
+#include <functional>
+#include <map>
+#include <string>
+
+#include <fmt/format.h>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "engine/event_log.h"
+#include "engine/io.h"
+#include "net/peer_options.h"
+
+namespace net {
+
+using PeerReceiveFn = std::function<void(engine::NodeId from, engine::Bytes message)>;
+using PeerMembers = std::map<engine::NodeId, boost::asio::ip::tcp::endpoint>;
+
+// Configuration, callbacks and counters of one PeerTransport, shared with its connections.
+struct PeerContext {
+  engine::NodeId self = 0;
+  std::string cluster;
+  PeerMembers members;
+  PeerOptions options;
+  PeerReceiveFn receive;
+  engine::LogSink log_sink;
+  bool closed = false;
+  std::map<engine::NodeId, std::uint64_t> received;  // messages delivered, per sender
+  std::uint64_t refused_connections = 0;             // inbound connections that failed the hello
+
+  void log(engine::LogLevel level, const std::string& message) const {
+    if (!closed && log_sink) log_sink(level, message);
+  }
+};
+
+inline std::string to_string(const boost::asio::ip::tcp::endpoint& endpoint) {
+  if (endpoint.address().is_v6())
+    return fmt::format("[{}]:{}", endpoint.address().to_string(), endpoint.port());
+  return fmt::format("{}:{}", endpoint.address().to_string(), endpoint.port());
+}
+
+}  // namespace net
