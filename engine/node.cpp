@@ -308,14 +308,15 @@ void Node::install(const raft::Snapshot& snapshot) {
 }
 
 void Node::serve_pending_after(raft::Index index) {
-  // Everything this node has not copied is still pending (it has not acked it), unless its
-  // local datastore lost data it had acknowledged: then say so loudly.
-  if (state_.acked(options_.id) > store_.hw())
+  // Everything this node has not stored is still pending (it has not acked it) unless its local
+  // datastore lost batches it had acknowledged (damage, not a crash: it acks only what is
+  // synced); then raft may have dropped them everywhere, and only a peer's datastore has them.
+  if (state_.min_acked() > store_.hw())
     log(LogLevel::Error,
-        fmt::format("local datastore is behind what this node acknowledged (hw={}, acked={}): "
-                    "changes in between are gone from raft; this node needs a datastore copy "
-                    "from a peer",
-                    store_.hw(), state_.acked(options_.id)));
+        fmt::format("local datastore is behind what the cluster dropped from raft (hw={}, every "
+                    "node acked {}): batches in between may be missing here; this node needs a "
+                    "datastore copy from a peer",
+                    store_.hw(), state_.min_acked()));
   for (auto it = state_.pending().upper_bound(index); it != state_.pending().end(); ++it)
     serve(it->first, it->second);
 }
@@ -323,6 +324,7 @@ void Node::serve_pending_after(raft::Index index) {
 void Node::serve(raft::Index index, const ChangeBatch& batch) {
   const dns::ApplyResult result = serving_.apply(batch.changes);
   served_ = index;
+  if (index > store_.hw()) unstored_.push_back({index, batch.changes});
   observer_->on_served(index, batch, result);
   if (batch.origin != options_.id || !writes_.contains(batch.request_id)) return;
   WriteResult reply;
@@ -371,11 +373,9 @@ void Node::checkpoint() {
     unsynced_ = false;
     observer_->on_store_synced(store_.durable_hw());
   }
-  std::vector<StoredBatch> batches;
-  for (auto it = state_.pending().upper_bound(store_.hw()); it != state_.pending().end(); ++it) {
-    if (it->first > served_) break;
-    batches.push_back({it->first, it->second.changes});
-  }
+  std::vector<StoredBatch> batches = std::move(unstored_);
+  unstored_.clear();
+  std::erase_if(batches, [&](const StoredBatch& b) { return b.index <= store_.hw(); });
   if (!batches.empty()) {
     const raft::Index new_hw = batches.back().index;
     const bool sync = !options_.bugs.ack_before_fsync;

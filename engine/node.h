@@ -168,6 +168,10 @@ class Node {
   ReplicatedState state_;
   std::unique_ptr<raft::Raft> raft_;
   raft::Index served_ = 0;  // batches <= served_ are in `serving`
+  // Served but not yet in the local datastore: what the next checkpoint copies. Taken from what
+  // was served rather than from R's pending, so a local datastore that lost batches (damage, not
+  // a crash) refills from raft's log as long as raft still has them.
+  std::vector<StoredBatch> unstored_;
   raft::Index last_compaction_ = 0;
   raft::Role last_role_ = raft::Role::Follower;
   NodeId last_leader_ = raft::kNoNode;

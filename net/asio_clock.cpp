@@ -1,0 +1,44 @@
+#include "net/asio_clock.h"
+
+#include <algorithm>
+#include <chrono>
+
+namespace net {
+
+AsioClock::AsioClock(boost::asio::any_io_executor executor) : executor_(std::move(executor)) {}
+
+AsioClock::~AsioClock() {
+  // Destroying a timer aborts its wait; the handler then finds the state gone and does nothing.
+  state_->timers.clear();
+}
+
+engine::TimePoint AsioClock::now() const {
+  const auto since_boot = std::chrono::steady_clock::now().time_since_epoch();
+  return engine::TimePoint(std::chrono::duration_cast<engine::Duration>(since_boot));
+}
+
+AsioClock::TimerId AsioClock::start_timer(engine::Duration after, std::function<void()> fire) {
+  const TimerId id = next_id_++;
+  auto timer = std::make_unique<boost::asio::steady_timer>(executor_);
+  timer->expires_after(std::max(after, engine::Duration::zero()));
+  timer->async_wait([weak = std::weak_ptr<State>(state_), id,
+                     fire = std::move(fire)](const boost::system::error_code&) {
+    // The map, not the error code, decides: a timer cancelled after it expired completes
+    // with success, and must still not fire.
+    auto state = weak.lock();
+    if (!state) return;
+    auto it = state->timers.find(id);
+    if (it == state->timers.end()) return;
+    state->timers.erase(it);
+    fire();
+  });
+  state_->timers.emplace(id, std::move(timer));
+  return id;
+}
+
+void AsioClock::cancel_timer(TimerId id) {
+  // Destroying the timer cancels its wait.
+  state_->timers.erase(id);
+}
+
+}  // namespace net

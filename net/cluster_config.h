@@ -1,0 +1,110 @@
+#pragma once
+// The cluster configuration file of dns-node (`-c dns-config.json`), as the 2017 prototype wrote
+// it, plus optional tuning fields.
+//
+// Format (JSON; only "nodes" is required, so the prototype's files work unchanged):
+//
+//   {
+//     "cluster_name": "raft-dns",          // optional, default "raft-dns"
+//     "election_timeout_ms": 1000,         // optional, cluster-wide
+//     "heartbeat_ms": 100,                 // optional, cluster-wide
+//     "checkpoint_interval_ms": 1000,      // optional, cluster-wide
+//     "write_timeout_ms": 2000,            // optional, cluster-wide
+//     "threads": 4,                        // optional, default for every node
+//     "nodes": {
+//       "0": {"raft_loc": "127.0.0.1:4321", "query_loc": "127.0.0.1:10053",
+//             "data_dir": "data/node-0",   // optional, per node
+//             "threads": 2},               // optional, per node, overrides the top-level value
+//       "1": {...}, ...
+//     }
+//   }
+//
+// Top-level fields:
+//   nodes                   object, required, at least one node. Each key is the node id, a
+//                           decimal number ("0", "1", ...; the `-n X` of dns-node).
+//   cluster_name            string, default "raft-dns". 1-64 characters from [A-Za-z0-9._-].
+//                           Sent in the peer handshake: a node refuses peers of another cluster.
+//   election_timeout_ms     integer, default 1000. A follower that hears no leader for this long
+//                           (randomised up to twice as long) starts an election. Must be at least
+//                           twice heartbeat_ms. Failover takes about this long.
+//   heartbeat_ms            integer, default 100. How often the leader tells followers it is
+//                           alive; also the granularity of raft's timers.
+//   checkpoint_interval_ms  integer, default 1000. How often a node copies committed changes
+//                           into its local datastore, fsyncs it and acknowledges them, letting
+//                           the cluster drop them from raft.
+//   write_timeout_ms        integer, default 2000. How long an ADD/REMOVE waits to commit
+//                           before it fails with "ERROR no quorum".
+//   threads                 integer, default: the number of CPUs, at most 4. DNS query threads
+//                           per node.
+// Per-node fields (inside "nodes": {"X": {...}}):
+//   raft_loc                "ip:port", required. Where the node listens for its peers (TCP);
+//                           peers connect to it there. IPv6 as "[::1]:4321".
+//   query_loc               "ip:port", required. Where the node answers DNS queries (UDP+TCP).
+//   data_dir                string, default "data/node-X". The node's raft log and local
+//                           datastore; relative paths are relative to the config file's directory.
+//                           dns-node's --data-dir overrides it.
+//   threads                 integer, overrides the top-level "threads" for this node.
+//
+// All durations are 1..3600000 ms; threads is 1..64. Unknown fields are reported as warnings
+// (a typo must not stop a node, but should be seen); a wrong type, a bad address, a duplicate
+// address or a duplicate key is a ConfigError naming the file and the field path
+// ("dns-config.json: nodes.1.raft_loc: expected \"ip:port\", got 12").
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/io.h"
+#include "net/error.h"
+#include "net/listen_address.h"
+
+namespace net {
+
+// A configuration file that cannot be used; the message starts with "FILE: FIELD: ".
+struct ConfigError : Error {
+  using Error::Error;
+};
+
+// One member of the cluster as the config file describes it.
+struct NodeConfig {
+  engine::NodeId id = 0;
+  ListenAddress raft;              // raft_loc
+  ListenAddress query;             // query_loc
+  std::filesystem::path data_dir;  // resolved: relative to the config file's directory
+  unsigned threads = 1;
+};
+
+// The whole cluster configuration file, parsed, checked and with defaults filled in.
+struct ClusterConfig {
+  std::string path;  // as given; used in messages
+  std::string cluster_name = "raft-dns";
+  std::chrono::milliseconds election_timeout{1000};
+  std::chrono::milliseconds heartbeat{100};
+  std::chrono::milliseconds checkpoint_interval{1000};
+  std::chrono::milliseconds write_timeout{2000};
+  std::map<engine::NodeId, NodeConfig> nodes;  // at least one
+  // "dns-config.json: unknown field nodes.0.foo"; the caller logs them.
+  std::vector<std::string> warnings;
+
+  // Throws ConfigError "dns-config.json: no node 7 (the nodes are 0, 1, 2)".
+  const NodeConfig& node(engine::NodeId id) const;
+  // Every node id, ascending (the raft membership).
+  std::vector<engine::NodeId> member_ids() const;
+};
+
+// Reads and parses the file. Throws ConfigError for an unreadable file, bad JSON
+// ("FILE: invalid JSON: parse error at line 3, column 5: ...") or a bad field.
+ClusterConfig load_cluster_config(const std::string& path);
+
+// Parses `text` as if read from `path` (which names the file in messages and anchors relative
+// data directories).
+ClusterConfig parse_cluster_config(std::string_view text, const std::string& path);
+
+// min(number of CPUs, 4), at least 1: the default of "threads".
+unsigned default_query_threads();
+
+}  // namespace net

@@ -1,0 +1,62 @@
+#pragma once
+// engine::Disk over one real directory: the durable storage of a dns-node's raft log, hard state
+// and local datastore.
+
+#include <filesystem>
+#include <map>
+#include <set>
+#include <string>
+
+#include "engine/io.h"
+
+namespace net {
+
+// Files in one directory, with the durability contract of engine::Disk: append() data is durable
+// once sync() of that file returns (including, for a new file, its directory entry), replace()
+// and remove() are durable on return. Not thread-safe: one engine thread owns it.
+//
+// Names must be plain file names (no '/', not "." or "..", not empty); anything else throws
+// std::invalid_argument, since it is a programming error rather than bad input. I/O failures
+// throw net::Error naming the path and the OS's reason.
+class FileDisk final : public engine::Disk {
+ public:
+  // Creates `directory` if missing (mkdir -p) and removes temporary files a crash in the middle
+  // of replace() left behind.
+  explicit FileDisk(std::filesystem::path directory);
+  ~FileDisk() override;
+  FileDisk(const FileDisk&) = delete;
+  FileDisk& operator=(const FileDisk&) = delete;
+
+  // The whole file, or nullopt if it does not exist.
+  std::optional<engine::Bytes> read(const std::string& name) const override;
+  // Creates the file if missing.
+  void append(const std::string& name, engine::ByteView data) override;
+  // Shrinks the file to `size`; a missing file or a larger size is left alone.
+  void truncate(const std::string& name, std::uint64_t size) override;
+  // fsync of the file, then of the directory if the file is new since the last directory sync.
+  // A missing file is left alone.
+  void sync(const std::string& name) override;
+  void replace(const std::string& name, engine::ByteView data) override;
+  // A missing file is not an error.
+  void remove(const std::string& name) override;
+  // Regular files, sorted; hidden files (names starting with '.', e.g. replace()'s temporary
+  // files) are not listed.
+  std::vector<std::string> list() const override;
+
+  const std::filesystem::path& directory() const { return directory_; }
+
+ private:
+  std::filesystem::path path_of(const std::string& name) const;
+  int append_fd(const std::string& name);
+  void close_fd(const std::string& name);
+  void sync_directory();
+
+  std::filesystem::path directory_;
+  int directory_fd_ = -1;
+  // Files kept open for append so a WAL append costs one write(), not open+write+close.
+  std::map<std::string, int> open_files_;
+  // Files created since the directory was last fsynced: their names are not durable yet.
+  std::set<std::string> new_files_;
+};
+
+}  // namespace net

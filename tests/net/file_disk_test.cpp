@@ -1,0 +1,239 @@
+#include "net/file_disk.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <functional>
+#include <map>
+#include <stdexcept>
+
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include "net/error.h"
+#include "tests/net/temp_dir.h"
+
+namespace net {
+namespace {
+
+using testing::TempDir;
+
+engine::Bytes bytes(std::string_view text) {
+  return engine::Bytes(text.begin(), text.end());
+}
+
+void write_file(const std::filesystem::path& path, std::string_view text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+TEST(FileDisk, ReadOfMissingFileIsNullopt) {
+  TempDir dir;
+  FileDisk disk(dir.path());
+  EXPECT_EQ(disk.read("raft.log"), std::nullopt);
+}
+
+TEST(FileDisk, CreatesMissingDirectory) {
+  TempDir dir;
+  FileDisk disk(dir / "a" / "b");
+  disk.append("x", bytes("1"));
+  EXPECT_EQ(disk.read("x"), bytes("1"));
+}
+
+TEST(FileDisk, AppendsAndReadsBack) {
+  TempDir dir;
+  FileDisk disk(dir.path());
+  disk.append("raft.log", bytes("hello "));
+  disk.append("raft.log", bytes("world"));
+  disk.append("raft.log", {});
+  EXPECT_EQ(disk.read("raft.log"), bytes("hello world"));
+}
+
+TEST(FileDisk, DataSurvivesANewInstance) {
+  TempDir dir;
+  {
+    FileDisk disk(dir.path());
+    disk.append("wal", bytes("abc"));
+    disk.sync("wal");
+    disk.replace("snap", bytes("xyz"));
+  }
+  FileDisk disk(dir.path());
+  EXPECT_EQ(disk.read("wal"), bytes("abc"));
+  EXPECT_EQ(disk.read("snap"), bytes("xyz"));
+}
+
+TEST(FileDisk, TruncateShrinksAndLaterAppendsGoToTheNewEnd) {
+  TempDir dir;
+  FileDisk disk(dir.path());
+  disk.append("wal", bytes("0123456789"));
+  disk.truncate("wal", 4);
+  EXPECT_EQ(disk.read("wal"), bytes("0123"));
+  disk.append("wal", bytes("ab"));
+  EXPECT_EQ(disk.read("wal"), bytes("0123ab"));
+}
+
+TEST(FileDisk, TruncateToALargerSizeOrOfAMissingFileChangesNothing) {
+  TempDir dir;
+  FileDisk disk(dir.path());
+  disk.append("wal", bytes("0123"));
+  disk.truncate("wal", 100);
+  EXPECT_EQ(disk.read("wal"), bytes("0123"));
+  disk.truncate("missing", 0);
+  EXPECT_EQ(disk.read("missing"), std::nullopt);
+}
+
+TEST(FileDisk, ReplaceSwapsTheWholeFileAndLeavesNoTemporaryFile) {
+  TempDir dir;
+  FileDisk disk(dir.path());
+  disk.replace("hs", bytes("first"));
+  disk.replace("hs", bytes("2nd"));
+  EXPECT_EQ(disk.read("hs"), bytes("2nd"));
+  std::vector<std::string> on_disk;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
+    on_disk.push_back(entry.path().filename().string());
+  EXPECT_EQ(on_disk, std::vector<std::string>{"hs"});
+}
+
+TEST(FileDisk, AppendAfterReplaceExtendsTheNewContent) {
+  // An append descriptor opened before replace() must not keep writing to the old inode.
+  TempDir dir;
+  FileDisk disk(dir.path());
+  disk.append("f", bytes("old"));
+  disk.replace("f", bytes("new"));
+  disk.append("f", bytes("+"));
+  EXPECT_EQ(disk.read("f"), bytes("new+"));
+}
+
+TEST(FileDisk, RemoveDeletesAndAMissingFileIsNotAnError) {
+  TempDir dir;
+  FileDisk disk(dir.path());
+  disk.append("f", bytes("data"));
+  disk.remove("f");
+  EXPECT_EQ(disk.read("f"), std::nullopt);
+  EXPECT_NO_THROW(disk.remove("f"));
+  disk.append("f", bytes("again"));
+  EXPECT_EQ(disk.read("f"), bytes("again"));
+}
+
+TEST(FileDisk, SyncOfAMissingFileIsNotAnError) {
+  TempDir dir;
+  FileDisk disk(dir.path());
+  EXPECT_NO_THROW(disk.sync("missing"));
+  disk.append("f", bytes("x"));
+  EXPECT_NO_THROW(disk.sync("f"));
+}
+
+TEST(FileDisk, ListShowsRegularFilesSortedButNotHiddenOnesOrDirectories) {
+  TempDir dir;
+  FileDisk disk(dir.path());
+  disk.append("b", bytes("1"));
+  disk.replace("a", bytes("2"));
+  disk.append("c", bytes("3"));
+  std::filesystem::create_directory(dir / "subdir");
+  write_file(dir / ".hidden", "x");
+  EXPECT_EQ(disk.list(), (std::vector<std::string>{"a", "b", "c"}));
+}
+
+TEST(FileDisk, LeftoverTemporaryFileOfAnInterruptedReplaceIsRemoved) {
+  TempDir dir;
+  write_file(dir / "store.snap", "old");
+  write_file(dir / ".store.snap.tmp", "half-written new");
+  FileDisk disk(dir.path());
+  EXPECT_EQ(disk.read("store.snap"), bytes("old"));
+  EXPECT_FALSE(std::filesystem::exists(dir / ".store.snap.tmp"));
+}
+
+TEST(FileDisk, RejectsNamesThatAreNotPlainFileNames) {
+  TempDir dir;
+  FileDisk disk(dir.path());
+  for (const std::string& bad : std::vector<std::string>{"", ".", "..", "a/b", "/etc/passwd",
+                                                         "../escape", std::string("a\0b", 3)}) {
+    EXPECT_THROW(disk.read(bad), std::invalid_argument) << bad;
+    EXPECT_THROW(disk.append(bad, bytes("x")), std::invalid_argument) << bad;
+    EXPECT_THROW(disk.truncate(bad, 0), std::invalid_argument) << bad;
+    EXPECT_THROW(disk.sync(bad), std::invalid_argument) << bad;
+    EXPECT_THROW(disk.replace(bad, bytes("x")), std::invalid_argument) << bad;
+    EXPECT_THROW(disk.remove(bad), std::invalid_argument) << bad;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.path().parent_path() / "escape"));
+}
+
+TEST(FileDisk, IoErrorsNameThePathAndTheReason) {
+  TempDir dir;
+  FileDisk disk(dir.path());
+  std::filesystem::create_directory(dir / "sub");
+  const std::string path = (dir / "sub").string();
+  for (auto attempt : std::initializer_list<std::function<void()>>{
+           [&] { disk.read("sub"); }, [&] { disk.append("sub", bytes("x")); }}) {
+    try {
+      attempt();
+      ADD_FAILURE() << "no error";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("Is a directory"), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(FileDisk, DirectoryRemovedUnderneathGivesErrorsNotACrash) {
+  TempDir dir;
+  FileDisk disk(dir / "gone");
+  disk.append("kept-open", engine::Bytes{1});
+  std::filesystem::remove_all(dir / "gone");
+  EXPECT_EQ(disk.read("new"), std::nullopt);
+  EXPECT_THROW(disk.append("new", bytes("x")), Error);
+  EXPECT_THROW(disk.replace("new", bytes("x")), Error);
+  EXPECT_NO_THROW(disk.append("kept-open", bytes("x")));  // the open file is merely unlinked
+  try {
+    disk.list();
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find((dir / "gone").string()), std::string::npos) << e.what();
+  }
+}
+
+// Any sequence of operations leaves the files as an in-memory model says it should.
+RC_GTEST_PROP(FileDisk, BehavesLikeAMapOfByteStrings, ()) {
+  TempDir dir;
+  FileDisk disk(dir.path());
+  std::map<std::string, engine::Bytes> model;
+  const auto steps = *rc::gen::inRange(1, 25);
+  for (int step = 0; step < steps; ++step) {
+    const std::string name = *rc::gen::element<std::string>("wal", "snap", "hs");
+    const auto data = *rc::gen::container<engine::Bytes>(*rc::gen::inRange<std::size_t>(0, 64),
+                                                         rc::gen::arbitrary<std::uint8_t>());
+    switch (*rc::gen::inRange(0, 5)) {
+      case 0:
+        disk.append(name, data);
+        model[name].insert(model[name].end(), data.begin(), data.end());
+        break;
+      case 1: {
+        const auto size = *rc::gen::inRange<std::uint64_t>(0, 80);
+        disk.truncate(name, size);
+        if (auto it = model.find(name); it != model.end() && it->second.size() > size)
+          it->second.resize(size);
+        break;
+      }
+      case 2:
+        disk.replace(name, data);
+        model[name] = data;
+        break;
+      case 3:
+        disk.remove(name);
+        model.erase(name);
+        break;
+      case 4:
+        disk.sync(name);
+        break;
+    }
+    std::vector<std::string> names;
+    for (const auto& [model_name, content] : model) {
+      names.push_back(model_name);
+      RC_ASSERT(disk.read(model_name) == std::optional(content));
+    }
+    RC_ASSERT(disk.list() == names);
+  }
+}
+
+}  // namespace
+}  // namespace net
