@@ -14,7 +14,7 @@ constexpr std::uint8_t kFileVersion = 1;
 constexpr size_t kRecordHeader = 8;  // u32 length + u32 crc32
 constexpr std::uint32_t kMaxRecordBytes = raft::kMaxEntryBytes + 64;
 
-enum class RecordKind : std::uint8_t { Header = 0, Entry = 1, Truncate = 2 };
+enum class RecordKind : std::uint8_t { Header = 0, Entry = 1, Truncate = 2, HardState = 3 };
 
 // Whole-file framing for the replace()d files: [u8 version][u32 crc32(payload)][payload].
 Bytes frame_file(const Bytes& payload) {
@@ -67,6 +67,10 @@ Bytes entry_record(const raft::Entry& e) {
 
 Bytes truncate_record(raft::Index from) {
   return record(RecordKind::Truncate, [&](raft::ByteWriter& w) { w.u64(from); });
+}
+
+Bytes hard_state_record(const raft::HardState& hs) {
+  return record(RecordKind::HardState, [&](raft::ByteWriter& w) { raft::put_hard_state(w, hs); });
 }
 
 }  // namespace
@@ -131,6 +135,9 @@ raft::Restored RaftLogStore::load() {
       } else if (kind == RecordKind::Truncate) {
         raft::Index from = r.u64("truncate.from");
         while (!entries.empty() && entries.back().index >= from) entries.pop_back();
+      } else if (kind == RecordKind::HardState) {
+        // The newest one wins, also over raft.hs (written by earlier versions).
+        out.hard_state = raft::get_hard_state(r);
       } else {
         throw raft::DecodeError(fmt::format("record kind {} is unknown", static_cast<int>(kind)));
       }
@@ -162,6 +169,7 @@ raft::Restored RaftLogStore::load() {
   }
   entries_ = entries;
   out.entries = std::move(entries);
+  hard_state_ = out.hard_state;
   loaded_ = true;
   if (stale_log) rewrite_log();
   return out;
@@ -190,8 +198,8 @@ void RaftLogStore::save(const raft::Ready& ready) {
     std::erase_if(entries_, [&](const raft::Entry& e) { return e.index <= snapshot_index_; });
     rewrite_log();
   }
+  std::vector<Bytes> records;
   if (!ready.entries.empty()) {
-    std::vector<Bytes> records;
     raft::Index front = ready.entries.front().index;
     if (!entries_.empty() && front <= entries_.back().index) {
       records.push_back(truncate_record(front));
@@ -206,14 +214,14 @@ void RaftLogStore::save(const raft::Ready& ready) {
       records.push_back(entry_record(e));
       entries_.push_back(e);
     }
-    append_records(records);
   }
+  // The hard state travels in the log with the entries, so a Ready costs one fsync (a separate
+  // atomically replaced file cost three: the temp file, the rename's directory, and the log).
   if (ready.hard_state) {
-    Bytes payload;
-    raft::ByteWriter w(payload);
-    raft::put_hard_state(w, *ready.hard_state);
-    disk_.replace(hs_name_, frame_file(payload));
+    records.push_back(hard_state_record(*ready.hard_state));
+    hard_state_ = *ready.hard_state;
   }
+  if (!records.empty()) append_records(records);
 }
 
 void RaftLogStore::compact(raft::Index upto) {
@@ -230,6 +238,10 @@ void RaftLogStore::compact(raft::Index upto) {
 
 void RaftLogStore::rewrite_log() {
   Bytes file = header_record(generation_);
+  if (hard_state_) {
+    Bytes r = hard_state_record(*hard_state_);
+    file.insert(file.end(), r.begin(), r.end());
+  }
   for (const raft::Entry& e : entries_) {
     Bytes r = entry_record(e);
     file.insert(file.end(), r.begin(), r.end());

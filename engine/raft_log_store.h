@@ -3,14 +3,16 @@
 // per-record checksums and cuts it on load.
 //
 // Files (names prefixed with `prefix`, e.g. "raft"):
-//   raft.hs    hard state, written atomically with Disk::replace()
 //   raft.snap  latest snapshot, Disk::replace()
 //   raft.log   append-only records [u32 len][u32 crc32][payload]; payload is a header
-//              (generation), an entry, or "truncate from index" (a conflicting suffix). It is
+//              (generation), an entry, "truncate from index" (a conflicting suffix), or a hard
+//              state (the last one wins; appended with the Ready's entries, one fsync). It is
 //              rewritten with replace() on compaction and on installing a received snapshot.
+//   raft.hs    hard state as earlier versions kept it; read if present, never written.
 // The snapshot records the log generation it goes with, so a crash between writing a received
 // snapshot and rewriting the log cannot resurrect the stale log behind the new snapshot.
 
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -53,6 +55,7 @@ class RaftLogStore {
   raft::Index snapshot_index_ = 0;
   std::vector<raft::Entry> entries_;  // persisted entries after the snapshot, contiguous
   std::uint64_t log_size_ = 0;
+  std::optional<raft::HardState> hard_state_;  // as last persisted
   bool loaded_ = false;
 };
 

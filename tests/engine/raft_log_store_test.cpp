@@ -218,12 +218,28 @@ TEST(RaftLogStore, CrashBetweenCompactionAndLogRewriteKeepsEntries) {
   EXPECT_EQ(r.entries, entries(6, 10, 1));
 }
 
-TEST(RaftLogStore, DamagedHardStateIsAnErrorNotSilence) {
+TEST(RaftLogStore, HardStateCostsNoExtraSyncAndTheLatestWins) {
   MemoryDisk disk;
   RaftLogStore store(disk);
   store.load();
-  store.save(Ready{.hard_state = raft::HardState{.term = 1}});
-  disk.raw("raft.hs")[6] ^= 1;
+  const auto syncs = disk.syncs;
+  store.save(
+      Ready{.hard_state = raft::HardState{.term = 1, .vote = 2}, .entries = entries(1, 3, 1)});
+  EXPECT_EQ(disk.syncs, syncs + 1);
+  store.save(Ready{.hard_state = raft::HardState{.term = 1, .vote = 2, .commit = 2}});
+  EXPECT_EQ(RaftLogStore(disk).load().hard_state,
+            (raft::HardState{.term = 1, .vote = 2, .commit = 2}));
+  // Survives compaction's rewrite of the log.
+  store.save(Ready{.compacted_snapshot = raft::Snapshot{.meta = {.index = 2, .term = 1}}});
+  store.compact(2);
+  raft::Restored r = RaftLogStore(disk).load();
+  EXPECT_EQ(r.hard_state, (raft::HardState{.term = 1, .vote = 2, .commit = 2}));
+  EXPECT_EQ(r.entries, entries(3, 3, 1));
+}
+
+TEST(RaftLogStore, DamagedLegacyHardStateFileIsAnErrorNotSilence) {
+  MemoryDisk disk;
+  disk.replace("raft.hs", std::vector<std::uint8_t>{1, 0, 0, 0, 0, 9, 9});
   try {
     RaftLogStore(disk).load();
     FAIL();
