@@ -5,7 +5,7 @@
 #include <limits>
 #include <optional>
 
-#include "engine/crc32.h"
+#include "engine/durable_framing.h"
 #include "engine/record_codec.h"
 #include "raft/codec.h"
 
@@ -14,8 +14,7 @@ namespace engine {
 namespace {
 
 constexpr std::uint8_t kFileVersion = 1;
-constexpr size_t kFileHeader = 5;    // u8 version + u32 crc32 of the rest
-constexpr size_t kRecordHeader = 8;  // u32 length + u32 crc32
+constexpr size_t kRecordHeader = kRecordFrameHeader;
 constexpr std::uint8_t kImportedFlag = 1;
 // Smallest encoded record: owner length + type/class + ttl + rdata length.
 constexpr size_t kMinRecordBytes = 16;
@@ -24,60 +23,20 @@ constexpr size_t kMinRecordBytes = 16;
 // one committed change batch; Mark only raises hw (committed entries that changed no record).
 enum class WalKind : std::uint8_t { Header = 0, Batch = 1, Mark = 2 };
 
-// Whole-file framing for the replace()d files: [u8 version][u32 crc32(payload)][payload].
-Bytes frame_file(const Bytes& payload) {
-  Bytes out;
-  raft::ByteWriter w(out);
-  w.u8(kFileVersion);
-  w.u32(crc32(payload));
-  out.insert(out.end(), payload.begin(), payload.end());
-  return out;
-}
-
-ByteView unframe_file(const std::string& name, const Bytes& file) {
-  // These files are only ever written with replace(), which is atomic: damage here is not a
-  // crash artifact, so it is reported rather than silently dropped.
-  if (file.size() < kFileHeader) {
-    throw LocalStoreError(fmt::format("{}: {} bytes is too short for a header", name, file.size()));
-  }
-  if (file[0] != kFileVersion) {
-    throw LocalStoreError(fmt::format("{}: format version {} is not supported", name, file[0]));
-  }
-  ByteView payload(file.data() + kFileHeader, file.size() - kFileHeader);
-  raft::ByteReader r(ByteView(file.data() + 1, 4));
-  if (r.u32("crc") != crc32(payload)) {
-    throw LocalStoreError(fmt::format("{}: checksum mismatch", name));
-  }
-  return payload;
+// Files written with replace() are atomic: damage there is not a crash artifact, so it is
+// reported rather than silently dropped.
+ByteView unframe_or_throw(const std::string& name, const Bytes& file) {
+  UnframedFile f = unframe_file(kFileVersion, file);
+  if (!f.payload) throw LocalStoreError(fmt::format("{}: {}", name, f.problem));
+  return *f.payload;
 }
 
 Bytes wal_record(WalKind kind, auto&& write_body) {
-  Bytes payload;
-  raft::ByteWriter w(payload);
-  w.u8(static_cast<std::uint8_t>(kind));
-  write_body(w);
-  Bytes out;
-  raft::ByteWriter framed(out);
-  framed.u32(static_cast<std::uint32_t>(payload.size()));
-  framed.u32(crc32(payload));
-  out.insert(out.end(), payload.begin(), payload.end());
-  return out;
+  return frame_record(static_cast<std::uint8_t>(kind), write_body);
 }
 
 Bytes header_record(raft::Index snapshot_index) {
   return wal_record(WalKind::Header, [&](raft::ByteWriter& w) { w.u64(snapshot_index); });
-}
-
-// The payload of the complete, checksum-valid record at `offset`, or nullopt if there is none.
-std::optional<ByteView> record_at(const Bytes& file, size_t offset) {
-  if (file.size() - offset < kRecordHeader) return std::nullopt;
-  raft::ByteReader head(ByteView(file.data() + offset, kRecordHeader));
-  const std::uint32_t len = head.u32("record.length");
-  const std::uint32_t crc = head.u32("record.crc");
-  if (len == 0 || len > file.size() - offset - kRecordHeader) return std::nullopt;
-  ByteView payload(file.data() + offset + kRecordHeader, len);
-  if (crc32(payload) != crc) return std::nullopt;
-  return payload;
 }
 
 // The end of the record at `offset` judging by its length field alone (it may be damaged).
@@ -117,7 +76,7 @@ LocalStoreContents LocalStore::load() {
   imported_ = false;
   if (meta) {
     try {
-      raft::ByteReader r(unframe_file(meta_name_, *meta));
+      raft::ByteReader r(unframe_or_throw(meta_name_, *meta));
       const std::uint8_t flags = r.u8("flags");
       if (flags & ~kImportedFlag) {
         throw raft::DecodeError(fmt::format("flags {:#x} are unknown", flags));
@@ -134,7 +93,7 @@ LocalStoreContents LocalStore::load() {
   snapshot_bytes_ = snap ? snap->size() : 0;
   if (snap) {
     try {
-      raft::ByteReader r(unframe_file(snap_name_, *snap));
+      raft::ByteReader r(unframe_or_throw(snap_name_, *snap));
       snapshot_index_ = r.u64("snapshot index");
       const std::uint32_t n =
           r.count("snapshot records", std::numeric_limits<std::uint32_t>::max(), kMinRecordBytes);
@@ -258,7 +217,7 @@ void LocalStore::require_loaded(const char* what) const {
 
 void LocalStore::write_meta() {
   Bytes payload{imported_ ? kImportedFlag : std::uint8_t{0}};
-  disk_.replace(meta_name_, frame_file(payload));
+  disk_.replace(meta_name_, frame_file(kFileVersion, payload));
 }
 
 void LocalStore::initialize() {
@@ -326,7 +285,7 @@ void LocalStore::write_snapshot(const std::vector<dns::Record>& records) {
   w.u64(hw_);
   w.u32(static_cast<std::uint32_t>(records.size()));
   for (const dns::Record& record : records) put_record(w, record);
-  const Bytes snap = frame_file(payload);
+  const Bytes snap = frame_file(kFileVersion, payload);
   // Snapshot first: a crash before the WAL reset leaves a WAL whose header names an older
   // snapshot, which load() recognises as already covered.
   disk_.replace(snap_name_, snap);

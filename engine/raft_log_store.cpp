@@ -1,6 +1,6 @@
 #include "engine/raft_log_store.h"
 
-#include "engine/crc32.h"
+#include "engine/durable_framing.h"
 
 #include <fmt/format.h>
 
@@ -11,50 +11,22 @@ namespace engine {
 namespace {
 
 constexpr std::uint8_t kFileVersion = 1;
-constexpr size_t kRecordHeader = 8;  // u32 length + u32 crc32
+constexpr size_t kRecordHeader = kRecordFrameHeader;
 constexpr std::uint32_t kMaxRecordBytes = raft::kMaxEntryBytes + 64;
 
 enum class RecordKind : std::uint8_t { Header = 0, Entry = 1, Truncate = 2, HardState = 3 };
 
-// Whole-file framing for the replace()d files: [u8 version][u32 crc32(payload)][payload].
-Bytes frame_file(const Bytes& payload) {
-  Bytes out;
-  raft::ByteWriter w(out);
-  w.u8(kFileVersion);
-  w.u32(crc32(payload));
-  out.insert(out.end(), payload.begin(), payload.end());
-  return out;
-}
-
-ByteView unframe_file(const std::string& name, const Bytes& file) {
+// Whole files are framed [u8 version][u32 crc32(payload)][payload] (durable_framing.h).
+ByteView unframe_or_throw(const std::string& name, const Bytes& file) {
   // These files are only ever written with replace(), which is atomic: damage here is not a
   // crash artifact, so it is reported rather than silently dropped.
-  if (file.size() < 5) {
-    throw RaftLogStoreError(
-        fmt::format("{}: {} bytes is too short for a header", name, file.size()));
-  }
-  if (file[0] != kFileVersion) {
-    throw RaftLogStoreError(fmt::format("{}: format version {} is not supported", name, file[0]));
-  }
-  ByteView payload(file.data() + 5, file.size() - 5);
-  raft::ByteReader r(ByteView(file.data() + 1, 4));
-  if (r.u32("crc") != crc32(payload)) {
-    throw RaftLogStoreError(fmt::format("{}: checksum mismatch", name));
-  }
-  return payload;
+  UnframedFile f = unframe_file(kFileVersion, file);
+  if (!f.payload) throw RaftLogStoreError(fmt::format("{}: {}", name, f.problem));
+  return *f.payload;
 }
 
 Bytes record(RecordKind kind, auto&& write_body) {
-  Bytes payload;
-  raft::ByteWriter w(payload);
-  w.u8(static_cast<std::uint8_t>(kind));
-  write_body(w);
-  Bytes out;
-  raft::ByteWriter framed(out);
-  framed.u32(static_cast<std::uint32_t>(payload.size()));
-  framed.u32(crc32(payload));
-  out.insert(out.end(), payload.begin(), payload.end());
-  return out;
+  return frame_record(static_cast<std::uint8_t>(kind), write_body);
 }
 
 Bytes header_record(std::uint64_t generation) {
@@ -85,7 +57,7 @@ raft::Restored RaftLogStore::load() {
   raft::Restored out;
   if (auto file = disk_.read(hs_name_)) {
     try {
-      raft::ByteReader r(unframe_file(hs_name_, *file));
+      raft::ByteReader r(unframe_or_throw(hs_name_, *file));
       out.hard_state = raft::get_hard_state(r);
       r.expect_end("hard state");
     } catch (const raft::DecodeError& e) {
@@ -96,7 +68,7 @@ raft::Restored RaftLogStore::load() {
   snapshot_index_ = 0;
   if (auto file = disk_.read(snap_name_)) {
     try {
-      raft::ByteReader r(unframe_file(snap_name_, *file));
+      raft::ByteReader r(unframe_or_throw(snap_name_, *file));
       snap_generation = r.u64("generation");
       out.snapshot = raft::get_snapshot(r);
       r.expect_end("snapshot");
@@ -112,15 +84,10 @@ raft::Restored RaftLogStore::load() {
   std::vector<raft::Entry> entries;
   Bytes file = disk_.read(log_name_).value_or(Bytes{});
   size_t offset = 0;
-  while (file.size() - offset >= kRecordHeader) {
-    raft::ByteReader head(ByteView(file.data() + offset, kRecordHeader));
-    std::uint32_t len = head.u32("record.length");
-    std::uint32_t crc = head.u32("record.crc");
-    if (len == 0 || len > kMaxRecordBytes || len > file.size() - offset - kRecordHeader) break;
-    ByteView payload(file.data() + offset + kRecordHeader, len);
-    if (crc32(payload) != crc) break;
+  while (const std::optional<ByteView> payload = record_at(file, offset, kMaxRecordBytes)) {
+    const std::size_t len = payload->size();
     try {
-      raft::ByteReader r(payload);
+      raft::ByteReader r(*payload);
       auto kind = static_cast<RecordKind>(r.u8("record.kind"));
       if (kind == RecordKind::Header) {
         log_generation = r.u64("generation");
@@ -182,7 +149,7 @@ void RaftLogStore::save(const raft::Ready& ready) {
     raft::ByteWriter w(payload);
     w.u64(generation_);
     raft::put_snapshot(w, s);
-    disk_.replace(snap_name_, frame_file(payload));
+    disk_.replace(snap_name_, frame_file(kFileVersion, payload));
     snapshot_index_ = s.meta.index;
   };
   if (ready.snapshot) {

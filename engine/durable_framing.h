@@ -1,0 +1,53 @@
+#pragma once
+// The two framings of the engine's durable files, shared by the raft log store and the local
+// datastore: whole files written with Disk::replace() ([u8 version][u32 crc32][payload]) and
+// append-only logs of records ([u32 length][u32 crc32][payload]) whose torn tail a checksum
+// tells from whole records.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "engine/io.h"
+#include "raft/codec.h"
+
+namespace engine {
+
+inline constexpr std::size_t kFileFrameHeader = 5;    // u8 version + u32 crc32 of the rest
+inline constexpr std::size_t kRecordFrameHeader = 8;  // u32 length + u32 crc32
+
+Bytes frame_file(std::uint8_t version, ByteView payload);
+// The payload of a framed file, or why it is not one ("3 bytes is too short for a header",
+// "format version 7 is not supported", "checksum mismatch"). Files written with replace() cannot
+// be torn by a crash, so callers report these as damage.
+struct UnframedFile {
+  std::optional<ByteView> payload;
+  std::string problem;
+};
+UnframedFile unframe_file(std::uint8_t version, const Bytes& file);
+
+// [length][crc][kind][body written by write_body].
+Bytes frame_record(std::uint8_t kind, auto&& write_body);
+
+// The payload of the complete, checksum-valid record at `offset` (at most max_length bytes), or
+// nullopt if there is none: the end of the file or a torn tail.
+std::optional<ByteView> record_at(const Bytes& file, std::size_t offset,
+                                  std::uint32_t max_length = UINT32_MAX);
+
+std::uint32_t frame_checksum(ByteView data);
+
+Bytes frame_record(std::uint8_t kind, auto&& write_body) {
+  Bytes payload;
+  raft::ByteWriter w(payload);
+  w.u8(kind);
+  write_body(w);
+  Bytes out;
+  out.reserve(kRecordFrameHeader + payload.size());
+  raft::ByteWriter framed(out);
+  framed.u32(static_cast<std::uint32_t>(payload.size()));
+  framed.u32(frame_checksum(payload));
+  out.insert(out.end(), payload.begin(), payload.end());
+  return out;
+}
+
+}  // namespace engine
