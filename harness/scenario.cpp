@@ -4,6 +4,8 @@
 
 #include <stdexcept>
 
+#include "harness/dns_scenarios.h"
+
 namespace harness {
 
 const std::vector<Scenario>& scenarios() {
@@ -86,6 +88,7 @@ const std::vector<Scenario>& scenarios() {
       x.stable_leader = true;
       s.push_back(x);
     }
+    for (const Scenario& x : dns_scenarios()) s.push_back(x);
     return s;
   }();
   return all;
@@ -145,7 +148,10 @@ std::string reproduce_command(const RunOptions& o) {
   if (k.clock_drift_ppm != d.clock_drift_ppm)
     cmd += fmt::format(" --clock-drift {}", k.clock_drift_ppm);
   if (k.torn != d.torn) cmd += k.torn ? " --torn" : " --no-torn";
+  if (k.checkpoint_ms != d.checkpoint_ms)
+    cmd += fmt::format(" --checkpoint-ms {}", k.checkpoint_ms);
   if (!k.bug.empty()) cmd += fmt::format(" --bug {}", k.bug);
+  if (o.outcome_checks_only) cmd += " --outcome-only";
   if (o.schedule) cmd += fmt::format(" --faults '{}'", format_schedule(*o.schedule));
   return cmd;
 }

@@ -26,7 +26,10 @@ struct Knobs {
   double partition_rate = 0;  // link faults per second of the fault phase
   std::int64_t clock_drift_ppm = 0;
   bool torn = false;
-  std::string bug;  // "", "commit-without-majority", "forget-vote" or "no-pre-vote"
+  std::int64_t checkpoint_ms = 300;  // DNS scenarios: the nodes' checkpoint interval
+  // "", "commit-without-majority", "forget-vote" or "no-pre-vote"; DNS scenarios also
+  // "ack-before-fsync" and "drop-on-majority-ack"
+  std::string bug;
   friend bool operator==(const Knobs&, const Knobs&) = default;
 };
 
@@ -42,6 +45,9 @@ struct Scenario {
   sim::SimTime min_fault = 200 * sim::kMillisecond, max_fault = 3 * sim::kSecond;
   bool stable_leader = false;  // a healthy leader must never be deposed (rejoin-storm)
   double proposals_per_second = 20;
+  // A DNS scenario (dns_cluster_run.h): whole engine::Node clusters, with scripted events for
+  // the named plan on top of the drawn fault schedule.
+  bool dns = false;
 };
 
 const std::vector<Scenario>& scenarios();
@@ -56,6 +62,10 @@ struct RunOptions {
   // When set, replaces the schedule the scenario would draw (property tests).
   std::optional<std::vector<Fault>> schedule;
   bool trace = false;  // print every event to stderr
+  // DNS scenarios: skip the direct checks of acks and pending drops against durable progress,
+  // leaving only the outcome checks (restart loads, acknowledged writes, convergence) - to
+  // measure how soon a broken engine loses data visibly.
+  bool outcome_checks_only = false;
   std::function<std::string(const sim::TraceEvent&)> trace_formatter;  // for `trace`
 };
 

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "harness/cluster_run.h"
+#include "harness/dns_cluster_run.h"
 #include "harness/scenario.h"
 #include "raft/message.h"
 #include "sim/trace.h"
@@ -20,6 +21,8 @@
 #endif
 
 namespace {
+
+bool dns_run = false;  // the scenario is a DNS one: its trace events read differently
 
 // Parses "A..B" into two numbers; throws std::invalid_argument naming the flag.
 template <typename T>
@@ -42,6 +45,8 @@ std::pair<T, T> parse_range(const std::string& text, const char* flag) {
 }
 
 std::string describe_event(const sim::TraceEvent& e) {
+  if (dns_run)
+    if (auto text = harness::describe_dns_event(e)) return *text;
   const double t = static_cast<double>(e.time_ns) / 1e9;
   switch (e.kind) {
     case sim::EventKind::Deliver:
@@ -88,6 +93,14 @@ void print_failure(const harness::RunOptions& options, const harness::RunResult&
   fmt::print("reproduce: {}\n", harness::reproduce_command(options));
 }
 
+void print_dns_stats(const harness::DnsRunStats& d) {
+  fmt::print(
+      "dns: writes={} ok={} noop={} no-quorum={} unanswered={} queries={} committed-batches={} "
+      "max-pending={} records={} converged-after={:.2f}s\n",
+      d.writes, d.ok, d.noop, d.no_quorum, d.unanswered, d.queries, d.committed_batches,
+      d.max_pending, d.records, d.converge_s);
+}
+
 void print_stats(const harness::RunResult& r) {
   fmt::print(
       "sim-time={:.2f}s events={} messages={} elections={} highest-term={} committed={} "
@@ -103,16 +116,19 @@ int main(int argc, char** argv) {
   std::uint64_t seed = 1;
   std::string scenario = "random";
   std::string seeds_text, delay_text;
-  bool check_determinism = false, trace = false;
+  bool check_determinism = false, trace = false, outcome_only = false;
   std::optional<std::size_t> nodes;
   std::optional<double> time_s, loss, dup, crash_rate, partition_rate;
-  std::optional<std::int64_t> drift;
+  std::optional<std::int64_t> drift, checkpoint_ms;
   bool torn = false, no_torn = false;
   std::string bug, faults;
   app.add_option("--seed", seed, "the seed of a single run");
   app.add_option("--seeds", seeds_text, "sweep seeds A..B (inclusive)");
   app.add_option("--scenario", scenario,
-                 "random, partition, leader-crash, asymmetric, disk-loss, rejoin-storm");
+                 "raft only: random, partition, leader-crash, asymmetric, disk-loss, "
+                 "rejoin-storm; the DNS cluster: random-dns, checkpoint-race, majority-loss, "
+                 "leader-crash-mid-write, crash-before-fsync, long-down-node, "
+                 "whole-cluster-restart");
   app.add_option("--nodes", nodes, "cluster size (default 3)");
   app.add_option("--time", time_s, "seconds of the fault phase (default 10)");
   app.add_option("--loss", loss, "probability a message is lost");
@@ -121,15 +137,21 @@ int main(int argc, char** argv) {
   app.add_option("--crash-rate", crash_rate, "node crashes per second");
   app.add_option("--partition-rate", partition_rate, "link faults per second");
   app.add_option("--clock-drift", drift, "max clock drift in ppm");
+  app.add_option("--checkpoint-ms", checkpoint_ms, "DNS scenarios: checkpoint interval in ms");
   app.add_flag("--torn", torn, "crashes keep a torn prefix of unsynced writes");
   app.add_flag("--no-torn", no_torn, "crashes lose all unsynced writes (no torn prefix)");
   app.add_flag("--check-determinism", check_determinism, "run every seed twice, compare hashes");
   app.add_flag("--trace", trace, "print every event to stderr");
-  app.add_option("--bug", bug, "deliberate bug: commit-without-majority, forget-vote, no-pre-vote");
-  app.add_option("--faults", faults,
-                 "replace the scenario's fault schedule: kind@AT_MS/A/B/DURATION_MS,... "
-                 "(kinds: crash, crash-leader, isolate, isolate-follower, partition (A = "
-                 "bitmask of one side), one-way, clog)");
+  app.add_flag("--outcome-only", outcome_only,
+               "DNS scenarios: only outcome checks (no direct ack/pending-drop checks)");
+  app.add_option("--bug", bug,
+                 "deliberate bug: commit-without-majority, forget-vote, no-pre-vote; DNS "
+                 "scenarios: ack-before-fsync, drop-on-majority-ack, commit-without-majority");
+  CLI::Option* faults_option =
+      app.add_option("--faults", faults,
+                     "replace the scenario's fault schedule: kind@AT_MS/A/B/DURATION_MS,... "
+                     "(kinds: crash, crash-leader, isolate, isolate-follower, partition (A = "
+                     "bitmask of one side), one-way, clog)");
   CLI11_PARSE(app, argc, argv);
 
   harness::RunOptions base;
@@ -144,6 +166,7 @@ int main(int argc, char** argv) {
     if (crash_rate) k.crash_rate = *crash_rate;
     if (partition_rate) k.partition_rate = *partition_rate;
     if (drift) k.clock_drift_ppm = *drift;
+    if (checkpoint_ms) k.checkpoint_ms = *checkpoint_ms;
     if (torn && no_torn) throw std::invalid_argument("--torn and --no-torn contradict");
     if (torn) k.torn = true;
     if (no_torn) k.torn = false;
@@ -151,8 +174,11 @@ int main(int argc, char** argv) {
       std::tie(k.delay_min_ms, k.delay_max_ms) =
           parse_range<std::int64_t>(delay_text, "--delay-ms");
     k.bug = bug;
-    if (!faults.empty()) base.schedule = harness::parse_schedule(faults);
+    // Given at all, even as '' (what a property shrunk to no faults prints), it replaces the
+    // scenario's schedule.
+    if (faults_option->count() > 0) base.schedule = harness::parse_schedule(faults);
     base.trace = trace;
+    base.outcome_checks_only = outcome_only;
     base.trace_formatter = describe_event;
     if (!seeds_text.empty())
       std::tie(first, last) = parse_range<std::uint64_t>(seeds_text, "--seeds");
@@ -163,9 +189,18 @@ int main(int argc, char** argv) {
       throw std::invalid_argument("--loss and --dup are probabilities in [0, 1]");
     if (k.delay_min_ms < 0 || k.delay_max_ms < k.delay_min_ms)
       throw std::invalid_argument("--delay-ms needs 0 <= MIN <= MAX");
-    if (!bug.empty() && bug != "commit-without-majority" && bug != "forget-vote" &&
+    const bool dns = harness::find_scenario(scenario).dns;
+    dns_run = dns;
+    if (dns && !bug.empty() && bug != "ack-before-fsync" && bug != "drop-on-majority-ack" &&
+        bug != "commit-without-majority")
+      throw std::invalid_argument(
+          fmt::format("unknown --bug '{}' for a DNS scenario (known: ack-before-fsync, "
+                      "drop-on-majority-ack, commit-without-majority)",
+                      bug));
+    if (!dns && !bug.empty() && bug != "commit-without-majority" && bug != "forget-vote" &&
         bug != "no-pre-vote")
       throw std::invalid_argument(fmt::format("unknown --bug '{}'", bug));
+    if (k.checkpoint_ms < 1) throw std::invalid_argument("--checkpoint-ms must be >= 1");
   } catch (const std::exception& e) {
     fmt::print(stderr, "sim-runner: {}\n", e.what());
     return 2;
@@ -182,9 +217,14 @@ int main(int argc, char** argv) {
   for (std::uint64_t s = first;; ++s) {
     harness::RunOptions options = base;
     options.seed = s;
-    harness::RunResult r = harness::run_cluster(options);
+    const bool dns = harness::find_scenario(options.scenario).dns;
+    auto run = [&] {
+      return dns ? harness::run_dns_cluster(options)
+                 : harness::DnsRunResult{harness::run_cluster(options), {}};
+    };
+    harness::DnsRunResult r = run();
     if (r.ok && check_determinism) {
-      const harness::RunResult again = harness::run_cluster(options);
+      const harness::RunResult again = run();
       if (again.trace_hash != r.trace_hash) {
         r.ok = false;
         r.invariant = "determinism";
@@ -202,6 +242,7 @@ int main(int argc, char** argv) {
       fmt::print("scenario={} nodes={} faults={} result={}\n", options.scenario,
                  options.knobs.nodes, r.schedule.size(), r.ok ? "ok" : "VIOLATION");
       print_stats(r);
+      if (dns) print_dns_stats(r.dns);
       if (!r.ok) print_failure(options, r);
       fmt::print("trace-hash={:016x}\n", r.trace_hash);
       return r.ok ? 0 : 1;

@@ -1,0 +1,140 @@
+#include "harness/dns_invariants.h"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <iterator>
+#include <set>
+
+#include "harness/dns_workload.h"
+#include "harness/invariants.h"
+
+namespace harness {
+
+bool same_changes(const std::vector<dns::Change>& a, const std::vector<dns::Change>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (a[i].kind != b[i].kind || !(a[i].record == b[i].record)) return false;
+  return true;
+}
+
+std::string describe_difference(const std::vector<std::string>& got,
+                                const std::vector<std::string>& want) {
+  std::vector<std::string> missing, extra;
+  std::set_difference(want.begin(), want.end(), got.begin(), got.end(),
+                      std::back_inserter(missing));
+  std::set_difference(got.begin(), got.end(), want.begin(), want.end(), std::back_inserter(extra));
+  return fmt::format("{} records, reference {}; {} missing{}{}; {} extra{}{}", got.size(),
+                     want.size(), missing.size(), missing.empty() ? "" : " e.g. ",
+                     missing.empty() ? "" : missing.front(), extra.size(),
+                     extra.empty() ? "" : " e.g. ", extra.empty() ? "" : extra.front());
+}
+
+DnsInvariants::DnsInvariants(std::size_t nodes)
+    : durable_hw_(nodes + 1, 0), last_served_(nodes + 1, 0) {}
+
+void DnsInvariants::on_store_synced(engine::NodeId node, raft::Index hw) {
+  raft::Index& d = durable_hw_.at(node);
+  if (hw < d)
+    throw InvariantViolation(
+        "durable hw never decreases",
+        fmt::format("n{} synced its local datastore at hw {} after {}", node, hw, d));
+  d = hw;
+}
+
+void DnsInvariants::on_pending_dropped(engine::NodeId node, raft::Index index) {
+  if (!direct_checks_) return;
+  for (engine::NodeId m = 1; m < durable_hw_.size(); ++m)
+    if (durable_hw_[m] < index)
+      throw InvariantViolation(
+          "pending kept until every node copied it durably",
+          fmt::format("n{} dropped pending entries <= {} but n{} has only copied up to {} "
+                      "durably",
+                      node, index, m, durable_hw_[m]));
+}
+
+void DnsInvariants::on_served(engine::NodeId node, raft::Index index,
+                              const engine::ChangeBatch& batch) {
+  raft::Index& last = last_served_.at(node);
+  if (index <= last)
+    throw InvariantViolation("batches served in commit order",
+                             fmt::format("n{} served index {} after {}", node, index, last));
+  last = index;
+  auto [it, inserted] = committed_.try_emplace(index, batch);
+  if (!inserted &&
+      (it->second.origin != batch.origin || it->second.request_id != batch.request_id ||
+       !same_changes(it->second.changes, batch.changes)))
+    throw InvariantViolation(
+        "same batch served at each index everywhere",
+        fmt::format("n{} served a different batch at index {} (origin n{} request {:x}) than "
+                    "another node (origin n{} request {:x})",
+                    node, index, batch.origin, batch.request_id, it->second.origin,
+                    it->second.request_id));
+  if (auto ack = acknowledged_.find(index);
+      ack != acknowledged_.end() && !same_changes(ack->second, batch.changes))
+    throw InvariantViolation(
+        "acknowledged write is the committed batch",
+        fmt::format("n{} applied a batch at index {} that is not the write acknowledged OK there",
+                    node, index));
+}
+
+void DnsInvariants::on_write_ok(engine::NodeId node, raft::Index index,
+                                const std::vector<dns::Change>& changes) {
+  auto it = committed_.find(index);
+  if (it == committed_.end() || it->second.origin != node ||
+      !same_changes(it->second.changes, changes))
+    throw InvariantViolation(
+        "acknowledged write is the committed batch",
+        fmt::format("n{} answered OK index={} but {}", node, index,
+                    it == committed_.end() ? std::string("no batch was served at that index")
+                                           : "the batch served there is a different write"));
+  acknowledged_.emplace(index, changes);
+}
+
+void DnsInvariants::on_store_loaded(engine::NodeId node, raft::Index hw,
+                                    const dns::Database& serving) {
+  last_served_.at(node) = hw;
+  if (hw < durable_hw_.at(node))
+    throw InvariantViolation(
+        "local datastore survives crashes",
+        fmt::format("n{} restarted with local datastore hw {} but had fsynced up to {}", node, hw,
+                    durable_hw_.at(node)));
+  const std::vector<std::string> got = canonical(serving.all_records());
+  const std::vector<std::string> want = canonical(reference_records(hw));
+  if (got != want)
+    throw InvariantViolation("restarted node serves every committed batch <= its hw",
+                             fmt::format("n{} loaded hw {} from its local datastore: {}", node, hw,
+                                         describe_difference(got, want)));
+}
+
+void DnsInvariants::check_acks(engine::NodeId node, const engine::ReplicatedState& state) const {
+  if (!direct_checks_) return;
+  for (const auto& [member, acked] : state.acked()) {
+    if (member >= durable_hw_.size() || acked <= durable_hw_[member]) continue;
+    throw InvariantViolation(
+        "no ack before fsync",
+        fmt::format("R on n{} has acked[n{}] = {} but n{} has fsynced its local datastore only "
+                    "up to {}",
+                    node, member, acked, member, durable_hw_[member]));
+  }
+}
+
+std::vector<dns::Record> DnsInvariants::reference_records(raft::Index through) const {
+  dns::Database db;
+  for (auto it = committed_.begin(); it != committed_.end() && it->first <= through; ++it)
+    db.apply(it->second.changes);
+  return db.all_records();
+}
+
+std::vector<dns::Record> DnsInvariants::removed_records() const {
+  // Last committed change per record, keyed by presentation form.
+  std::map<std::string, const dns::Change*> last;
+  for (const auto& [index, batch] : committed_)
+    for (const dns::Change& c : batch.changes) last[dns::to_text(c.record)] = &c;
+  std::vector<dns::Record> out;
+  for (const auto& [text, change] : last)
+    if (change->kind == dns::Change::Remove) out.push_back(change->record);
+  return out;
+}
+
+}  // namespace harness

@@ -1,0 +1,70 @@
+#pragma once
+// The DNS cluster's own invariants, on top of the raft ones (invariants.h), checked as the
+// simulated nodes report events: nothing leaves `pending` before every node copied it durably,
+// no node's ack runs ahead of its durable local datastore, every acknowledged write is the
+// committed batch at its index, a restarted node serves exactly its local datastore, and after
+// healing every node serves the same record set as a reference database fed every committed
+// batch in commit order.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "dns/zone_db.h"
+#include "engine/command.h"
+#include "engine/replicated_state.h"
+#include "raft/types.h"
+
+namespace harness {
+
+// Cluster-wide record of committed batches, acknowledgements and durable progress.
+class DnsInvariants {
+ public:
+  explicit DnsInvariants(std::size_t nodes);
+
+  // Off: on_pending_dropped and check_acks only record (see RunOptions::outcome_checks_only).
+  void set_direct_checks(bool on) { direct_checks_ = on; }
+
+  // A node's local datastore is durable (fsynced) up to `hw`. Survives the node's crashes.
+  void on_store_synced(engine::NodeId node, raft::Index hw);
+  // R on `node` dropped pending <= `index`: every node must have copied it durably.
+  void on_pending_dropped(engine::NodeId node, raft::Index index);
+  // A committed batch reached `node`'s serving database.
+  void on_served(engine::NodeId node, raft::Index index, const engine::ChangeBatch& batch);
+  // A client was told OK: `changes` committed at `index` (origin `node`).
+  void on_write_ok(engine::NodeId node, raft::Index index, const std::vector<dns::Change>& changes);
+  // A (re)started node loaded its local datastore (hw, records) into its serving view, before
+  // raft ran: the view must be every committed batch <= hw, and hw what it last fsynced.
+  void on_store_loaded(engine::NodeId node, raft::Index hw, const dns::Database& serving);
+  // After every event on `node`: no ack in its R may exceed that node's durable hw.
+  void check_acks(engine::NodeId node, const engine::ReplicatedState& state) const;
+
+  // The record set of a database that applied every committed batch <= `through` in order.
+  std::vector<dns::Record> reference_records(raft::Index through) const;
+  // Records whose last committed change was a REMOVE (none may be served after convergence).
+  std::vector<dns::Record> removed_records() const;
+
+  raft::Index durable_hw(engine::NodeId node) const { return durable_hw_.at(node); }
+  raft::Index last_committed_batch() const {
+    return committed_.empty() ? 0 : committed_.rbegin()->first;
+  }
+  std::size_t committed_batches() const { return committed_.size(); }
+  std::size_t acknowledged_writes() const { return acknowledged_.size(); }
+
+ private:
+  std::vector<raft::Index> durable_hw_;   // per node, highest hw ever reported synced
+  std::vector<raft::Index> last_served_;  // per node, in its current incarnation
+  std::map<raft::Index, engine::ChangeBatch> committed_;
+  std::map<raft::Index, std::vector<dns::Change>> acknowledged_;
+  bool direct_checks_ = true;
+};
+
+// How a canonical record set (see canonical()) differs from the expected one, in one line.
+std::string describe_difference(const std::vector<std::string>& got,
+                                const std::vector<std::string>& want);
+
+// True when both hold the same changes in the same order.
+bool same_changes(const std::vector<dns::Change>& a, const std::vector<dns::Change>& b);
+
+}  // namespace harness

@@ -1,0 +1,143 @@
+#include "harness/dns_node_driver.h"
+
+#include <fmt/core.h>
+
+#include "engine/replicated_state.h"
+#include "raft/message.h"
+
+namespace harness {
+
+DnsNodeDriver::DnsNodeDriver(engine::NodeId id, std::uint64_t incarnation, sim::World& world,
+                             InvariantChecker& raft_checker, DnsInvariants& dns_checker,
+                             const engine::NodeOptions& options,
+                             const std::vector<dns::Record>& zone_file)
+    : id_(id),
+      world_(world),
+      raft_checker_(raft_checker),
+      dns_checker_(dns_checker),
+      options_(options),
+      random_(world.stream(fmt::format("dns-node-n{}-{}", id, incarnation))) {
+  options_.id = id;
+  engine::Transport& transport = *this;
+  engine::Clock& clock = *this;
+  engine::NodeObserver* observer = this;
+  node_ = std::make_unique<engine::Node>(options_, transport, clock, world.disk(id), random_,
+                                         serving_, observer);
+  try {
+    node_->start(zone_file);
+  } catch (const engine::LocalStoreError& e) {
+    throw InvariantViolation("local datastore readable after a crash",
+                             fmt::format("n{}: {}", id, e.what()));
+  } catch (const engine::RaftLogStoreError& e) {
+    throw InvariantViolation("durable log readable after a crash",
+                             fmt::format("n{}: {}", id, e.what()));
+  }
+  after_event();
+}
+
+DnsNodeDriver::~DnsNodeDriver() {
+  node_.reset();
+}
+
+engine::TimePoint DnsNodeDriver::now() const {
+  return world_.clock(id_).now();
+}
+
+engine::Clock::TimerId DnsNodeDriver::start_timer(engine::Duration after,
+                                                  std::function<void()> fire) {
+  return world_.clock(id_).start_timer(after, [this, fire = std::move(fire)] {
+    world_.trace().record({world_.now(), sim::EventKind::Timer, id_, 0, 0, 0});
+    fire();
+    after_event();
+  });
+}
+
+void DnsNodeDriver::cancel_timer(TimerId id) {
+  world_.clock(id_).cancel_timer(id);
+}
+
+void DnsNodeDriver::send(engine::NodeId to, engine::Bytes message) {
+  world_.network().send(id_, to, std::move(message));
+}
+
+void DnsNodeDriver::deliver(engine::NodeId from, const engine::Bytes& bytes) {
+  // The trace names the message type and term like the raft harness does (the node decodes
+  // again; garbage is the node's to report).
+  std::uint64_t type = 99, term = 0;
+  try {
+    const raft::Message m = raft::decode(bytes);
+    type = static_cast<std::uint64_t>(m.type);
+    term = m.term;
+  } catch (const raft::DecodeError&) {
+  }
+  world_.trace().record({world_.now(), sim::EventKind::Deliver, id_, from, type, term}, bytes);
+  node_->receive(from, bytes);
+  after_event();
+}
+
+void DnsNodeDriver::submit(std::vector<dns::Change> changes, engine::Node::WriteCallback done) {
+  world_.trace().record({world_.now(), sim::EventKind::Propose, id_, 0, changes.size(), 0});
+  node_->submit(std::move(changes), std::move(done));
+  after_event();
+}
+
+std::uint64_t DnsNodeDriver::snapshot_hash(const raft::Snapshot& snapshot) const {
+  engine::ReplicatedState r(options_.members);
+  r.restore(snapshot.data, snapshot.meta.index);
+  return r.hash();
+}
+
+void DnsNodeDriver::on_raft_restored(const raft::Restored& restored) {
+  // Node::start loaded the local datastore into the serving view just before this: it is what
+  // the node serves the moment it comes back, before raft has said anything.
+  dns_checker_.on_store_loaded(id_, node_->store().hw(), serving_);
+  raft_checker_.on_restart(id_, restored.hard_state);
+  if (restored.snapshot)
+    log_.reset(restored.snapshot->meta.index, snapshot_hash(*restored.snapshot));
+  for (const raft::Entry& entry : restored.entries)
+    if (auto fp = log_.put(entry)) raft_checker_.on_persisted_entry(id_, entry, *fp);
+}
+
+void DnsNodeDriver::on_raft_persisted(const raft::Ready& ready) {
+  if (ready.hard_state) raft_checker_.on_persisted_hard_state(id_, *ready.hard_state);
+  if (ready.snapshot) log_.reset(ready.snapshot->meta.index, snapshot_hash(*ready.snapshot));
+  for (const raft::Entry& entry : ready.entries)
+    if (auto fp = log_.put(entry)) raft_checker_.on_persisted_entry(id_, entry, *fp);
+  if (ready.compacted_snapshot) log_.compact(ready.compacted_snapshot->meta.index);
+}
+
+void DnsNodeDriver::on_raft_sent(const raft::Message& m) {
+  if (m.type == raft::MessageType::VoteResponse && !m.reject)
+    raft_checker_.on_vote_granted(id_, m.term, m.to);
+}
+
+void DnsNodeDriver::on_applied(raft::Index index, std::uint64_t hash) {
+  world_.trace().record({world_.now(), sim::EventKind::Apply, id_, 0, index, 0});
+  raft_checker_.on_applied(id_, index, hash);
+}
+
+void DnsNodeDriver::on_served(raft::Index index, const engine::ChangeBatch& batch,
+                              const dns::ApplyResult&) {
+  dns_checker_.on_served(id_, index, batch);
+}
+
+void DnsNodeDriver::on_store_synced(raft::Index hw) {
+  dns_checker_.on_store_synced(id_, hw);
+}
+
+void DnsNodeDriver::on_pending_dropped(raft::Index index) {
+  dns_checker_.on_pending_dropped(id_, index);
+}
+
+void DnsNodeDriver::after_event() {
+  const raft::Status status = node_->raft().status();
+  if (status.role != last_role_) {
+    world_.trace().record({world_.now(), sim::EventKind::RoleChange, id_, status.leader,
+                           static_cast<std::uint64_t>(status.role), status.term});
+    last_role_ = status.role;
+  }
+  raft_checker_.observe(id_, status, log_, world_.now());
+  dns_checker_.check_acks(id_, node_->state());
+}
+
+}  // namespace harness
