@@ -88,7 +88,8 @@ void Raft::become_leader() {
     pr.set_recent_active(true);
     progress_.emplace(peer, pr);
   }
-  progress_[config_.id].maybe_update(log_.last_index());
+  progress_[config_.id].maybe_update(config_.leader_sends_before_persist ? log_.unstable_from() - 1
+                                                                         : log_.last_index());
   progress_[config_.id].become_replicate();
   // §5.4.2 / §8: a Noop of the new term lets the leader commit everything before it.
   append_entries({Entry{.kind = EntryKind::Noop}});
@@ -562,6 +563,8 @@ void Raft::bcast_heartbeat() {
 bool Raft::append_entries(std::vector<Entry> entries) {
   for (Entry& e : entries) e.term = term_;
   Index last = log_.append(std::move(entries));
+  // With leader_sends_before_persist the leader counts itself once advance() says it persisted.
+  if (config_.leader_sends_before_persist) return true;
   progress_.at(config_.id).maybe_update(last);
   // A single-node cluster commits on its own append.
   maybe_commit();
@@ -614,7 +617,12 @@ void Raft::transfer_leadership(NodeId to) {
 
 void Raft::send(Message m) {
   m.from = config_.id;
-  outbox_.push_back(std::move(m));
+  const bool leader_message = m.type == MessageType::Append || m.type == MessageType::Heartbeat ||
+                              m.type == MessageType::Snapshot || m.type == MessageType::TimeoutNow;
+  if (config_.leader_sends_before_persist && role_ == Role::Leader && leader_message)
+    early_outbox_.push_back(std::move(m));
+  else
+    outbox_.push_back(std::move(m));
 }
 
 // ---- output -------------------------------------------------------------------------------
@@ -626,7 +634,7 @@ HardState Raft::hard_state() const {
 }
 
 bool Raft::has_ready() const {
-  return !outbox_.empty() || pending_install_ || pending_compacted_ ||
+  return !outbox_.empty() || !early_outbox_.empty() || pending_install_ || pending_compacted_ ||
          hard_state() != last_ready_hard_state_ || log_.unstable_from() <= log_.last_index() ||
          log_.committed() > applying_;
 }
@@ -652,11 +660,21 @@ Ready Raft::ready() {
   }
   rd.messages = std::move(outbox_);
   outbox_.clear();
+  rd.early_messages = std::move(early_outbox_);
+  early_outbox_.clear();
   return rd;
 }
 
 void Raft::advance() {
-  if (persisting_) log_.stable_to(persisting_->first, persisting_->second);
+  if (persisting_) {
+    log_.stable_to(persisting_->first, persisting_->second);
+    if (config_.leader_sends_before_persist && role_ == Role::Leader &&
+        log_.term(persisting_->first) == persisting_->second) {
+      // Now the leader's own copy counts (a single-node cluster commits here).
+      progress_.at(config_.id).maybe_update(persisting_->first);
+      if (maybe_commit()) bcast_append();
+    }
+  }
   persisting_.reset();
   if (installing_snapshot_) log_.applied_to(log_.snapshot_meta().index);
   installing_snapshot_ = false;

@@ -31,6 +31,11 @@ struct Config {
   size_t max_inflight_appends = 64;
   size_t max_append_bytes = 1 << 20;
   uint64_t seed = 0;
+  // Raft thesis §10.2.1: a leader may send its appends (and heartbeats, snapshots, TimeoutNow)
+  // before its own disk write finishes, overlapping its fsync with the followers'; it then counts
+  // itself toward commit only for what it has persisted (advance()). Those messages come in
+  // Ready::early_messages, which the caller may send before persisting.
+  bool leader_sends_before_persist = false;
   TestBugs bugs{};
 };
 
@@ -50,13 +55,16 @@ struct Ready {
   std::optional<Snapshot> snapshot{};  // received from the leader: persist it AND install it
   std::vector<Entry> entries{};
   std::vector<Message> messages{};
+  // Only with Config::leader_sends_before_persist: leader messages that may go out before (or
+  // while) this Ready is persisted. Otherwise always empty.
+  std::vector<Message> early_messages{};
   std::vector<Entry> committed{};
   // Made by compact() from the application's own state: persist it (the log up to its index may
   // then be dropped), do NOT install it.
   std::optional<Snapshot> compacted_snapshot{};
   bool empty() const {
-    return !hard_state && !snapshot && entries.empty() && messages.empty() && committed.empty() &&
-           !compacted_snapshot;
+    return !hard_state && !snapshot && entries.empty() && messages.empty() &&
+           early_messages.empty() && committed.empty() && !compacted_snapshot;
   }
 };
 
@@ -177,6 +185,7 @@ class Raft {
 
   // Output not yet drained by ready().
   std::vector<Message> outbox_;
+  std::vector<Message> early_outbox_;  // see Config::leader_sends_before_persist
   std::optional<Snapshot> pending_install_;
   std::optional<Snapshot> pending_compacted_;
   HardState last_ready_hard_state_;

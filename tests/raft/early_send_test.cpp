@@ -1,0 +1,82 @@
+// Config::leader_sends_before_persist (raft thesis §10.2.1): the leader's appends may leave before
+// its own write, but the leader counts itself toward commit only after advance().
+#include <gtest/gtest.h>
+
+#include "raft/raft.h"
+
+namespace raft {
+namespace {
+
+Config early_config(NodeId id, std::vector<NodeId> voters) {
+  return Config{.id = id,
+                .voters = std::move(voters),
+                .pre_vote = false,
+                .leader_sends_before_persist = true};
+}
+
+// Drains and acknowledges everything, as a caller that persists synchronously would.
+Ready drain(Raft& r) {
+  Ready all;
+  while (r.has_ready()) {
+    Ready rd = r.ready();
+    for (auto& m : rd.messages) all.messages.push_back(m);
+    for (auto& m : rd.early_messages) all.early_messages.push_back(m);
+    for (auto& e : rd.committed) all.committed.push_back(e);
+    r.advance();
+  }
+  return all;
+}
+
+Raft leader_of_two() {
+  Raft r(early_config(1, {1, 2}), {});
+  r.campaign();
+  drain(r);
+  r.step(Message{.type = MessageType::VoteResponse, .from = 2, .to = 1, .term = r.term()});
+  EXPECT_EQ(r.role(), Role::Leader);
+  return r;
+}
+
+TEST(EarlySend, LeaderAppendsComeAsEarlyMessagesVotesDoNot) {
+  Raft r(early_config(1, {1, 2}), {});
+  r.campaign();
+  Ready rd = r.ready();
+  ASSERT_FALSE(rd.messages.empty());
+  EXPECT_EQ(rd.messages[0].type, MessageType::Vote);  // needs the persisted vote first
+  EXPECT_TRUE(rd.early_messages.empty());
+  r.advance();
+  r.step(Message{.type = MessageType::VoteResponse, .from = 2, .to = 1, .term = r.term()});
+  rd = r.ready();
+  ASSERT_FALSE(rd.early_messages.empty());
+  EXPECT_EQ(rd.early_messages[0].type, MessageType::Append);
+  for (const Message& m : rd.messages) EXPECT_NE(m.type, MessageType::Append);
+}
+
+TEST(EarlySend, LeaderDoesNotCountItselfBeforeItsWriteIsDone) {
+  Raft r = leader_of_two();
+  Ready rd = r.ready();  // the leader's noop: handed out, not yet persisted
+  ASSERT_EQ(rd.entries.size(), 1u);
+  const Index noop = rd.entries[0].index;
+  // The follower has it; the leader has not finished its own write: no majority of two yet.
+  r.step(Message{
+      .type = MessageType::AppendResponse, .from = 2, .to = 1, .term = r.term(), .index = noop});
+  EXPECT_EQ(r.status().commit, 0u);
+  r.advance();  // now the leader's copy is durable
+  EXPECT_EQ(r.status().commit, noop);
+  Ready after = drain(r);
+  ASSERT_EQ(after.committed.size(), 1u);
+  EXPECT_EQ(after.committed[0].index, noop);
+}
+
+TEST(EarlySend, SingleNodeCommitsOnlyAfterAdvance) {
+  Raft r(early_config(1, {1}), {});
+  r.campaign();
+  Ready rd = r.ready();
+  EXPECT_TRUE(rd.committed.empty());
+  r.advance();
+  Ready next = drain(r);
+  EXPECT_EQ(r.status().commit, r.status().last_index);
+  EXPECT_FALSE(next.committed.empty());
+}
+
+}  // namespace
+}  // namespace raft
