@@ -33,6 +33,7 @@
 #include "dns/types.h"
 #include "dns/zone_db.h"
 #include "engine/node.h"
+#include "experiments/sim_measure.h"
 #include "harness/dns_workload.h"
 #include "sim/world.h"
 
@@ -43,16 +44,11 @@ using raft::Index;
 using sim::kMillisecond;
 using sim::kSecond;
 using sim::SimTime;
-
-double to_ms(SimTime t) {
-  return static_cast<double>(t) / static_cast<double>(kMillisecond);
-}
-double to_s(SimTime t) {
-  return static_cast<double>(t) / static_cast<double>(kSecond);
-}
-SimTime from_ms(double ms) {
-  return static_cast<SimTime>(std::llround(ms * static_cast<double>(kMillisecond)));
-}
+using sim_measure::from_ms;
+using sim_measure::percentile;
+using sim_measure::ResultHash;
+using sim_measure::to_ms;
+using sim_measure::to_s;
 
 // ---- the simulated cluster ----------------------------------------------------------------
 
@@ -374,28 +370,6 @@ class WriteStream {
 };
 
 // ---- statistics -----------------------------------------------------------------------------
-
-// Nearest-rank percentile of an unsorted sample (p in [0, 100]); NaN when empty.
-double percentile(std::vector<double> values, double p) {
-  if (values.empty()) return std::numeric_limits<double>::quiet_NaN();
-  std::sort(values.begin(), values.end());
-  const auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * values.size()));
-  return values[std::clamp<std::size_t>(rank, 1, values.size()) - 1];
-}
-
-// FNV-1a over the printed results: equal hashes, equal runs.
-class ResultHash {
- public:
-  void add(double v) {
-    std::uint64_t bits;
-    std::memcpy(&bits, &v, sizeof bits);
-    for (int i = 0; i < 8; ++i) h_ = (h_ ^ ((bits >> (8 * i)) & 0xFF)) * 0x100000001B3ULL;
-  }
-  std::uint64_t value() const { return h_; }
-
- private:
-  std::uint64_t h_ = 0xCBF29CE484222325ULL;
-};
 
 // ---- command line -------------------------------------------------------------------------------
 

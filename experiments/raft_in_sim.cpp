@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "experiments/sim_measure.h"
 #include "raft/message.h"
 #include "raft/raft.h"
 #include "sim/world.h"
@@ -35,12 +36,11 @@ using raft::Term;
 using sim::kMillisecond;
 using sim::kSecond;
 using sim::SimTime;
+using sim_measure::percentile;
+using sim_measure::ResultHash;
+using sim_measure::to_ms;
 
 constexpr SimTime kMicrosecond = 1'000;
-
-double to_ms(SimTime t) {
-  return static_cast<double>(t) / static_cast<double>(kMillisecond);
-}
 
 // ---- the simulated cluster ----------------------------------------------------------------
 
@@ -313,28 +313,6 @@ NodeId settle(BenchCluster& cluster, std::uint64_t seed, SimTime bound) {
 }
 
 // ---- statistics -----------------------------------------------------------------------------
-
-// Nearest-rank percentile of an unsorted sample (p in [0, 100]); NaN when empty.
-double percentile(std::vector<double> values, double p) {
-  if (values.empty()) return std::numeric_limits<double>::quiet_NaN();
-  std::sort(values.begin(), values.end());
-  const auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * values.size()));
-  return values[std::clamp<std::size_t>(rank, 1, values.size()) - 1];
-}
-
-// FNV-1a over the printed results: equal hashes, equal runs.
-class ResultHash {
- public:
-  void add(double v) {
-    std::uint64_t bits;
-    std::memcpy(&bits, &v, sizeof bits);
-    for (int i = 0; i < 8; ++i) h_ = (h_ ^ ((bits >> (8 * i)) & 0xFF)) * 0x100000001B3ULL;
-  }
-  std::uint64_t value() const { return h_; }
-
- private:
-  std::uint64_t h_ = 0xCBF29CE484222325ULL;
-};
 
 // ---- commit latency and throughput vs batch size ---------------------------------------------
 
