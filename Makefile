@@ -4,7 +4,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 PORT       ?= 5300
 
-.PHONY: all deps build test test-release test-asan run fuzz-long clean
+.PHONY: all deps build test test-release test-asan run experiments fuzz-long clean
 
 all: build
 
@@ -31,6 +31,12 @@ test-asan: deps
 
 run: build
 	@scripts/run-cluster
+
+# Every experiment of experiments/*.json: CSVs, plots and REPORT.md in
+# experiments/results/<date>-<commit>/ (under 15 minutes on 2 cores). QUICK=1: the 2-minute smoke
+# set the tests run; ONLY=name[,name]: some experiments.
+experiments: build
+	@experiments/run $(if $(QUICK),--quick) $(if $(ONLY),--only $(ONLY))
 
 # A longer fuzzing session for one parser, e.g. `make fuzz-long FUZZER=message_decode_fuzz`.
 fuzz-long: deps

@@ -22,6 +22,8 @@ class Step:
     args: dict
     quick_args: dict
     timeout_s: float
+    out_args: list  # how the program is told its output directory; "{out}" is replaced
+    equals: bool  # flags written --key=value (Google Benchmark) instead of --key value
 
     def command(self, build: Path, out: Path, quick: bool, repo: Path) -> list:
         program = self.program.replace("{build}", str(build))
@@ -39,12 +41,15 @@ class Step:
                 argv.append(flag)
             elif value is False or value is None:
                 continue
+            elif self.equals:
+                values = value if isinstance(value, list) else [value]
+                argv.append(f"{flag}=" + ",".join(str(v) for v in values))
             elif isinstance(value, list):
                 argv.append(flag)
                 argv.extend(str(v) for v in value)
             else:
                 argv.extend([flag, str(value)])
-        argv.extend(["--out", str(out)])
+        argv.extend(a.replace("{out}", str(out)) for a in self.out_args)
         return argv
 
     def parameters(self, quick: bool) -> dict:
@@ -104,7 +109,9 @@ def load(path: Path) -> Experiment:
                           program=_field(raw, "program", str, at),
                           args=_field(raw, "args", dict, at, {}),
                           quick_args=_field(raw, "quick_args", dict, at, {}),
-                          timeout_s=float(_field(raw, "timeout_s", (int, float), at, 600))))
+                          timeout_s=float(_field(raw, "timeout_s", (int, float), at, 600)),
+                          out_args=_field(raw, "out_args", list, at, ["--out", "{out}"]),
+                          equals=_arg_style(raw, at) == "equals"))
     names = [s.name for s in steps]
     if len(set(names)) != len(names):
         raise SpecError(f"{where}: step names must be distinct, got {names}")
@@ -117,3 +124,11 @@ def load(path: Path) -> Experiment:
 def load_all(directory: Path) -> list:
     experiments = [load(p) for p in sorted(directory.glob("*.json"))]
     return sorted(experiments, key=lambda e: (e.order, e.name))
+
+
+def _arg_style(raw: dict, where: str) -> str:
+    style = _field(raw, "arg_style", str, where, "space")
+    if style not in ("space", "equals"):
+        raise SpecError(f"{where}: field \"arg_style\" must be \"space\" or \"equals\", "
+                        f"got {style!r}")
+    return style

@@ -1,0 +1,91 @@
+"""availability: per-node answered queries/s while 2 of 3 nodes are killed and restarted during
+a write stream, and the acknowledged writes lost (must be 0) (experiments/availability)."""
+
+import json
+from collections import defaultdict
+
+from plotting import figure, save
+from summary import Outcome, fmt, number, read_csv, write_csv
+
+HEADER = ["mode", "kind", "t_s", "node", "alive", "queries_sent", "queries_answered",
+          "writes_ok", "writes_no_quorum", "writes_failed", "event"]
+
+
+def summarize(ctx) -> Outcome:
+    seconds = read_csv(ctx.raw_file("real", "availability_timeline.csv"))
+    events = read_csv(ctx.raw_file("real", "availability_events.csv"))
+    summary_path = ctx.raw_file("real", "availability_summary.json")
+    summary = json.loads(summary_path.read_text()) if summary_path else {}
+    rows = [{**r, "mode": "real", "kind": "second"} for r in seconds]
+    rows += [{"mode": "real", "kind": "event", "t_s": e["t_s"], "node": e["node"],
+              "event": e["event"]} for e in events]
+    out = Outcome(csv=write_csv(ctx.out / "availability.csv", HEADER, rows))
+    if not seconds:
+        out.notes.append("no timeline (see the step's log)")
+        return out
+
+    nodes = sorted({r["node"] for r in seconds}, key=number)
+    fig, axes = figure(2, 1, width=11, height=6.5)
+    top, bottom = axes[0][0], axes[1][0]
+    for node in nodes:
+        mine = sorted((number(r["t_s"]), number(r["queries_answered"])) for r in seconds
+                      if r["node"] == node)
+        top.plot([t for t, _ in mine], [a for _, a in mine], marker=".", label=f"node {node}")
+    per_t = defaultdict(lambda: [0.0, 0.0, 0.0])
+    for r in seconds:
+        cell = per_t[number(r["t_s"])]
+        cell[0] += number(r["writes_ok"], 0)
+        cell[1] += number(r["writes_no_quorum"], 0)
+        cell[2] += number(r["writes_failed"], 0)
+    ts = sorted(per_t)
+    ok = [per_t[t][0] for t in ts]
+    nq = [per_t[t][1] for t in ts]
+    bottom.bar(ts, ok, 0.9, label="writes OK", color="tab:green")
+    bottom.bar(ts, nq, 0.9, bottom=ok, label="refused: no quorum", color="tab:orange")
+    bottom.bar(ts, [per_t[t][2] for t in ts], 0.9, bottom=[a + b for a, b in zip(ok, nq)],
+               label="other errors / timeouts", color="tab:red")
+    for e in events:
+        kind = e["event"]
+        if not (kind.startswith("kill") or kind.startswith("restart")):
+            continue
+        color = "red" if kind.startswith("kill") else "green"
+        for ax in (top, bottom):
+            ax.axvline(number(e["t_s"]), color=color, linestyle="--", alpha=0.7)
+        top.annotate(f"{kind} {e['node']}", (number(e["t_s"]), top.get_ylim()[1]),
+                     rotation=90, va="top", ha="right", fontsize=7, color=color)
+    top.set_ylabel("answered queries/s")
+    top.set_title("Answered queries per second per node (red: kill -9, green: restart)")
+    top.legend(loc="lower left")
+    bottom.set_ylabel("writes/s (all clients)")
+    bottom.set_xlabel("seconds since start")
+    bottom.legend(loc="upper right")
+    out.pngs.append(save(fig, ctx.out / "availability.png"))
+
+    def total(column, alive_only=False):
+        return sum(number(r[column], 0) for r in seconds
+                   if not alive_only or r.get("alive") == "1")
+
+    sent, answered = total("queries_sent", True), total("queries_answered", True)
+    lost = summary.get("lost_acked")
+    out.headline = [
+        ("acknowledged writes lost (must be 0)", lost if lost is not None else "n/a"),
+        ("writes answered OK", summary.get("writes_ok", fmt(total("writes_ok"), 0))),
+        ("writes refused with no quorum",
+         summary.get("writes_no_quorum", fmt(total("writes_no_quorum"), 0))),
+        ("writes with other errors or timeouts",
+         summary.get("writes_failed", fmt(total("writes_failed"), 0))),
+        ("queries answered by nodes that were up", f"{fmt(answered, 0)} of {fmt(sent, 0)} "
+                                                   f"({fmt(100 * answered / sent if sent else float('nan'), 2)}%)"),
+    ]
+    out.reading = (
+        f"Every node that was up kept answering: {fmt(answered, 0)} of the {fmt(sent, 0)} queries "
+        f"sent to live nodes were answered ({fmt(100 * answered / sent if sent else float('nan'), 2)}%), "
+        f"including the seconds in which only one node was left and raft had no majority. Writes "
+        f"stopped committing while the majority was gone and were refused with `no quorum` "
+        f"({out.headline[2][1]} refusals) instead of hanging; they resumed once a second node was "
+        f"back. Of the {out.headline[1][1]} writes answered OK, {lost if lost is not None else 'n/a'}"
+        f" were missing on some node after the restarts: an OK is given only after commit, and "
+        f"nothing leaves the replicated pending set before every node has it on disk.")
+    if lost not in (0, None):
+        out.notes.append(f"{lost} acknowledged writes were LOST: see raw/availability/")
+    return out
