@@ -1,7 +1,9 @@
 // build/raft-in-sim: raft measured in simulated time on sim::World (issue 3, "Benchmarks"):
 //   commit   - commit latency and throughput vs client batch size, closed loop, no faults;
 //   failover - time to elect a new leader (and to commit in its term) after the leader crashes,
-//              vs election timeout, with and without pre-vote, over many seeds.
+//              vs election timeout, with and without pre-vote, over many seeds;
+//   flapping - no crashes, links that go down and up again: spurious elections, time without a
+//              leader and client-visible gaps, with and without pre-vote.
 // Not a Google Benchmark program: what it measures is simulated time, so every number is a pure
 // function of the flags and seeds (run it twice, compare the printed result-hash).
 
@@ -23,296 +25,15 @@
 #include <utility>
 #include <vector>
 
+#include "experiments/raft_in_sim_cluster.h"
+#include "experiments/raft_in_sim_flapping.h"
 #include "experiments/sim_measure.h"
-#include "raft/message.h"
-#include "raft/raft.h"
-#include "sim/world.h"
 
 namespace {
 
-using raft::Index;
-using raft::NodeId;
-using raft::Term;
-using sim::kMillisecond;
-using sim::kSecond;
-using sim::SimTime;
+using namespace raft_in_sim;
 using sim_measure::percentile;
 using sim_measure::ResultHash;
-using sim_measure::to_ms;
-
-constexpr SimTime kMicrosecond = 1'000;
-
-// ---- the simulated cluster ----------------------------------------------------------------
-
-// Raft and physical settings of one simulated cluster. The simulator itself gives disk writes
-// and computation zero duration; `fsync` is what this benchmark adds so that batching has the
-// cost it has on a real machine (one durable write per Ready, however many entries it holds).
-struct ClusterModel {
-  std::size_t nodes = 3;
-  SimTime tick = 10 * kMillisecond;
-  int election_ticks = 10;
-  int heartbeat_ticks = 2;
-  bool pre_vote = true;
-  SimTime fsync = 500 * kMicrosecond;
-  SimTime delay_min = 1 * kMillisecond;  // one-way link delay: min + exponential tail, capped
-  SimTime delay_max = 2 * kMillisecond;
-  bool fifo_links = true;  // false: sim::Network as sim-runner uses it (messages may overtake)
-  std::size_t max_inflight = 64;
-  Index compact_every = 4096;
-};
-
-// Carries encoded raft messages between nodes. With fifo_links every ordered pair of nodes is a
-// TCP-like stream: a message never overtakes the one sent before it on the same link (which is
-// what the real peer transport will give). Otherwise it is sim::Network, whose delays are drawn
-// independently per message, so a burst of appends arrives shuffled.
-class Links {
- public:
-  using Deliver = std::function<void(NodeId to, NodeId from, raft::Bytes bytes)>;
-
-  Links(sim::World& world, const ClusterModel& model, Deliver deliver)
-      : world_(world),
-        model_(model),
-        deliver_(std::move(deliver)),
-        prng_(world.stream("fifo-links")),
-        last_arrival_((model.nodes + 1) * (model.nodes + 1), 0) {
-    if (!model_.fifo_links)
-      world_.network().set_deliver([this](engine::NodeId to, engine::NodeId from, engine::Bytes b) {
-        deliver_(to, from, std::move(b));
-      });
-  }
-
-  void send(NodeId from, NodeId to, raft::Bytes bytes) {
-    ++sent_;
-    if (!model_.fifo_links) return world_.network().send(from, to, std::move(bytes));
-    // Same delay law as sim::Network (min + exponential tail with mean spread/3, capped).
-    const SimTime spread = std::max<SimTime>(0, model_.delay_max - model_.delay_min);
-    const auto tail = static_cast<SimTime>(prng_.exponential(static_cast<double>(spread) / 3.0));
-    SimTime& last = last_arrival_[from * (model_.nodes + 1) + to];
-    last = std::max(last, world_.now() + model_.delay_min + std::min(spread, tail));
-    world_.queue().schedule_at(last, [this, from, to, bytes = std::move(bytes)]() mutable {
-      deliver_(to, from, std::move(bytes));
-    });
-  }
-
-  std::uint64_t sent() const { return sent_; }
-
- private:
-  sim::World& world_;
-  const ClusterModel& model_;
-  Deliver deliver_;
-  sim::Prng prng_;
-  std::vector<SimTime> last_arrival_;
-  std::uint64_t sent_ = 0;
-};
-
-// One cluster member. Nodes never restart here, so the log is not written anywhere (sim-runner
-// covers persistence; SimDisk::sync copies the whole file, which made long logs quadratic): the
-// disk is modelled by its latency only. A durable write (new entries, a snapshot, a changed term
-// or vote) keeps the node busy for `fsync`, and the Ready
-// contract says persist before sending, so nothing of that Ready leaves before then. Messages,
-// ticks and proposals arriving meanwhile wait and are stepped together afterwards: that is the
-// group commit a single-threaded raft loop gets on a real disk.
-class BenchNode {
- public:
-  using OnApply = std::function<void(NodeId node, const raft::Entry& entry)>;
-
-  BenchNode(NodeId id, sim::World& world, Links& links, const ClusterModel& model, OnApply on_apply)
-      : id_(id), world_(world), links_(links), model_(model), on_apply_(std::move(on_apply)) {
-    raft::Config config;
-    config.id = id;
-    for (NodeId n = 1; n <= model.nodes; ++n) config.voters.push_back(n);
-    config.election_ticks = model.election_ticks;
-    config.heartbeat_ticks = model.heartbeat_ticks;
-    config.pre_vote = model.pre_vote;
-    config.max_inflight_appends = model.max_inflight;
-    sim::Prng prng = world.stream(fmt::format("bench-n{}", id));
-    config.seed = prng.next_u64();
-    raft_ = std::make_unique<raft::Raft>(config, raft::Restored{});
-    // Nodes boot at different instants, so their ticks are not in lockstep.
-    start_timer(static_cast<SimTime>(prng.below(static_cast<std::uint64_t>(model.tick))),
-                [this] { on_tick(); });
-  }
-  BenchNode(const BenchNode&) = delete;
-  BenchNode& operator=(const BenchNode&) = delete;
-
-  void deliver(NodeId from, raft::Bytes bytes) {
-    inbox_.push_back({from, std::move(bytes)});
-    run();
-  }
-  // All commands are stepped into raft before its output is drained: one Ready, one fsync.
-  void propose(std::vector<raft::Bytes> commands) {
-    for (auto& c : commands) proposals_.push_back(std::move(c));
-    run();
-  }
-
-  raft::Status status() const { return raft_->status(); }
-  // True once the leader has committed an entry of its own term (it can serve writes).
-  bool committed_in_own_term() const {
-    const raft::Status s = raft_->status();
-    return s.role == raft::Role::Leader && s.commit > 0 && raft_->term_at(s.commit) == s.term;
-  }
-  std::uint64_t fsyncs() const { return fsyncs_; }
-
- private:
-  void start_timer(SimTime after, std::function<void()> fire) {
-    // Timers of the node's clock die with a crash, as the process would.
-    world_.clock(id_).start_timer(engine::Duration(after), std::move(fire));
-  }
-
-  void on_tick() {
-    ++missed_ticks_;
-    start_timer(model_.tick, [this] { on_tick(); });
-    run();
-  }
-
-  // Steps everything queued, then drains Readys until one needs the disk.
-  void run() {
-    if (busy_ || handling_) return;
-    handling_ = true;
-    for (;;) {
-      for (; missed_ticks_ > 0; --missed_ticks_) raft_->tick();
-      for (auto& [from, bytes] : std::exchange(inbox_, {})) raft_->step(raft::decode(bytes));
-      for (auto& data : std::exchange(proposals_, {})) raft_->propose(std::move(data));
-      if (!raft_->has_ready()) break;
-      raft::Ready ready = raft_->ready();
-      const bool durable = !ready.entries.empty() || ready.snapshot || ready.compacted_snapshot ||
-                           (ready.hard_state && (ready.hard_state->term != durable_.term ||
-                                                 ready.hard_state->vote != durable_.vote));
-      if (ready.hard_state) durable_ = *ready.hard_state;
-      if (durable && model_.fsync > 0) {
-        ++fsyncs_;
-        busy_ = true;
-        auto held = std::make_shared<raft::Ready>(std::move(ready));
-        start_timer(model_.fsync, [this, held] {
-          busy_ = false;
-          handling_ = true;
-          finish(*held);
-          handling_ = false;
-          run();
-        });
-        break;
-      }
-      finish(ready);
-    }
-    handling_ = false;
-  }
-
-  // The Ready is durable: send, install, apply, advance, compact when due.
-  void finish(raft::Ready& ready) {
-    for (const raft::Message& m : ready.messages) links_.send(id_, m.to, raft::encode(m));
-    if (ready.snapshot && ready.snapshot->meta.index > applied_)
-      applied_ = ready.snapshot->meta.index;
-    for (const raft::Entry& entry : ready.committed) {
-      if (entry.index <= applied_) continue;
-      applied_ = entry.index;
-      if (on_apply_) on_apply_(id_, entry);
-    }
-    raft_->advance();
-    if (model_.compact_every > 0 && applied_ >= last_compaction_ + model_.compact_every) {
-      // The benchmark's state machine has no state worth keeping: the snapshot is a marker.
-      raft_->compact(applied_, raft::Bytes(8, 0));
-      last_compaction_ = applied_;
-    }
-  }
-
-  NodeId id_;
-  sim::World& world_;
-  Links& links_;
-  const ClusterModel& model_;
-  OnApply on_apply_;
-  std::unique_ptr<raft::Raft> raft_;
-  raft::HardState durable_;
-  bool busy_ = false;      // a durable write is in flight
-  bool handling_ = false;  // inside run()/finish(): input only queues
-  int missed_ticks_ = 0;
-  std::vector<std::pair<NodeId, raft::Bytes>> inbox_;
-  std::vector<raft::Bytes> proposals_;
-  Index applied_ = 0;
-  Index last_compaction_ = 0;
-  std::uint64_t fsyncs_ = 0;
-};
-
-// N BenchNodes on one sim::World; a crashed node stays down.
-class BenchCluster {
- public:
-  BenchCluster(std::uint64_t seed, const ClusterModel& model, BenchNode::OnApply on_apply)
-      : model_(model),
-        world_(seed, world_options(model)),
-        links_(world_, model_,
-               [this](NodeId to, NodeId from, raft::Bytes bytes) {
-                 if (nodes_[to]) nodes_[to]->deliver(from, std::move(bytes));
-               }),
-        nodes_(model.nodes + 1) {
-    for (NodeId n = 1; n <= model.nodes; ++n)
-      nodes_[n] = std::make_unique<BenchNode>(n, world_, links_, model_, on_apply);
-  }
-  ~BenchCluster() { nodes_.clear(); }  // nodes reference the world and the links
-
-  sim::World& world() { return world_; }
-  const Links& links() const { return links_; }
-  BenchNode* node(NodeId n) { return nodes_.at(n).get(); }
-
-  // The alive leader of the highest term, 0 if none.
-  NodeId leader() const {
-    NodeId leader = 0;
-    Term term = 0;
-    for (NodeId n = 1; n < nodes_.size(); ++n) {
-      if (!nodes_[n]) continue;
-      const raft::Status s = nodes_[n]->status();
-      if (s.role == raft::Role::Leader && s.term >= term) leader = n, term = s.term;
-    }
-    return leader;
-  }
-
-  void crash(NodeId n) {
-    nodes_.at(n).reset();
-    world_.crash(n);
-  }
-
-  // Runs events until `done()` holds (checked after every event) or `deadline` passes.
-  bool run_until(const std::function<bool()>& done, SimTime deadline) {
-    sim::EventQueue& queue = world_.queue();
-    while (!done()) {
-      const SimTime next = queue.next_time();
-      if (next < 0 || next > deadline) {
-        queue.run_until(deadline);
-        return done();
-      }
-      queue.run_next();
-    }
-    return true;
-  }
-
- private:
-  static sim::WorldOptions world_options(const ClusterModel& model) {
-    sim::WorldOptions w;
-    w.nodes = model.nodes;
-    w.network.min_delay = model.delay_min;
-    w.network.max_delay = model.delay_max;
-    return w;
-  }
-
-  const ClusterModel& model_;
-  sim::World world_;
-  Links links_;
-  std::vector<std::unique_ptr<BenchNode>> nodes_;  // index 0 unused; null once crashed
-};
-
-// Waits for the first leader to commit in its own term; throws naming the seed if it does not.
-NodeId settle(BenchCluster& cluster, std::uint64_t seed, SimTime bound) {
-  const bool ok = cluster.run_until(
-      [&] {
-        const NodeId l = cluster.leader();
-        return l != 0 && cluster.node(l)->committed_in_own_term();
-      },
-      cluster.world().now() + bound);
-  if (!ok)
-    throw std::runtime_error(
-        fmt::format("seed {}: no leader committed within {:.0f} ms", seed, to_ms(bound)));
-  return cluster.leader();
-}
-
-// ---- statistics -----------------------------------------------------------------------------
 
 // ---- commit latency and throughput vs batch size ---------------------------------------------
 
@@ -338,25 +59,6 @@ struct CommitSample {
   std::uint64_t unfinished = 0;  // proposed in the window, never applied (a stall: must be 0)
   bool leader_changed = false;
 };
-
-// Command layout in an entry: [u64 first id][u32 count][count x 16 payload bytes].
-constexpr std::size_t kCommandBytes = 16;
-
-raft::Bytes encode_commands(std::uint64_t first, std::uint32_t count) {
-  raft::Bytes out(12 + count * kCommandBytes, 0);
-  for (int i = 0; i < 8; ++i) out[i] = static_cast<std::uint8_t>(first >> (8 * i));
-  for (int i = 0; i < 4; ++i) out[8 + i] = static_cast<std::uint8_t>(count >> (8 * i));
-  return out;
-}
-
-std::pair<std::uint64_t, std::uint32_t> decode_commands(const raft::Bytes& data) {
-  if (data.size() < 12) return {0, 0};
-  std::uint64_t first = 0;
-  std::uint32_t count = 0;
-  for (int i = 0; i < 8; ++i) first |= static_cast<std::uint64_t>(data[i]) << (8 * i);
-  for (int i = 0; i < 4; ++i) count |= static_cast<std::uint32_t>(data[8 + i]) << (8 * i);
-  return {first, count};
-}
 
 // Closed loop: each client proposes `batch` commands at the leader, waits until all of them are
 // applied there, and at once proposes the next batch. Latency = propose -> applied on the leader.
@@ -471,7 +173,7 @@ CommitRow measure_commit(const CommitConfig& cfg, std::uint64_t first_seed, std:
 struct FailoverSample {
   std::optional<double> elect_ms;   // crash -> some node is leader of a later term
   std::optional<double> commit_ms;  // crash -> that leader committed an entry of its term
-  Term terms = 0;                   // terms the election took (> 1: split votes)
+  Term terms = 0;  // terms the election took (> 1: split votes); without a leader: terms begun
 };
 
 // A settled cluster (leader committed, then one second of heartbeats); the leader crashes at a
@@ -495,8 +197,12 @@ FailoverSample run_failover(std::uint64_t seed, const ClusterModel& model, SimTi
     const NodeId l = cluster.leader();
     return l != 0 && cluster.node(l)->status().term > old_term ? cluster.node(l) : nullptr;
   };
-  if (!cluster.run_until([&] { return new_leader() != nullptr; }, crashed_at + bound))
+  if (!cluster.run_until([&] { return new_leader() != nullptr; }, crashed_at + bound)) {
+    for (NodeId n = 1; n <= model.nodes; ++n)
+      if (n != old)
+        sample.terms = std::max(sample.terms, cluster.node(n)->status().term - old_term);
     return sample;
+  }
   sample.elect_ms = to_ms(queue.now() - crashed_at);
   sample.terms = new_leader()->status().term - old_term;
   if (cluster.run_until(
@@ -523,8 +229,9 @@ struct FailoverRow {
   double split_share = 0;  // share of seeds that needed more than one term
 };
 
-FailoverRow measure_failover(const ClusterModel& model, std::uint64_t first_seed,
-                             std::size_t seeds) {
+// `samples`, when given, receives every seed's sample in seed order.
+FailoverRow measure_failover(const ClusterModel& model, std::uint64_t first_seed, std::size_t seeds,
+                             std::vector<FailoverSample>* samples) {
   FailoverRow row{.nodes = model.nodes,
                   .election_ticks = model.election_ticks,
                   .tick_ms = to_ms(model.tick),
@@ -536,6 +243,7 @@ FailoverRow measure_failover(const ClusterModel& model, std::uint64_t first_seed
   std::size_t split = 0;
   for (std::uint64_t seed = first_seed; seed < first_seed + seeds; ++seed) {
     const FailoverSample s = run_failover(seed, model, bound);
+    if (samples) samples->push_back(s);
     if (!s.elect_ms) {
       ++row.no_leader;
       continue;
@@ -576,6 +284,15 @@ struct Flags {
   double delay_max_us = 2000;
   std::string network = "fifo";
   std::size_t max_inflight = 64;
+  std::size_t flap_seeds = 50;
+  double flap_seconds = 60;
+  std::optional<double> flap_down_ms;  // default: 3 election timeouts
+  std::optional<double> flap_up_ms;    // default: 2 election timeouts
+  std::vector<std::string> flap_variants{"isolated-follower", "leader-link"};
+  std::size_t flap_nodes = 3;
+  int flap_election_ticks = ClusterModel{}.election_ticks;
+  bool flap_check_quorum = raft::Config{}.check_quorum;
+  bool flap_client = true;
   std::string out;
 };
 
@@ -655,6 +372,11 @@ void run_commit_experiment(const Flags& f, ResultHash& hash) {
   fmt::print("\n");
 }
 
+// An optional measurement: empty in the CSV when absent.
+std::string csv_ms(const std::optional<double>& ms) {
+  return ms ? fmt::format("{:.3f}", *ms) : std::string();
+}
+
 void run_failover_experiment(const Flags& f, ResultHash& hash) {
   std::FILE* csv = open_csv(f, "raft_failover.csv");
   if (csv)
@@ -662,6 +384,11 @@ void run_failover_experiment(const Flags& f, ResultHash& hash) {
                "network,nodes,pre_vote,election_ticks,tick_ms,seeds,no_leader,elect_p50_ms,"
                "elect_p90_ms,elect_p99_ms,elect_max_ms,commit_p50_ms,commit_p90_ms,"
                "commit_p99_ms,commit_max_ms,mean_terms,split_share\n");
+  // One row per (configuration, seed): the distributions behind the summary rows above.
+  std::FILE* samples_csv = open_csv(f, "raft_failover_samples.csv");
+  if (samples_csv)
+    fmt::print(samples_csv,
+               "network,nodes,pre_vote,election_ticks,tick_ms,seed,elect_ms,commit_ms,terms\n");
   fmt::print(
       "## leader crash -> new leader elected / first commit in its term ({} seeds each)\n"
       "{}\n\n",
@@ -677,7 +404,8 @@ void run_failover_experiment(const Flags& f, ResultHash& hash) {
         m.nodes = nodes;
         m.pre_vote = pre_vote;
         m.election_ticks = ticks;
-        const FailoverRow r = measure_failover(m, f.first_seed, f.seeds);
+        std::vector<FailoverSample> samples;
+        const FailoverRow r = measure_failover(m, f.first_seed, f.seeds, &samples);
         fmt::print(
             "| {} | {} | {} ticks = {:.0f} ms | {:.1f} | {:.1f} | {:.1f} | {:.1f} | {:.1f} | "
             "{:.1f} | {:.1f} | {:.1f} | {:.2f} | {:.1f}% |{}\n",
@@ -695,7 +423,96 @@ void run_failover_experiment(const Flags& f, ResultHash& hash) {
         }
         for (double v : r.elect) hash.add(v);
         for (double v : r.commit) hash.add(v);
+        for (std::size_t i = 0; i < samples.size(); ++i) {
+          const FailoverSample& s = samples[i];
+          if (samples_csv)
+            fmt::print(samples_csv, "{},{},{},{},{},{},{},{},{}\n", f.network, nodes,
+                       pre_vote ? 1 : 0, ticks, r.tick_ms, f.first_seed + i, csv_ms(s.elect_ms),
+                       csv_ms(s.commit_ms), s.terms);
+          for (double v :
+               {s.elect_ms.value_or(-1), s.commit_ms.value_or(-1), static_cast<double>(s.terms)})
+            hash.add(v);
+        }
       }
+    }
+  }
+  if (csv) std::fclose(csv);
+  if (samples_csv) std::fclose(samples_csv);
+  fmt::print("\n");
+}
+
+// Spurious elections and unavailability under a flapping link (no crashes), pre-vote on/off.
+void run_flapping_experiment(const Flags& f, ResultHash& hash) {
+  std::FILE* csv = open_csv(f, "raft_flapping.csv");
+  if (csv)
+    fmt::print(csv,
+               "network,nodes,variant,pre_vote,check_quorum,election_ticks,tick_ms,down_ms,up_ms,"
+               "sim_seconds,seed,flaps,leader_changes,term_increments,spurious_elections,"
+               "leaderless_ms,commits,max_commit_gap_ms\n");
+  ClusterModel base = base_model(f);
+  base.nodes = f.flap_nodes;
+  base.election_ticks = f.flap_election_ticks;
+  base.check_quorum = f.flap_check_quorum;
+  const double timeout_ms = to_ms(base.election_ticks * base.tick);
+  const double down_ms = f.flap_down_ms.value_or(3 * timeout_ms);
+  const double up_ms = f.flap_up_ms.value_or(2 * timeout_ms);
+  fmt::print(
+      "## flapping links, no crashes: links down {} ms / up {} ms, {} nodes, election timeout {} "
+      "ticks = {} ms, check-quorum {}, {} ({} seeds x {} s each)\n{}\n\n",
+      down_ms, up_ms, base.nodes, base.election_ticks, timeout_ms, base.check_quorum ? "on" : "off",
+      f.flap_client ? "1 closed-loop client" : "no client (idle)", f.flap_seeds, f.flap_seconds,
+      settings(f));
+  fmt::print(
+      "| variant | pre-vote | flaps/min | spurious elections/min | leader changes/min | "
+      "term increments/min | leaderless % | commits/s | per-seed max commit gap: p50 ms | max ms "
+      "|\n"
+      "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+  for (const std::string& variant_name : f.flap_variants) {
+    for (bool pre_vote : {true, false}) {
+      FlapConfig cfg;
+      cfg.model = base;
+      cfg.model.pre_vote = pre_vote;
+      cfg.variant = parse_flap_variant(variant_name);
+      cfg.down = sim_measure::from_ms(down_ms);
+      cfg.up = sim_measure::from_ms(up_ms);
+      cfg.client = f.flap_client;
+      cfg.measure = static_cast<SimTime>(f.flap_seconds * kSecond);
+      FlapSample total;
+      std::vector<double> gaps;
+      for (std::uint64_t seed = f.first_seed; seed < f.first_seed + f.flap_seeds; ++seed) {
+        const FlapSample s = run_flapping(seed, cfg);
+        total.flaps += s.flaps;
+        total.leader_changes += s.leader_changes;
+        total.term_increments += s.term_increments;
+        total.spurious_elections += s.spurious_elections;
+        total.leaderless += s.leaderless;
+        total.commits += s.commits;
+        gaps.push_back(to_ms(s.max_commit_gap));
+        if (csv)
+          fmt::print(csv, "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{:.3f},{},{:.3f}\n",
+                     f.network, base.nodes, variant_name, pre_vote ? 1 : 0,
+                     base.check_quorum ? 1 : 0, base.election_ticks, to_ms(base.tick),
+                     to_ms(cfg.down), to_ms(cfg.up), sim_measure::to_s(cfg.measure), seed, s.flaps,
+                     s.leader_changes, s.term_increments, s.spurious_elections, to_ms(s.leaderless),
+                     s.commits, to_ms(s.max_commit_gap));
+        for (double v :
+             {static_cast<double>(s.flaps), static_cast<double>(s.leader_changes),
+              static_cast<double>(s.term_increments), static_cast<double>(s.spurious_elections),
+              to_ms(s.leaderless), static_cast<double>(s.commits), to_ms(s.max_commit_gap)})
+          hash.add(v);
+      }
+      const double seconds = static_cast<double>(f.flap_seeds) * sim_measure::to_s(cfg.measure);
+      const double minutes = seconds / 60;
+      fmt::print(
+          "| {} | {} | {:.1f} | {:.2f} | {:.2f} | {:.2f} | {:.2f}% | {:.0f} | {:.1f} | {:.1f} |\n",
+          variant_name, pre_vote ? "on" : "off", static_cast<double>(total.flaps) / minutes,
+          static_cast<double>(total.spurious_elections) / minutes,
+          static_cast<double>(total.leader_changes) / minutes,
+          static_cast<double>(total.term_increments) / minutes,
+          100 * sim_measure::to_s(total.leaderless) / seconds,
+          static_cast<double>(total.commits) / seconds, percentile(gaps, 50),
+          percentile(gaps, 100));
+      std::fflush(stdout);
     }
   }
   if (csv) std::fclose(csv);
@@ -709,8 +526,8 @@ int main(int argc, char** argv) {
       "raft measured in simulated time: commit latency/throughput vs batch size, failover time "
       "vs election timeout"};
   Flags f;
-  app.add_option("--experiment", f.experiment, "commit, failover or all")
-      ->check(CLI::IsMember({"commit", "failover", "all"}));
+  app.add_option("--experiment", f.experiment, "commit, failover, flapping or all")
+      ->check(CLI::IsMember({"commit", "failover", "flapping", "all"}));
   app.add_option("--seeds", f.seeds, "failover: seeds per configuration")
       ->check(CLI::Range(1, 1000000));
   app.add_option("--first-seed", f.first_seed, "first seed of every configuration");
@@ -741,7 +558,31 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"fifo", "sim"}));
   app.add_option("--max-inflight", f.max_inflight, "raft: appends in flight per follower")
       ->check(CLI::Range(1, 100000));
-  app.add_option("--out", f.out, "directory for raft_commit.csv / raft_failover.csv");
+  app.add_option("--flap-seeds", f.flap_seeds, "flapping: seeds per (variant, pre-vote)")
+      ->check(CLI::Range(1, 100000));
+  app.add_option("--flap-seconds", f.flap_seconds, "flapping: simulated seconds measured per seed")
+      ->check(CLI::Range(0.1, 36000.0));
+  app.add_option("--flap-down-ms", f.flap_down_ms,
+                 "flapping: how long links stay down per flap (default 3 election timeouts)")
+      ->check(CLI::Range(0.01, 1e7));
+  app.add_option("--flap-up-ms", f.flap_up_ms,
+                 "flapping: how long links stay up between flaps (default 2 election timeouts)")
+      ->check(CLI::Range(0.01, 1e7));
+  app.add_option("--flap-variants", f.flap_variants,
+                 "flapping: isolated-follower (all links of one follower) and/or leader-link "
+                 "(only leader <-> one follower)")
+      ->check(CLI::IsMember({"isolated-follower", "leader-link"}));
+  app.add_option("--flap-nodes", f.flap_nodes, "flapping: cluster size")->check(CLI::Range(2, 9));
+  app.add_option("--flap-election-ticks", f.flap_election_ticks,
+                 "flapping: election timeout in ticks")
+      ->check(CLI::Range(2, 1000));
+  app.add_option("--flap-check-quorum", f.flap_check_quorum,
+                 "flapping: raft check-quorum and leader lease (default: raft::Config's)");
+  app.add_option("--flap-client", f.flap_client,
+                 "flapping: 1 = one closed-loop client writes throughout, 0 = idle cluster");
+  app.add_option("--out", f.out,
+                 "directory for raft_commit.csv, raft_failover.csv, raft_failover_samples.csv, "
+                 "raft_flapping.csv");
   CLI11_PARSE(app, argc, argv);
   if (f.delay_max_us < f.delay_min_us) {
     fmt::print(stderr, "--delay-max-us must be >= --delay-min-us\n");
@@ -749,8 +590,10 @@ int main(int argc, char** argv) {
   }
   try {
     ResultHash hash;
-    if (f.experiment != "failover") run_commit_experiment(f, hash);
-    if (f.experiment != "commit") run_failover_experiment(f, hash);
+    const bool all = f.experiment == "all";
+    if (all || f.experiment == "commit") run_commit_experiment(f, hash);
+    if (all || f.experiment == "failover") run_failover_experiment(f, hash);
+    if (all || f.experiment == "flapping") run_flapping_experiment(f, hash);
     fmt::print("result-hash={:016x}\n", hash.value());
   } catch (const std::exception& e) {
     fmt::print(stderr, "raft-in-sim: {}\n", e.what());
