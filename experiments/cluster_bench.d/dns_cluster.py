@@ -40,12 +40,15 @@ class DnsCluster(test_cluster.Cluster):
     """N dns-node processes of one cluster; node i imports zone_files[i] on first boot."""
 
     def __init__(self, binary: Path, work_dir: Path, zone_files: list, size: int = 3,
-                 election_timeout_ms: int = 1000, heartbeat_ms: int = 100, threads: int = 2):
+                 election_timeout_ms: int = 1000, heartbeat_ms: int = 100, threads: int = 2,
+                 config_extra: dict = None):
+        """config_extra: more top-level config fields (e.g. checkpoint_interval_ms)."""
         super().__init__(str(binary), str(work_dir), n=size,
                          zone_files=[[str(zone_files[i % len(zone_files)])] for i in range(size)],
                          config_extra={"cluster_name": "cluster-bench",
                                        "election_timeout_ms": election_timeout_ms,
-                                       "heartbeat_ms": heartbeat_ms, "threads": threads},
+                                       "heartbeat_ms": heartbeat_ms, "threads": threads,
+                                       **(config_extra or {})},
                          ready_timeout=30.0)
         self.size = size
         self.work_dir = Path(work_dir)

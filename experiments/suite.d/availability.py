@@ -24,6 +24,10 @@ def summarize(ctx) -> Outcome:
         out.notes.append("no timeline (see the step's log)")
         return out
 
+    # The last second is usually cut short by the end of the load: plot only seconds with load.
+    loaded = [number(r["t_s"]) for r in seconds if number(r["queries_sent"], 0) > 0]
+    last_t = max(loaded, default=0.0)
+    seconds = [r for r in seconds if number(r["t_s"]) <= last_t]
     nodes = sorted({r["node"] for r in seconds}, key=number)
     fig, axes = figure(2, 1, width=11, height=6.5)
     top, bottom = axes[0][0], axes[1][0]
