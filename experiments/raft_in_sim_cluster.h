@@ -317,16 +317,7 @@ class BenchCluster {
 
   // Runs events until `done()` holds (checked after every event) or `deadline` passes.
   bool run_until(const std::function<bool()>& done, SimTime deadline) {
-    sim::EventQueue& queue = world_.queue();
-    while (!done()) {
-      const SimTime next = queue.next_time();
-      if (next < 0 || next > deadline) {
-        queue.run_until(deadline);
-        return done();
-      }
-      queue.run_next();
-    }
-    return true;
+    return sim_measure::run_until(world_.queue(), done, deadline);
   }
 
  private:

@@ -6,12 +6,28 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <vector>
 
 #include "sim/event_queue.h"
 
 namespace sim_measure {
+
+// Runs events until `done()` holds (checked after every event) or `deadline` passes; returns
+// whether done() held.
+inline bool run_until(sim::EventQueue& queue, const std::function<bool()>& done,
+                      sim::SimTime deadline) {
+  while (!done()) {
+    const sim::SimTime next = queue.next_time();
+    if (next < 0 || next > deadline) {
+      queue.run_until(deadline);
+      return done();
+    }
+    queue.run_next();
+  }
+  return true;
+}
 
 inline double to_ms(sim::SimTime t) {
   return static_cast<double>(t) / static_cast<double>(sim::kMillisecond);

@@ -81,10 +81,23 @@ def summarize(ctx) -> Outcome:
         ("queries answered by nodes that were up", f"{fmt(answered, 0)} of {fmt(sent, 0)} "
                                                    f"({fmt(100 * answered / sent if sent else float('nan'), 2)}%)"),
     ]
+    # A node counts as up in a second if it was up at mid-second, so the second of a kill or a
+    # restart can show queries sent to a node that was not answering yet (or any more).
+    changes = {(int(number(e["t_s"])), e["node"]) for e in events
+               if e["event"].startswith(("kill", "restart"))}
+    unanswered = [(int(number(r["t_s"])), r["node"],
+                   number(r["queries_sent"], 0) - number(r["queries_answered"], 0))
+                  for r in seconds if r.get("alive") == "1"]
+    unanswered = [u for u in unanswered if u[2] > 0]
+    elsewhere = sum(n for t, node, n in unanswered if (t, node) not in changes)
+    where = (f"the {fmt(sent - answered, 0)} unanswered ones all fell in the second in which "
+             f"their node was killed or restarted" if sent > answered and not elsewhere else
+             f"{fmt(elsewhere, 0)} went unanswered outside the seconds of a kill or restart")
     out.reading = (
         f"Every node that was up kept answering: {fmt(answered, 0)} of the {fmt(sent, 0)} queries "
-        f"sent to live nodes were answered ({fmt(100 * answered / sent if sent else float('nan'), 2)}%), "
-        f"including the seconds in which only one node was left and raft had no majority. Writes "
+        f"sent to live nodes were answered ({fmt(100 * answered / sent if sent else float('nan'), 2)}%; "
+        f"{where}), including the seconds in which only one node was left and raft had no "
+        f"majority. Writes "
         f"stopped committing while the majority was gone and were refused with `no quorum` "
         f"({out.headline[2][1]} refusals) instead of hanging; they resumed once a second node was "
         f"back. Of the {out.headline[1][1]} writes answered OK, {lost if lost is not None else 'n/a'}"
