@@ -48,6 +48,14 @@ def summarize(ctx) -> Outcome:
     bottom.bar(ts, nq, 0.9, bottom=ok, label="refused: no quorum", color="tab:orange")
     bottom.bar(ts, [per_t[t][2] for t in ts], 0.9, bottom=[a + b for a, b in zip(ok, nq)],
                label="other errors / timeouts", color="tab:red")
+    refused = [(t, per_t[t][1]) for t in ts if per_t[t][1] > 0]
+    if refused:  # a few refusals per second would not show as bars
+        level = max(ok + [1]) * 0.05
+        bottom.scatter([t for t, _ in refused], [level] * len(refused), marker="v",
+                       color="tab:orange", zorder=3)
+        for t, n in refused:
+            bottom.annotate(f"{n:g}", (t, level), textcoords="offset points", xytext=(0, 6),
+                            ha="center", fontsize=7, color="tab:orange")
     for e in events:
         kind = e["event"]
         if not (kind.startswith("kill") or kind.startswith("restart")):

@@ -97,6 +97,9 @@ def summarize(ctx) -> Outcome:
             ax.set_xlabel("seconds (grey: a node is down)")
             ax.legend()
     out.pngs.append(save(fig, ctx.out / "checkpointing.png"))
+    downs = [h for h in out.headline if "node-down" in h[0] and "returned" in h[0]]
+    if downs:
+        out.summary = downs[-1]
     steady = [(m, h) for m in modes for h in out.headline if h[0].startswith(f"{m}, steady")]
     out.reading = (
         "Pending holds what was committed but not yet acknowledged by every node, so at a steady "

@@ -58,7 +58,8 @@ def summarize(ctx) -> Outcome:
                          timeouts.index(et) % 4]}
         else:
             label = f"real {system} kill -9, timeout {et:g} ms"
-            style = {"linewidth": 2.5, "marker": "o"}
+            style = {"linewidth": 2.5, "marker": "o",
+                     "color": "black" if system == "ours" else "tab:red"}
         cdf(ax, values, label, **style)
     ax.axvline(1.5, color="red", linestyle="--", label="1.5 x election timeout")
     ax.set_xlabel("leader crash -> new leader, in election timeouts")
@@ -77,9 +78,11 @@ def summarize(ctx) -> Outcome:
             minutes = sum(number(r["sim_seconds"]) for r in sel) / 60
             rate = sum(number(r["spurious_elections"]) for r in sel) / minutes if minutes else 0
             per_minute[(variant, pre_vote)] = (rate, sel)
-            ax.bar(k + 0.4 * j, rate, 0.4,
-                   color="tab:blue" if pre_vote == "1" else "tab:orange",
-                   label=f"pre-vote {'on' if pre_vote == '1' else 'off'}" if k == 0 else None)
+            bars = ax.bar(k + 0.4 * j, rate, 0.4,
+                          color="tab:blue" if pre_vote == "1" else "tab:orange",
+                          label=f"pre-vote {'on' if pre_vote == '1' else 'off'}" if k == 0
+                          else None)
+            ax.bar_label(bars, labels=[fmt(rate, 1)], padding=2)
     ax.set_xticks([k + 0.2 for k in range(len(variants))], variants)
     ax.set_ylabel("spurious elections per simulated minute")
     ax.set_title("Flapping link, no crash (sim)")
@@ -106,17 +109,26 @@ def summarize(ctx) -> Outcome:
     etcd = [number(r["elect_ms"]) for r in crash if r["mode"] == "real" and r["system"] == "etcd"]
     over = sum(1 for v in ours if v > 1.5 * timeout)
 
-    def sim_ratio(pre_vote, p):
-        return percentile([number(r["elect_ms"]) / number(r["election_timeout_ms"]) for r in crash
-                           if r["mode"] == "sim" and r["pre_vote"] == pre_vote], p)
+    def sim_ratio(pre_vote, et, p):
+        return percentile([number(r["elect_ms"]) / et for r in crash if r["mode"] == "sim"
+                           and r["pre_vote"] == pre_vote
+                           and number(r["election_timeout_ms"]) == et], p)
 
+    def multi_term(pre_vote):
+        sel = [number(r["terms"]) for r in crash if r["mode"] == "sim" and r["pre_vote"] == pre_vote
+               and math.isfinite(number(r["terms"]))]
+        return 100 * sum(1 for t in sel if t > 1) / len(sel) if sel else math.nan
+
+    sim_timeouts = sorted({g[3] for g in groups if g[0] == "sim"})
     text = [
-        f"After a leader crash the simulated cluster had a new leader after a median of "
-        f"{fmt(sim_ratio('1', 50), 2)} election timeouts with pre-vote (p99 "
-        f"{fmt(sim_ratio('1', 99), 2)}; without pre-vote p99 {fmt(sim_ratio('0', 99), 2)}): the "
-        f"followers' randomized timeouts are drawn from [T, 2T) and counted from the last "
-        f"heartbeat, and the first to fire usually wins in one round, while without pre-vote a "
-        f"split vote costs another timeout."]
+        "After a leader crash, new leader in election timeouts, p50 / p99 with pre-vote (p99 "
+        "without): " + "; ".join(
+            f"timeout {et:g} ms {fmt(sim_ratio('1', et, 50), 2)} / {fmt(sim_ratio('1', et, 99), 2)}"
+            f" ({fmt(sim_ratio('0', et, 99), 2)})" for et in sim_timeouts)
+        + ". The followers' randomized timeouts are drawn from [T, 2T) and counted from the last "
+          "heartbeat, so the first to fire usually wins in one round; the tail is the elections "
+          f"that needed more than one term: {fmt(multi_term('1'), 1)}% of crashes with pre-vote, "
+          f"{fmt(multi_term('0'), 1)}% without."]
     if ours:
         text.append(
             f"On the real cluster {len(ours)} kill -9s of the leader gave a new leader after a "
@@ -143,6 +155,10 @@ def summarize(ctx) -> Outcome:
               "the third node from voting for it; a pre-candidate does not raise its term, so "
               "there is nothing to disrupt.")
     out.reading = " ".join(text)
+    if ours:
+        out.summary = (f"real kill -9 of our leader, timeout {timeout:g} ms: new leader median / "
+                       f"max", f"{fmt(median(ours), 0)} / {fmt(max(ours), 0)} ms "
+                       f"({len(ours)} kills)")
     if not flapping:
         out.notes.append("no flapping-link results (see the sim-flapping step's log)")
     return out

@@ -64,6 +64,11 @@ def summarize(ctx) -> Outcome:
         return ", ".join(f"{fmt(_cell(rows, s, transport, fixed_rate, 'loss_pct'), 2)}% {s}"
                          for s in servers)
 
+    out.summary = ("max queries/s of ours over UDP / TCP (vs the others)",
+                   f"{fmt(_cell(rows, 'ours', 'udp', 'max', 'achieved_qps'), 0)} "
+                   f"({vs('udp', 'achieved_qps', 'max')}) / "
+                   f"{fmt(_cell(rows, 'ours', 'tcp', 'max', 'achieved_qps'), 0)} "
+                   f"({vs('tcp', 'achieved_qps', 'max')})")
     rounds = len({r["round"] for r in rows})
     out.reading = (
         f"At the maximum rate dnsperf could drive, one dns-node answered "

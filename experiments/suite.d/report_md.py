@@ -39,11 +39,12 @@ def write(path: Path, run: dict, entries: list) -> Path:
     summary = []
     for k, (exp, outcome, steps, wall_s, error) in enumerate(entries, 1):
         status = "ok" if not error and all(r.ok for _, r in steps) else "FAILED"
-        first = outcome.headline[0] if outcome and outcome.headline else ("", "")
+        first = (outcome.summary or (outcome.headline[0] if outcome.headline else ("", ""))
+                 if outcome else ("", ""))
         summary.append((f"[{k}. {exp.name}](#{k}-{exp.name.replace('_', '-')})",
                         ", ".join(exp.modes), f"{wall_s:.0f}", status,
                         f"{first[0]}: {first[1]}" if first[0] else ""))
-    lines += _table(summary, ("experiment", "modes", "wall s", "status", "first result"))
+    lines += _table(summary, ("experiment", "modes", "wall s", "status", "key result"))
     for k, (exp, outcome, steps, wall_s, error) in enumerate(entries, 1):
         lines += ["", f"## {k}. {exp.name}", "", f"**{exp.title}.** {exp.description}", ""]
         lines += [f"Parameters: [`experiments/{exp.path.name}`](../../{exp.path.name}); "

@@ -14,6 +14,7 @@ class Outcome:
     csv: Path
     pngs: list = field(default_factory=list)
     headline: list = field(default_factory=list)  # (what, value) rows of the results table
+    summary: tuple = ()  # (what, value) for the report's summary table; default headline[0]
     reading: str = ""
     notes: list = field(default_factory=list)  # caveats: missing parts, failed steps
 

@@ -49,6 +49,7 @@ def summarize(ctx) -> Outcome:
         out.headline.append((f"{n} clients: ours / etcd writes/s (ratio)",
                              f"{fmt(ours, 0)} / {fmt(etcd, 0)} ({fmt(ratio(ours, etcd), 2)}x)"))
         ratios.append(f"{fmt(ratio(ours, etcd), 2)}x with {n}")
+    out.summary = out.headline[-1]
     for system in systems:
         n = clients[-1]
         out.headline.append((f"{n} clients: {system} server CPU ms per write",
