@@ -102,8 +102,9 @@ def summarize(ctx) -> Outcome:
         out.summary = downs[-1]
     steady = [(m, h) for m in modes for h in out.headline if h[0].startswith(f"{m}, steady")]
     out.reading = (
-        "Pending holds what was committed but not yet acknowledged by every node, so at a steady "
-        "rate its size is about the write rate times (checkpoint interval + one commit round): "
+        "Pending holds what was committed but not yet acknowledged by every node, so under a "
+        "steady load it climbs to about the write rate times the checkpoint interval and drops "
+        "when the last node's acknowledgement commits (a saw-tooth): "
         + "; ".join(f"{h[0].split(':')[0]} mean/peak {h[1].split(';')[0]}" for _, h in steady)
         + ". The raft log on disk peaked at "
         + ", ".join(f"{h[1].split('; ')[1]} ({h[0].split(':')[0]})" for _, h in steady)
