@@ -34,10 +34,19 @@ ClusterRun::ClusterRun(const RunOptions& options)
       checker_(options.knobs.nodes),
       workload_prng_(world_.stream("workload")),
       fault_prng_(world_.stream("faults")),
+      faults_(world_, options.knobs.nodes,
+              {.up = [this](std::uint64_t n) { return drivers_[n] != nullptr; },
+               .crash = [this](std::uint64_t n) { crash_node(n); },
+               .restart_after =
+                   [this](std::uint64_t n, sim::SimTime after) {
+                     world_.queue().schedule_after(after, [this, n] {
+                       if (workload_on_ && !drivers_[n]) start_node(n);
+                     });
+                   },
+               .leader = [this] { return current_leader(); },
+               .active = [this] { return workload_on_; }}),
       drivers_(options.knobs.nodes + 1),
-      incarnations_(options.knobs.nodes + 1, 0),
-      block_count_((options.knobs.nodes + 1) * (options.knobs.nodes + 1), 0),
-      isolations_(options.knobs.nodes + 1, 0) {
+      incarnations_(options.knobs.nodes + 1, 0) {
   const Knobs& k = options.knobs;
   if (k.nodes < 1 || k.nodes > 9) throw std::invalid_argument("--nodes must be in 1..9");
   if (k.bug == "commit-without-majority")
@@ -101,99 +110,11 @@ raft::NodeId ClusterRun::current_leader() const {
   return leader;
 }
 
-void ClusterRun::set_link_blocked(raft::NodeId from, raft::NodeId to, bool blocked) {
-  int& count = block_count_[from * (options_.knobs.nodes + 1) + to];
-  count += blocked ? 1 : -1;
-  if (count > 0)
-    world_.network().block(from, to);
-  else
-    world_.network().unblock(from, to);
-}
-
-void ClusterRun::apply_fault(const Fault& f) {
-  const std::size_t n = options_.knobs.nodes;
-  world_.trace().record({world_.now(), sim::EventKind::Fault, f.a, f.b,
-                         static_cast<std::uint64_t>(f.kind),
-                         static_cast<std::uint64_t>(f.duration)});
-  auto later = [&](std::function<void()> undo) {
-    world_.queue().schedule_after(f.duration, [this, undo = std::move(undo)] {
-      if (workload_on_) undo();  // after the heal began, everything is healed already
-    });
-  };
-  auto isolate = [&](raft::NodeId node) {
-    ++isolations_[node];
-    for (raft::NodeId o = 1; o <= n; ++o)
-      if (o != node) set_link_blocked(node, o, true), set_link_blocked(o, node, true);
-    later([this, node, n] {
-      --isolations_[node];
-      for (raft::NodeId o = 1; o <= n; ++o)
-        if (o != node) set_link_blocked(node, o, false), set_link_blocked(o, node, false);
-    });
-  };
-  auto crash = [&](raft::NodeId node) {
-    if (!drivers_[node]) return;
-    crash_node(node);
-    later([this, node] {
-      if (!drivers_[node]) start_node(node);
-    });
-  };
-  switch (f.kind) {
-    case FaultKind::Crash:
-      if (f.a >= 1 && f.a <= n) crash(f.a);
-      break;
-    case FaultKind::CrashLeader: {
-      const raft::NodeId leader = current_leader();
-      crash(leader != 0 ? leader : 1 + (f.a - 1) % n);
-      break;
-    }
-    case FaultKind::Isolate:
-      if (f.a >= 1 && f.a <= n) isolate(f.a);
-      break;
-    case FaultKind::IsolateFollower: {
-      // Keep a majority around the leader: only a minority minus the leader may be cut off.
-      std::size_t isolated = 0;
-      for (raft::NodeId o = 1; o <= n; ++o) isolated += isolations_[o] > 0;
-      if (isolated + 1 > (n - 1) / 2) break;
-      const raft::NodeId leader = current_leader();
-      std::vector<raft::NodeId> candidates;
-      for (raft::NodeId o = 1; o <= n; ++o)
-        if (o != leader && isolations_[o] == 0) candidates.push_back(o);
-      if (leader == 0 || candidates.empty()) break;
-      isolate(candidates[fault_prng_.below(candidates.size())]);
-      break;
-    }
-    case FaultKind::Partition: {
-      std::vector<std::pair<raft::NodeId, raft::NodeId>> cut;
-      for (raft::NodeId x = 1; x <= n; ++x)
-        for (raft::NodeId y = 1; y <= n; ++y)
-          if (((f.a >> x) & 1) != ((f.a >> y) & 1)) cut.push_back({x, y});
-      for (auto [x, y] : cut) set_link_blocked(x, y, true);
-      later([this, cut] {
-        for (auto [x, y] : cut) set_link_blocked(x, y, false);
-      });
-      break;
-    }
-    case FaultKind::OneWay:
-      if (f.a < 1 || f.a > n || f.b < 1 || f.b > n || f.a == f.b) break;
-      set_link_blocked(f.a, f.b, true);
-      later([this, a = f.a, b = f.b] { set_link_blocked(a, b, false); });
-      break;
-    case FaultKind::Clog:
-      if (f.a < 1 || f.a > n || f.b < 1 || f.b > n || f.a == f.b) break;
-      world_.network().clog(f.a, f.b, world_.now() + f.duration);
-      break;
-  }
-}
-
 void ClusterRun::heal() {
   workload_on_ = false;
   checker_.stop_requiring_stable_leader();
   world_.trace().record({world_.now(), sim::EventKind::Heal, 0, 0, 0, 0});
-  std::fill(block_count_.begin(), block_count_.end(), 0);
-  std::fill(isolations_.begin(), isolations_.end(), 0);
-  world_.network().heal_all();
-  world_.network().options().loss = 0;
-  world_.network().options().duplicate = 0;
+  faults_.heal_network();
   // Every node restarts from its disk: acknowledged commands must survive that too.
   for (raft::NodeId n = 1; n < drivers_.size(); ++n) crash_node(n);
   for (raft::NodeId n = 1; n < drivers_.size(); ++n) start_node(n);
@@ -230,7 +151,8 @@ RunResult ClusterRun::run() {
   try {
     for (raft::NodeId n = 1; n <= k.nodes; ++n) start_node(n);
     for (const Fault& f : result.schedule)
-      if (f.at < fault_end) world_.queue().schedule_at(f.at, [this, f] { apply_fault(f); });
+      if (f.at < fault_end)
+        world_.queue().schedule_at(f.at, [this, f] { faults_.apply(f, fault_prng_); });
     schedule_workload(fault_end);
     world_.queue().run_until(fault_end);
     heal();

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/fault_applier.h"
 #include "harness/faults.h"
 #include "harness/invariants.h"
 #include "harness/node_driver.h"
@@ -50,8 +51,6 @@ class ClusterRun {
   void start_node(raft::NodeId node);
   void crash_node(raft::NodeId node);
   void schedule_workload(sim::SimTime until);
-  void apply_fault(const Fault& fault);
-  void set_link_blocked(raft::NodeId from, raft::NodeId to, bool blocked);
   raft::NodeId current_leader() const;
   void heal();
   // Empty when converged; otherwise what is still missing.
@@ -64,10 +63,9 @@ class ClusterRun {
   InvariantChecker checker_;
   sim::Prng workload_prng_;
   sim::Prng fault_prng_;
+  FaultApplier faults_;
   std::vector<std::unique_ptr<NodeDriver>> drivers_;  // index 0 unused; null while crashed
   std::vector<std::uint64_t> incarnations_;
-  std::vector<int> block_count_;  // per link, how many active faults block it
-  std::vector<int> isolations_;   // per node, active isolation faults
   std::vector<CommandId> acked_;
   CommandId next_command_ = 1;
   std::size_t crashes_ = 0;

@@ -106,10 +106,15 @@ DnsClusterRun::DnsClusterRun(const RunOptions& options)
       workload_prng_(world_.stream("workload")),
       fault_prng_(world_.stream("faults")),
       plan_prng_(world_.stream("plan")),
+      faults_(world_, options.knobs.nodes,
+              {.up = [this](std::uint64_t n) { return drivers_[n] != nullptr; },
+               .crash = [this](std::uint64_t n) { crash_node(n); },
+               .restart_after = [this](std::uint64_t n,
+                                       sim::SimTime after) { restart_later(n, after); },
+               .leader = [this] { return current_leader(); },
+               .active = [this] { return workload_on_; }}),
       drivers_(options.knobs.nodes + 1),
       incarnations_(options.knobs.nodes + 1, 0),
-      block_count_((options.knobs.nodes + 1) * (options.knobs.nodes + 1), 0),
-      isolations_(options.knobs.nodes + 1, 0),
       held_down_(options.knobs.nodes + 1, false) {
   const Knobs& k = options.knobs;
   if (!scenario_.dns)
@@ -282,89 +287,6 @@ void DnsClusterRun::schedule_sampling() {
   });
 }
 
-// ---- faults ---------------------------------------------------------------------------------
-
-void DnsClusterRun::set_link_blocked(engine::NodeId from, engine::NodeId to, bool blocked) {
-  int& count = block_count_[from * (options_.knobs.nodes + 1) + to];
-  count += blocked ? 1 : -1;
-  if (count > 0)
-    world_.network().block(from, to);
-  else
-    world_.network().unblock(from, to);
-}
-
-void DnsClusterRun::isolate(engine::NodeId node, bool on) {
-  isolations_[node] += on ? 1 : -1;
-  for (engine::NodeId o = 1; o <= options_.knobs.nodes; ++o)
-    if (o != node) set_link_blocked(node, o, on), set_link_blocked(o, node, on);
-}
-
-void DnsClusterRun::apply_fault(const Fault& f) {
-  const std::size_t n = options_.knobs.nodes;
-  world_.trace().record({world_.now(), sim::EventKind::Fault, f.a, f.b,
-                         static_cast<std::uint64_t>(f.kind),
-                         static_cast<std::uint64_t>(f.duration)});
-  auto later = [&](std::function<void()> undo) {
-    world_.queue().schedule_after(f.duration, [this, undo = std::move(undo)] {
-      if (workload_on_) undo();  // after the heal began, everything is healed already
-    });
-  };
-  auto crash = [&](engine::NodeId node) {
-    if (!drivers_[node]) return;
-    crash_node(node);
-    restart_later(node, f.duration);
-  };
-  auto isolate_for = [&](engine::NodeId node) {
-    isolate(node, true);
-    later([this, node] { isolate(node, false); });
-  };
-  switch (f.kind) {
-    case FaultKind::Crash:
-      if (f.a >= 1 && f.a <= n) crash(f.a);
-      break;
-    case FaultKind::CrashLeader: {
-      const engine::NodeId leader = current_leader();
-      crash(leader != 0 ? leader : 1 + (f.a - 1) % n);
-      break;
-    }
-    case FaultKind::Isolate:
-      if (f.a >= 1 && f.a <= n) isolate_for(f.a);
-      break;
-    case FaultKind::IsolateFollower: {
-      std::size_t isolated = 0;
-      for (engine::NodeId o = 1; o <= n; ++o) isolated += isolations_[o] > 0;
-      if (isolated + 1 > (n - 1) / 2) break;
-      const engine::NodeId leader = current_leader();
-      std::vector<engine::NodeId> candidates;
-      for (engine::NodeId o = 1; o <= n; ++o)
-        if (o != leader && isolations_[o] == 0) candidates.push_back(o);
-      if (leader == 0 || candidates.empty()) break;
-      isolate_for(candidates[fault_prng_.below(candidates.size())]);
-      break;
-    }
-    case FaultKind::Partition: {
-      std::vector<std::pair<engine::NodeId, engine::NodeId>> cut;
-      for (engine::NodeId x = 1; x <= n; ++x)
-        for (engine::NodeId y = 1; y <= n; ++y)
-          if (((f.a >> x) & 1) != ((f.a >> y) & 1)) cut.push_back({x, y});
-      for (auto [x, y] : cut) set_link_blocked(x, y, true);
-      later([this, cut] {
-        for (auto [x, y] : cut) set_link_blocked(x, y, false);
-      });
-      break;
-    }
-    case FaultKind::OneWay:
-      if (f.a < 1 || f.a > n || f.b < 1 || f.b > n || f.a == f.b) break;
-      set_link_blocked(f.a, f.b, true);
-      later([this, a = f.a, b = f.b] { set_link_blocked(a, b, false); });
-      break;
-    case FaultKind::Clog:
-      if (f.a < 1 || f.a > n || f.b < 1 || f.b > n || f.a == f.b) break;
-      world_.network().clog(f.a, f.b, world_.now() + f.duration);
-      break;
-  }
-}
-
 // ---- scripted plans -------------------------------------------------------------------------
 
 void DnsClusterRun::install_plan() {
@@ -412,7 +334,7 @@ void DnsClusterRun::plan_majority_loss() {
     if (crash_mode)
       for (engine::NodeId c : *crashed) crash_node(c), held_down_[c] = true;
     else
-      isolate(survivor, true);
+      faults_.isolate(survivor, true);
   });
   // What each survivor served once messages sent before the cut have landed: its data must not
   // change while it has no quorum, and every sampled query must get the same answer.
@@ -466,7 +388,7 @@ void DnsClusterRun::plan_majority_loss() {
     if (crash_mode)
       for (engine::NodeId c : *crashed) held_down_[c] = false, start_node(c);
     else
-      isolate(survivor, false);
+      faults_.isolate(survivor, false);
   });
 }
 
@@ -534,7 +456,7 @@ void DnsClusterRun::plan_long_down_node() {
     if (crash_mode)
       crash_node(away), held_down_[away] = true;
     else
-      isolate(away, true);
+      faults_.isolate(away, true);
   });
   // From 1 s after it left (its last acks have landed) pending may only grow on the others.
   struct Track {
@@ -586,7 +508,7 @@ void DnsClusterRun::plan_long_down_node() {
     if (crash_mode)
       held_down_[away] = false, start_node(away);
     else
-      isolate(away, false);
+      faults_.isolate(away, false);
   });
   // Well before the heal restarts everyone, the returned node must have copied and acked
   // (unless extra faults from the command line may keep it from doing so).
@@ -622,11 +544,7 @@ void DnsClusterRun::plan_whole_cluster_restart(sim::SimTime until) {
 void DnsClusterRun::heal() {
   workload_on_ = false;
   world_.trace().record({world_.now(), sim::EventKind::Heal, 0, 0, 0, 0});
-  std::fill(block_count_.begin(), block_count_.end(), 0);
-  std::fill(isolations_.begin(), isolations_.end(), 0);
-  world_.network().heal_all();
-  world_.network().options().loss = 0;
-  world_.network().options().duplicate = 0;
+  faults_.heal_network();
   // Every node restarts from its disk: acknowledged writes must survive that too.
   for (engine::NodeId n = 1; n < drivers_.size(); ++n) crash_node(n);
   for (engine::NodeId n = 1; n < drivers_.size(); ++n) start_node(n);
@@ -721,7 +639,8 @@ DnsRunResult DnsClusterRun::run() {
   try {
     for (engine::NodeId n = 1; n <= k.nodes; ++n) start_node(n);
     for (const Fault& f : result.schedule)
-      if (f.at < fault_end_) world_.queue().schedule_at(f.at, [this, f] { apply_fault(f); });
+      if (f.at < fault_end_)
+        world_.queue().schedule_at(f.at, [this, f] { faults_.apply(f, fault_prng_); });
     extra_faults_ = !result.schedule.empty();
     install_plan();
     schedule_writes(fault_end_);

@@ -15,6 +15,7 @@
 #include "harness/cluster_run.h"
 #include "harness/dns_invariants.h"
 #include "harness/dns_node_driver.h"
+#include "harness/fault_applier.h"
 #include "harness/faults.h"
 #include "harness/invariants.h"
 #include "harness/scenario.h"
@@ -78,10 +79,6 @@ class DnsClusterRun {
   engine::NodeId random_live_node();
   engine::NodeId current_leader() const;
 
-  void apply_fault(const Fault& fault);
-  void set_link_blocked(engine::NodeId from, engine::NodeId to, bool blocked);
-  void isolate(engine::NodeId node, bool on);
-
   // Scripted plans of the named scenarios.
   void install_plan();
   void plan_majority_loss();
@@ -106,11 +103,10 @@ class DnsClusterRun {
   sim::Prng workload_prng_;
   sim::Prng fault_prng_;
   sim::Prng plan_prng_;
+  FaultApplier faults_;
   std::vector<std::unique_ptr<DnsNodeDriver>> drivers_;  // index 0 unused; null while crashed
   std::vector<std::uint64_t> incarnations_;
-  std::vector<int> block_count_;  // per link, how many active faults block it
-  std::vector<int> isolations_;   // per node, active isolation faults
-  std::vector<bool> held_down_;   // per node, kept down by a plan: fault restarts skip it
+  std::vector<bool> held_down_;  // per node, kept down by a plan: fault restarts skip it
   std::map<std::uint64_t, Write> writes_;
   std::uint64_t next_write_ = 1;
   DnsRunStats stats_;

@@ -1,0 +1,106 @@
+#include "harness/fault_applier.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace harness {
+
+FaultApplier::FaultApplier(sim::World& world, std::size_t nodes, FaultHooks hooks)
+    : world_(world),
+      nodes_(nodes),
+      hooks_(std::move(hooks)),
+      block_count_((nodes + 1) * (nodes + 1), 0),
+      isolations_(nodes + 1, 0) {}
+
+void FaultApplier::set_link_blocked(std::uint64_t from, std::uint64_t to, bool blocked) {
+  int& count = block_count_[from * (nodes_ + 1) + to];
+  count += blocked ? 1 : -1;
+  if (count > 0)
+    world_.network().block(from, to);
+  else
+    world_.network().unblock(from, to);
+}
+
+void FaultApplier::isolate(std::uint64_t node, bool on) {
+  isolations_[node] += on ? 1 : -1;
+  for (std::uint64_t o = 1; o <= nodes_; ++o)
+    if (o != node) set_link_blocked(node, o, on), set_link_blocked(o, node, on);
+}
+
+void FaultApplier::heal_network() {
+  std::fill(block_count_.begin(), block_count_.end(), 0);
+  std::fill(isolations_.begin(), isolations_.end(), 0);
+  world_.network().heal_all();
+  world_.network().options().loss = 0;
+  world_.network().options().duplicate = 0;
+}
+
+void FaultApplier::later(sim::SimTime after, std::function<void()> undo) {
+  world_.queue().schedule_after(after, [this, undo = std::move(undo)] {
+    if (hooks_.active()) undo();  // after the heal began, everything is healed already
+  });
+}
+
+void FaultApplier::apply(const Fault& f, sim::Prng& prng) {
+  const std::size_t n = nodes_;
+  world_.trace().record({world_.now(), sim::EventKind::Fault, f.a, f.b,
+                         static_cast<std::uint64_t>(f.kind),
+                         static_cast<std::uint64_t>(f.duration)});
+  auto crash = [&](std::uint64_t node) {
+    if (!hooks_.up(node)) return;
+    hooks_.crash(node);
+    hooks_.restart_after(node, f.duration);
+  };
+  auto isolate_for = [&](std::uint64_t node) {
+    isolate(node, true);
+    later(f.duration, [this, node] { isolate(node, false); });
+  };
+  switch (f.kind) {
+    case FaultKind::Crash:
+      if (f.a >= 1 && f.a <= n) crash(f.a);
+      break;
+    case FaultKind::CrashLeader: {
+      const std::uint64_t leader = hooks_.leader();
+      crash(leader != 0 ? leader : 1 + (f.a - 1) % n);
+      break;
+    }
+    case FaultKind::Isolate:
+      if (f.a >= 1 && f.a <= n) isolate_for(f.a);
+      break;
+    case FaultKind::IsolateFollower: {
+      // Keep a majority around the leader: only a minority minus the leader may be cut off.
+      std::size_t isolated = 0;
+      for (std::uint64_t o = 1; o <= n; ++o) isolated += isolations_[o] > 0;
+      if (isolated + 1 > (n - 1) / 2) break;
+      const std::uint64_t leader = hooks_.leader();
+      std::vector<std::uint64_t> candidates;
+      for (std::uint64_t o = 1; o <= n; ++o)
+        if (o != leader && isolations_[o] == 0) candidates.push_back(o);
+      if (leader == 0 || candidates.empty()) break;
+      isolate_for(candidates[prng.below(candidates.size())]);
+      break;
+    }
+    case FaultKind::Partition: {
+      std::vector<std::pair<std::uint64_t, std::uint64_t>> cut;
+      for (std::uint64_t x = 1; x <= n; ++x)
+        for (std::uint64_t y = 1; y <= n; ++y)
+          if (((f.a >> x) & 1) != ((f.a >> y) & 1)) cut.push_back({x, y});
+      for (auto [x, y] : cut) set_link_blocked(x, y, true);
+      later(f.duration, [this, cut] {
+        for (auto [x, y] : cut) set_link_blocked(x, y, false);
+      });
+      break;
+    }
+    case FaultKind::OneWay:
+      if (f.a < 1 || f.a > n || f.b < 1 || f.b > n || f.a == f.b) break;
+      set_link_blocked(f.a, f.b, true);
+      later(f.duration, [this, a = f.a, b = f.b] { set_link_blocked(a, b, false); });
+      break;
+    case FaultKind::Clog:
+      if (f.a < 1 || f.a > n || f.b < 1 || f.b > n || f.a == f.b) break;
+      world_.network().clog(f.a, f.b, world_.now() + f.duration);
+      break;
+  }
+}
+
+}  // namespace harness

@@ -1,0 +1,50 @@
+#pragma once
+// Applies scheduled faults to a simulated cluster and undoes each when it ends: the one place
+// that decides which nodes and links a fault hits, shared by the raft and the DNS cluster runs.
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "harness/faults.h"
+#include "sim/prng.h"
+#include "sim/world.h"
+
+namespace harness {
+
+// What a fault needs from the run it happens in. Nodes are numbered 1..N.
+struct FaultHooks {
+  std::function<bool(std::uint64_t node)> up;     // running, not crashed
+  std::function<void(std::uint64_t node)> crash;  // called only when up
+  std::function<void(std::uint64_t node, sim::SimTime after)> restart_after;
+  std::function<std::uint64_t()> leader;  // 0 when none
+  std::function<bool()> active;           // false once the heal began: then nothing is undone
+};
+
+// Link blocks are counted per ordered pair so that overlapping faults compose: a link is up
+// again only when the last fault blocking it ended.
+class FaultApplier {
+ public:
+  FaultApplier(sim::World& world, std::size_t nodes, FaultHooks hooks);
+
+  // Records the fault in the trace and applies it; draws from `prng` only to pick a follower.
+  void apply(const Fault& fault, sim::Prng& prng);
+
+  void set_link_blocked(std::uint64_t from, std::uint64_t to, bool blocked);
+  void isolate(std::uint64_t node, bool on);  // every link of `node`, both ways
+  bool isolated(std::uint64_t node) const { return isolations_[node] > 0; }
+
+  // Every link up again, message loss and duplication off, all counts forgotten.
+  void heal_network();
+
+ private:
+  void later(sim::SimTime after, std::function<void()> undo);
+
+  sim::World& world_;
+  std::size_t nodes_;
+  FaultHooks hooks_;
+  std::vector<int> block_count_;  // per link, how many active faults block it
+  std::vector<int> isolations_;   // per node, active isolation faults
+};
+
+}  // namespace harness
