@@ -12,19 +12,6 @@ constexpr sim::SimTime kWarmup = 1 * sim::kSecond;      // faults start after th
 constexpr sim::SimTime kHealBound = 30 * sim::kSecond;  // "no convergence" after this
 constexpr sim::SimTime kConvergencePoll = 100 * sim::kMillisecond;
 
-sim::WorldOptions world_options(const Knobs& k) {
-  sim::WorldOptions w;
-  w.nodes = k.nodes;
-  w.network.min_delay = k.delay_min_ms * sim::kMillisecond;
-  w.network.max_delay = std::max(k.delay_min_ms, k.delay_max_ms) * sim::kMillisecond;
-  w.network.loss = k.loss;
-  w.network.duplicate = k.dup;
-  w.clock_drift_ppm = k.clock_drift_ppm;
-  w.timer_jitter = k.clock_drift_ppm > 0 ? sim::kMillisecond : 0;
-  w.torn_writes = k.torn;
-  return w;
-}
-
 }  // namespace
 
 ClusterRun::ClusterRun(const RunOptions& options)

@@ -21,19 +21,6 @@ constexpr double kQueriesPerSecond = 20;
 constexpr std::uint64_t kReplyNote = 0;  // a = WriteResult::Kind, b = index
 constexpr std::uint64_t kPlanNote = 1;   // majority-loss cut: a = 1 begins / 2 ends, b = crashes
 
-sim::WorldOptions world_options(const Knobs& k) {
-  sim::WorldOptions w;
-  w.nodes = k.nodes;
-  w.network.min_delay = k.delay_min_ms * sim::kMillisecond;
-  w.network.max_delay = std::max(k.delay_min_ms, k.delay_max_ms) * sim::kMillisecond;
-  w.network.loss = k.loss;
-  w.network.duplicate = k.dup;
-  w.clock_drift_ppm = k.clock_drift_ppm;
-  w.timer_jitter = k.clock_drift_ppm > 0 ? sim::kMillisecond : 0;
-  w.torn_writes = k.torn;
-  return w;
-}
-
 engine::NodeOptions node_options(const Knobs& k) {
   using namespace std::chrono_literals;
   engine::NodeOptions o;

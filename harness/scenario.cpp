@@ -2,6 +2,7 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "harness/dns_scenarios.h"
@@ -154,6 +155,19 @@ std::string reproduce_command(const RunOptions& o) {
   if (o.outcome_checks_only) cmd += " --outcome-only";
   if (o.schedule) cmd += fmt::format(" --faults '{}'", format_schedule(*o.schedule));
   return cmd;
+}
+
+sim::WorldOptions world_options(const Knobs& k) {
+  sim::WorldOptions w;
+  w.nodes = k.nodes;
+  w.network.min_delay = k.delay_min_ms * sim::kMillisecond;
+  w.network.max_delay = std::max(k.delay_min_ms, k.delay_max_ms) * sim::kMillisecond;
+  w.network.loss = k.loss;
+  w.network.duplicate = k.dup;
+  w.clock_drift_ppm = k.clock_drift_ppm;
+  w.timer_jitter = k.clock_drift_ppm > 0 ? sim::kMillisecond : 0;
+  w.torn_writes = k.torn;
+  return w;
 }
 
 }  // namespace harness

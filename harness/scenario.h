@@ -11,6 +11,7 @@
 #include "harness/faults.h"
 #include "sim/event_queue.h"
 #include "sim/trace.h"
+#include "sim/world.h"
 
 namespace harness {
 
@@ -73,6 +74,8 @@ struct RunOptions {
 RunOptions default_options(std::uint64_t seed, const std::string& scenario);
 // The fault rates the knobs and scenario weights amount to.
 FaultRates fault_rates(const Scenario& scenario, const Knobs& knobs);
+// The simulated world the knobs describe (network delays, loss, duplication, drift, torn writes).
+sim::WorldOptions world_options(const Knobs& knobs);
 // "build/sim-runner --seed S --scenario X" plus every knob that differs from the scenario's.
 std::string reproduce_command(const RunOptions& options);
 
