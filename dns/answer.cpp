@@ -6,7 +6,7 @@
 
 #include "dns/error.h"
 #include "dns/message.h"
-#include "dns/responder.h"
+#include "dns/response_writer.h"
 #include "dns/types.h"
 
 namespace dns {

@@ -1,7 +1,7 @@
 #pragma once
-// A specialised response writer for the answer hot path: writes header, question, RRsets and OPT
-// straight from zone data into a caller buffer, with name compression, never past a size limit,
-// and without heap allocation.
+// The wire encoder of the answer hot path: writes header, question, RRsets and OPT straight from
+// zone data into a caller buffer, with name compression, never past a size limit, and without
+// heap allocation. What goes in, the flags and truncation are decided by dns/answer.cpp.
 #include <cstddef>
 #include <cstdint>
 #include <span>

@@ -1,4 +1,4 @@
-#include "dns/responder.h"
+#include "dns/response_writer.h"
 
 #include <algorithm>
 #include <cstring>
