@@ -363,9 +363,12 @@ size_t write_response(const ParsedQuery& q, const Plan& p, std::span<uint8_t> ou
     an = ns = ar = 0;
   }
   if (q.edns && w.opt(kMaxUdpPayload, static_cast<uint8_t>(p.rcode >> 4), q.dnssec_ok)) ++ar;
+  // RD and CD are defined for QUERY only (RFC 1035 4.1.1, RFC 6840 5.9): other opcodes get them
+  // clear, as compliance checkers expect. AD is never set: we do not validate.
+  const bool is_query = q.opcode == opcode::QUERY;
   const uint8_t flags_hi =
-      0x80 | (q.opcode << 3) | (p.aa ? 0x04 : 0) | (tc ? 0x02 : 0) | (q.rd ? 0x01 : 0);
-  const uint8_t flags_lo = (q.cd ? 0x10 : 0) | (p.rcode & 0x0f);
+      0x80 | (q.opcode << 3) | (p.aa ? 0x04 : 0) | (tc ? 0x02 : 0) | (is_query && q.rd ? 0x01 : 0);
+  const uint8_t flags_lo = (is_query && q.cd ? 0x10 : 0) | (p.rcode & 0x0f);
   return w.finish(q.id, flags_hi, flags_lo, qd, an, ns, ar);
 }
 

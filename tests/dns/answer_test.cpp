@@ -485,6 +485,26 @@ TEST_F(AnswerTest, OtherOpcodesGetNotimpWithTheQuestionEchoed) {
   EXPECT_EQ(m.questions.size(), 1u);
 }
 
+TEST_F(AnswerTest, OtherOpcodesGetRdCdAndAdClear) {
+  for (uint8_t op : {uint8_t{1}, uint8_t{2}, opcode::NOTIFY, opcode::UPDATE, uint8_t{15}}) {
+    Message q = decode_message(query("example.com.", type::SOA));
+    q.header.opcode = op;
+    q.header.rd = q.header.cd = q.header.ad = true;
+    Message m = decode_message(respond(encode_message(q)));
+    EXPECT_EQ(m.header.rcode, rcode::NOTIMP) << int{op};
+    EXPECT_EQ(m.header.opcode, op);
+    EXPECT_FALSE(m.header.rd) << "opcode " << int{op};
+    EXPECT_FALSE(m.header.cd) << "opcode " << int{op};
+    EXPECT_FALSE(m.header.ad) << "opcode " << int{op};
+  }
+  // A QUERY keeps echoing RD and CD.
+  Message q = decode_message(query("example.com.", type::SOA));
+  q.header.rd = q.header.cd = true;
+  Message m = decode_message(respond(encode_message(q)));
+  EXPECT_TRUE(m.header.rd);
+  EXPECT_TRUE(m.header.cd);
+}
+
 TEST_F(AnswerTest, TwoQuestionsAreFormerr) {
   Message q = decode_message(query("www.example.com.", type::A));
   q.questions.push_back(q.questions[0]);
