@@ -48,19 +48,6 @@ std::optional<size_t> claimed_end(const Bytes& file, size_t offset) {
   return offset + kRecordHeader + len;
 }
 
-// One decoded WAL record after the header.
-struct WalEntry {
-  raft::Index hw = 0;
-  std::optional<StoredBatch> batch;  // empty for a Mark
-};
-
-// The WAL as load() finds it.
-struct WalScan {
-  std::optional<raft::Index> follows_snapshot;  // from the header; none if the WAL is empty
-  std::vector<WalEntry> entries;
-  size_t valid_bytes = 0;
-};
-
 }  // namespace
 
 LocalStore::LocalStore(Disk& disk, std::string prefix)
@@ -69,9 +56,39 @@ LocalStore::LocalStore(Disk& disk, std::string prefix)
       snap_name_(prefix + ".snap"),
       wal_name_(prefix + ".wal") {}
 
+// One decoded WAL record after the header.
+struct LocalStore::WalEntry {
+  raft::Index hw = 0;
+  std::optional<StoredBatch> batch;  // empty for a Mark
+};
+
+// The WAL as load() finds it.
+struct LocalStore::WalScan {
+  std::optional<raft::Index> follows_snapshot;  // from the header; none if the WAL is empty
+  std::vector<WalEntry> entries;
+  size_t valid_bytes = 0;
+};
+
 LocalStoreContents LocalStore::load() {
   LocalStoreContents out;
+  const bool has_meta = read_meta();
+  const bool has_snapshot = read_snapshot(out.snapshot_records);
+  const Bytes wal = disk_.read(wal_name_).value_or(Bytes{});
+  WalScan scan = scan_wal(wal);
+  cut_torn_tail(wal, scan.valid_bytes, out.warnings);
+  join_wal_to_snapshot(scan, out);
+  durable_hw_ = hw_;
+  unsynced_ = false;
+  loaded_ = true;
 
+  out.initialized = has_meta || has_snapshot || !wal.empty();
+  out.imported = imported_;
+  out.hw = hw_;
+  out.snapshot_index = snapshot_index_;
+  return out;
+}
+
+bool LocalStore::read_meta() {
   auto meta = disk_.read(meta_name_);
   imported_ = false;
   if (meta) {
@@ -87,7 +104,10 @@ LocalStoreContents LocalStore::load() {
       throw LocalStoreError(fmt::format("{}: {}", meta_name_, e.what()));
     }
   }
+  return meta.has_value();
+}
 
+bool LocalStore::read_snapshot(std::vector<dns::Record>& records) {
   auto snap = disk_.read(snap_name_);
   snapshot_index_ = 0;
   snapshot_bytes_ = snap ? snap->size() : 0;
@@ -97,18 +117,21 @@ LocalStoreContents LocalStore::load() {
       snapshot_index_ = r.u64("snapshot index");
       const std::uint32_t n =
           r.count("snapshot records", std::numeric_limits<std::uint32_t>::max(), kMinRecordBytes);
-      out.snapshot_records.reserve(n);
-      for (std::uint32_t i = 0; i < n; ++i) out.snapshot_records.push_back(get_record(r));
+      records.reserve(n);
+      for (std::uint32_t i = 0; i < n; ++i) records.push_back(get_record(r));
       r.expect_end("snapshot");
     } catch (const raft::DecodeError& e) {
       throw LocalStoreError(fmt::format("{}: {}", snap_name_, e.what()));
     }
   }
+  return snap.has_value();
+}
 
-  // Replay the WAL up to the first record that is incomplete or fails its checksum. If that is
-  // the last thing in the file it is a write torn by a crash (never synced, so nobody relied on
-  // it) and is cut off; if whole, valid records follow it, the damage is not a crash's doing.
-  const Bytes wal = disk_.read(wal_name_).value_or(Bytes{});
+// Reads the WAL up to the first record that is incomplete or fails its checksum. If that is the
+// last thing in the file it is a write torn by a crash (never synced, so nobody relied on it) and
+// cut_torn_tail() cuts it off; if whole, valid records follow it, the damage is not a crash's
+// doing.
+LocalStore::WalScan LocalStore::scan_wal(const Bytes& wal) const {
   WalScan scan;
   raft::Index prev_hw = 0;
   size_t offset = 0;
@@ -163,16 +186,23 @@ LocalStoreContents LocalStore::load() {
     offset += kRecordHeader + payload->size();
   }
   scan.valid_bytes = offset;
-  if (offset < wal.size()) {
-    out.warnings.push_back(fmt::format("{}: torn tail cut at byte {} ({} bytes dropped)", wal_name_,
-                                       offset, wal.size() - offset));
-    disk_.truncate(wal_name_, offset);
+  return scan;
+}
+
+void LocalStore::cut_torn_tail(const Bytes& wal, std::size_t valid_bytes,
+                               std::vector<std::string>& warnings) {
+  if (valid_bytes < wal.size()) {
+    warnings.push_back(fmt::format("{}: torn tail cut at byte {} ({} bytes dropped)", wal_name_,
+                                   valid_bytes, wal.size() - valid_bytes));
+    disk_.truncate(wal_name_, valid_bytes);
   }
   // What was read may still sit only in the OS cache (the process died, not the machine): make
   // it durable before anyone acknowledges it.
   if (!wal.empty()) disk_.sync(wal_name_);
-  wal_bytes_ = scan.valid_bytes;
+  wal_bytes_ = valid_bytes;
+}
 
+void LocalStore::join_wal_to_snapshot(WalScan& scan, LocalStoreContents& out) {
   const raft::Index follows = scan.follows_snapshot.value_or(snapshot_index_);
   if (follows > snapshot_index_) {
     throw LocalStoreError(fmt::format("{}: follows a snapshot at index {} but {} is at index {}",
@@ -200,15 +230,6 @@ LocalStoreContents LocalStore::load() {
       if (entry.batch) out.batches.push_back(std::move(*entry.batch));
     }
   }
-  durable_hw_ = hw_;
-  unsynced_ = false;
-  loaded_ = true;
-
-  out.initialized = meta.has_value() || snap.has_value() || !wal.empty();
-  out.imported = imported_;
-  out.hw = hw_;
-  out.snapshot_index = snapshot_index_;
-  return out;
 }
 
 void LocalStore::require_loaded(const char* what) const {

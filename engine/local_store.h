@@ -12,6 +12,7 @@
 //               (index, hw after it, changes); the WAL records the snapshot index it follows so a
 //               crash between replacing the snapshot and emptying the WAL is harmless.
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <stdexcept>
@@ -78,6 +79,22 @@ class LocalStore {
   std::uint64_t snapshot_bytes() const { return snapshot_bytes_; }
 
  private:
+  struct WalEntry;
+  struct WalScan;
+
+  // The steps of load(), in order. The readers throw LocalStoreError on damage a crash cannot
+  // explain.
+  // Reads the meta file (the imported flag); returns whether it exists.
+  bool read_meta();
+  // Reads the snapshot index and records (into `records`); returns whether the file exists.
+  bool read_snapshot(std::vector<dns::Record>& records);
+  // Decodes the WAL's records up to a torn tail, if any.
+  WalScan scan_wal(const Bytes& wal) const;
+  // Truncates the WAL to its valid records (with a warning) and makes them durable.
+  void cut_torn_tail(const Bytes& wal, std::size_t valid_bytes, std::vector<std::string>& warnings);
+  // Takes the WAL's batches after the snapshot, or resets a WAL the snapshot already covers.
+  void join_wal_to_snapshot(WalScan& scan, LocalStoreContents& out);
+
   void require_loaded(const char* what) const;
   void write_meta();
 
