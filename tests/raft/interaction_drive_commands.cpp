@@ -22,23 +22,35 @@ const InteractionCommandRegistration kCampaign{"campaign", "campaign <id>",
                                                  after_call(env, id);
                                                }};
 
-// tick <id>... [n=1]: each round ticks every given node (all if none) once.
+// tick [id...] [n=1] [deliver=false]: each round ticks every given node (all if none) once;
+// with deliver=true the whole cluster then stabilizes, as if the network were instant. With n > 1
+// whatever a round printed is headed by "tick K:".
 const InteractionCommandRegistration kTick{
-    "tick", "tick [id...] [n=1]", [](InteractionEnv& env, const Directive& d) {
-      d.only_keys({"n"});
+    "tick", "tick [id...] [n=1] [deliver=false]", [](InteractionEnv& env, const Directive& d) {
+      d.only_keys({"n", "deliver"});
       auto ids = nodes_or_all(env, d);
       int64_t rounds = d.int_or("n", 1);
+      bool deliver = d.bool_or("deliver", false);
       for (int64_t round = 1; round <= rounds; ++round) {
+        size_t mark = env.output_mark();
         for (NodeId id : ids) {
           if (!env.up(id)) continue;
           env.live(id).tick();
-          std::string before = env.node(id).last_role_line;
           after_call(env, id);
-          if (rounds > 1 && env.node(id).last_role_line != before) {
-            env.print(fmt::format("(at tick {})", round), 2);
-          }
+        }
+        if (deliver && !env.stabilize({}, 100)) env.print("did not stabilize within 100 rounds");
+        if (rounds > 1 && env.output_mark() != mark) {
+          env.insert_line(mark, fmt::format("tick {}:", round));
         }
       }
+    }};
+
+// output-level full|roles: how much process-ready, deliver-msgs and stabilize print.
+const InteractionCommandRegistration kOutputLevel{
+    "output-level", "output-level full|roles", [](InteractionEnv& env, const Directive& d) {
+      auto pos = d.positionals();
+      if (pos.size() != 1 || (pos[0] != "full" && pos[0] != "roles")) d.fail("full or roles");
+      env.verbose = pos[0] == "full";
     }};
 
 // tick-heartbeat <id>: one heartbeat interval of ticks.

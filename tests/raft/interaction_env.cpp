@@ -35,6 +35,14 @@ void InteractionEnv::print(const std::string& line, int indent) {
   out_ += std::string(static_cast<size_t>(indent), ' ') + line + '\n';
 }
 
+void InteractionEnv::detail(const std::string& line, int indent) {
+  if (verbose) print(line, indent);
+}
+
+void InteractionEnv::insert_line(size_t mark, const std::string& line) {
+  out_.insert(mark, line + '\n');
+}
+
 std::string InteractionEnv::take_output() {
   std::string s;
   s.swap(out_);
@@ -103,7 +111,7 @@ void InteractionEnv::note_role_change(NodeId id, int indent) {
   std::string line = format_role_line(*n.raft);
   if (line == n.last_role_line) return;
   n.last_role_line = line;
-  print(fmt::format("{} became {}", id, line), indent);
+  print(fmt::format("{} became {}", id, line), verbose ? indent : 0);
 }
 
 // ---- driving --------------------------------------------------------------------------------
@@ -147,34 +155,34 @@ bool InteractionEnv::process_ready(NodeId id) {
   InteractionNode& n = node(id);
   if (!n.raft || !n.raft->has_ready()) return false;
   Ready rd = n.raft->ready();
-  print(fmt::format("> {} handling Ready", id));
-  if (rd.hard_state) print("HardState " + format_hard_state(*rd.hard_state), 2);
+  detail(fmt::format("> {} handling Ready", id));
+  if (rd.hard_state) detail("HardState " + format_hard_state(*rd.hard_state), 2);
   if (rd.snapshot) {
-    print(fmt::format("Snapshot {} data=\"{}\"", format_snapshot_meta(rd.snapshot->meta),
+    detail(fmt::format("Snapshot {} data=\"{}\"", format_snapshot_meta(rd.snapshot->meta),
                       str(rd.snapshot->data)),
           2);
   }
   if (rd.compacted_snapshot) {
-    print(fmt::format("CompactedSnapshot {} data=\"{}\"",
+    detail(fmt::format("CompactedSnapshot {} data=\"{}\"",
                       format_snapshot_meta(rd.compacted_snapshot->meta),
                       str(rd.compacted_snapshot->data)),
           2);
   }
   if (!rd.entries.empty()) {
-    print("Entries:", 2);
-    for (const Entry& e : rd.entries) print(format_entry(e), 2);
+    detail("Entries:", 2);
+    for (const Entry& e : rd.entries) detail(format_entry(e), 2);
   }
   if (!rd.committed.empty()) {
-    print("Committed:", 2);
-    for (const Entry& e : rd.committed) print(format_entry(e), 2);
+    detail("Committed:", 2);
+    for (const Entry& e : rd.committed) detail(format_entry(e), 2);
   }
   if (!rd.early_messages.empty()) {
-    print("EarlyMessages:", 2);
-    for (const Message& m : rd.early_messages) print(format_message(m), 2);
+    detail("EarlyMessages:", 2);
+    for (const Message& m : rd.early_messages) detail(format_message(m), 2);
   }
   if (!rd.messages.empty()) {
-    print("Messages:", 2);
-    for (const Message& m : rd.messages) print(format_message(m), 2);
+    detail("Messages:", 2);
+    for (const Message& m : rd.messages) detail(format_message(m), 2);
   }
   // The contract of Ready: persist, then send, then apply, then advance.
   n.storage.save(rd);
@@ -200,21 +208,21 @@ size_t InteractionEnv::deliver(NodeId to, const std::function<bool(const Message
   }
   network = std::move(kept);
   if (taken.empty()) return 0;
-  print(fmt::format("> {} receiving messages", to));
+  detail(fmt::format("> {} receiving messages", to));
   for (const Message& m : taken) {
     if (drop) {
-      print("dropped: " + format_message(m), 2);
+      detail("dropped: " + format_message(m), 2);
       continue;
     }
     if (cut_links.contains({m.from, m.to})) {
-      print("dropped (link cut): " + format_message(m), 2);
+      detail("dropped (link cut): " + format_message(m), 2);
       continue;
     }
     if (!up(to)) {
-      print("dropped (node down): " + format_message(m), 2);
+      detail("dropped (node down): " + format_message(m), 2);
       continue;
     }
-    print(format_message(m), 2);
+    detail(format_message(m), 2);
     live(to).step(m);
     note_role_change(to, 4);
     check_invariants();

@@ -46,7 +46,14 @@ class InteractionEnv {
 
   // ---- output of the current command ------------------------------------------------------
   void print(const std::string& line, int indent = 0);
+  // Like print, but only at output level "full" (Ready contents, each delivered message).
+  void detail(const std::string& line, int indent = 0);
   std::string take_output();
+  // Where the output is now, and inserting a line there later (headers for what followed).
+  size_t output_mark() const { return out_.size(); }
+  void insert_line(size_t mark, const std::string& line);
+  // "full" prints everything; "roles" only role changes, command results and violations.
+  bool verbose = true;
 
   // ---- node lifecycle -----------------------------------------------------------------------
   // Adds a node with `config` starting from `storage`.

@@ -56,6 +56,26 @@ const InteractionCommandRegistration kRaftLog{
       }
     }};
 
+// log-terms [id...]: each node's log in one line, as the terms of its entries (after the
+// snapshot, shown as "snap@term/index"), with the commit index.
+const InteractionCommandRegistration kLogTerms{
+    "log-terms", "log-terms [id...]", [](InteractionEnv& env, const Directive& d) {
+      for (NodeId id : nodes_or_all(env, d)) {
+        if (!env.up(id)) {
+          env.print(fmt::format("{}: down", id));
+          continue;
+        }
+        const Raft& r = env.live(id);
+        std::string line = fmt::format("{}:", id);
+        if (r.snapshot_meta().index > 0) {
+          line += fmt::format(" snap@{}/{} |", r.snapshot_meta().term, r.snapshot_meta().index);
+        }
+        for (const Entry& e : r.log_for_invariants()) line += fmt::format(" {}", e.term);
+        line += fmt::format(" (commit={})", r.status().commit);
+        env.print(line);
+      }
+    }};
+
 // storage <id>: what the node has durably persisted (what a restart starts from).
 const InteractionCommandRegistration kStorage{
     "storage", "storage <id>", [](InteractionEnv& env, const Directive& d) {

@@ -52,7 +52,15 @@ class TestCluster {
  public:
   explicit TestCluster(size_t n, std::function<void(Config&)> tweak = {}) : tweak_(tweak) {
     for (NodeId id = 1; id <= n; ++id) ids_.push_back(id);
+    bootstrap_voters_ = ids_;
     for (NodeId id : ids_) start(id);
+  }
+
+  // Starts a node outside the bootstrap configuration: it stays passive until a ConfChange adds
+  // it and the leader reaches it.
+  void add_node(NodeId id) {
+    ids_.push_back(id);
+    start(id);
   }
 
   Raft& operator[](NodeId id) { return *nodes_.at(id); }
@@ -60,7 +68,7 @@ class TestCluster {
   bool up(NodeId id) const { return nodes_.contains(id); }
 
   Config config_for(NodeId id) const {
-    Config c{.id = id, .voters = ids_, .seed = 42};
+    Config c{.id = id, .voters = bootstrap_voters_, .seed = 42};
     if (tweak_) tweak_(c);
     return c;
   }
@@ -195,6 +203,7 @@ class TestCluster {
 
   std::function<void(Config&)> tweak_;
   std::vector<NodeId> ids_;
+  std::vector<NodeId> bootstrap_voters_;  // Config::voters of every node
   std::map<NodeId, std::unique_ptr<Raft>> nodes_;
   std::map<NodeId, MemoryStorage> storage_;
   std::map<NodeId, std::vector<Entry>> applied_;
