@@ -81,8 +81,9 @@ std::string prototype_error(std::string_view text) {
   return zone_error([&] { prototype(text); });
 }
 
+// A file of the source tree (RAFTDNS_SOURCE_DIR comes from tests/dns/CMakeLists.txt).
 std::string read_repo_file(const std::string& relative) {
-  std::filesystem::path path = std::filesystem::path(__FILE__).parent_path() / "../.." / relative;
+  const std::filesystem::path path = std::filesystem::path(RAFTDNS_SOURCE_DIR) / relative;
   std::ifstream in(path, std::ios::binary);
   EXPECT_TRUE(in) << "cannot open " << path;
   std::ostringstream text;
@@ -565,8 +566,11 @@ std::vector<Record> expected_seed_records(const std::string& domain, const std::
   return r;
 }
 
+// The 2017 prototype's zone files as it shipped them (tests/data/prototype/, never edited).
+constexpr const char* kPrototypeDir = "tests/data/prototype/";
+
 void expect_seed(const std::string& file, const std::vector<Record>& expected) {
-  std::string text = read_repo_file("zone-files/" + file);
+  std::string text = read_repo_file(kPrototypeDir + file);
   EXPECT_EQ(detect_zone_format(text), ZoneFormat::Prototype);
   ZoneParseResult r = parse_zone(text, file, {});
   ASSERT_EQ(r.records.size(), expected.size());
@@ -592,13 +596,11 @@ TEST(PrototypeZone, SeedFileZf2ParsesExactly) {
   expect_seed("zf2.txt", expected_seed_records("cats.com", "1.2.3.4", "petsmart.com", {1, 2, 3}));
 }
 
-TEST(PrototypeZone, SeedFilesAreTheSharedOnesUnchanged) {
-  for (const char* f : {"zf0.txt", "zf1.txt", "zf2.txt"}) {
-    std::ifstream shared(std::string("/work/shared/seed-compat/") + f, std::ios::binary);
-    if (!shared) GTEST_SKIP() << "no /work/shared/seed-compat on this machine";
-    std::ostringstream text;
-    text << shared.rdbuf();
-    EXPECT_EQ(read_repo_file(std::string("zone-files/") + f), text.str()) << f;
+TEST(PrototypeZone, ShippedSeedFilesAreThePrototypesUnchanged) {
+  for (const std::string f : {"zf0.txt", "zf1.txt", "zf2.txt"}) {
+    const std::string prototype = read_repo_file(kPrototypeDir + f);
+    ASSERT_FALSE(prototype.empty()) << f;
+    EXPECT_EQ(read_repo_file("zone-files/" + f), prototype) << f;
   }
 }
 

@@ -1,6 +1,8 @@
 #include "net/cluster_config.h"
 
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -10,7 +12,8 @@
 namespace net {
 namespace {
 
-// The 2017 prototype's dns-config.json, verbatim (also in ../shared/seed-compat/).
+// The 2017 prototype's dns-config.json, verbatim (the file itself is in tests/data/prototype/;
+// ThePrototypeFileLoads checks that the two agree).
 constexpr const char* kPrototypeConfig = R"({
   "nodes": {
     "0" : {
@@ -72,9 +75,15 @@ TEST(ClusterConfig, ThePrototypeFileParsesWithDefaults) {
 }
 
 TEST(ClusterConfig, ThePrototypeFileLoads) {
-  // tests/net/prototype/ holds the 2017 prototype's dns-config.json byte for byte.
-  const std::filesystem::path dir = std::filesystem::path(__FILE__).parent_path() / "prototype";
-  expect_prototype_cluster(load_cluster_config((dir / "dns-config.json").string()), dir.string());
+  // RAFTDNS_PROTOTYPE_DIR (tests/data/prototype/, from tests/net/CMakeLists.txt) holds the 2017
+  // prototype's dns-config.json byte for byte.
+  const std::filesystem::path dir = RAFTDNS_PROTOTYPE_DIR;
+  const std::string path = (dir / "dns-config.json").string();
+  std::ifstream file(path, std::ios::binary);
+  ASSERT_TRUE(file) << "cannot open " << path;
+  const std::string text{std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+  EXPECT_EQ(text, kPrototypeConfig);
+  expect_prototype_cluster(load_cluster_config(path), dir.string());
 }
 
 TEST(ClusterConfig, DataDirDefaultsBesideTheConfigFile) {

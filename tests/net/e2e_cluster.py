@@ -1,9 +1,10 @@
-"""End-to-end tests of a real 3-node dns-node cluster on loopback (issue 5, "Tests").
+"""End-to-end tests of a real 3-node dns-node cluster on loopback.
 
 Usage: /usr/bin/python3 e2e_cluster.py BUILD/dns-node SEED_DIR [TestClass[.test] ...]
-SEED_DIR holds the 2017 prototype's dns-config.json and zf0.txt..zf2.txt. Every test runs its
-own cluster in its own temp dir (kept and printed when the test fails, or always with E2E_KEEP=1);
-every wait is bounded and every process is killed at the end of each test, passed or failed.
+SEED_DIR holds the 2017 prototype's dns-config.json and zf0.txt..zf2.txt (tests/data/prototype in
+the repository). Every test runs its own cluster in its own temp dir (kept and printed when the
+test fails, or always with E2E_KEEP=1); every wait is bounded and every process is killed at the
+end of each test, passed or failed.
 """
 
 import os

@@ -1,6 +1,7 @@
 """End-to-end tests of `dns-node --standalone` with dnspython, dig and kdig.
 
 Usage: /usr/bin/python3 e2e_standalone.py BUILD/dns-node ZONE_FILES_DIR
+ZONE_FILES_DIR holds the 2017 prototype's zf0.txt..zf2.txt (tests/data/prototype in the repository).
 Starts real dns-node processes on free loopback ports; every query and every process wait has a
 timeout, and every process is stopped even when a test fails.
 """
@@ -528,6 +529,5 @@ if __name__ == "__main__":
     BINARY = os.path.abspath(sys.argv[1])
     ZONE_FILES = os.path.abspath(sys.argv[2])
     if not os.path.exists(os.path.join(ZONE_FILES, "zf0.txt")):
-        # The prototype's files also live beside the repository (../shared/seed-compat).
-        ZONE_FILES = os.path.join(os.path.dirname(ZONE_FILES), "..", "shared", "seed-compat")
+        sys.exit(f"e2e_standalone.py: no zf0.txt in {ZONE_FILES} (expected tests/data/prototype)")
     unittest.main(argv=[sys.argv[0]] + sys.argv[3:], verbosity=2)
