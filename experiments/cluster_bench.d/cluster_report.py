@@ -1,5 +1,5 @@
 """cluster_bench's results: the machine it ran on, the CSV (one measured value per row) and the
-Markdown report with tables, ratios ours/etcd, the issue's targets and a reading."""
+Markdown report with tables, ratios ours/etcd, the benchmark's targets and a reading."""
 
 import csv
 import math
@@ -187,7 +187,7 @@ def rows(results) -> list:
 
 
 def targets(results) -> list:
-    """(target, measured, verdict) for the issue's four targets."""
+    """(target, measured, verdict) for the cluster benchmark's four targets."""
     args = results.args
     out = []
     prop = _stats([s.all_ms for s in results.propagation])
@@ -285,7 +285,7 @@ def markdown(results) -> str:
         L.append("## Failures during the run\n")
         L += [f"- {e}" for e in results.errors]
         L.append("")
-    L.append("## Targets (issue 5)\n")
+    L.append("## Targets of the cluster benchmark\n")
     L.append("| target | measured | verdict |")
     L.append("|---|---|---|")
     for name, measured, verdict in targets(results):

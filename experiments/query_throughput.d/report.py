@@ -1,5 +1,5 @@
 """Write the measured runs as a markdown report (medians over rounds, our ratio to each peer,
-the issue's targets checked) and a CSV file with every single run."""
+the benchmark's targets checked) and a CSV file with every single run."""
 
 import csv
 import math
@@ -168,7 +168,7 @@ def write_markdown(path: Path, runs: list[Measurement], meta: dict[str, str],
                                f"{_fmt(_ratio(c.achieved_qps, other.achieved_qps))} | "
                                f"{_fmt(_ratio(c.cpu_s_per_mq, other.cpu_s_per_mq))} | "
                                f"{_fmt(_ratio(c.avg_latency_ms, other.avg_latency_ms))} |")
-    out += ["", "## Targets (issue 2)", ""] + _targets(table)
+    out += ["", "## Targets of the query benchmark", ""] + _targets(table)
     notes = list(meta["notes"])
     if runs:
         load = statistics.median(m.loadavg for m in runs)

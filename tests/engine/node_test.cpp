@@ -1,4 +1,5 @@
-// The engine's rules (issue 4, items 2-6) on a small deterministic cluster.
+// The engine's rules (first-boot import, checkpointing, client writes, no-quorum behaviour,
+// restart) on a small deterministic cluster.
 #include <gtest/gtest.h>
 
 #include <algorithm>

@@ -1,6 +1,6 @@
-"""The experiment suite's smoke test (issue 6, "Tests"): `experiments/run --quick` produces every
-experiment's CSV and plots and a REPORT.md that lists every experiment, and a second run of the
-simulation steps gives the same simulation rows.
+"""The experiment suite's smoke test: `experiments/run --quick` produces every experiment's CSV
+and plots and a REPORT.md that lists every experiment, and a second run of the simulation steps
+gives the same simulation rows.
 
 Usage: /usr/bin/python3 quick_suite_test.py BUILD_DIR
 The results stay in a temporary directory that is printed and kept when a check fails.
