@@ -23,7 +23,9 @@ import dns.exception
 import dns.message
 import dns.query
 
-from cluster import Cluster, wait_until
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "pylib"))
+from raftdns.cluster import Cluster  # noqa: E402
+from raftdns.processes import wait_until  # noqa: E402
 
 BINARY = None  # set from argv in main
 SEED_DIR = None
@@ -83,13 +85,13 @@ class ClusterTestCase(unittest.TestCase):
         """Starts the nodes not running yet and waits until each node serves all three
         prototype zones."""
         c = self.cluster
-        for i in range(c.n):
+        for i in range(c.size):
             if not c.alive(i):
                 c.start(i, wait_ready=False)
-        for i in range(c.n):
+        for i in range(c.size):
             c.nodes[i].wait_ready(c.ready_timeout)
         c.wait_leader(timeout=SETTLE)
-        for i in range(c.n):
+        for i in range(c.size):
             for zone, address in PROTOTYPE_ZONES.items():
                 wait_until(lambda: c.has_record(i, zone, "A", address), SETTLE,
                            what=f"node {i} serves {zone}")
@@ -481,7 +483,7 @@ class Garbage(ClusterTestCase):
             reply = c.send(0, line)
             self.assertRegex(reply, r"^ERROR line \d+: ", f"{line[:60]!r}")
             self.assertIn(word, reply, f"{line[:60]!r}")
-        self.assertEqual(c.drain(0, quiet=0.3), [], "more than one reply per line")
+        self.assertEqual(c.unanswered_lines(0), [], "more than one reply per line")
         self.assertTrue(c.nodes[0].alive())
         self.assert_serving(c, "after-stdin-garbage")
 

@@ -8,7 +8,6 @@ timeout, and every process is stopped even when a test fails.
 
 import os
 import random
-import re
 import shutil
 import signal
 import socket
@@ -27,7 +26,8 @@ import dns.query
 import dns.rcode
 import dns.rdatatype
 
-from dns_node_process import DnsNode, free_port, run_to_exit
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "pylib"))
+from raftdns.node import StandaloneNode, run_to_exit  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TEST_ZONE = os.path.join(HERE, "zones", "e2e.zone")
@@ -41,7 +41,7 @@ node = None
 
 def setUpModule():
     global node
-    node = DnsNode(BINARY, ["--standalone", "-z", TEST_ZONE, "--threads", "2"])
+    node = StandaloneNode(BINARY, ["--standalone", "-z", TEST_ZONE, "--threads", "2"])
     try:
         node.wait_ready()
     except Exception:
@@ -309,8 +309,8 @@ class TcpLimits(unittest.TestCase):
     """--tcp-idle-timeout and --max-tcp-connections reach the server."""
 
     def test_idle_timeout_and_connection_limit(self):
-        server = DnsNode(BINARY, ["--standalone", "-z", TEST_ZONE, "--threads", "1",
-                                  "--tcp-idle-timeout", "0.3", "--max-tcp-connections", "2"])
+        server = StandaloneNode(BINARY, ["--standalone", "-z", TEST_ZONE, "--threads", "1",
+                                         "--tcp-idle-timeout", "0.3", "--max-tcp-connections", "2"])
         self.addCleanup(server.stop)
         server.wait_ready()
         good = dns.message.make_query("www.example.test.", "A")
@@ -348,8 +348,8 @@ class PrototypeZoneFiles(unittest.TestCase):
 
     def test_every_record_of_zf0_to_zf2_is_served(self):
         files = [os.path.join(ZONE_FILES, f"zf{i}.txt") for i in range(3)]
-        server = DnsNode(BINARY, ["--standalone", "--threads", "1"] +
-                         [arg for f in files for arg in ("-z", f)])
+        server = StandaloneNode(BINARY, ["--standalone", "--threads", "1"] +
+                                [arg for f in files for arg in ("-z", f)])
         try:
             ready = server.wait_ready()
             self.assertRegex(ready, r"serving 3 zones \(27 records\)")
@@ -390,7 +390,7 @@ class Reload(unittest.TestCase):
         self.addCleanup(shutil.rmtree, self.dir)
         self.zone = os.path.join(self.dir, "reload.zone")
         self.write(RELOAD_ZONE)
-        self.server = DnsNode(BINARY, ["--standalone", "-z", self.zone, "--threads", "2"])
+        self.server = StandaloneNode(BINARY, ["--standalone", "-z", self.zone, "--threads", "2"])
         self.addCleanup(self.server.stop)
         self.server.wait_ready()
 
@@ -511,7 +511,7 @@ class StartupAndShutdown(unittest.TestCase):
     def test_sigint_and_sigterm_exit_cleanly(self):
         for sig in (signal.SIGINT, signal.SIGTERM):
             with self.subTest(signal=sig):
-                server = DnsNode(BINARY, ["--standalone", "-z", TEST_ZONE, "--threads", "2"])
+                server = StandaloneNode(BINARY, ["--standalone", "-z", TEST_ZONE, "--threads", "2"])
                 try:
                     server.wait_ready()
                     self.assertRegex(server.ready_line,
