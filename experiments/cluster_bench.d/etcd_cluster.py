@@ -3,7 +3,6 @@ cluster_bench: started with fresh data directories and the same raft timing as o
 driven through etcd's v3 gRPC-gateway HTTP/JSON API with keep-alive connections."""
 
 import base64
-import ctypes
 import http.client
 import json
 import shutil
@@ -12,15 +11,10 @@ import subprocess
 import time
 from pathlib import Path
 
-from ports import free_tcp_port
+from raftdns.processes import forget, free_port, spawn
 
 READY_TIMEOUT_S = 30.0
 REQUEST_TIMEOUT_S = 5.0
-
-
-def _die_with_parent():
-    # If the benchmark is killed, take the members down with it.
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def etcd_version() -> str:
@@ -92,8 +86,8 @@ class EtcdCluster:
         self.size = size
         self.election_timeout_ms = election_timeout_ms
         self.heartbeat_ms = heartbeat_ms
-        self.client_ports = [free_tcp_port() for _ in range(size)]
-        self.peer_ports = [free_tcp_port() for _ in range(size)]
+        self.client_ports = [free_port() for _ in range(size)]
+        self.peer_ports = [free_port() for _ in range(size)]
         self.token = f"cluster-bench-{int(time.time() * 1000)}"
         self.procs: list = [None] * size
         self._logs: list = [None] * size
@@ -118,9 +112,9 @@ class EtcdCluster:
     def start(self, i: int):
         if self._logs[i] is None:
             self._logs[i] = open(self.work_dir / f"m{i}.log", "ab")
-        self.procs[i] = subprocess.Popen(self._command(i), stdin=subprocess.DEVNULL,
-                                         stdout=self._logs[i], stderr=subprocess.STDOUT,
-                                         preexec_fn=_die_with_parent)
+        # spawn: the member dies with the benchmark, even when the benchmark is killed.
+        self.procs[i] = spawn(self._command(i), stdin=subprocess.DEVNULL, stdout=self._logs[i],
+                              stderr=subprocess.STDOUT)
 
     def start_all(self):
         for i in range(self.size):
@@ -173,6 +167,7 @@ class EtcdCluster:
     def kill9(self, i: int):
         self.procs[i].send_signal(signal.SIGKILL)
         self.procs[i].wait(timeout=10)
+        forget(self.procs[i])
 
     def stop_all(self):
         for p in self.procs:
@@ -186,6 +181,7 @@ class EtcdCluster:
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait(timeout=5)
+            forget(p)
         for log in self._logs:
             if log is not None:
                 log.close()

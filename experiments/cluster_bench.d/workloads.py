@@ -170,7 +170,7 @@ def propagation(cluster, writes: int, tag: str, progress, timeout: float = 5.0) 
             name = f"prop-{tag}-{k}.example.com"
             address = f"198.51.{100 + k // 250 % 100}.{k % 250 + 1}"
             start = time.perf_counter()
-            pending = cluster.muxes[node].submit(f"ADD: {name} A {address}")
+            pending = cluster.console(node).submit(f"ADD: {name} A {address}")
             seen = poller.wait_answerable(name, address, timeout)
             reply = pending.wait(timeout)
             if not reply or not reply.startswith("OK"):

@@ -7,7 +7,7 @@ import time
 class PacedWrites:
     """A thread typing `ADD: <tag>-<k>.example.com A 10.<200+c>.<k/256>.<k%256>` into the up
     nodes in turn at `rate` per second, without waiting for replies (several in flight per node
-    through each node's ConsoleMux); counts the replies by kind at the end."""
+    through each node's Console); counts the replies by kind at the end."""
 
     def __init__(self, cluster, rate: float, tag: str):
         if not 0 < rate <= 5000:
@@ -41,7 +41,7 @@ class PacedWrites:
                     name = f"{self.tag}-{k}.example.com"
                     address = f"10.{200 + k // 65536 % 50}.{k // 256 % 256}.{k % 256}"
                     self.pendings.append(
-                        self.cluster.nodes[node].mux.submit(f"ADD: {name} A {address}"))
+                        self.cluster.console(node).submit(f"ADD: {name} A {address}"))
                     k += 1
                 else:
                     self.skipped += 1

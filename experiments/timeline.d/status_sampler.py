@@ -5,7 +5,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from timeline_cluster import test_cluster
+from raftdns.console import parse_status
 
 _SIZE = re.compile(r"^(\d+(?:\.\d+)?)(B|KiB|MiB|GiB)$")
 _UNITS = {"B": 1, "KiB": 1024, "MiB": 1024 ** 2, "GiB": 1024 ** 3}
@@ -72,9 +72,8 @@ class StatusSampler:
         up = set(self.cluster.up_nodes())
         asked = {}
         for i in range(self.cluster.size):
-            node = self.cluster.nodes[i]
-            if i in up and node is not None:
-                asked[i] = node.mux.submit("STATUS")
+            if i in up:
+                asked[i] = self.cluster.console(i).submit("STATUS")
         deadline = time.perf_counter() + self.timeout
         round_samples = []
         for i in range(self.cluster.size):
@@ -83,7 +82,7 @@ class StatusSampler:
                 reply = asked[i].wait(max(0.0, deadline - time.perf_counter()))
                 if reply:
                     try:
-                        status = test_cluster.parse_status(reply)
+                        status = parse_status(reply)
                     except ValueError:
                         status = None
             round_samples.append(StatusSample(round(t, 3), i, i in up, status))

@@ -97,13 +97,13 @@ class WriteStream:
     def _write(self, client: int, k: int, node: int):
         name = f"av{client}-{k}.example.com"
         address = f"10.{client}.{k // 256 % 256}.{k % 256}"
-        mux = self.cluster.nodes[node].mux
+        console = self.cluster.console(node)
         record = WriteRecord(0, client, node, name, address,
                              time.perf_counter() - self.t0)
         with self._lock:
             record.seq = len(self.records)
             self.records.append(record)
-        pending = mux.submit(f"ADD: {name} A {address}")
+        pending = console.submit(f"ADD: {name} A {address}")
         reply = pending.wait(self.reply_timeout)
         record.replied_s = (pending.resolved_at if pending.event.is_set() else time.perf_counter()) \
             - self.t0
