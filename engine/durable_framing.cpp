@@ -43,4 +43,22 @@ std::optional<ByteView> record_at(const Bytes& file, std::size_t offset, std::ui
   return payload;
 }
 
+std::optional<std::size_t> next_valid_record(const Bytes& file, std::size_t offset,
+                                             std::uint32_t max_length) {
+  for (std::size_t at = offset + 1; at + kRecordFrameHeader < file.size(); ++at)
+    if (record_at(file, at, max_length)) return at;
+  return std::nullopt;
+}
+
+std::string record_problem(const Bytes& file, std::size_t offset, std::uint32_t max_length) {
+  if (offset > file.size() || file.size() - offset < kRecordFrameHeader)
+    return fmt::format("{}-byte header cut short", kRecordFrameHeader);
+  raft::ByteReader head(ByteView(file.data() + offset, 4));
+  const std::uint32_t len = head.u32("record.length");
+  if (len == 0 || len > max_length) return fmt::format("length {}", len);
+  if (len > file.size() - offset - kRecordFrameHeader)
+    return fmt::format("length {} runs past the end of the file", len);
+  return "checksum mismatch";
+}
+
 }  // namespace engine

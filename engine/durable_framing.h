@@ -34,6 +34,18 @@ Bytes frame_record(std::uint8_t kind, auto&& write_body);
 std::optional<ByteView> record_at(const Bytes& file, std::size_t offset,
                                   std::uint32_t max_length = UINT32_MAX);
 
+// The first byte position after `offset` at which a complete, checksum-valid record starts, or
+// nullopt. Every position is tried, since a damaged length field hides where the next record
+// begins. A crash only tears the end of an append-only log, so when record_at(offset) fails and
+// a valid record follows, the damage is not a torn tail.
+std::optional<std::size_t> next_valid_record(const Bytes& file, std::size_t offset,
+                                             std::uint32_t max_length = UINT32_MAX);
+
+// Why there is no valid record at `offset` ("checksum mismatch", "length 0", "length 70000
+// runs past the end of the file", "8-byte header cut short"), for error messages.
+std::string record_problem(const Bytes& file, std::size_t offset,
+                           std::uint32_t max_length = UINT32_MAX);
+
 std::uint32_t frame_checksum(ByteView data);
 
 Bytes frame_record(std::uint8_t kind, auto&& write_body) {

@@ -78,13 +78,24 @@ raft::Restored RaftLogStore::load() {
     }
   }
 
-  // Replay the log records up to the first one that is incomplete or fails its checksum: that
-  // is a write torn by a crash (it was never synced, so nobody relied on it) and is cut off.
+  // Replay the log records up to the first one that is incomplete or fails its checksum. If
+  // nothing valid follows it, it is a write torn by a crash (never synced, so nobody relied on
+  // it) and is cut off. If a valid record follows, the damage is not a crash's doing: cutting
+  // there would drop synced entries and the vote, so the node refuses to start instead.
   std::uint64_t log_generation = 0;
   std::vector<raft::Entry> entries;
   Bytes file = disk_.read(log_name_).value_or(Bytes{});
   size_t offset = 0;
-  while (const std::optional<ByteView> payload = record_at(file, offset, kMaxRecordBytes)) {
+  while (offset < file.size()) {
+    const std::optional<ByteView> payload = record_at(file, offset, kMaxRecordBytes);
+    if (!payload) {
+      if (const std::optional<std::size_t> next = next_valid_record(file, offset, kMaxRecordBytes))
+        throw RaftLogStoreError(fmt::format(
+            "{}: record at byte {} is damaged ({}) but a valid record follows at byte {}: not "
+            "a torn tail",
+            log_name_, offset, record_problem(file, offset, kMaxRecordBytes), *next));
+      break;
+    }
     const std::size_t len = payload->size();
     try {
       raft::ByteReader r(*payload);
@@ -116,10 +127,10 @@ raft::Restored RaftLogStore::load() {
     }
     offset += kRecordHeader + len;
   }
-  if (offset < file.size()) {
-    disk_.truncate(log_name_, offset);
-    disk_.sync(log_name_);
-  }
+  if (offset < file.size()) disk_.truncate(log_name_, offset);
+  // What was read may sit only in the OS cache (the process died, not the machine, or an fsync
+  // failed before a restart): make it durable before raft tells anyone it has it.
+  if (!file.empty()) disk_.sync(log_name_);
   log_size_ = offset;
   generation_ = std::max(snap_generation, log_generation);
 

@@ -1,6 +1,6 @@
 #pragma once
 // Durable raft log + hard state + snapshot through the Disk seam; detects a torn tail with
-// per-record checksums and cuts it on load.
+// per-record checksums and cuts it on load; refuses damage anywhere before the last record.
 //
 // Files (names prefixed with `prefix`, e.g. "raft"):
 //   raft.snap  latest snapshot, Disk::replace()
@@ -32,7 +32,9 @@ class RaftLogStore {
  public:
   explicit RaftLogStore(Disk& disk, std::string prefix = "raft");
 
-  // After a crash/restart: reads everything back, cutting a torn or corrupt log tail.
+  // After a crash/restart: reads everything back, cutting a torn log tail (damage in the last
+  // record). Throws RaftLogStoreError, naming the file and byte offset, for damage that valid
+  // records follow.
   raft::Restored load();
   // Persists hard state, snapshot (received or compacted) and entries; syncs before returning.
   void save(const raft::Ready& ready);

@@ -33,6 +33,12 @@ engine::LogSink spdlog_sink(std::string prefix) {
   };
 }
 
+// The stores name the file ("raft.log: record at byte 812 is damaged ..."); the operator needs
+// its path too.
+std::string damaged_data_message(const std::filesystem::path& directory, const std::string& what) {
+  return fmt::format("{}; refusing to start on damaged data", (directory / what).string());
+}
+
 boost::asio::ip::tcp::endpoint tcp_endpoint(const ListenAddress& address) {
   return {address.address, address.port};
 }
@@ -90,7 +96,13 @@ ClusterNode::~ClusterNode() {
 void ClusterNode::run() {
   // The local datastore goes into service before raft has a leader: queries are answered from
   // local data at once, whatever the state of the cluster.
-  node_->start(zone_records_);
+  try {
+    node_->start(zone_records_);
+  } catch (const engine::RaftLogStoreError& e) {
+    throw Error(damaged_data_message(lock_->directory(), e.what()));
+  } catch (const engine::LocalStoreError& e) {
+    throw Error(damaged_data_message(lock_->directory(), e.what()));
+  }
   server_->start();
   auto version = db_.current();
   std::printf(

@@ -1,0 +1,168 @@
+"""End-to-end tests of dns-node against damaged and failing data directories.
+
+Usage: /usr/bin/python3 e2e_disk.py BUILD/dns-node [TestClass[.test] ...]
+Every test runs a 3-node cluster on loopback in its own temp dir (kept and printed when the test
+fails, or always with E2E_KEEP=1); every wait is bounded and every process is killed at the end
+of each test, passed or failed.
+"""
+
+import os
+import shutil
+import struct
+import sys
+import tempfile
+import unittest
+
+# The cluster launcher: pylib/raftdns where the repository has it, else the older copy beside
+# this file (tests/net/cluster.py); only what both offer is used.
+_PYLIB = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "pylib")
+if os.path.isdir(os.path.join(_PYLIB, "raftdns")):
+    sys.path.insert(0, _PYLIB)
+    from raftdns.cluster import Cluster  # noqa: E402
+    from raftdns.processes import wait_until  # noqa: E402
+else:
+    from cluster import Cluster, wait_until  # noqa: E402
+
+BINARY = None  # set from argv in main
+
+TUNED = {"election_timeout_ms": 1000, "heartbeat_ms": 100, "checkpoint_interval_ms": 200,
+         "write_timeout_ms": 2000}
+SETTLE = 30.0  # seconds to converge after a change in membership
+REPLY = 10.0  # a write's reply: the write timeout plus slack for a loaded machine
+
+ZONE = """$ORIGIN {apex}
+$TTL 300
+@ IN SOA ns.{apex} admin.{apex} 1 3600 600 86400 300
+@ IN NS ns.{apex}
+@ IN A 192.0.2.{n}
+ns IN A 192.0.2.{n}
+"""
+ZONES = [f"z{n}.test." for n in range(3)]
+
+
+def log_records(path):
+    """(offset, length) of every [u32 length][u32 crc32][payload] record of an append-only log
+    (little endian), checking that the file ends on a record boundary."""
+    with open(path, "rb") as f:
+        data = f.read()
+    records, offset = [], 0
+    while offset < len(data):
+        length, _crc = struct.unpack_from("<II", data, offset)
+        records.append((offset, length))
+        offset += 8 + length
+    if offset != len(data):
+        raise AssertionError(f"{path} does not end on a record boundary")
+    return records
+
+
+class DiskTestCase(unittest.TestCase):
+    """A test with its own temp dir, zone files z0.test..z2.test (one per node) and the cluster's
+    logs printed when it fails."""
+
+    def setUp(self):
+        self.workdir = tempfile.mkdtemp(prefix=f"e2e-disk-{self._testMethodName}-")
+        self.cluster = None
+
+    def run(self, result=None):
+        result = result or self.defaultTestResult()
+        problems = len(result.errors) + len(result.failures)
+        super().run(result)
+        if len(result.errors) + len(result.failures) > problems and self.cluster is not None:
+            print(f"\n{self.id()} failed; files kept in {self.workdir}\n{self.cluster.logs()}",
+                  file=sys.stderr)
+        elif os.environ.get("E2E_KEEP"):
+            print(f"\n{self.id()}: files kept in {self.workdir} (E2E_KEEP)", file=sys.stderr)
+        else:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+        return result
+
+    def tearDown(self):
+        if self.cluster is not None:
+            self.cluster.close()
+
+    def make_cluster(self, **kwargs):
+        zone_files = []
+        os.makedirs(os.path.join(self.workdir, "seed"))
+        for n, apex in enumerate(ZONES):
+            path = os.path.join(self.workdir, "seed", f"z{n}.zone")  # the cluster copies them
+            with open(path, "w") as f:
+                f.write(ZONE.format(apex=apex, n=n + 1))
+            zone_files.append([path])
+        self.cluster = Cluster(BINARY, self.workdir, 3, zone_files=zone_files,
+                               config_extra=TUNED, **kwargs)
+        return self.cluster
+
+    def start_serving(self):
+        """Starts every node and waits until each serves every zone and a leader is known."""
+        c = self.cluster
+        c.start_all()
+        c.wait_leader(timeout=SETTLE)
+        for i in range(3):
+            for n, apex in enumerate(ZONES):
+                wait_until(lambda: c.has_record(i, apex, "A", f"192.0.2.{n + 1}"), SETTLE,
+                           what=f"node {i} serves {apex}")
+
+    def add(self, i, name, address, timeout=REPLY):
+        reply = self.cluster.send(i, f"ADD: {name} A {address}", timeout)
+        self.assertTrue(reply.startswith("OK index="), f"ADD {name} on node {i}: {reply!r}")
+        return reply
+
+
+class DamagedRaftLog(DiskTestCase):
+    """Damage in the middle of raft.log is not a torn tail: the node refuses to start."""
+
+    def test_flipped_byte_in_the_middle_of_raft_log_is_refused(self):
+        c = self.make_cluster()
+        self.start_serving()
+        for n in range(6):
+            self.add(n % 3, f"r{n}.z0.test", f"198.51.100.{n + 1}")
+        c.wait_settled(timeout=SETTLE, drained=False)
+        self.assertEqual(c.stop(1), 0)
+        raft_log = os.path.join(c.data_dir(1), "raft.log")
+        records = log_records(raft_log)
+        self.assertGreaterEqual(len(records), 4, "too few raft.log records to damage the middle")
+        offset, length = records[len(records) // 2]
+        with open(raft_log, "r+b") as f:
+            f.seek(offset + 8 + length // 2)
+            byte = f.read(1)
+            f.seek(offset + 8 + length // 2)
+            f.write(bytes([byte[0] ^ 0x20]))
+        size = os.path.getsize(raft_log)
+
+        c.start(1, wait_ready=False)
+        node = c.nodes[1]
+        code = node.proc.wait(timeout=20)
+        node.stop()
+        log = c.log_text(1).split("==== start")[-1]
+        self.assertEqual(code, 1, f"exit status {code}; log:\n{log}")
+        expected = (f"dns-node: {raft_log}: record at byte {offset} is damaged "
+                    f"(checksum mismatch) but a valid record follows at byte "
+                    f"{records[len(records) // 2 + 1][0]}: not a torn tail; "
+                    f"refusing to start on damaged data")
+        self.assertIn(expected, log)
+        for crash in ("terminate called", "Aborted", "core dumped", "Segmentation"):
+            self.assertNotIn(crash, log)
+        self.assertEqual(os.path.getsize(raft_log), size, "the damaged log was cut")
+        # The other two keep the cluster going.
+        self.add(0, "after.z1.test", "198.51.100.99")
+
+
+def main():
+    global BINARY
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    BINARY = os.path.abspath(sys.argv[1])
+    names = sys.argv[2:]
+    loader = unittest.defaultTestLoader
+    module = sys.modules[__name__]
+    suite = loader.loadTestsFromNames(names, module) if names else \
+        loader.loadTestsFromModule(module)
+    result = unittest.TextTestRunner(verbosity=2).run(suite)
+    if not result.wasSuccessful():
+        sys.exit(1)
+    # Every test skipped (e.g. not root): ctest reports it as skipped (SKIP_RETURN_CODE 77).
+    sys.exit(77 if result.testsRun and len(result.skipped) == result.testsRun else 0)
+
+
+if __name__ == "__main__":
+    main()
