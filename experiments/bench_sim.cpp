@@ -4,7 +4,7 @@
 
 #include <benchmark/benchmark.h>
 
-#include "harness/cluster_run.h"
+#include "harness/raft_cluster_run.h"
 
 namespace {
 
@@ -16,7 +16,7 @@ void BM_RandomScenario(benchmark::State& state) {
     harness::RunOptions options = harness::default_options(seed++, "random");
     options.knobs.nodes = nodes;
     options.knobs.time_s = 60;
-    const harness::RunResult r = harness::run_cluster(options);
+    const harness::RunResult r = harness::run_raft_cluster(options);
     if (!r.ok) state.SkipWithError(("violation: " + r.detail).c_str());
     sim_seconds += r.sim_seconds;
     events += static_cast<double>(r.events);
@@ -35,12 +35,7 @@ void BM_RandomScenario(benchmark::State& state) {
       benchmark::Counter(events, benchmark::Counter::kAvgIterations);
 }
 
-BENCHMARK(BM_RandomScenario)
-    ->Arg(3)
-    ->Arg(5)
-    ->Arg(7)
-    ->Arg(9)
-    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_RandomScenario)->Arg(3)->Arg(5)->Arg(7)->Arg(9)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

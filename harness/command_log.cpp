@@ -5,33 +5,24 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "raft/codec.h"
+
 namespace harness {
-namespace {
-
-void put_u64(raft::Bytes& out, std::uint64_t v) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
-}
-
-std::uint64_t get_u64(const raft::Bytes& in, std::size_t at) {
-  if (at + 8 > in.size()) throw std::runtime_error("command log snapshot: truncated");
-  std::uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v |= static_cast<std::uint64_t>(in[at + i]) << (8 * i);
-  return v;
-}
-
-}  // namespace
 
 raft::Bytes encode_command(const Command& command) {
   raft::Bytes out;
   out.reserve(16);
-  put_u64(out, command.id);
-  put_u64(out, command.proposer);
+  raft::ByteWriter w(out);
+  w.u64(command.id);
+  w.u64(command.proposer);
   return out;
 }
 
 std::optional<Command> decode_command(const raft::Bytes& data) {
   if (data.size() != 16) return std::nullopt;
-  return Command{get_u64(data, 0), get_u64(data, 8)};
+  raft::ByteReader r(data);
+  const CommandId id = r.u64("command id");
+  return Command{id, r.u64("command proposer")};
 }
 
 void CommandLog::apply(const raft::Entry& entry) {
@@ -47,27 +38,27 @@ void CommandLog::apply(const raft::Entry& entry) {
 raft::Bytes CommandLog::snapshot() const {
   raft::Bytes out;
   out.reserve(24 + 8 * commands_.size());
-  put_u64(out, applied_);
-  put_u64(out, hash_);
-  put_u64(out, commands_.size());
-  const std::size_t at = out.size();
-  out.resize(at + 8 * commands_.size());
-  for (std::size_t i = 0; i < commands_.size(); ++i)
-    for (int b = 0; b < 8; ++b)
-      out[at + 8 * i + b] = static_cast<std::uint8_t>(commands_[i] >> (8 * b));
+  raft::ByteWriter w(out);
+  w.u64(applied_);
+  w.u64(hash_);
+  w.u64(commands_.size());
+  for (CommandId id : commands_) w.u64(id);
   return out;
 }
 
 void CommandLog::restore(const raft::Bytes& data) {
-  const std::uint64_t count = get_u64(data, 16);
-  if (data.size() != 24 + 8 * count)
+  raft::ByteReader r(data);
+  const raft::Index applied = r.u64("command log snapshot: applied index");
+  const std::uint64_t hash = r.u64("command log snapshot: hash");
+  const std::uint64_t count = r.u64("command log snapshot: command count");
+  if (r.remaining() / 8 != count || r.remaining() % 8 != 0)
     throw std::runtime_error(
         fmt::format("command log snapshot: {} bytes for {} commands", data.size(), count));
-  applied_ = get_u64(data, 0);
-  hash_ = get_u64(data, 8);
+  applied_ = applied;
+  hash_ = hash;
   commands_.clear();
-  for (std::uint64_t i = 0; i < count; ++i)
-    commands_.insert(commands_.end(), get_u64(data, 24 + 8 * i));
+  commands_.reserve(count);
+  for (std::uint64_t i = 0; i < count; ++i) commands_.push_back(r.u64("command log snapshot: id"));
 }
 
 bool CommandLog::contains(CommandId id) const {
@@ -75,7 +66,9 @@ bool CommandLog::contains(CommandId id) const {
 }
 
 std::uint64_t CommandLog::snapshot_hash(const raft::Bytes& data) {
-  return get_u64(data, 8);
+  raft::ByteReader r(data);
+  r.u64("command log snapshot: applied index");
+  return r.u64("command log snapshot: hash");
 }
 
 }  // namespace harness

@@ -12,12 +12,12 @@
 #include <string>
 #include <vector>
 
-#include "harness/cluster_run.h"
 #include "harness/dns_invariants.h"
 #include "harness/dns_node_driver.h"
 #include "harness/fault_applier.h"
 #include "harness/faults.h"
-#include "harness/invariants.h"
+#include "harness/raft_cluster_run.h"
+#include "harness/raft_invariants.h"
 #include "harness/scenario.h"
 #include "sim/world.h"
 
@@ -98,7 +98,7 @@ class DnsClusterRun {
   engine::NodeOptions node_options_;
   sim::SimTime fault_end_ = 0;
   sim::World world_;
-  InvariantChecker raft_checker_;
+  RaftInvariants raft_checker_;
   DnsInvariants dns_checker_;
   sim::Prng workload_prng_;
   sim::Prng fault_prng_;

@@ -7,7 +7,7 @@
 #include <set>
 
 #include "harness/dns_workload.h"
-#include "harness/invariants.h"
+#include "harness/invariant_violation.h"
 
 namespace harness {
 

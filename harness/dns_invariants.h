@@ -1,5 +1,5 @@
 #pragma once
-// The DNS cluster's own invariants, on top of the raft ones (invariants.h), checked as the
+// The DNS cluster's own invariants, on top of the raft ones (raft_invariants.h), checked as the
 // simulated nodes report events: nothing leaves `pending` before every node copied it durably,
 // no node's ack runs ahead of its durable local datastore, every acknowledged write is the
 // committed batch at its index, a restarted node serves exactly its local datastore, and after

@@ -8,7 +8,7 @@
 namespace harness {
 
 DnsNodeDriver::DnsNodeDriver(engine::NodeId id, std::uint64_t incarnation, sim::World& world,
-                             InvariantChecker& raft_checker, DnsInvariants& dns_checker,
+                             RaftInvariants& raft_checker, DnsInvariants& dns_checker,
                              const engine::NodeOptions& options,
                              const std::vector<dns::Record>& zone_file)
     : id_(id),

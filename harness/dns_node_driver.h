@@ -12,8 +12,8 @@
 #include "dns/zone_db.h"
 #include "engine/node.h"
 #include "harness/dns_invariants.h"
-#include "harness/invariants.h"
 #include "harness/log_fingerprints.h"
+#include "harness/raft_invariants.h"
 #include "sim/world.h"
 
 namespace harness {
@@ -25,7 +25,7 @@ class DnsNodeDriver final : private engine::Clock,
   // `options` is the cluster's common NodeOptions (id is filled in here). `incarnation` counts
   // restarts so each process draws its own randomness. Starts the node (loading its disk).
   DnsNodeDriver(engine::NodeId id, std::uint64_t incarnation, sim::World& world,
-                InvariantChecker& raft_checker, DnsInvariants& dns_checker,
+                RaftInvariants& raft_checker, DnsInvariants& dns_checker,
                 const engine::NodeOptions& options, const std::vector<dns::Record>& zone_file);
   ~DnsNodeDriver() override;
   DnsNodeDriver(const DnsNodeDriver&) = delete;
@@ -64,7 +64,7 @@ class DnsNodeDriver final : private engine::Clock,
 
   engine::NodeId id_;
   sim::World& world_;
-  InvariantChecker& raft_checker_;
+  RaftInvariants& raft_checker_;
   DnsInvariants& dns_checker_;
   engine::NodeOptions options_;
   sim::Prng random_;

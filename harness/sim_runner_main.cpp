@@ -10,8 +10,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "harness/cluster_run.h"
 #include "harness/dns_cluster_run.h"
+#include "harness/raft_cluster_run.h"
 #include "harness/scenario.h"
 #include "raft/message.h"
 #include "sim/trace.h"
@@ -220,7 +220,7 @@ int main(int argc, char** argv) {
     const bool dns = harness::find_scenario(options.scenario).dns;
     auto run = [&] {
       return dns ? harness::run_dns_cluster(options)
-                 : harness::DnsRunResult{harness::run_cluster(options), {}};
+                 : harness::DnsRunResult{harness::run_raft_cluster(options), {}};
     };
     harness::DnsRunResult r = run();
     if (r.ok && check_determinism) {

@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "harness/cluster_run.h"
+#include "harness/raft_cluster_run.h"
 
 namespace harness {
 namespace {
@@ -12,7 +12,7 @@ namespace {
 std::uint64_t first_failing_seed(RunOptions options, int max_seeds, RunResult* failure) {
   for (int seed = 1; seed <= max_seeds; ++seed) {
     options.seed = seed;
-    RunResult r = run_cluster(options);
+    RunResult r = run_raft_cluster(options);
     if (!r.ok) {
       *failure = r;
       return seed;

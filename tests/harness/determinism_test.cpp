@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "harness/cluster_run.h"
+#include "harness/raft_cluster_run.h"
 
 namespace harness {
 namespace {
@@ -10,14 +10,14 @@ class DeterminismTest : public ::testing::TestWithParam<std::string> {};
 TEST_P(DeterminismTest, SameSeedSameTraceHashDifferentSeedDifferentHash) {
   RunOptions a = default_options(7, GetParam());
   a.knobs.time_s = 3;
-  const RunResult first = run_cluster(a);
-  const RunResult second = run_cluster(a);
+  const RunResult first = run_raft_cluster(a);
+  const RunResult second = run_raft_cluster(a);
   EXPECT_TRUE(first.ok) << first.detail;
   EXPECT_EQ(first.trace_hash, second.trace_hash);
   EXPECT_EQ(first.events, second.events);
   RunOptions b = a;
   b.seed = 8;
-  EXPECT_NE(run_cluster(b).trace_hash, first.trace_hash);
+  EXPECT_NE(run_raft_cluster(b).trace_hash, first.trace_hash);
 }
 
 INSTANTIATE_TEST_SUITE_P(Scenarios, DeterminismTest,
@@ -35,7 +35,7 @@ TEST(Determinism, FiveNodesWithEveryFaultKnobOn) {
   o.knobs.time_s = 4;
   o.knobs.crash_rate = 2;
   o.knobs.partition_rate = 2;
-  const RunResult a = run_cluster(o), b = run_cluster(o);
+  const RunResult a = run_raft_cluster(o), b = run_raft_cluster(o);
   EXPECT_EQ(a.trace_hash, b.trace_hash);
   EXPECT_EQ(a.ok, b.ok);
 }
@@ -46,7 +46,7 @@ TEST(Determinism, AKnobChangesTheRunButNotTheFaultSchedule) {
   o.knobs.time_s = 3;
   RunOptions lossy = o;
   lossy.knobs.loss = 0.2;
-  const RunResult a = run_cluster(o), b = run_cluster(lossy);
+  const RunResult a = run_raft_cluster(o), b = run_raft_cluster(lossy);
   EXPECT_NE(a.trace_hash, b.trace_hash);
   ASSERT_EQ(a.schedule.size(), b.schedule.size());
   for (std::size_t i = 0; i < a.schedule.size(); ++i) {

@@ -8,7 +8,7 @@
 #include "engine/replicated_state.h"
 #include "harness/dns_invariants.h"
 #include "harness/dns_workload.h"
-#include "harness/invariants.h"
+#include "harness/raft_invariants.h"
 
 namespace harness {
 namespace {

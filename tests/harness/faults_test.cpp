@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "harness/cluster_run.h"
+#include "harness/raft_cluster_run.h"
 
 namespace harness {
 namespace {
@@ -69,7 +69,7 @@ TEST(FaultSchedule, AnExplicitScheduleReplacesTheScenariosAndIsInTheReproduceCom
   RunOptions options = default_options(4, "random");
   options.knobs.time_s = 3;
   options.schedule = parse_schedule("crash@1500/2/0/300");
-  const RunResult r = run_cluster(options);
+  const RunResult r = run_raft_cluster(options);
   EXPECT_TRUE(r.ok) << r.detail;
   ASSERT_EQ(r.schedule.size(), 1u);
   EXPECT_EQ(r.crashes, 1u + 3u);  // the scheduled crash plus the heal phase's restarts

@@ -5,7 +5,7 @@
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
 
-#include "harness/cluster_run.h"
+#include "harness/raft_cluster_run.h"
 
 namespace rc {
 
@@ -44,7 +44,7 @@ void check_schedule(std::size_t nodes, std::vector<Fault> schedule, std::uint64_
   options.knobs.nodes = nodes;
   options.knobs.time_s = 4;
   options.schedule = schedule;
-  const RunResult r = run_cluster(options);
+  const RunResult r = run_raft_cluster(options);
   if (!r.ok) {
     RC_FAIL(r.detail + "\nfault schedule: " + describe(schedule) +
             "\nreproduce: " + reproduce_command(options));
@@ -73,7 +73,7 @@ TEST(ScheduleProperty, AMinorityLeaderThatCommitsAloneIsCaughtByASmallSchedule) 
   for (std::uint64_t mask : {0b0010ULL, 0b0100ULL, 0b1000ULL}) {
     options.schedule = std::vector<Fault>{
         {1500 * sim::kMillisecond, FaultKind::Partition, mask, 0, 1500 * sim::kMillisecond}};
-    caught |= !run_cluster(options).ok;
+    caught |= !run_raft_cluster(options).ok;
   }
   EXPECT_TRUE(caught);
 }

@@ -5,7 +5,7 @@
 
 #include <chrono>
 
-#include "harness/cluster_run.h"
+#include "harness/raft_cluster_run.h"
 
 namespace harness {
 namespace {
@@ -29,7 +29,7 @@ TEST_P(SeedSweep, NoViolation) {
     RunOptions options = default_options(seed, block.scenario);
     options.knobs.nodes = block.nodes;
     options.knobs.time_s = 3;
-    const RunResult r = run_cluster(options);
+    const RunResult r = run_raft_cluster(options);
     ASSERT_TRUE(r.ok) << r.detail << "\nfault schedule: " << describe(r.schedule)
                       << "\nreproduce: " << reproduce_command(options);
     ++ran;

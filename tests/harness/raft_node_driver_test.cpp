@@ -1,4 +1,4 @@
-#include "harness/node_driver.h"
+#include "harness/raft_node_driver.h"
 
 #include <gtest/gtest.h>
 
@@ -17,8 +17,8 @@ struct SmallCluster {
   }
   void start(raft::NodeId n) {
     world.restart(n);
-    drivers[n] = std::make_unique<NodeDriver>(n, incarnation++, world, checker, options,
-                                              [this](CommandId id) { acked.push_back(id); });
+    drivers[n] = std::make_unique<RaftNodeDriver>(n, incarnation++, world, checker, options,
+                                                  [this](CommandId id) { acked.push_back(id); });
   }
   raft::NodeId leader() const {
     for (raft::NodeId n = 1; n <= 3; ++n)
@@ -26,14 +26,14 @@ struct SmallCluster {
     return 0;
   }
   sim::World world;
-  InvariantChecker checker;
-  DriverOptions options;
-  std::unique_ptr<NodeDriver> drivers[4];
+  RaftInvariants checker;
+  RaftDriverOptions options;
+  std::unique_ptr<RaftNodeDriver> drivers[4];
   std::vector<CommandId> acked;
   std::uint64_t incarnation = 0;
 };
 
-TEST(NodeDriver, ElectsALeaderAndAcknowledgesCommandsAppliedEverywhere) {
+TEST(RaftNodeDriver, ElectsALeaderAndAcknowledgesCommandsAppliedEverywhere) {
   SmallCluster c;
   c.world.queue().run_until(2 * sim::kSecond);
   const raft::NodeId leader = c.leader();
@@ -49,7 +49,7 @@ TEST(NodeDriver, ElectsALeaderAndAcknowledgesCommandsAppliedEverywhere) {
   }
 }
 
-TEST(NodeDriver, GarbageFromAPeerIsDroppedNotFatal) {
+TEST(RaftNodeDriver, GarbageFromAPeerIsDroppedNotFatal) {
   SmallCluster c;
   c.world.queue().run_until(sim::kSecond);
   const auto before = c.world.trace().events();
@@ -61,7 +61,7 @@ TEST(NodeDriver, GarbageFromAPeerIsDroppedNotFatal) {
   EXPECT_NE(c.leader(), 0u);
 }
 
-TEST(NodeDriver, RestartRebuildsTheStateMachineFromDiskAlone) {
+TEST(RaftNodeDriver, RestartRebuildsTheStateMachineFromDiskAlone) {
   SmallCluster c;
   c.options.compact_every = 4;  // make sure a snapshot is involved in the restart
   c.world.queue().run_until(2 * sim::kSecond);

@@ -1,4 +1,4 @@
-#include "harness/invariants.h"
+#include "harness/raft_invariants.h"
 
 #include <fmt/core.h>
 
@@ -10,14 +10,14 @@ namespace {
 constexpr raft::Term kUnknownTerm = std::numeric_limits<raft::Term>::max();
 }
 
-InvariantChecker::InvariantChecker(std::size_t nodes) : nodes_(nodes + 1) {}
+RaftInvariants::RaftInvariants(std::size_t nodes) : nodes_(nodes + 1) {}
 
-std::uint64_t InvariantChecker::committed_fingerprint(raft::Index index) const {
+std::uint64_t RaftInvariants::committed_fingerprint(raft::Index index) const {
   return index < chain_.size() ? chain_[index] : 0;
 }
 
-void InvariantChecker::on_persisted_entry(raft::NodeId node, const raft::Entry& entry,
-                                          std::uint64_t fingerprint) {
+void RaftInvariants::on_persisted_entry(raft::NodeId node, const raft::Entry& entry,
+                                        std::uint64_t fingerprint) {
   auto [it, inserted] = seen_.try_emplace({entry.index, entry.term}, fingerprint);
   if (!inserted && it->second != fingerprint)
     throw InvariantViolation(
@@ -27,7 +27,7 @@ void InvariantChecker::on_persisted_entry(raft::NodeId node, const raft::Entry& 
                     node, entry.index, entry.term));
 }
 
-void InvariantChecker::on_persisted_hard_state(raft::NodeId node, const raft::HardState& hs) {
+void RaftInvariants::on_persisted_hard_state(raft::NodeId node, const raft::HardState& hs) {
   NodeView& v = nodes_.at(node);
   if (hs.term < v.persisted.term)
     throw InvariantViolation("term never decreases", fmt::format("n{} persisted term {} after {}",
@@ -39,7 +39,7 @@ void InvariantChecker::on_persisted_hard_state(raft::NodeId node, const raft::Ha
   v.persisted = hs;
 }
 
-void InvariantChecker::on_restart(raft::NodeId node, const raft::HardState& restored) {
+void RaftInvariants::on_restart(raft::NodeId node, const raft::HardState& restored) {
   NodeView& v = nodes_.at(node);
   if (restored.term < v.persisted.term || restored.commit < v.persisted.commit)
     throw InvariantViolation(
@@ -53,8 +53,7 @@ void InvariantChecker::on_restart(raft::NodeId node, const raft::HardState& rest
   v.leader_term = 0;
 }
 
-void InvariantChecker::on_vote_granted(raft::NodeId voter, raft::Term term,
-                                       raft::NodeId candidate) {
+void RaftInvariants::on_vote_granted(raft::NodeId voter, raft::Term term, raft::NodeId candidate) {
   auto [it, inserted] = votes_.try_emplace({term, voter}, candidate);
   if (!inserted && it->second != candidate)
     throw InvariantViolation("one vote per term",
@@ -62,7 +61,7 @@ void InvariantChecker::on_vote_granted(raft::NodeId voter, raft::Term term,
                                          it->second, candidate, term));
 }
 
-void InvariantChecker::on_applied(raft::NodeId node, raft::Index index, std::uint64_t fingerprint) {
+void RaftInvariants::on_applied(raft::NodeId node, raft::Index index, std::uint64_t fingerprint) {
   if (index >= chain_.size()) {
     chain_.resize(index + 1, 0);
     commit_term_.resize(index + 1, kUnknownTerm);
@@ -77,8 +76,8 @@ void InvariantChecker::on_applied(raft::NodeId node, raft::Index index, std::uin
   }
 }
 
-void InvariantChecker::record_committed(raft::NodeId node, raft::Index index,
-                                        std::uint64_t fingerprint, raft::Term term) {
+void RaftInvariants::record_committed(raft::NodeId node, raft::Index index,
+                                      std::uint64_t fingerprint, raft::Term term) {
   if (index >= chain_.size()) {
     chain_.resize(index + 1, 0);
     commit_term_.resize(index + 1, kUnknownTerm);
@@ -92,8 +91,8 @@ void InvariantChecker::record_committed(raft::NodeId node, raft::Index index,
   commit_term_[index] = std::min(commit_term_[index], term);
 }
 
-void InvariantChecker::check_leader_completeness(raft::NodeId node, raft::Term term,
-                                                 const LogFingerprints& log) {
+void RaftInvariants::check_leader_completeness(raft::NodeId node, raft::Term term,
+                                               const LogFingerprints& log) {
   // The highest index known committed in an earlier term: its fingerprint covers all before it.
   for (raft::Index i = chain_.size() - 1; i > 0; --i) {
     if (chain_[i] == 0 || commit_term_[i] >= term) continue;
@@ -114,8 +113,8 @@ void InvariantChecker::check_leader_completeness(raft::NodeId node, raft::Term t
   }
 }
 
-void InvariantChecker::observe(raft::NodeId node, const raft::Status& s, const LogFingerprints& log,
-                               std::int64_t now_ns) {
+void RaftInvariants::observe(raft::NodeId node, const raft::Status& s, const LogFingerprints& log,
+                             std::int64_t now_ns) {
   NodeView& v = nodes_.at(node);
   if (s.term < v.term)
     throw InvariantViolation("term never decreases",

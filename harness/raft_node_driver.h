@@ -11,15 +11,15 @@
 
 #include "engine/raft_log_store.h"
 #include "harness/command_log.h"
-#include "harness/invariants.h"
 #include "harness/log_fingerprints.h"
+#include "harness/raft_invariants.h"
 #include "raft/raft.h"
 #include "sim/world.h"
 
 namespace harness {
 
 // Settings every driver of a run shares.
-struct DriverOptions {
+struct RaftDriverOptions {
   std::size_t nodes = 3;
   sim::SimTime tick = 10 * sim::kMillisecond;
   int election_ticks = 10;
@@ -30,16 +30,16 @@ struct DriverOptions {
   bool pre_vote = true;      // off: rejoining nodes may depose healthy leaders (rejoin-storm)
 };
 
-class NodeDriver {
+class RaftNodeDriver {
  public:
   // Called when a command this node proposed has been applied here (the client's ack).
   using OnAck = std::function<void(CommandId)>;
 
   // `incarnation` counts restarts, so each process gets its own raft seed.
-  NodeDriver(raft::NodeId id, std::uint64_t incarnation, sim::World& world,
-             InvariantChecker& checker, const DriverOptions& options, OnAck on_ack);
-  NodeDriver(const NodeDriver&) = delete;
-  NodeDriver& operator=(const NodeDriver&) = delete;
+  RaftNodeDriver(raft::NodeId id, std::uint64_t incarnation, sim::World& world,
+                 RaftInvariants& checker, const RaftDriverOptions& options, OnAck on_ack);
+  RaftNodeDriver(const RaftNodeDriver&) = delete;
+  RaftNodeDriver& operator=(const RaftNodeDriver&) = delete;
 
   void deliver(raft::NodeId from, const engine::Bytes& bytes);
   raft::ProposeResult propose(CommandId command);
@@ -59,8 +59,8 @@ class NodeDriver {
 
   raft::NodeId id_;
   sim::World& world_;
-  InvariantChecker& checker_;
-  const DriverOptions& options_;
+  RaftInvariants& checker_;
+  const RaftDriverOptions& options_;
   OnAck on_ack_;
   engine::RaftLogStore store_;
   std::unique_ptr<raft::Raft> raft_;

@@ -10,8 +10,8 @@
 
 #include "harness/fault_applier.h"
 #include "harness/faults.h"
-#include "harness/invariants.h"
-#include "harness/node_driver.h"
+#include "harness/raft_invariants.h"
+#include "harness/raft_node_driver.h"
 #include "harness/scenario.h"
 #include "sim/world.h"
 
@@ -38,13 +38,13 @@ struct RunResult {
 };
 
 // Runs one seed under one scenario.
-RunResult run_cluster(const RunOptions& options);
+RunResult run_raft_cluster(const RunOptions& options);
 
-// The pieces of a run; run_cluster() is the only entry point most callers need.
-class ClusterRun {
+// The pieces of a run; run_raft_cluster() is the only entry point most callers need.
+class RaftClusterRun {
  public:
-  explicit ClusterRun(const RunOptions& options);
-  ~ClusterRun();
+  explicit RaftClusterRun(const RunOptions& options);
+  ~RaftClusterRun();
   RunResult run();
 
  private:
@@ -58,13 +58,13 @@ class ClusterRun {
 
   RunOptions options_;
   const Scenario& scenario_;
-  DriverOptions driver_options_;
+  RaftDriverOptions driver_options_;
   sim::World world_;
-  InvariantChecker checker_;
+  RaftInvariants checker_;
   sim::Prng workload_prng_;
   sim::Prng fault_prng_;
   FaultApplier faults_;
-  std::vector<std::unique_ptr<NodeDriver>> drivers_;  // index 0 unused; null while crashed
+  std::vector<std::unique_ptr<RaftNodeDriver>> drivers_;  // index 0 unused; null while crashed
   std::vector<std::uint64_t> incarnations_;
   std::vector<CommandId> acked_;
   CommandId next_command_ = 1;

@@ -1,4 +1,4 @@
-#include "harness/invariants.h"
+#include "harness/raft_invariants.h"
 
 #include <gtest/gtest.h>
 
@@ -56,40 +56,40 @@ TEST(LogFingerprints, OverwritingASuffixChangesFingerprintsFromThereOn) {
   EXPECT_FALSE(log.at(1).has_value());
 }
 
-TEST(InvariantChecker, TwoLeadersInOneTermAreAViolation) {
-  InvariantChecker checker(3);
+TEST(RaftInvariants, TwoLeadersInOneTermAreAViolation) {
+  RaftInvariants checker(3);
   LogFingerprints log;
   checker.observe(1, status(1, raft::Role::Leader, 2, 0), log, 0);
   EXPECT_THROW(checker.observe(2, status(2, raft::Role::Leader, 2, 0), log, 0), InvariantViolation);
 }
 
-TEST(InvariantChecker, TermOrCommitGoingBackIsAViolation) {
-  InvariantChecker checker(3);
+TEST(RaftInvariants, TermOrCommitGoingBackIsAViolation) {
+  RaftInvariants checker(3);
   LogFingerprints log;
   checker.observe(1, status(1, raft::Role::Follower, 3, 0), log, 0);
   EXPECT_THROW(checker.observe(1, status(1, raft::Role::Follower, 2, 0), log, 0),
                InvariantViolation);
-  InvariantChecker checker2(3);
+  RaftInvariants checker2(3);
   checker2.on_persisted_hard_state(1, raft::HardState{3, 1, 5});
   EXPECT_THROW(checker2.on_restart(1, raft::HardState{3, 1, 4}), InvariantViolation);
 }
 
-TEST(InvariantChecker, SnapshotBeyondCommitIsAViolation) {
-  InvariantChecker checker(3);
+TEST(RaftInvariants, SnapshotBeyondCommitIsAViolation) {
+  RaftInvariants checker(3);
   LogFingerprints log;
   EXPECT_THROW(checker.observe(1, status(1, raft::Role::Follower, 1, 3, 4), log, 0),
                InvariantViolation);
 }
 
-TEST(InvariantChecker, DoubleVoteIsAViolation) {
-  InvariantChecker checker(3);
+TEST(RaftInvariants, DoubleVoteIsAViolation) {
+  RaftInvariants checker(3);
   checker.on_vote_granted(1, 4, 2);
   checker.on_vote_granted(1, 4, 2);  // the same vote again is fine (retransmission)
   EXPECT_THROW(checker.on_vote_granted(1, 4, 3), InvariantViolation);
 }
 
-TEST(InvariantChecker, LogMatchingCatchesSameIndexAndTermWithDifferentPrefixes) {
-  InvariantChecker checker(3);
+TEST(RaftInvariants, LogMatchingCatchesSameIndexAndTermWithDifferentPrefixes) {
+  RaftInvariants checker(3);
   LogFingerprints a, b;
   a.put(entry(1, 1, 7));
   b.put(entry(1, 1, 8));  // a different entry with the same index and term
@@ -97,8 +97,8 @@ TEST(InvariantChecker, LogMatchingCatchesSameIndexAndTermWithDifferentPrefixes) 
   EXPECT_THROW(checker.on_persisted_entry(2, entry(1, 1, 8), *b.at(1)), InvariantViolation);
 }
 
-TEST(InvariantChecker, AppliedHistoriesMustAgree) {
-  InvariantChecker checker(3);
+TEST(RaftInvariants, AppliedHistoriesMustAgree) {
+  RaftInvariants checker(3);
   CommandLog a, b;
   a.apply(entry(1, 1, 7));
   b.apply(entry(1, 1, 8));
@@ -106,8 +106,8 @@ TEST(InvariantChecker, AppliedHistoriesMustAgree) {
   EXPECT_THROW(checker.on_applied(2, 1, b.hash()), InvariantViolation);
 }
 
-TEST(InvariantChecker, ALeaderMissingACommittedEntryIsAViolation) {
-  InvariantChecker checker(3);
+TEST(RaftInvariants, ALeaderMissingACommittedEntryIsAViolation) {
+  RaftInvariants checker(3);
   LogFingerprints full, empty;
   full.put(entry(1, 1, 7));
   checker.observe(1, status(1, raft::Role::Leader, 1, 1), full, 0);  // commits index 1 in term 1
@@ -115,8 +115,8 @@ TEST(InvariantChecker, ALeaderMissingACommittedEntryIsAViolation) {
                InvariantViolation);
 }
 
-TEST(InvariantChecker, StableLeaderRequirementCatchesATermChange) {
-  InvariantChecker checker(3);
+TEST(RaftInvariants, StableLeaderRequirementCatchesATermChange) {
+  RaftInvariants checker(3);
   checker.require_stable_leader(100);
   LogFingerprints log;
   checker.observe(1, status(1, raft::Role::Leader, 1, 0), log, 50);  // before the window

@@ -1,4 +1,4 @@
-#include "harness/cluster_run.h"
+#include "harness/raft_cluster_run.h"
 
 #include <fmt/core.h>
 
@@ -14,7 +14,7 @@ constexpr sim::SimTime kConvergencePoll = 100 * sim::kMillisecond;
 
 }  // namespace
 
-ClusterRun::ClusterRun(const RunOptions& options)
+RaftClusterRun::RaftClusterRun(const RunOptions& options)
     : options_(options),
       scenario_(find_scenario(options.scenario)),
       world_(options.seed, world_options(options.knobs)),
@@ -54,26 +54,26 @@ ClusterRun::ClusterRun(const RunOptions& options)
   });
 }
 
-ClusterRun::~ClusterRun() {
+RaftClusterRun::~RaftClusterRun() {
   // Drivers reference the world; make sure they go first.
   drivers_.clear();
 }
 
-void ClusterRun::start_node(raft::NodeId node) {
+void RaftClusterRun::start_node(raft::NodeId node) {
   world_.restart(node);
-  drivers_[node] =
-      std::make_unique<NodeDriver>(node, incarnations_[node]++, world_, checker_, driver_options_,
-                                   [this](CommandId id) { acked_.push_back(id); });
+  drivers_[node] = std::make_unique<RaftNodeDriver>(node, incarnations_[node]++, world_, checker_,
+                                                    driver_options_,
+                                                    [this](CommandId id) { acked_.push_back(id); });
 }
 
-void ClusterRun::crash_node(raft::NodeId node) {
+void RaftClusterRun::crash_node(raft::NodeId node) {
   if (!drivers_[node]) return;
   drivers_[node].reset();
   world_.crash(node);
   ++crashes_;
 }
 
-void ClusterRun::schedule_workload(sim::SimTime until) {
+void RaftClusterRun::schedule_workload(sim::SimTime until) {
   if (scenario_.proposals_per_second <= 0) return;
   const double gap = workload_prng_.exponential(1e9 / scenario_.proposals_per_second);
   const sim::SimTime at = world_.now() + static_cast<sim::SimTime>(gap);
@@ -86,7 +86,7 @@ void ClusterRun::schedule_workload(sim::SimTime until) {
   });
 }
 
-raft::NodeId ClusterRun::current_leader() const {
+raft::NodeId RaftClusterRun::current_leader() const {
   raft::NodeId leader = 0;
   raft::Term term = 0;
   for (raft::NodeId n = 1; n < drivers_.size(); ++n) {
@@ -97,7 +97,7 @@ raft::NodeId ClusterRun::current_leader() const {
   return leader;
 }
 
-void ClusterRun::heal() {
+void RaftClusterRun::heal() {
   workload_on_ = false;
   checker_.stop_requiring_stable_leader();
   world_.trace().record({world_.now(), sim::EventKind::Heal, 0, 0, 0, 0});
@@ -107,7 +107,7 @@ void ClusterRun::heal() {
   for (raft::NodeId n = 1; n < drivers_.size(); ++n) start_node(n);
 }
 
-std::string ClusterRun::convergence_gap() const {
+std::string RaftClusterRun::convergence_gap() const {
   const raft::NodeId leader = current_leader();
   if (leader == 0) return "no leader";
   const raft::Status ls = drivers_[leader]->status();
@@ -128,7 +128,7 @@ std::string ClusterRun::convergence_gap() const {
   return "";
 }
 
-RunResult ClusterRun::run() {
+RunResult RaftClusterRun::run() {
   RunResult result;
   const Knobs& k = options_.knobs;
   const sim::SimTime fault_end = static_cast<sim::SimTime>(k.time_s * 1e9);
@@ -178,8 +178,8 @@ RunResult ClusterRun::run() {
   return result;
 }
 
-RunResult run_cluster(const RunOptions& options) {
-  return ClusterRun(options).run();
+RunResult run_raft_cluster(const RunOptions& options) {
+  return RaftClusterRun(options).run();
 }
 
 }  // namespace harness

@@ -1,4 +1,4 @@
-#include "harness/node_driver.h"
+#include "harness/raft_node_driver.h"
 
 #include <fmt/core.h>
 
@@ -6,8 +6,9 @@
 
 namespace harness {
 
-NodeDriver::NodeDriver(raft::NodeId id, std::uint64_t incarnation, sim::World& world,
-                       InvariantChecker& checker, const DriverOptions& options, OnAck on_ack)
+RaftNodeDriver::RaftNodeDriver(raft::NodeId id, std::uint64_t incarnation, sim::World& world,
+                               RaftInvariants& checker, const RaftDriverOptions& options,
+                               OnAck on_ack)
     : id_(id),
       world_(world),
       checker_(checker),
@@ -43,18 +44,18 @@ NodeDriver::NodeDriver(raft::NodeId id, std::uint64_t incarnation, sim::World& w
   process();
 }
 
-void NodeDriver::start_tick_timer() {
+void RaftNodeDriver::start_tick_timer() {
   world_.clock(id_).start_timer(engine::Duration(options_.tick), [this] { on_tick(); });
 }
 
-void NodeDriver::on_tick() {
+void RaftNodeDriver::on_tick() {
   world_.trace().record({world_.now(), sim::EventKind::Timer, id_, 0, 0, 0});
   raft_->tick();
   start_tick_timer();
   process();
 }
 
-void NodeDriver::deliver(raft::NodeId from, const engine::Bytes& bytes) {
+void RaftNodeDriver::deliver(raft::NodeId from, const engine::Bytes& bytes) {
   raft::Message message;
   try {
     message = raft::decode(bytes);
@@ -70,7 +71,7 @@ void NodeDriver::deliver(raft::NodeId from, const engine::Bytes& bytes) {
   process();
 }
 
-raft::ProposeResult NodeDriver::propose(CommandId command) {
+raft::ProposeResult RaftNodeDriver::propose(CommandId command) {
   const raft::ProposeResult result = raft_->propose(encode_command({command, id_}));
   world_.trace().record({world_.now(), sim::EventKind::Propose, id_, 0, command,
                          static_cast<std::uint64_t>(result.kind)});
@@ -79,7 +80,7 @@ raft::ProposeResult NodeDriver::propose(CommandId command) {
   return result;
 }
 
-void NodeDriver::process() {
+void RaftNodeDriver::process() {
   for (;;) {
     while (raft_->has_ready()) {
       raft::Ready ready = raft_->ready();
@@ -101,7 +102,7 @@ void NodeDriver::process() {
   checker_.observe(id_, status, log_, world_.now());
 }
 
-void NodeDriver::handle(raft::Ready& ready) {
+void RaftNodeDriver::handle(raft::Ready& ready) {
   // 1. Persist and fsync (store_.save syncs before returning).
   if (options_.forget_vote && ready.hard_state) {
     raft::Ready forgetful = ready;
@@ -137,7 +138,7 @@ void NodeDriver::handle(raft::Ready& ready) {
   for (const raft::Entry& entry : ready.committed) apply(entry);
 }
 
-void NodeDriver::apply(const raft::Entry& entry) {
+void RaftNodeDriver::apply(const raft::Entry& entry) {
   if (entry.index <= app_.applied()) return;  // already part of an installed snapshot
   if (entry.index != app_.applied() + 1)
     throw InvariantViolation(

@@ -6,31 +6,20 @@
 
 #include <cstdint>
 #include <map>
-#include <stdexcept>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "harness/invariant_violation.h"
 #include "harness/log_fingerprints.h"
 #include "raft/raft.h"
 
 namespace harness {
 
-// Thrown by the checker; `invariant` is the short name printed in reports.
-class InvariantViolation : public std::runtime_error {
- public:
-  InvariantViolation(std::string invariant, const std::string& detail)
-      : std::runtime_error(invariant + ": " + detail), invariant_(std::move(invariant)) {}
-  const std::string& invariant() const { return invariant_; }
-
- private:
-  std::string invariant_;
-};
-
 // Cluster-wide knowledge accumulated from every node's observable state.
-class InvariantChecker {
+class RaftInvariants {
  public:
-  explicit InvariantChecker(std::size_t nodes);
+  explicit RaftInvariants(std::size_t nodes);
 
   // rejoin-storm: from `after` on, the first leader's term must stay the highest term.
   void require_stable_leader(std::int64_t after_ns) { stable_after_ = after_ns; }
