@@ -119,6 +119,24 @@ const InteractionCommandRegistration kProcessReady{
       }
     }};
 
+// send-early <id>: takes the node's Ready and sends only its early messages (the leader's disk
+// write is still under way); persist-ready <id> finishes it.
+const InteractionCommandRegistration kSendEarly{"send-early", "send-early <id>",
+                                                [](InteractionEnv& env, const Directive& d) {
+                                                  NodeId id = one_node(d);
+                                                  if (env.node(id).in_progress)
+                                                    d.fail("a Ready is already in progress");
+                                                  if (!env.begin_ready(id))
+                                                    env.print(fmt::format("> {} has no Ready", id));
+                                                }};
+
+const InteractionCommandRegistration kPersistReady{
+    "persist-ready", "persist-ready <id>", [](InteractionEnv& env, const Directive& d) {
+      NodeId id = one_node(d);
+      env.print(fmt::format("> {} persisted its Ready", id));
+      env.finish_ready(id);
+    }};
+
 // deliver-msgs [id...] [drop=(id...)] [type=(T...)] [from=(id...)]: delivers the messages in
 // flight to the given nodes (all if none and no drop=), in send order; messages to the drop=
 // nodes are discarded. type= and from= restrict which messages are taken; others stay queued.

@@ -86,6 +86,7 @@ bool InteractionEnv::up(NodeId id) const {
 void InteractionEnv::crash(NodeId id) {
   InteractionNode& n = node(id);
   n.raft.reset();
+  n.in_progress.reset();  // an unpersisted Ready is lost with the process
   leader_logs_.erase(id);
   n.last_role_line = "down";
 }
@@ -93,6 +94,7 @@ void InteractionEnv::crash(NodeId id) {
 void InteractionEnv::restart(NodeId id) {
   InteractionNode& n = node(id);
   n.raft.reset();
+  n.in_progress.reset();
   n.raft = std::make_unique<Raft>(n.config, n.storage.restored());
   // The application restarts from its snapshot; raft re-delivers the committed entries after it.
   n.app_state.clear();
@@ -153,20 +155,32 @@ std::string InteractionEnv::app_snapshot_data(NodeId id, Index index) {
 
 bool InteractionEnv::process_ready(NodeId id) {
   InteractionNode& n = node(id);
-  if (!n.raft || !n.raft->has_ready()) return false;
+  if (!n.raft) return false;
+  if (!n.in_progress) {
+    if (!begin_ready(id)) return false;
+  } else {
+    detail(fmt::format("> {} finishing its Ready", id));
+  }
+  finish_ready(id);
+  return true;
+}
+
+bool InteractionEnv::begin_ready(NodeId id) {
+  InteractionNode& n = node(id);
+  if (!n.raft || n.in_progress || !n.raft->has_ready()) return false;
   Ready rd = n.raft->ready();
   detail(fmt::format("> {} handling Ready", id));
   if (rd.hard_state) detail("HardState " + format_hard_state(*rd.hard_state), 2);
   if (rd.snapshot) {
     detail(fmt::format("Snapshot {} data=\"{}\"", format_snapshot_meta(rd.snapshot->meta),
-                      str(rd.snapshot->data)),
-          2);
+                       str(rd.snapshot->data)),
+           2);
   }
   if (rd.compacted_snapshot) {
     detail(fmt::format("CompactedSnapshot {} data=\"{}\"",
-                      format_snapshot_meta(rd.compacted_snapshot->meta),
-                      str(rd.compacted_snapshot->data)),
-          2);
+                       format_snapshot_meta(rd.compacted_snapshot->meta),
+                       str(rd.compacted_snapshot->data)),
+           2);
   }
   if (!rd.entries.empty()) {
     detail("Entries:", 2);
@@ -184,15 +198,26 @@ bool InteractionEnv::process_ready(NodeId id) {
     detail("Messages:", 2);
     for (const Message& m : rd.messages) detail(format_message(m), 2);
   }
+  // Early messages may leave before the Ready is persisted (Config::leader_sends_before_persist).
+  for (Message& m : rd.early_messages) network.push_back(std::move(m));
+  rd.early_messages.clear();
+  n.in_progress = std::move(rd);
+  return true;
+}
+
+void InteractionEnv::finish_ready(NodeId id) {
+  InteractionNode& n = node(id);
+  if (!n.raft || !n.in_progress)
+    throw EnvError(fmt::format("node {} has no Ready in progress", id));
+  Ready rd = std::move(*n.in_progress);
+  n.in_progress.reset();
   // The contract of Ready: persist, then send, then apply, then advance.
   n.storage.save(rd);
-  for (Message& m : rd.early_messages) network.push_back(std::move(m));
   for (Message& m : rd.messages) network.push_back(std::move(m));
   apply(n, id, rd);
   n.raft->advance();
   note_role_change(id, 2);
   check_invariants();
-  return true;
 }
 
 size_t InteractionEnv::deliver(NodeId to, const std::function<bool(const Message&)>& filter,

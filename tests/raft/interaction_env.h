@@ -33,6 +33,8 @@ struct InteractionNode {
   // the snapshot it was restored from.
   std::vector<std::string> app_state;
   Index app_applied = 0;
+  // A Ready taken from raft whose early messages went out but which is not persisted yet.
+  std::optional<Ready> in_progress;
   // Role line printed last, so transitions are printed once.
   std::string last_role_line;
 };
@@ -65,8 +67,13 @@ class InteractionEnv {
   void restart(NodeId id);
 
   // ---- driving ------------------------------------------------------------------------------
-  // Handles one Ready of `id`: persist, send, apply, advance. Prints it. False if none.
+  // Handles one Ready of `id`: persist, send, apply, advance (finishing a Ready in progress
+  // first). Prints it. False if none.
   bool process_ready(NodeId id);
+  // The two halves: take and print a Ready and send only its early messages; then persist it,
+  // send the rest, apply and advance.
+  bool begin_ready(NodeId id);
+  void finish_ready(NodeId id);
   // Delivers the queued messages to `to` that `filter` accepts (all of them without one), in
   // send order; with `drop` they are discarded instead. Returns how many were taken.
   size_t deliver(NodeId to, const std::function<bool(const Message&)>& filter, bool drop);
