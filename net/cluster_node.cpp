@@ -147,12 +147,14 @@ void ClusterNode::wait_for_signals() {
     spdlog::info("signal {}: stopping", signal);
     shutdown();
   });
+  wait_for_reload();
+}
+
+void ClusterNode::wait_for_reload() {
   reload_signal_.async_wait([this](const boost::system::error_code& ec, int) {
-    if (ec) return;
+    if (ec || stopped_) return;
     reload();
-    reload_signal_.async_wait([this](const boost::system::error_code& e, int) {
-      if (!e) reload();
-    });
+    wait_for_reload();  // every SIGHUP reloads, not only the first
   });
 }
 

@@ -53,6 +53,7 @@ class ClusterNode {
   void reload();
   void watch_initialization();
   void wait_for_signals();
+  void wait_for_reload();
   void shutdown();
 
   ClusterNodeOptions options_;

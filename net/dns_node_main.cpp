@@ -11,9 +11,10 @@
 #include <CLI/CLI.hpp>
 
 #include "dns/zone_error.h"
-#include "net/error.h"
 #include "net/cluster_config.h"
 #include "net/cluster_node.h"
+#include "net/error.h"
+#include "net/process_setup.h"
 #include "net/standalone_node.h"
 
 namespace {
@@ -187,6 +188,11 @@ int main(int argc, char** argv) {
     return fail(std::string(e.what()) + " (see dns-node --help)");
   }
   spdlog::set_level(spdlog::level::from_str(log_level));
+  const net::ProcessSetup process = net::prepare_process();
+  if (!process.warning.empty()) spdlog::warn("{}", process.warning);
+  if (process.open_files < max_tcp_connections + 64)
+    spdlog::warn("open-file limit {} is low for {} TCP connections plus the node's own files",
+                 process.open_files, max_tcp_connections);
   if (!standalone) {
     if (!node_id || cluster_config.empty())
       return fail("cluster mode needs -n NODE and -c CONFIG (or --standalone; see --help)");

@@ -38,6 +38,17 @@ void ConnectionRegistry::close_all() {
   for (TcpConnection* connection : open) connection->close();
 }
 
+bool ConnectionRegistry::close_least_recently_active() {
+  TcpConnection* oldest = nullptr;
+  for (TcpConnection* connection : open_) {
+    if (connection->closed()) continue;
+    if (!oldest || connection->last_activity() < oldest->last_activity()) oldest = connection;
+  }
+  if (!oldest) return false;
+  oldest->close();
+  return true;
+}
+
 void TcpConnection::start() {
   boost::system::error_code ignored;
   socket_.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
@@ -89,8 +100,19 @@ void TcpConnection::on_read(const boost::system::error_code& ec, std::size_t byt
     return;
   }
   input_used_ += bytes;
-  note_activity();
   if (!answer_complete_frames()) close_after_write_ = true;
+  if (!output_.empty()) {
+    write();
+  } else if (close_after_write_) {
+    close();
+  } else {
+    read();
+  }
+}
+
+void TcpConnection::continue_after_write() {
+  // Frames left unanswered because the output cap was reached are answered before reading more.
+  if (!close_after_write_ && !answer_complete_frames()) close_after_write_ = true;
   if (!output_.empty()) {
     write();
   } else if (close_after_write_) {
@@ -103,7 +125,7 @@ void TcpConnection::on_read(const boost::system::error_code& ec, std::size_t byt
 bool TcpConnection::answer_complete_frames() {
   std::size_t pos = 0;
   bool well_formed = true;
-  while (input_used_ - pos >= 2) {
+  while (input_used_ - pos >= 2 && output_.size() < kMaxBufferedOutput) {
     std::size_t length = (std::size_t{input_[pos]} << 8) | input_[pos + 1];
     if (length == 0 || length > max_message_size_) {
       spdlog::debug("tcp: bad frame length {}, closing", length);
@@ -115,6 +137,7 @@ bool TcpConnection::answer_complete_frames() {
       if (input_.size() < 2 + length) input_.resize(2 + length);
       break;
     }
+    note_activity();  // a complete message: only these keep the connection from idling out
     std::size_t answer = 0;
     try {
       answer = handler_.handle({input_.data() + pos + 2, length}, response_scratch_, true);
@@ -150,11 +173,7 @@ void TcpConnection::write() {
         }
         self->output_.clear();
         self->note_activity();
-        if (self->close_after_write_) {
-          self->close();
-        } else {
-          self->read();
-        }
+        self->continue_after_write();
       });
 }
 

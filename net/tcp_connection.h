@@ -26,14 +26,20 @@ class ConnectionRegistry {
   void add(TcpConnection* connection) { open_.insert(connection); }
   void remove(TcpConnection* connection) { open_.erase(connection); }
   void close_all();
+  // Under pressure (RFC 7766 section 6.2.3) makes room by closing the connection whose last
+  // complete message is the oldest; false if this thread has none to close.
+  bool close_least_recently_active();
 
  private:
   std::unordered_set<TcpConnection*> open_;
 };
 
-// Serves one TCP connection (RFC 7766): reads 2-byte length framed queries, answers every
-// complete query in a read in arrival order, writes the responses in one batch, and closes the
-// connection on malformed framing (length 0 or above the limit), on idle timeout, or on EOF.
+// Serves one TCP connection (RFC 7766): reads 2-byte length framed queries, answers the complete
+// queries in arrival order (at most kMaxBufferedOutput of answers at a time: the rest wait until
+// those are written), writes the responses in one batch, and closes the connection on malformed
+// framing (length 0 or above the limit), on EOF, or when no complete message has arrived for the
+// idle timeout (bytes of an unfinished message do not count: a client trickling one byte at a
+// time cannot hold a slot).
 class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
  public:
   // `response_scratch` is the worker's buffer (>= 65535 bytes) shared by its connections; it is
@@ -45,6 +51,12 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
   ~TcpConnection();
   void start();
   void close();
+  bool closed() const { return closed_; }
+  // When the last complete message arrived (or the connection opened, or an answer was written).
+  std::chrono::steady_clock::time_point last_activity() const { return last_activity_; }
+
+  // Answers buffered for one connection before it stops answering and writes them first.
+  static constexpr std::size_t kMaxBufferedOutput = 256 * 1024;
 
  private:
   void read();
@@ -53,11 +65,17 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
   bool answer_complete_frames();
   void write();
   void wait_idle_deadline();
-  void note_activity() { idle_deadline_ = std::chrono::steady_clock::now() + idle_timeout_; }
+  void note_activity() {
+    last_activity_ = std::chrono::steady_clock::now();
+    idle_deadline_ = last_activity_ + idle_timeout_;
+  }
+  // Writes buffered answers if any, else answers what is complete in the input, else reads.
+  void continue_after_write();
 
   boost::asio::ip::tcp::socket socket_;
   boost::asio::steady_timer idle_timer_;
   std::chrono::steady_clock::time_point idle_deadline_;
+  std::chrono::steady_clock::time_point last_activity_;
   std::chrono::milliseconds idle_timeout_;
   QueryHandler& handler_;
   std::size_t max_message_size_;

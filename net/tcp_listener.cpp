@@ -49,6 +49,12 @@ void TcpListener::accept() {
           });
           return;
         }
+        // At the limit, make room by closing this thread's least recently active connection
+        // (RFC 7766 section 6.2.3), so idle or trickling clients cannot lock out new ones.
+        if (open_connections_.load() >= options_.max_tcp_connections &&
+            connections_->close_least_recently_active())
+          spdlog::debug("tcp: connection limit {} reached, closed the least recently active",
+                        options_.max_tcp_connections);
         if (open_connections_.fetch_add(1) >= options_.max_tcp_connections) {
           open_connections_.fetch_sub(1);
           spdlog::debug("tcp: connection limit {} reached, closing new connection",

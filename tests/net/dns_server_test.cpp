@@ -229,29 +229,74 @@ TEST_F(DnsServerTest, TcpActiveConnectionOutlivesIdleTimeout) {
   }
 }
 
-TEST_F(DnsServerTest, TcpConnectionsBeyondLimitAreClosed) {
+TEST_F(DnsServerTest, TcpConnectionAtTheLimitClosesTheLeastRecentlyActiveOne) {
   auto options = small_options();
+  options.threads = 1;  // one registry, so "least recently active" is over every connection
   options.max_tcp_connections = 2;
   serve(options);
-  auto first = std::make_unique<TcpClient>(port());
+  TcpClient first(port());
   TcpClient second(port());
-  for (auto* client : {first.get(), &second}) {
+  for (auto* client : {&first, &second}) {
     ASSERT_TRUE(client->send(framed(query_with_id(1))));
     ASSERT_TRUE(client->receive_message());
   }
   EXPECT_EQ(server->tcp_connections(), 2u);
-  TcpClient third(port());
-  EXPECT_TRUE(third.closed_by_peer());
+  std::this_thread::sleep_for(20ms);  // a strictly later activity time for `second`
+  ASSERT_TRUE(second.send(framed(query_with_id(2))));
+  ASSERT_TRUE(second.receive_message());
 
-  // Closing one frees a slot.
-  first.reset();
-  for (int i = 0; i < 500 && server->tcp_connections() > 1; ++i) std::this_thread::sleep_for(10ms);
-  ASSERT_EQ(server->tcp_connections(), 1u);
-  TcpClient fourth(port());
-  ASSERT_TRUE(fourth.send(framed(query_with_id(4))));
-  auto response = fourth.receive_message();
+  // RFC 7766 section 6.2.3: under pressure the server closes the connection idle the longest.
+  TcpClient third(port());
+  ASSERT_TRUE(third.send(framed(query_with_id(3))));
+  auto response = third.receive_message();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(id_of(*response), 3);
+  EXPECT_TRUE(first.closed_by_peer());
+  ASSERT_TRUE(second.send(framed(query_with_id(4))));
+  response = second.receive_message();
   ASSERT_TRUE(response);
   EXPECT_EQ(id_of(*response), 4);
+  EXPECT_EQ(server->tcp_connections(), 2u);
+}
+
+TEST_F(DnsServerTest, TcpTricklingBytesDoNotKeepAConnectionOpen) {
+  auto options = small_options();
+  options.tcp_idle_timeout = 300ms;
+  serve(options);
+  TcpClient client(port());
+  ASSERT_TRUE(client.send({0x01, 0x00}));  // announces a 256-byte message, then trickles it
+  bool closed = false;
+  for (int i = 0; i < 50 && !closed; ++i) {  // 50 bytes, one per 100 ms: 5 s in all
+    if (!client.send({0x00})) break;
+    closed = client.closed_by_peer(100ms);
+  }
+  // Every byte came within the idle timeout of the one before, so only a deadline that bytes
+  // of an unfinished message do not move can have closed it.
+  EXPECT_TRUE(closed) << "an unfinished message kept the connection open past the idle timeout";
+}
+
+TEST_F(DnsServerTest, TcpPipelinedAnswersBeyondTheOutputCapAllArriveInOrder) {
+  serve();
+  TcpClient client(port());
+  // ~2.6 MB of answers from one burst: far above what one connection may buffer at a time, so
+  // the connection answers, writes, and answers the rest.
+  constexpr std::uint16_t kQueries = 5000;
+  Bytes burst;
+  for (std::uint16_t id = 1; id <= kQueries; ++id) {
+    auto frame = framed(query_with_id(id, 500));
+    burst.insert(burst.end(), frame.begin(), frame.end());
+  }
+  std::thread sender([&] { client.send(burst); });
+  std::uint16_t received = 0;
+  for (std::uint16_t id = 1; id <= kQueries; ++id) {
+    auto response = client.receive_message();
+    if (!response) break;
+    EXPECT_EQ(id_of(*response), id);
+    EXPECT_EQ(response->size(), 512u);
+    ++received;
+  }
+  sender.join();
+  EXPECT_EQ(received, kQueries);
 }
 
 TEST_F(DnsServerTest, StopClosesOpenConnections) {
