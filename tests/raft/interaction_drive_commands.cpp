@@ -207,10 +207,10 @@ const InteractionCommandRegistration kCompact{
 const InteractionCommandRegistration kInjectMsg{
     "inject-msg",
     "inject-msg from= to= type= term= [last=(t,i)] [commit=] [index=] [reject=B] [hint=(t,i)] "
-    "[entries=(t/i:data,..)]",
+    "[entries=(t/i:data,..)] [snapshot=(i,t) snapshot-data=..]",
     [](InteractionEnv& env, const Directive& d) {
       d.only_keys({"from", "to", "type", "term", "last", "commit", "index", "reject", "hint",
-                   "force", "entries"});
+                   "force", "entries", "snapshot", "snapshot-data"});
       Message m;
       auto need = [&](const char* key) {
         auto v = d.value(key);
@@ -246,6 +246,16 @@ const InteractionCommandRegistration kInjectMsg{
           entry.data = Bytes(data.begin(), data.end());
         }
         m.entries.push_back(std::move(entry));
+      }
+      if (auto snap = d.values("snapshot"); !snap.empty()) {
+        if (snap.size() != 2) d.fail("snapshot=(index,term)");
+        Snapshot s;
+        s.meta.index = static_cast<Index>(parse_int(d, snap[0]));
+        s.meta.term = static_cast<Term>(parse_int(d, snap[1]));
+        s.meta.voters = env.node(m.to).config.voters;
+        std::string data = d.string_or("snapshot-data", "");
+        s.data = Bytes(data.begin(), data.end());
+        m.snapshot = std::move(s);
       }
       env.print("in flight: " + format_message(m));
       env.network.push_back(std::move(m));
