@@ -7,21 +7,16 @@
 #include "dns/rdata.h"
 #include "dns/types.h"
 #include "engine/local_store.h"
+#include "harness/bug_switches.h"
 #include "harness/dns_workload.h"
 
 namespace harness {
 
 namespace {
 
-constexpr sim::SimTime kWarmup = 1 * sim::kSecond;      // faults start after the first leader
-constexpr sim::SimTime kHealBound = 30 * sim::kSecond;  // "no convergence" after this
-constexpr sim::SimTime kPoll = 100 * sim::kMillisecond;
 constexpr double kQueriesPerSecond = 20;
-// TraceEvent::peer of the Note events this run records.
-constexpr std::uint64_t kReplyNote = 0;  // a = WriteResult::Kind, b = index
-constexpr std::uint64_t kPlanNote = 1;   // majority-loss cut: a = 1 begins / 2 ends, b = crashes
 
-engine::NodeOptions node_options(const Knobs& k) {
+engine::NodeOptions engine_options(const Scenario& scenario, const Knobs& k) {
   using namespace std::chrono_literals;
   engine::NodeOptions o;
   for (engine::NodeId n = 1; n <= k.nodes; ++n) o.members.push_back(n);
@@ -34,23 +29,8 @@ engine::NodeOptions node_options(const Knobs& k) {
   o.import_batch = 3;  // several import batches per zone file
   o.compact_every = 64;
   o.store_snapshot_wal_bytes = 2048;  // local datastore snapshots happen within a run
-  if (k.bug == "ack-before-fsync")
-    o.bugs.ack_before_fsync = true;
-  else if (k.bug == "drop-on-majority-ack")
-    o.bugs.drop_on_majority_ack = true;
-  else if (k.bug == "commit-without-majority")
-    o.raft_bugs.commit_without_majority = true;
-  else if (!k.bug.empty())
-    throw std::invalid_argument(
-        fmt::format("unknown --bug '{}' for a DNS scenario (known: ack-before-fsync, "
-                    "drop-on-majority-ack, commit-without-majority)",
-                    k.bug));
+  if (!k.bug.empty()) find_bug_switch(scenario, k.bug).dns_run(o);
   return o;
-}
-
-sim::SimTime between(sim::Prng& prng, sim::SimTime lo, sim::SimTime hi) {
-  return static_cast<sim::SimTime>(
-      prng.uniform(static_cast<std::uint64_t>(lo), static_cast<std::uint64_t>(hi)));
 }
 
 std::uint32_t soa_serial(const std::vector<dns::Record>& records, const dns::Name& apex) {
@@ -69,7 +49,7 @@ std::optional<std::string> describe_dns_event(const sim::TraceEvent& e) {
     case sim::EventKind::Apply:
       return fmt::format("{:10.6f}s n{} applied index {}", t, e.node, e.a);
     case sim::EventKind::Note:
-      if (e.peer == kReplyNote) {
+      if (e.peer == kDnsReplyNote) {
         static constexpr const char* kinds[] = {"OK", "NOOP", "no quorum", "invalid", "stopped"};
         return fmt::format("{:10.6f}s n{} answers a write: {} index={}", t, e.node,
                            e.a < 5 ? kinds[e.a] : "?", e.b);
@@ -85,7 +65,7 @@ std::optional<std::string> describe_dns_event(const sim::TraceEvent& e) {
 DnsClusterRun::DnsClusterRun(const RunOptions& options)
     : options_(options),
       scenario_(find_scenario(options.scenario)),
-      node_options_(node_options(options.knobs)),
+      node_options_(engine_options(scenario_, options.knobs)),
       fault_end_(static_cast<sim::SimTime>(options.knobs.time_s * 1e9)),
       world_(options.seed, world_options(options.knobs)),
       raft_checker_(options.knobs.nodes),
@@ -143,6 +123,16 @@ void DnsClusterRun::restart_later(engine::NodeId node, sim::SimTime after) {
   });
 }
 
+void DnsClusterRun::hold_down(engine::NodeId node) {
+  crash_node(node);
+  held_down_[node] = true;
+}
+
+void DnsClusterRun::release(engine::NodeId node) {
+  held_down_[node] = false;
+  start_node(node);
+}
+
 engine::NodeId DnsClusterRun::random_live_node() {
   std::vector<engine::NodeId> live;
   for (engine::NodeId n = 1; n < drivers_.size(); ++n)
@@ -194,8 +184,8 @@ void DnsClusterRun::submit_write(engine::NodeId node, std::vector<dns::Change> c
 
 void DnsClusterRun::on_reply(std::uint64_t id, const engine::WriteResult& r) {
   Write& w = writes_.at(id);
-  world_.trace().record(
-      {world_.now(), sim::EventKind::Note, w.node, 0, static_cast<std::uint64_t>(r.kind), r.index});
+  world_.trace().record({world_.now(), sim::EventKind::Note, w.node, kDnsReplyNote,
+                         static_cast<std::uint64_t>(r.kind), r.index});
   if (w.answered)
     throw InvariantViolation("every write answered once",
                              fmt::format("n{} answered a write twice ({})", w.node, r.message));
@@ -271,258 +261,6 @@ void DnsClusterRun::schedule_sampling() {
         stats_.max_pending =
             std::max(stats_.max_pending, drivers_[n]->node().state().pending().size());
     schedule_sampling();
-  });
-}
-
-// ---- scripted plans -------------------------------------------------------------------------
-
-void DnsClusterRun::install_plan() {
-  const std::string& name = scenario_.name;
-  if (name == "majority-loss")
-    plan_majority_loss();
-  else if (name == "leader-crash-mid-write")
-    plan_leader_crash_mid_write(fault_end_ - sim::kSecond);
-  else if (name == "crash-before-fsync")
-    plan_crash_before_fsync(fault_end_ - sim::kSecond / 2);
-  else if (name == "long-down-node")
-    plan_long_down_node();
-  else if (name == "whole-cluster-restart")
-    plan_whole_cluster_restart(fault_end_ - sim::kSecond);
-}
-
-void DnsClusterRun::plan_majority_loss() {
-  const std::size_t n = options_.knobs.nodes;
-  if (n < 3 || fault_end_ < 4 * sim::kSecond) return;
-  // The cut lasts most of the fault phase after the warm-up, leaving 1 s to recover.
-  const sim::SimTime cut = kWarmup + sim::kSecond + between(plan_prng_, 0, sim::kSecond / 2);
-  const sim::SimTime end = std::max(cut + 2 * sim::kSecond, fault_end_ - sim::kSecond);
-  const engine::NodeId survivor = 1 + plan_prng_.below(n);
-  const bool crash_mode = plan_prng_.chance(0.5);
-  // Crash mode: a majority of the others loses power (with 3 nodes, both). Isolate mode: the
-  // survivor is cut off and the rest carry on committing without it.
-  auto survivors = std::make_shared<std::vector<engine::NodeId>>();
-  auto crashed = std::make_shared<std::vector<engine::NodeId>>();
-  {
-    std::vector<engine::NodeId> others;
-    for (engine::NodeId o = 1; o <= n; ++o)
-      if (o != survivor) others.push_back(o);
-    for (std::size_t i = others.size(); i > 1; --i)
-      std::swap(others[i - 1], others[plan_prng_.below(i)]);
-    survivors->push_back(survivor);
-    for (std::size_t i = 0; i < others.size(); ++i) {
-      if (crash_mode && i < n / 2 + 1)
-        crashed->push_back(others[i]);
-      else if (crash_mode)
-        survivors->push_back(others[i]);
-    }
-  }
-  world_.queue().schedule_at(cut, [this, survivor, crash_mode, crashed] {
-    world_.trace().record({world_.now(), sim::EventKind::Note, survivor, kPlanNote, 1, crash_mode});
-    if (crash_mode)
-      for (engine::NodeId c : *crashed) crash_node(c), held_down_[c] = true;
-    else
-      faults_.isolate(survivor, true);
-  });
-  // What each survivor served once messages sent before the cut have landed: its data must not
-  // change while it has no quorum, and every sampled query must get the same answer.
-  struct Before {
-    std::uint64_t incarnation = 0;
-    std::uint64_t version = 0;
-    std::vector<std::vector<std::uint8_t>> answers;
-  };
-  auto before = std::make_shared<std::map<engine::NodeId, Before>>();
-  const sim::SimTime settled = cut + 50 * sim::kMillisecond;
-  auto check = [this, before](const char* when) {
-    for (auto& [node, b] : *before) {
-      // A survivor that lost power too (only with extra crash faults) serves its local
-      // datastore again once back; the restart invariant covers that.
-      if (!drivers_[node] || incarnations_[node] != b.incarnation) continue;
-      const dns::Database& db = drivers_[node]->serving();
-      if (db.current_number() != b.version)
-        throw InvariantViolation(
-            "majority loss: no change applies without quorum",
-            fmt::format("survivor n{} serving view went from version {} to {} {}", node, b.version,
-                        db.current_number(), when));
-      for (std::size_t q = 0; q < b.answers.size(); ++q)
-        if (answer_from(db, dns_query(q)) != b.answers[q])
-          throw InvariantViolation(
-              "majority loss: survivor answers as before the cut",
-              fmt::format("survivor n{} answers query {} differently {}", node, q, when));
-      stats_.queries += b.answers.size();
-    }
-  };
-  world_.queue().schedule_at(settled, [this, before, survivors] {
-    for (engine::NodeId s : *survivors) {
-      if (!drivers_[s]) continue;
-      Before& b = (*before)[s];
-      b.incarnation = incarnations_[s];
-      b.version = drivers_[s]->serving().current_number();
-      for (std::size_t q = 0; q < dns_query_count(); ++q)
-        b.answers.push_back(answer_from(drivers_[s]->serving(), dns_query(q)));
-    }
-  });
-  for (sim::SimTime t = settled + kPoll; t < end; t += kPoll)
-    world_.queue().schedule_at(t, [check] { check("during the cut"); });
-  // Writes on the survivor: each must come back "no quorum" within the write timeout.
-  const sim::SimTime last_write =
-      end - node_options_.write_timeout.count() - 200 * sim::kMillisecond;
-  for (sim::SimTime t = settled; t < last_write; t += 250 * sim::kMillisecond)
-    world_.queue().schedule_at(
-        t, [this, survivor] { submit_write(survivor, random_dns_write(plan_prng_), true); });
-  world_.queue().schedule_at(end, [this, check, survivor, crash_mode, crashed] {
-    check("at the end of the cut");
-    world_.trace().record({world_.now(), sim::EventKind::Note, survivor, kPlanNote, 2, crash_mode});
-    if (crash_mode)
-      for (engine::NodeId c : *crashed) held_down_[c] = false, start_node(c);
-    else
-      faults_.isolate(survivor, false);
-  });
-}
-
-void DnsClusterRun::plan_leader_crash_mid_write(sim::SimTime until) {
-  const sim::SimTime at =
-      world_.now() + between(plan_prng_, 800 * sim::kMillisecond, 1600 * sim::kMillisecond);
-  if (at >= until) return;
-  world_.queue().schedule_at(at, [this, until] {
-    if (!workload_on_) return;
-    if (const engine::NodeId leader = current_leader()) {
-      const std::size_t writes = 1 + plan_prng_.below(3);
-      for (std::size_t i = 0; i < writes; ++i)
-        submit_write(leader, random_dns_write(plan_prng_), false);
-      if (const engine::NodeId other = random_live_node(); other != leader)
-        submit_write(other, random_dns_write(plan_prng_), false);
-      // Mid-write: before, while or just after the entries replicate and commit.
-      world_.queue().schedule_after(between(plan_prng_, 0, 15 * sim::kMillisecond), [this, leader] {
-        if (!workload_on_ || !drivers_[leader]) return;
-        crash_node(leader);
-        restart_later(leader,
-                      between(plan_prng_, 300 * sim::kMillisecond, 1500 * sim::kMillisecond));
-      });
-    }
-    plan_leader_crash_mid_write(until);
-  });
-}
-
-void DnsClusterRun::plan_crash_before_fsync(sim::SimTime until) {
-  // The first crash usually lands in the middle of the first-boot zone file import.
-  const sim::SimTime at =
-      world_.now() == 0
-          ? between(plan_prng_, 50 * sim::kMillisecond, 400 * sim::kMillisecond)
-          : world_.now() + between(plan_prng_, 400 * sim::kMillisecond, 1000 * sim::kMillisecond);
-  if (at >= until) return;
-  world_.queue().schedule_at(at, [this, until] {
-    if (!workload_on_) return;
-    if (const engine::NodeId node = random_live_node()) {
-      const std::size_t writes = 1 + plan_prng_.below(3);
-      for (std::size_t i = 0; i < writes; ++i)
-        submit_write(node, random_dns_write(plan_prng_), false);
-      // Usually the node that took the writes, sometimes the leader that is replicating them;
-      // either way long before its next checkpoint could copy and fsync them.
-      const engine::NodeId leader = current_leader();
-      const engine::NodeId victim = leader != 0 && plan_prng_.chance(0.3) ? leader : node;
-      world_.queue().schedule_after(
-          between(plan_prng_, sim::kMillisecond, 40 * sim::kMillisecond), [this, victim] {
-            if (!workload_on_ || !drivers_[victim]) return;
-            crash_node(victim);
-            restart_later(victim,
-                          between(plan_prng_, 50 * sim::kMillisecond, 800 * sim::kMillisecond));
-          });
-    }
-    plan_crash_before_fsync(until);
-  });
-}
-
-void DnsClusterRun::plan_long_down_node() {
-  const std::size_t n = options_.knobs.nodes;
-  if (n < 3 || fault_end_ < 6 * sim::kSecond) return;
-  const sim::SimTime down = kWarmup + sim::kSecond / 2;
-  const sim::SimTime up = fault_end_ - 3 * sim::kSecond;
-  const engine::NodeId away = 1 + plan_prng_.below(n);
-  const bool crash_mode = plan_prng_.chance(0.5);
-  world_.queue().schedule_at(down, [this, away, crash_mode] {
-    if (crash_mode)
-      crash_node(away), held_down_[away] = true;
-    else
-      faults_.isolate(away, true);
-  });
-  // From 1 s after it left (its last acks have landed) pending may only grow on the others.
-  struct Track {
-    std::vector<std::size_t> last;
-    std::vector<std::uint64_t> incarnation;
-    std::size_t at_start = 0, at_return = 0;
-    std::size_t ok_at_start = 0;
-  };
-  auto track = std::make_shared<Track>();
-  track->last.assign(n + 1, 0);
-  track->incarnation.assign(n + 1, 0);
-  auto pending_of = [this](engine::NodeId node) {
-    return drivers_[node] ? drivers_[node]->node().state().pending().size() : 0;
-  };
-  const sim::SimTime watch = down + sim::kSecond;
-  world_.queue().schedule_at(watch, [this, track, away, pending_of] {
-    for (engine::NodeId o = 1; o < drivers_.size(); ++o)
-      if (o != away) track->last[o] = pending_of(o), track->incarnation[o] = incarnations_[o];
-    track->at_start = *std::max_element(track->last.begin(), track->last.end());
-    track->ok_at_start = stats_.ok;
-  });
-  // The scripted claims assume only this plan's fault: extra faults from the command line
-  // (e.g. the last other node down too) can delay acks sent before the node left past the
-  // settling second. The general invariants still hold then and are checked regardless.
-  for (sim::SimTime t = watch + kPoll; t <= up; t += kPoll)
-    world_.queue().schedule_at(t, [this, track, away, pending_of] {
-      if (extra_faults_) return;
-      for (engine::NodeId o = 1; o < drivers_.size(); ++o) {
-        if (o == away || !drivers_[o]) continue;
-        const std::size_t now = pending_of(o);
-        // Restarted by an extra crash fault: its R is rebuilt from an older raft snapshot and
-        // replays acks, so its pending legitimately shrinks; stop watching it.
-        if (track->incarnation[o] != incarnations_[o]) continue;
-        if (now < track->last[o])
-          throw InvariantViolation(
-              "long-down-node: pending grows while a node is away",
-              fmt::format("pending on n{} shrank from {} to {} while n{} was away", o,
-                          track->last[o], now, away));
-        track->last[o] = now;
-      }
-    });
-  world_.queue().schedule_at(up, [this, track, away, crash_mode] {
-    track->at_return = *std::max_element(track->last.begin(), track->last.end());
-    if (!extra_faults_ && stats_.ok > track->ok_at_start + 5 && track->at_return <= track->at_start)
-      throw InvariantViolation(
-          "long-down-node: pending grows while a node is away",
-          fmt::format("{} writes committed while n{} was away but pending stayed at {}",
-                      stats_.ok - track->ok_at_start, away, track->at_return));
-    if (crash_mode)
-      held_down_[away] = false, start_node(away);
-    else
-      faults_.isolate(away, false);
-  });
-  // Well before the heal restarts everyone, the returned node must have copied and acked
-  // (unless extra faults from the command line may keep it from doing so).
-  world_.queue().schedule_at(fault_end_ - kPoll, [this, track, away, pending_of] {
-    if (track->at_return == 0 || extra_faults_) return;
-    for (engine::NodeId o = 1; o < drivers_.size(); ++o)
-      if (drivers_[o] && pending_of(o) >= track->at_return)
-        throw InvariantViolation(
-            "long-down-node: pending shrinks after the node returns",
-            fmt::format("pending on n{} is {} batches 3 s after n{} returned (was {})", o,
-                        pending_of(o), away, track->at_return));
-  });
-}
-
-void DnsClusterRun::plan_whole_cluster_restart(sim::SimTime until) {
-  // The first outage usually interrupts the first-boot zone file import.
-  const sim::SimTime at =
-      world_.now() == 0
-          ? between(plan_prng_, 100 * sim::kMillisecond, 600 * sim::kMillisecond)
-          : world_.now() + between(plan_prng_, 1500 * sim::kMillisecond, 3000 * sim::kMillisecond);
-  if (at >= until) return;
-  world_.queue().schedule_at(at, [this, until] {
-    if (!workload_on_) return;
-    for (engine::NodeId n = 1; n < drivers_.size(); ++n) crash_node(n);
-    for (engine::NodeId n = 1; n < drivers_.size(); ++n)
-      restart_later(n, between(plan_prng_, 50 * sim::kMillisecond, 800 * sim::kMillisecond));
-    plan_whole_cluster_restart(until);
   });
 }
 
@@ -629,7 +367,7 @@ DnsRunResult DnsClusterRun::run() {
       if (f.at < fault_end_)
         world_.queue().schedule_at(f.at, [this, f] { faults_.apply(f, fault_prng_); });
     extra_faults_ = !result.schedule.empty();
-    install_plan();
+    if (scenario_.plan) scenario_.plan(*this);
     schedule_writes(fault_end_);
     schedule_queries(fault_end_);
     schedule_sampling();

@@ -1,7 +1,7 @@
 #pragma once
 // One complete simulated run of the DNS cluster, VOPR style: engine::Node members on the
 // simulated world importing their zone files, a write/query workload, the scenario's fault
-// schedule plus its scripted plan (majority loss, leader crash mid-write, ...), then a heal phase
+// schedule plus its scripted plan (dns_plans.h), then a heal phase
 // (every link up, every node restarted from its disk) that must converge within a bound: same
 // applied index, empty pending, and every node serving exactly the reference record set.
 
@@ -44,6 +44,12 @@ struct DnsRunResult : RunResult {
 // Runs one seed under one DNS scenario (scenario.dns must be true).
 DnsRunResult run_dns_cluster(const RunOptions& options);
 
+// TraceEvent::peer of the Note events a DNS run records.
+inline constexpr std::uint64_t kDnsReplyNote = 0;  // a write answered: a = WriteResult::Kind,
+                                                   // b = index
+inline constexpr std::uint64_t kDnsPlanNote = 1;   // majority-loss cut: a = 1 begins / 2 ends,
+                                                   // b = crashes
+
 // How the events a DNS run records differently from the raft harness read (client writes and
 // their answers, applies, plan steps); nullopt for the kinds both record alike.
 std::optional<std::string> describe_dns_event(const sim::TraceEvent& event);
@@ -54,6 +60,31 @@ class DnsClusterRun {
   explicit DnsClusterRun(const RunOptions& options);
   ~DnsClusterRun();
   DnsRunResult run();
+
+  // ---- what scripted plans (dns_plans.h) work with ----
+  sim::World& world() { return world_; }
+  sim::Prng& plan_prng() { return plan_prng_; }
+  FaultApplier& faults() { return faults_; }
+  DnsRunStats& stats() { return stats_; }
+  std::size_t nodes() const { return options_.knobs.nodes; }
+  sim::SimTime fault_end() const { return fault_end_; }
+  bool workload_on() const { return workload_on_; }
+  // A fault schedule runs beside the plan (claims that assume only the plan's faults skip).
+  bool extra_faults() const { return extra_faults_; }
+  const engine::NodeOptions& node_options() const { return node_options_; }
+  DnsNodeDriver* driver(engine::NodeId node) { return drivers_[node].get(); }  // null while down
+  std::uint64_t incarnation(engine::NodeId node) const { return incarnations_[node]; }
+  engine::NodeId leader() const { return current_leader(); }
+  // A uniformly chosen running node (0 if none), drawn from the workload's stream.
+  engine::NodeId random_live_node();
+  // A client write on `node` (ignored while it is down); `must_fail`: only "no quorum" is a
+  // correct answer.
+  void submit_write(engine::NodeId node, std::vector<dns::Change> changes, bool must_fail);
+  void crash(engine::NodeId node) { crash_node(node); }
+  void restart_later(engine::NodeId node, sim::SimTime after);
+  // Crashes `node` and keeps it down (fault restarts skip it) until release() starts it.
+  void hold_down(engine::NodeId node);
+  void release(engine::NodeId node);
 
  private:
   // One client write, from submission to its single answer.
@@ -66,26 +97,14 @@ class DnsClusterRun {
     bool must_fail = false;  // submitted without quorum: only "no quorum" is acceptable
   };
 
-  DnsNodeDriver* driver(engine::NodeId node) { return drivers_[node].get(); }
   void start_node(engine::NodeId node);
   void crash_node(engine::NodeId node);
-  void restart_later(engine::NodeId node, sim::SimTime after);
-  void submit_write(engine::NodeId node, std::vector<dns::Change> changes, bool must_fail);
   void on_reply(std::uint64_t id, const engine::WriteResult& result);
   void query(engine::NodeId node, std::size_t index);
   void schedule_writes(sim::SimTime until);
   void schedule_queries(sim::SimTime until);
   void schedule_sampling();
-  engine::NodeId random_live_node();
   engine::NodeId current_leader() const;
-
-  // Scripted plans of the named scenarios.
-  void install_plan();
-  void plan_majority_loss();
-  void plan_leader_crash_mid_write(sim::SimTime until);
-  void plan_crash_before_fsync(sim::SimTime until);
-  void plan_long_down_node();
-  void plan_whole_cluster_restart(sim::SimTime until);
 
   void heal();
   // Empty when converged; otherwise what is still missing.

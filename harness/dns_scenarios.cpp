@@ -1,85 +1,105 @@
 #include "harness/dns_scenarios.h"
 
+#include <algorithm>
+#include <stdexcept>
+
+#include "harness/dns_plans.h"
+
 namespace harness {
+
+namespace {
+
+// The bug switches every DNS scenario accepts.
+std::vector<std::string> dns_bugs() {
+  return {"ack-before-fsync", "drop-on-majority-ack", "commit-without-majority"};
+}
+
+// A DNS scenario with the common DNS knobs.
+Scenario dns_scenario(const char* name, const char* summary, DnsPlan plan = nullptr) {
+  Scenario x;
+  x.name = name;
+  x.summary = summary;
+  x.dns = true;
+  x.plan = plan;
+  x.bugs = dns_bugs();
+  x.defaults.delay_min_ms = 1;
+  x.defaults.delay_max_ms = 10;
+  x.defaults.checkpoint_ms = 300;
+  x.w_crash = 1, x.w_crash_leader = 0;
+  x.proposals_per_second = 20;
+  return x;
+}
+
+}  // namespace
+
+void add_dns_scenarios(std::vector<Scenario>& table) {
+  const auto random = std::find_if(table.begin(), table.end(),
+                                   [](const Scenario& s) { return s.name == "random"; });
+  if (random == table.end())
+    throw std::logic_error("the DNS scenarios derive random-dns from random: add it first");
+  // Every fault kind of `random`, on the DNS cluster with its write/query workload.
+  Scenario random_dns = *random;
+  random_dns.name = "random-dns";
+  random_dns.summary =
+      "every fault kind (loss, duplication, delays, torn crashes, leader crashes, partitions, "
+      "one-way links, clogs, clock drift) plus a write/query workload";
+  random_dns.dns = true;
+  random_dns.plan = nullptr;
+  random_dns.bugs = dns_bugs();
+  {
+    Scenario x = dns_scenario("checkpoint-race",
+                              "short checkpoint intervals: acks cross with crashes (torn), "
+                              "partitions, isolations and one-way links");
+    x.defaults.checkpoint_ms = 100;
+    x.defaults.loss = 0.02;
+    x.defaults.crash_rate = 0.6;
+    x.defaults.partition_rate = 0.6;
+    x.defaults.torn = true;
+    x.w_partition = 2, x.w_isolate = 1, x.w_one_way = 1, x.w_clog = 1;
+    x.w_crash = 2, x.w_crash_leader = 1;
+    x.min_fault = 50 * sim::kMillisecond, x.max_fault = 1 * sim::kSecond;
+    table.push_back(x);
+  }
+  table.push_back(dns_scenario("majority-loss",
+                               "a majority crashes or one node is cut off: the survivor keeps "
+                               "answering with the same data, its writes get 'no quorum' in time",
+                               plan_majority_loss));
+  {
+    Scenario x = dns_scenario("leader-crash-mid-write",
+                              "writes submitted to the leader, which crashes milliseconds later",
+                              plan_leader_crash_mid_write);
+    x.defaults.loss = 0.01;
+    x.defaults.torn = true;
+    table.push_back(x);
+  }
+  {
+    Scenario x = dns_scenario("crash-before-fsync",
+                              "a node crashes right after taking writes, before its next "
+                              "checkpoint; unsynced disk data is lost or torn",
+                              plan_crash_before_fsync);
+    x.defaults.torn = true;
+    x.defaults.checkpoint_ms = 500;
+    table.push_back(x);
+  }
+  table.push_back(dns_scenario("long-down-node",
+                               "one node down or cut off for most of the run: pending grows, "
+                               "then drains after it returns",
+                               plan_long_down_node));
+  {
+    Scenario x = dns_scenario("whole-cluster-restart",
+                              "every node loses power at once, again and again: all data survives",
+                              plan_whole_cluster_restart);
+    x.defaults.torn = true;
+    table.push_back(x);
+  }
+  table.push_back(random_dns);
+}
 
 const std::vector<Scenario>& dns_scenarios() {
   static const std::vector<Scenario> all = [] {
     std::vector<Scenario> s;
-    auto dns = [](const char* name, const char* summary) {
-      Scenario x;
-      x.name = name;
-      x.summary = summary;
-      x.dns = true;
-      x.defaults.delay_min_ms = 1;
-      x.defaults.delay_max_ms = 10;
-      x.defaults.checkpoint_ms = 300;
-      x.w_crash = 1, x.w_crash_leader = 0;
-      x.proposals_per_second = 20;
-      return x;
-    };
-    {
-      Scenario x = dns("checkpoint-race",
-                       "short checkpoint intervals: acks cross with crashes (torn), partitions, "
-                       "isolations and one-way links");
-      x.defaults.checkpoint_ms = 100;
-      x.defaults.loss = 0.02;
-      x.defaults.crash_rate = 0.6;
-      x.defaults.partition_rate = 0.6;
-      x.defaults.torn = true;
-      x.w_partition = 2, x.w_isolate = 1, x.w_one_way = 1, x.w_clog = 1;
-      x.w_crash = 2, x.w_crash_leader = 1;
-      x.min_fault = 50 * sim::kMillisecond, x.max_fault = 1 * sim::kSecond;
-      s.push_back(x);
-    }
-    {
-      Scenario x = dns("majority-loss",
-                       "a majority crashes or one node is cut off: the survivor keeps answering "
-                       "with the same data, its writes get 'no quorum' in time");
-      s.push_back(x);
-    }
-    {
-      Scenario x = dns("leader-crash-mid-write",
-                       "writes submitted to the leader, which crashes milliseconds later");
-      x.defaults.loss = 0.01;
-      x.defaults.torn = true;
-      s.push_back(x);
-    }
-    {
-      Scenario x = dns("crash-before-fsync",
-                       "a node crashes right after taking writes, before its next checkpoint; "
-                       "unsynced disk data is lost or torn");
-      x.defaults.torn = true;
-      x.defaults.checkpoint_ms = 500;
-      s.push_back(x);
-    }
-    {
-      Scenario x = dns("long-down-node",
-                       "one node down or cut off for most of the run: pending grows, then "
-                       "drains after it returns");
-      s.push_back(x);
-    }
-    {
-      Scenario x = dns("whole-cluster-restart",
-                       "every node loses power at once, again and again: all data survives");
-      x.defaults.torn = true;
-      s.push_back(x);
-    }
-    {
-      Scenario x = dns("random-dns",
-                       "every fault kind (loss, duplication, delays, torn crashes, leader "
-                       "crashes, partitions, one-way links, clogs, clock drift) plus a "
-                       "write/query workload");
-      x.defaults.loss = 0.02;
-      x.defaults.dup = 0.02;
-      x.defaults.delay_max_ms = 30;
-      x.defaults.crash_rate = 0.3;
-      x.defaults.partition_rate = 0.5;
-      x.defaults.clock_drift_ppm = 500;
-      x.defaults.torn = true;
-      x.w_partition = 2, x.w_one_way = 1, x.w_isolate = 1, x.w_clog = 1;
-      x.w_crash = 3, x.w_crash_leader = 1;
-      s.push_back(x);
-    }
+    for (const Scenario& x : scenarios())
+      if (x.dns) s.push_back(x);
     return s;
   }();
   return all;

@@ -4,15 +4,9 @@
 
 #include <algorithm>
 
+#include "harness/bug_switches.h"
+
 namespace harness {
-
-namespace {
-
-constexpr sim::SimTime kWarmup = 1 * sim::kSecond;      // faults start after the first leader
-constexpr sim::SimTime kHealBound = 30 * sim::kSecond;  // "no convergence" after this
-constexpr sim::SimTime kConvergencePoll = 100 * sim::kMillisecond;
-
-}  // namespace
 
 RaftClusterRun::RaftClusterRun(const RunOptions& options)
     : options_(options),
@@ -36,15 +30,7 @@ RaftClusterRun::RaftClusterRun(const RunOptions& options)
       incarnations_(options.knobs.nodes + 1, 0) {
   const Knobs& k = options.knobs;
   if (k.nodes < 1 || k.nodes > 9) throw std::invalid_argument("--nodes must be in 1..9");
-  if (k.bug == "commit-without-majority")
-    driver_options_.raft_bugs.commit_without_majority = true;
-  else if (k.bug == "forget-vote")
-    driver_options_.forget_vote = true;
-  else if (k.bug == "no-pre-vote")
-    driver_options_.pre_vote = false;
-  else if (!k.bug.empty())
-    throw std::invalid_argument(fmt::format(
-        "unknown --bug '{}' (known: commit-without-majority, forget-vote, no-pre-vote)", k.bug));
+  if (!k.bug.empty()) find_bug_switch(scenario_, k.bug).raft_run(driver_options_);
   driver_options_.nodes = k.nodes;
   world_.trace().set_verbose(options.trace);
   if (options.trace_formatter) world_.trace().set_formatter(options.trace_formatter);
@@ -146,7 +132,7 @@ RunResult RaftClusterRun::run() {
     const sim::SimTime deadline = world_.now() + kHealBound;
     std::string gap = "not checked";
     while (world_.now() < deadline) {
-      world_.queue().run_until(world_.now() + kConvergencePoll);
+      world_.queue().run_until(world_.now() + kPoll);
       gap = convergence_gap();
       if (gap.empty()) break;
     }

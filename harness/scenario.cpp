@@ -9,87 +9,96 @@
 
 namespace harness {
 
+namespace {
+
+// A raft-only scenario (raft_cluster_run.h) accepting the raft bugs.
+Scenario raft_scenario(const char* name, const char* summary) {
+  Scenario x;
+  x.name = name;
+  x.summary = summary;
+  x.bugs = {"commit-without-majority", "forget-vote", "no-pre-vote"};
+  return x;
+}
+
+std::vector<Scenario> raft_scenarios() {
+  std::vector<Scenario> s;
+  {
+    Scenario x = raft_scenario("random",
+                               "every fault kind: loss, duplication, delays, crashes (torn), "
+                               "partitions, one-way links, clogs, clock drift");
+    x.defaults.loss = 0.02;
+    x.defaults.dup = 0.02;
+    x.defaults.delay_min_ms = 1;
+    x.defaults.delay_max_ms = 30;
+    x.defaults.crash_rate = 0.3;
+    x.defaults.partition_rate = 0.5;
+    x.defaults.clock_drift_ppm = 500;
+    x.defaults.torn = true;
+    x.w_partition = 2, x.w_one_way = 1, x.w_isolate = 1, x.w_clog = 1;
+    x.w_crash = 3, x.w_crash_leader = 1;
+    s.push_back(x);
+  }
+  {
+    Scenario x = raft_scenario("partition", "symmetric partitions into two random sides");
+    x.defaults.delay_min_ms = 1;
+    x.defaults.delay_max_ms = 10;
+    x.defaults.partition_rate = 0.6;
+    x.w_partition = 1;
+    s.push_back(x);
+  }
+  {
+    Scenario x = raft_scenario("leader-crash", "the current leader crashes again and again");
+    x.defaults.loss = 0.01;
+    x.defaults.delay_min_ms = 1;
+    x.defaults.delay_max_ms = 10;
+    x.defaults.crash_rate = 0.5;
+    x.defaults.clock_drift_ppm = 100;
+    x.w_crash = 0, x.w_crash_leader = 1;
+    x.min_fault = 100 * sim::kMillisecond, x.max_fault = 2 * sim::kSecond;
+    s.push_back(x);
+  }
+  {
+    Scenario x =
+        raft_scenario("asymmetric", "one-way link failures (a hears b, b does not hear a)");
+    x.defaults.delay_min_ms = 1;
+    x.defaults.delay_max_ms = 10;
+    x.defaults.partition_rate = 1.0;
+    x.w_one_way = 1;
+    s.push_back(x);
+  }
+  {
+    Scenario x =
+        raft_scenario("disk-loss", "frequent crashes losing unsynced writes, torn log tails");
+    x.defaults.delay_min_ms = 1;
+    x.defaults.delay_max_ms = 10;
+    x.defaults.crash_rate = 1.0;
+    x.defaults.torn = true;
+    x.w_crash = 2, x.w_crash_leader = 1;
+    x.min_fault = 10 * sim::kMillisecond, x.max_fault = 500 * sim::kMillisecond;
+    s.push_back(x);
+  }
+  {
+    Scenario x = raft_scenario(
+        "rejoin-storm",
+        "followers repeatedly isolated and rejoining: pre-vote and check-quorum must keep the "
+        "healthy leader in office (its term never changes)");
+    x.defaults.delay_min_ms = 1;
+    x.defaults.delay_max_ms = 5;
+    x.defaults.partition_rate = 2.0;
+    x.w_isolate_follower = 1;
+    x.min_fault = 300 * sim::kMillisecond, x.max_fault = 2 * sim::kSecond;
+    x.stable_leader = true;
+    s.push_back(x);
+  }
+  return s;
+}
+
+}  // namespace
+
 const std::vector<Scenario>& scenarios() {
   static const std::vector<Scenario> all = [] {
-    std::vector<Scenario> s;
-    {
-      Scenario x;
-      x.name = "random";
-      x.summary =
-          "every fault kind: loss, duplication, delays, crashes (torn), "
-          "partitions, one-way links, clogs, clock drift";
-      x.defaults.loss = 0.02;
-      x.defaults.dup = 0.02;
-      x.defaults.delay_min_ms = 1;
-      x.defaults.delay_max_ms = 30;
-      x.defaults.crash_rate = 0.3;
-      x.defaults.partition_rate = 0.5;
-      x.defaults.clock_drift_ppm = 500;
-      x.defaults.torn = true;
-      x.w_partition = 2, x.w_one_way = 1, x.w_isolate = 1, x.w_clog = 1;
-      x.w_crash = 3, x.w_crash_leader = 1;
-      s.push_back(x);
-    }
-    {
-      Scenario x;
-      x.name = "partition";
-      x.summary = "symmetric partitions into two random sides";
-      x.defaults.delay_min_ms = 1;
-      x.defaults.delay_max_ms = 10;
-      x.defaults.partition_rate = 0.6;
-      x.w_partition = 1;
-      s.push_back(x);
-    }
-    {
-      Scenario x;
-      x.name = "leader-crash";
-      x.summary = "the current leader crashes again and again";
-      x.defaults.loss = 0.01;
-      x.defaults.delay_min_ms = 1;
-      x.defaults.delay_max_ms = 10;
-      x.defaults.crash_rate = 0.5;
-      x.defaults.clock_drift_ppm = 100;
-      x.w_crash = 0, x.w_crash_leader = 1;
-      x.min_fault = 100 * sim::kMillisecond, x.max_fault = 2 * sim::kSecond;
-      s.push_back(x);
-    }
-    {
-      Scenario x;
-      x.name = "asymmetric";
-      x.summary = "one-way link failures (a hears b, b does not hear a)";
-      x.defaults.delay_min_ms = 1;
-      x.defaults.delay_max_ms = 10;
-      x.defaults.partition_rate = 1.0;
-      x.w_one_way = 1;
-      s.push_back(x);
-    }
-    {
-      Scenario x;
-      x.name = "disk-loss";
-      x.summary = "frequent crashes losing unsynced writes, torn log tails";
-      x.defaults.delay_min_ms = 1;
-      x.defaults.delay_max_ms = 10;
-      x.defaults.crash_rate = 1.0;
-      x.defaults.torn = true;
-      x.w_crash = 2, x.w_crash_leader = 1;
-      x.min_fault = 10 * sim::kMillisecond, x.max_fault = 500 * sim::kMillisecond;
-      s.push_back(x);
-    }
-    {
-      Scenario x;
-      x.name = "rejoin-storm";
-      x.summary =
-          "followers repeatedly isolated and rejoining: pre-vote and check-quorum must "
-          "keep the healthy leader in office (its term never changes)";
-      x.defaults.delay_min_ms = 1;
-      x.defaults.delay_max_ms = 5;
-      x.defaults.partition_rate = 2.0;
-      x.w_isolate_follower = 1;
-      x.min_fault = 300 * sim::kMillisecond, x.max_fault = 2 * sim::kSecond;
-      x.stable_leader = true;
-      s.push_back(x);
-    }
-    for (const Scenario& x : dns_scenarios()) s.push_back(x);
+    std::vector<Scenario> s = raft_scenarios();
+    add_dns_scenarios(s);
     return s;
   }();
   return all;

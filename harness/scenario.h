@@ -1,6 +1,8 @@
 #pragma once
-// Named scenarios (random, partition, leader-crash, ...) as sets of plainly named fault knobs,
-// and the run options that a scenario plus command-line overrides produce.
+// The scenario table: named scenarios (random, partition, leader-crash, ..., the DNS ones) as
+// sets of plainly named fault knobs, each with the bug switches it accepts and, for DNS
+// scenarios, its scripted plan; and the run options that a scenario plus command-line overrides
+// produce.
 
 #include <cstdint>
 #include <functional>
@@ -15,6 +17,18 @@
 
 namespace harness {
 
+class DnsClusterRun;
+
+// The phases of every scenario run: faults start after the warm-up (a first leader), the heal
+// phase must converge within the bound, and convergence is polled at this interval.
+inline constexpr sim::SimTime kWarmup = 1 * sim::kSecond;
+inline constexpr sim::SimTime kHealBound = 30 * sim::kSecond;
+inline constexpr sim::SimTime kPoll = 100 * sim::kMillisecond;
+
+// Scripted events of a DNS scenario on top of its drawn fault schedule (dns_plans.h); called
+// once the nodes are up, before the run starts.
+using DnsPlan = void (*)(DnsClusterRun& run);
+
 // Every knob of one run. A scenario fills in defaults; the command line may override each.
 struct Knobs {
   std::size_t nodes = 3;
@@ -28,9 +42,7 @@ struct Knobs {
   std::int64_t clock_drift_ppm = 0;
   bool torn = false;
   std::int64_t checkpoint_ms = 300;  // DNS scenarios: the nodes' checkpoint interval
-  // "", "commit-without-majority", "forget-vote" or "no-pre-vote"; DNS scenarios also
-  // "ack-before-fsync" and "drop-on-majority-ack"
-  std::string bug;
+  std::string bug;                   // "" or one of the scenario's bugs (bug_switches.h)
   friend bool operator==(const Knobs&, const Knobs&) = default;
 };
 
@@ -46,9 +58,11 @@ struct Scenario {
   sim::SimTime min_fault = 200 * sim::kMillisecond, max_fault = 3 * sim::kSecond;
   bool stable_leader = false;  // a healthy leader must never be deposed (rejoin-storm)
   double proposals_per_second = 20;
-  // A DNS scenario (dns_cluster_run.h): whole engine::Node clusters, with scripted events for
-  // the named plan on top of the drawn fault schedule.
+  // A DNS scenario (dns_cluster_run.h): whole engine::Node clusters, with `plan` (if any) on
+  // top of the drawn fault schedule.
   bool dns = false;
+  DnsPlan plan = nullptr;
+  std::vector<std::string> bugs;  // the bug switches (bug_switches.h) --bug accepts here
 };
 
 const std::vector<Scenario>& scenarios();

@@ -2,14 +2,17 @@
 // First line: the seed and the build's commit; last line: the trace hash. Exit 1 on a violation,
 // with the invariant, the recent history and the command that reproduces it.
 
-#include <fmt/core.h>
+#include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
+#include "harness/bug_switches.h"
 #include "harness/dns_cluster_run.h"
 #include "harness/raft_cluster_run.h"
 #include "harness/scenario.h"
@@ -101,6 +104,30 @@ void print_dns_stats(const harness::DnsRunStats& d) {
       d.max_pending, d.records, d.converge_s);
 }
 
+// "raft only: random, partition, ...; the DNS cluster: random-dns, ..." from the scenario table.
+std::string scenario_help() {
+  std::vector<std::string> raft, dns;
+  for (const harness::Scenario& s : harness::scenarios()) (s.dns ? dns : raft).push_back(s.name);
+  return fmt::format("raft only: {}; the DNS cluster: {}", fmt::join(raft, ", "),
+                     fmt::join(dns, ", "));
+}
+
+// Every bug switch with what it breaks and which kinds of scenario accept it.
+std::string bug_help() {
+  std::vector<std::string> items;
+  for (const harness::BugSwitch& b : harness::bug_switches()) {
+    bool raft = false, dns = false;
+    for (const harness::Scenario& s : harness::scenarios())
+      if (std::find(s.bugs.begin(), s.bugs.end(), b.name) != s.bugs.end())
+        (s.dns ? dns : raft) = true;
+    items.push_back(fmt::format("{} ({}; {} scenarios)", b.name, b.summary,
+                                raft && dns ? "raft and DNS"
+                                : dns       ? "DNS"
+                                            : "raft"));
+  }
+  return fmt::format("deliberate bug: {}", fmt::join(items, ", "));
+}
+
 void print_stats(const harness::RunResult& r) {
   fmt::print(
       "sim-time={:.2f}s events={} messages={} elections={} highest-term={} committed={} "
@@ -124,11 +151,7 @@ int main(int argc, char** argv) {
   std::string bug, faults;
   app.add_option("--seed", seed, "the seed of a single run");
   app.add_option("--seeds", seeds_text, "sweep seeds A..B (inclusive)");
-  app.add_option("--scenario", scenario,
-                 "raft only: random, partition, leader-crash, asymmetric, disk-loss, "
-                 "rejoin-storm; the DNS cluster: random-dns, checkpoint-race, majority-loss, "
-                 "leader-crash-mid-write, crash-before-fsync, long-down-node, "
-                 "whole-cluster-restart");
+  app.add_option("--scenario", scenario, scenario_help());
   app.add_option("--nodes", nodes, "cluster size (default 3)");
   app.add_option("--time", time_s, "seconds of the fault phase (default 10)");
   app.add_option("--loss", loss, "probability a message is lost");
@@ -144,9 +167,7 @@ int main(int argc, char** argv) {
   app.add_flag("--trace", trace, "print every event to stderr");
   app.add_flag("--outcome-only", outcome_only,
                "DNS scenarios: only outcome checks (no direct ack/pending-drop checks)");
-  app.add_option("--bug", bug,
-                 "deliberate bug: commit-without-majority, forget-vote, no-pre-vote; DNS "
-                 "scenarios: ack-before-fsync, drop-on-majority-ack, commit-without-majority");
+  app.add_option("--bug", bug, bug_help());
   CLI::Option* faults_option =
       app.add_option("--faults", faults,
                      "replace the scenario's fault schedule: kind@AT_MS/A/B/DURATION_MS,... "
@@ -189,17 +210,8 @@ int main(int argc, char** argv) {
       throw std::invalid_argument("--loss and --dup are probabilities in [0, 1]");
     if (k.delay_min_ms < 0 || k.delay_max_ms < k.delay_min_ms)
       throw std::invalid_argument("--delay-ms needs 0 <= MIN <= MAX");
-    const bool dns = harness::find_scenario(scenario).dns;
-    dns_run = dns;
-    if (dns && !bug.empty() && bug != "ack-before-fsync" && bug != "drop-on-majority-ack" &&
-        bug != "commit-without-majority")
-      throw std::invalid_argument(
-          fmt::format("unknown --bug '{}' for a DNS scenario (known: ack-before-fsync, "
-                      "drop-on-majority-ack, commit-without-majority)",
-                      bug));
-    if (!dns && !bug.empty() && bug != "commit-without-majority" && bug != "forget-vote" &&
-        bug != "no-pre-vote")
-      throw std::invalid_argument(fmt::format("unknown --bug '{}'", bug));
+    dns_run = harness::find_scenario(scenario).dns;
+    if (!bug.empty()) harness::find_bug_switch(harness::find_scenario(scenario), bug);
     if (k.checkpoint_ms < 1) throw std::invalid_argument("--checkpoint-ms must be >= 1");
   } catch (const std::exception& e) {
     fmt::print(stderr, "sim-runner: {}\n", e.what());

@@ -1,0 +1,49 @@
+#include "harness/bug_switches.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "harness/scenario.h"
+
+namespace harness {
+
+const std::vector<BugSwitch>& bug_switches() {
+  static const std::vector<BugSwitch> all{
+      {.name = "commit-without-majority",
+       .summary = "a leader commits what only it has",
+       .raft_run = [](RaftDriverOptions& o) { o.raft_bugs.commit_without_majority = true; },
+       .dns_run = [](engine::NodeOptions& o) { o.raft_bugs.commit_without_majority = true; }},
+      {.name = "forget-vote",
+       .summary = "a node's vote never reaches its disk",
+       .raft_run = [](RaftDriverOptions& o) { o.forget_vote = true; }},
+      {.name = "no-pre-vote",
+       .summary = "pre-vote off: rejoining nodes depose healthy leaders",
+       .raft_run = [](RaftDriverOptions& o) { o.pre_vote = false; }},
+      {.name = "ack-before-fsync",
+       .summary = "a node acknowledges batches before its local datastore is durable",
+       .dns_run = [](engine::NodeOptions& o) { o.bugs.ack_before_fsync = true; }},
+      {.name = "drop-on-majority-ack",
+       .summary = "pending batches are dropped once a majority (not every node) acknowledged",
+       .dns_run = [](engine::NodeOptions& o) { o.bugs.drop_on_majority_ack = true; }},
+  };
+  return all;
+}
+
+const BugSwitch& find_bug_switch(const Scenario& scenario, const std::string& name) {
+  const auto& all = bug_switches();
+  const auto it =
+      std::find_if(all.begin(), all.end(), [&](const BugSwitch& b) { return b.name == name; });
+  const bool accepted =
+      std::find(scenario.bugs.begin(), scenario.bugs.end(), name) != scenario.bugs.end();
+  if (it == all.end() || !accepted)
+    throw std::invalid_argument(fmt::format("unknown --bug '{}' for scenario {} (known: {})", name,
+                                            scenario.name, fmt::join(scenario.bugs, ", ")));
+  if (scenario.dns ? it->dns_run == nullptr : it->raft_run == nullptr)
+    throw std::logic_error(fmt::format("scenario {} lists --bug {}, which has no switch in {} runs",
+                                       scenario.name, name, scenario.dns ? "DNS" : "raft-only"));
+  return *it;
+}
+
+}  // namespace harness

@@ -1,0 +1,25 @@
+#pragma once
+// The scripted plans of the DNS scenarios (Scenario::plan): events placed on top of the drawn
+// fault schedule, with the claims each plan checks while it runs.
+
+namespace harness {
+
+class DnsClusterRun;
+
+// A majority crashes (held down) or one survivor is cut off for most of the fault phase: the
+// survivor's served data must not change and its writes must come back "no quorum" in time.
+void plan_majority_loss(DnsClusterRun& run);
+// Now and then writes go to the leader (and one other node), and the leader crashes within
+// milliseconds, before, while or just after they replicate.
+void plan_leader_crash_mid_write(DnsClusterRun& run);
+// A node takes writes and crashes (usually it, sometimes the leader) long before its next
+// checkpoint could make them durable; the first crash usually hits the zone file import.
+void plan_crash_before_fsync(DnsClusterRun& run);
+// One node crashes (held down) or is cut off for most of the run: pending must grow on the
+// others while it is away and shrink once it is back.
+void plan_long_down_node(DnsClusterRun& run);
+// Every node loses power at once, again and again; the first outage usually interrupts the
+// first-boot import.
+void plan_whole_cluster_restart(DnsClusterRun& run);
+
+}  // namespace harness
