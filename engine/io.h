@@ -9,6 +9,7 @@
 #include <functional>
 #include <optional>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -47,10 +48,48 @@ class Clock {
   virtual void cancel_timer(TimerId id) = 0;
 };
 
+// A Disk call the operating system failed: no space (ENOSPC), an I/O error (EIO), a read-only
+// file system (EROFS), too many open files (EMFILE), ... The node keeps serving from memory and
+// stops acknowledging anything while its durable state is uncertain.
+class DiskError : public std::runtime_error {
+ public:
+  // `message` is the whole line for a human ("cannot write /data/raft.log: No space left on
+  // device"); the rest says what failed, briefly, for STATUS.
+  DiskError(std::string code, std::string operation, std::string file, bool retry_safe,
+            const std::string& message)
+      : std::runtime_error(message),
+        code_(std::move(code)),
+        operation_(std::move(operation)),
+        file_(std::move(file)),
+        retry_safe_(retry_safe) {}
+
+  // The OS's name for the error: "ENOSPC", "EIO", "EROFS", "EMFILE", ...
+  const std::string& code() const { return code_; }
+  // What failed: "open", "write", "fsync", "truncate", "rename", "remove", "read", "list".
+  const std::string& operation() const { return operation_; }
+  // The file as named to the Disk ("raft.log"); "." for the directory itself.
+  const std::string& file() const { return file_; }
+  // True when the call left nothing half done (a partial append was rolled back, a failed
+  // replace() left the old file), so making the same call again later is safe. False when a
+  // partial write could not be undone or an fsync failed: after a failed fsync the kernel may
+  // have dropped the unwritten data, so a later fsync that succeeds proves nothing. Only a
+  // restart, which reads back what is really there, recovers from that.
+  bool retry_safe() const { return retry_safe_; }
+
+ private:
+  std::string code_;
+  std::string operation_;
+  std::string file_;
+  bool retry_safe_;
+};
+
 // Durable storage of named files in one node's data directory. Data written with append() or
 // write_at() may be lost (or, in the simulator, torn) on a crash until sync() of that file
 // returns. replace() is atomic and durable on return (write temp, fsync, rename, fsync dir).
 // Names are plain file names ("raft.log", "store.snap"); no directories.
+//
+// Every method reports an OS failure by throwing DiskError. A failed append() leaves the file as
+// it was when it can (retry_safe()); a failed replace() leaves the old file in place.
 class Disk {
  public:
   virtual ~Disk() = default;

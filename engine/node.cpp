@@ -26,6 +26,10 @@ struct Node::Write {
 
 namespace {
 
+std::string ms_text(Duration d) {
+  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+}
+
 std::string describe(const WriteResult& r) {
   switch (r.kind) {
     case WriteResult::Ok:
@@ -60,6 +64,7 @@ Node::~Node() {
   if (tick_timer_) clock_.cancel_timer(*tick_timer_);
   if (checkpoint_timer_) clock_.cancel_timer(*checkpoint_timer_);
   if (process_timer_) clock_.cancel_timer(*process_timer_);
+  if (disk_retry_timer_) clock_.cancel_timer(*disk_retry_timer_);
 }
 
 void Node::log(LogLevel level, const std::string& message) const {
@@ -115,9 +120,11 @@ void Node::stop() {
   if (tick_timer_) clock_.cancel_timer(*tick_timer_);
   if (checkpoint_timer_) clock_.cancel_timer(*checkpoint_timer_);
   if (process_timer_) clock_.cancel_timer(*process_timer_);
+  if (disk_retry_timer_) clock_.cancel_timer(*disk_retry_timer_);
   tick_timer_.reset();
   checkpoint_timer_.reset();
   process_timer_.reset();
+  disk_retry_timer_.reset();
   auto writes = std::move(writes_);
   writes_.clear();
   for (auto& [id, write] : writes)
@@ -125,7 +132,8 @@ void Node::stop() {
 }
 
 void Node::receive(NodeId from, ByteView bytes) {
-  if (!started_ || stopped_) return;
+  // Disk-faulted: raft stays as it was when its Ready failed, so the Ready can be redone as is.
+  if (!started_ || stopped_ || disk_fault_) return;
   raft::Message message;
   try {
     message = raft::decode(bytes);
@@ -150,6 +158,13 @@ void Node::submit(std::vector<dns::Change> changes, WriteCallback done) {
   }
   if (changes.empty()) {
     done({WriteResult::Invalid, 0, 0, 0, "ERROR invalid write: no changes"});
+    return;
+  }
+  if (disk_fault_) {
+    done({WriteResult::DiskFault, 0, 0, 0,
+          fmt::format("ERROR disk fault on this node ({}): write not accepted; send it to "
+                      "another node",
+                      disk_fault_->summary)});
     return;
   }
   for (const dns::Change& c : changes) {
@@ -183,6 +198,11 @@ std::uint64_t Node::submit_batch(std::vector<dns::Change> changes, WriteCallback
 }
 
 void Node::propose_write(Write& write) {
+  if (disk_fault_) {  // proposed once the disk works again
+    write.proposed = raft::ProposeResult::Dropped;
+    write.next_retry = clock_.now();
+    return;
+  }
   const raft::ProposeResult result = raft_->propose(write.command);
   write.proposed = result.kind;
   write.proposed_term = raft_->term();
@@ -197,7 +217,7 @@ void Node::retry_and_expire_writes() {
       expired.push_back(id);
       continue;
     }
-    if (now < write->next_retry) continue;
+    if (now < write->next_retry || disk_fault_) continue;
     // An entry in our own log as leader of the same term commits once a quorum answers; a
     // forward may have been lost and a term change may have truncated it: propose again (R
     // skips the duplicate if both copies commit).
@@ -211,14 +231,19 @@ void Node::retry_and_expire_writes() {
   }
   for (std::uint64_t id : expired) {
     const raft::NodeId leader = raft_->leader();
-    finish(
-        id,
-        {WriteResult::NoQuorum, 0, 0, 0,
-         fmt::format(
-             "ERROR no quorum: not committed within {} ms (leader: {}); it was "
-             "not applied, but may still commit if a leader received it",
-             std::chrono::duration_cast<std::chrono::milliseconds>(options_.write_timeout).count(),
-             leader == raft::kNoNode ? std::string("none") : std::to_string(leader))});
+    if (disk_fault_)
+      finish(id, {WriteResult::DiskFault, 0, 0, 0,
+                  fmt::format("ERROR disk fault on this node ({}): not committed within {} ms; "
+                              "it was not applied here, but may still commit if a leader "
+                              "received it",
+                              disk_fault_->summary, ms_text(options_.write_timeout))});
+    else
+      finish(id,
+             {WriteResult::NoQuorum, 0, 0, 0,
+              fmt::format("ERROR no quorum: not committed within {} ms (leader: {}); it was "
+                          "not applied, but may still commit if a leader received it",
+                          ms_text(options_.write_timeout),
+                          leader == raft::kNoNode ? std::string("none") : std::to_string(leader))});
   }
 }
 
@@ -232,6 +257,10 @@ void Node::finish(std::uint64_t request_id, const WriteResult& result) {
 
 void Node::on_tick() {
   tick_timer_ = clock_.start_timer(options_.tick, [this] { on_tick(); });
+  if (disk_fault_) {  // raft stays frozen; writes waiting here still time out
+    retry_and_expire_writes();
+    return;
+  }
   raft_->tick();
   retry_and_expire_writes();
   process();
@@ -239,6 +268,7 @@ void Node::on_tick() {
 
 void Node::on_checkpoint() {
   checkpoint_timer_ = clock_.start_timer(options_.checkpoint_interval, [this] { on_checkpoint(); });
+  if (disk_fault_) return;  // retry_disk() redoes a failed checkpoint
   checkpoint();
   process();
 }
@@ -254,18 +284,19 @@ void Node::process_soon() {
 
 void Node::process() {
   if (processing_) return;  // a callback re-entered us; the outer loop drains what it added
+  if (disk_fault_) return;  // retry_disk() finishes the Ready that failed first
   processing_ = true;
   try {
-    for (;;) {
-      while (raft_->has_ready()) {
+    while (!disk_fault_) {
+      while (!disk_fault_ && raft_->has_ready()) {
         raft::Ready ready = raft_->ready();
-        handle(ready);
-        raft_->advance();
+        send_early(ready);
+        // A Ready whose persistence failed is held, not advanced: raft must not count on it.
+        if (finish_ready(ready, false)) raft_->advance();
       }
-      if (!raft_->has_ready()) {
-        maybe_compact_raft();
-        if (!raft_->has_ready()) break;
-      }
+      if (disk_fault_) break;
+      maybe_compact_raft();
+      if (!raft_->has_ready()) break;
     }
   } catch (...) {
     processing_ = false;
@@ -287,7 +318,7 @@ void Node::process() {
   }
 }
 
-void Node::handle(raft::Ready& ready) {
+void Node::send_early(const raft::Ready& ready) {
   // A leader's appends may leave before its own write (raft thesis 10.2.1: the leader counts
   // itself only once persisted), overlapping its fsync with the followers'. Everything else
   // (votes, append responses) only after the write is durable.
@@ -295,15 +326,90 @@ void Node::handle(raft::Ready& ready) {
     observer_->on_raft_sent(m);
     transport_.send(m.to, raft::encode(m));
   }
-  raft_store_.save(ready);
-  observer_->on_raft_persisted(ready);
-  if (ready.compacted_snapshot) raft_store_.compact(ready.compacted_snapshot->meta.index);
+}
+
+bool Node::finish_ready(raft::Ready& ready, bool saved) {
+  try {
+    if (!saved) {
+      raft_store_.save(ready);
+      saved = true;
+      observer_->on_raft_persisted(ready);
+    }
+    if (ready.compacted_snapshot) raft_store_.compact(ready.compacted_snapshot->meta.index);
+  } catch (const DiskError& e) {
+    held_ready_ = std::move(ready);
+    held_ready_saved_ = saved;
+    on_disk_error(e);
+    return false;
+  }
   for (const raft::Message& m : ready.messages) {
     observer_->on_raft_sent(m);
     transport_.send(m.to, raft::encode(m));
   }
   if (ready.snapshot) install(*ready.snapshot);
   for (const raft::Entry& entry : ready.committed) apply(entry);
+  return true;
+}
+
+void Node::on_disk_error(const DiskError& error) {
+  DiskFaultStatus fault;
+  fault.summary = fmt::format("{}:{}:{}", error.code(), error.file(), error.operation());
+  fault.message = error.what();
+  fault.restart_needed = !error.retry_safe() || (disk_fault_ && disk_fault_->restart_needed);
+  const bool changed = !disk_fault_ || disk_fault_->summary != fault.summary ||
+                       disk_fault_->restart_needed != fault.restart_needed;
+  if (disk_fault_) fault.retries = disk_fault_->retries + 1;
+  disk_fault_ = fault;
+  ++disk_errors_;
+  // Logged once per state change, not once per retry.
+  if (changed && fault.restart_needed) {
+    log(LogLevel::Error,
+        fmt::format("disk fault: {}; this cannot be retried safely ({}): serving queries from "
+                    "memory and acknowledging nothing; restart this node to recover from its "
+                    "durable state",
+                    fault.message,
+                    error.operation() == "fsync"
+                        ? "after a failed fsync the kernel may have dropped the unwritten data"
+                        : "a partial write could not be undone"));
+  } else if (changed) {
+    log(LogLevel::Error,
+        fmt::format("disk fault: {}; serving queries from memory, acknowledging nothing (no "
+                    "votes, appends, ACKs or client writes) until the disk works again; "
+                    "retrying every {} ms",
+                    fault.message, ms_text(options_.disk_retry_interval)));
+  }
+  if (!fault.restart_needed && !disk_retry_timer_ && !stopped_)
+    disk_retry_timer_ = clock_.start_timer(options_.disk_retry_interval, [this] { retry_disk(); });
+}
+
+void Node::retry_disk() {
+  disk_retry_timer_.reset();
+  if (!disk_fault_ || disk_fault_->restart_needed || stopped_) return;
+  const std::uint64_t errors_before = disk_errors_;
+  // The failed step first, in the order they happen, so every file sees its writes in order.
+  try {
+    if (mark_imported_due_) mark_imported();
+    if (checkpoint_due_ || store_snapshot_due_) {
+      store_served();
+      checkpoint_due_ = false;
+    }
+  } catch (const DiskError& e) {
+    on_disk_error(e);
+    return;
+  }
+  if (held_ready_) {
+    raft::Ready ready = std::move(*held_ready_);
+    held_ready_.reset();
+    if (!finish_ready(ready, held_ready_saved_)) return;
+    raft_->advance();
+  }
+  // A step above failed again (an import mark applied with the Ready, say): still faulted.
+  if (disk_errors_ != errors_before) return;
+  log(LogLevel::Info, fmt::format("disk recovered after {} failed retries: resuming ({} is over)",
+                                  disk_fault_->retries, disk_fault_->summary));
+  disk_fault_.reset();
+  maybe_ack();
+  process();
 }
 
 void Node::install(const raft::Snapshot& snapshot) {
@@ -375,6 +481,19 @@ void Node::apply(const raft::Entry& entry) {
 }
 
 void Node::checkpoint() {
+  try {
+    store_served();
+  } catch (const DiskError& e) {
+    checkpoint_due_ = true;
+    on_disk_error(e);
+    return;
+  }
+  maybe_ack();
+}
+
+void Node::store_served() {
+  // A snapshot that failed halfway may have left the WAL behind the snapshot: it goes first.
+  if (store_snapshot_due_) write_store_snapshot();
   if (unsynced_) {  // ack_before_fsync bug: the sync comes one interval late
     store_.sync();
     unsynced_ = false;
@@ -386,7 +505,12 @@ void Node::checkpoint() {
   if (!batches.empty()) {
     const raft::Index new_hw = batches.back().index;
     const bool sync = !options_.bugs.ack_before_fsync;
-    store_.append(batches, new_hw, sync);
+    try {
+      store_.append(batches, new_hw, sync);
+    } catch (const DiskError&) {
+      if (store_.hw() < new_hw) unstored_ = std::move(batches);  // copied next time
+      throw;
+    }
     log(LogLevel::Debug, fmt::format("checkpoint: copied {} batches to the local datastore, hw={}",
                                      batches.size(), new_hw));
     if (sync)
@@ -396,15 +520,30 @@ void Node::checkpoint() {
     // The serving view is exactly the store's state now (everything served is copied), so it
     // can become the store's snapshot.
     if (!unsynced_ && served_ == store_.hw() &&
-        store_.wal_bytes() > options_.store_snapshot_wal_bytes) {
-      store_.write_snapshot(serving_.all_records());
-      log(LogLevel::Info, fmt::format("local datastore snapshot at hw={}", store_.hw()));
-    }
+        store_.wal_bytes() > options_.store_snapshot_wal_bytes)
+      write_store_snapshot();
   }
-  maybe_ack();
+}
+
+void Node::write_store_snapshot() {
+  // Due until done: if resetting the WAL fails after the new snapshot landed, the WAL must be
+  // reset before it takes another append (nothing is served meanwhile, so the serving view is
+  // still the store's state when it is redone).
+  store_snapshot_due_ = true;
+  store_.write_snapshot(serving_.all_records());
+  store_snapshot_due_ = false;
+  log(LogLevel::Info, fmt::format("local datastore snapshot at hw={}", store_.hw()));
+}
+
+void Node::mark_imported() {
+  mark_imported_due_ = true;
+  store_.mark_imported();
+  mark_imported_due_ = false;
+  imported_ = true;
 }
 
 void Node::maybe_ack() {
+  if (disk_fault_) return;
   const raft::Index hw = options_.bugs.ack_before_fsync ? store_.hw() : store_.durable_hw();
   const raft::Index acked = state_.acked(options_.id);
   // Only worth an entry if it lets something leave pending.
@@ -426,8 +565,11 @@ void Node::maybe_compact_raft() {
 
 void Node::start_import(std::vector<dns::Record> records) {
   if (records.empty()) {
-    store_.mark_imported();
-    imported_ = true;
+    try {
+      mark_imported();
+    } catch (const DiskError& e) {
+      on_disk_error(e);
+    }
     return;
   }
   const std::size_t per = std::max<std::size_t>(1, options_.import_batch);
@@ -443,9 +585,12 @@ void Node::start_import(std::vector<dns::Record> records) {
         [this](const WriteResult& r) {
           if (r.kind != WriteResult::Ok && r.kind != WriteResult::Noop) return;
           if (--import_remaining_ > 0) return;
-          store_.mark_imported();
-          imported_ = true;
-          log(LogLevel::Info, "zone file import committed");
+          try {
+            mark_imported();
+            log(LogLevel::Info, "zone file import committed");
+          } catch (const DiskError& e) {
+            on_disk_error(e);
+          }
         },
         true);
   }
@@ -501,6 +646,7 @@ NodeStatus Node::status() const {
   s.imported = imported_;
   s.wal_bytes = store_.wal_bytes();
   s.raft_log_bytes = raft_store_.log_file_size();
+  s.disk_fault = disk_fault_;
   return s;
 }
 

@@ -5,6 +5,15 @@
 // every checkpoint interval and then proposes ACK(self, hw), answers client writes, and on first
 // boot imports its zone file through raft. All I/O goes through the seams in io.h; the caller
 // delivers peer messages with receive() on the same thread that runs the Clock's timers.
+//
+// When a Disk call fails (DiskError: no space, I/O error, ...) the node becomes disk-faulted: it
+// keeps serving queries from memory but stops everything that tells others what it has stored:
+// it handles no raft Ready (so it neither votes nor acknowledges appends, and raft is neither
+// ticked nor stepped: its state stays that of the Ready that failed), proposes no ACK, and
+// refuses client writes. Every disk_retry_interval it redoes the failed step; once that works it
+// resumes where it stopped. A failure that cannot be redone safely (DiskError::retry_safe()
+// false: an fsync failed or a partial write could not be undone) is never retried: the node
+// says it needs a restart, which recovers from what is durable.
 
 #include <cstdint>
 #include <functional>
@@ -44,6 +53,7 @@ struct NodeOptions {
   std::size_t import_batch = 256;                            // records per first-boot import batch
   raft::Index compact_every = 1024;                   // applied entries between raft snapshots of R
   std::uint64_t store_snapshot_wal_bytes = 4u << 20;  // WAL size that triggers a store snapshot
+  Duration disk_retry_interval = std::chrono::seconds(1);  // redo a failed disk step this often
   // Handle raft output once per burst of inputs (one fsync for many messages and writes)
   // instead of once per input: receive() and submit() then defer the work to a zero-delay
   // timer. For real I/O, where an fsync costs milliseconds; the simulator leaves it off.
@@ -55,12 +65,20 @@ struct NodeOptions {
 
 // The answer to one client write.
 struct WriteResult {
-  enum Kind { Ok, Noop, NoQuorum, Invalid, Stopped };
+  enum Kind { Ok, Noop, NoQuorum, Invalid, Stopped, DiskFault };
   Kind kind = Ok;
   raft::Index index = 0;  // Ok/Noop: where it committed
   std::size_t applied = 0;
   std::size_t noops = 0;
   std::string message;  // one line for a human: "OK index=12", "ERROR no quorum: ..."
+};
+
+// Why the node is disk-faulted (see Node).
+struct DiskFaultStatus {
+  std::string summary;  // "ENOSPC:raft.log:write": the OS's error, the file, what failed
+  std::string message;  // the whole line: "cannot write /data/raft.log: No space left on device"
+  bool restart_needed = false;  // not retried: only a restart recovers
+  std::uint64_t retries = 0;    // failed retries since it began
 };
 
 // What `STATUS` shows.
@@ -76,6 +94,7 @@ struct NodeStatus {
   bool imported = false;
   std::uint64_t wal_bytes = 0;
   std::uint64_t raft_log_bytes = 0;
+  std::optional<DiskFaultStatus> disk_fault;  // none: the disk works
 };
 
 // Hooks for the simulator's invariant checker and metrics; every method defaults to nothing.
@@ -118,10 +137,11 @@ class Node {
   // Stops the timers; writes still waiting are answered Stopped.
   void stop();
 
-  // A peer's message (raft encoding). Garbage is logged and dropped.
+  // A peer's message (raft encoding). Garbage is logged and dropped; so is everything while
+  // disk-faulted.
   void receive(NodeId from, ByteView bytes);
   // A client write: answered exactly once through `done` (maybe before submit returns, e.g. for
-  // an invalid write).
+  // an invalid write or while disk-faulted).
   void submit(std::vector<dns::Change> changes, WriteCallback done);
   // Proposes the difference between `zone_records` and what is served in their zones (the zones
   // whose SOA is among them): ADDs for what is missing, REMOVEs for what the file no longer has.
@@ -141,7 +161,10 @@ class Node {
   void on_checkpoint();
   void process();
   void process_soon();
-  void handle(raft::Ready& ready);
+  void send_early(const raft::Ready& ready);
+  bool finish_ready(raft::Ready& ready, bool saved);
+  void on_disk_error(const DiskError& error);
+  void retry_disk();
   void apply(const raft::Entry& entry);
   void install(const raft::Snapshot& snapshot);
   void serve_pending_after(raft::Index index);
@@ -149,6 +172,9 @@ class Node {
   void propose_write(Write& write);
   void retry_and_expire_writes();
   void checkpoint();
+  void store_served();
+  void write_store_snapshot();
+  void mark_imported();
   void maybe_ack();
   void maybe_compact_raft();
   void start_import(std::vector<dns::Record> records);
@@ -182,6 +208,15 @@ class Node {
   std::optional<Clock::TimerId> tick_timer_;
   std::optional<Clock::TimerId> checkpoint_timer_;
   std::optional<Clock::TimerId> process_timer_;
+  // Disk-faulted (see the class comment), and the steps to redo, in this order, on retry.
+  std::optional<DiskFaultStatus> disk_fault_;
+  std::optional<Clock::TimerId> disk_retry_timer_;
+  std::uint64_t disk_errors_ = 0;  // DiskErrors so far (a retry that met one is no recovery)
+  bool mark_imported_due_ = false;
+  bool checkpoint_due_ = false;
+  bool store_snapshot_due_ = false;        // must land before the WAL takes another append
+  std::optional<raft::Ready> held_ready_;  // its persistence failed; advance() not called yet
+  bool held_ready_saved_ = false;          // save() went through, compact() did not
   bool started_ = false;
   bool stopped_ = false;
   bool processing_ = false;

@@ -155,51 +155,52 @@ raft::Restored RaftLogStore::load() {
 
 void RaftLogStore::save(const raft::Ready& ready) {
   if (!loaded_) load();
-  auto write_snapshot = [&](const raft::Snapshot& s) {
+  // The in-memory state follows each disk call only once it went through, so after a DiskError
+  // it matches the files and the same Ready can be saved again.
+  auto write_snapshot = [&](const raft::Snapshot& s, std::uint64_t generation) {
     Bytes payload;
     raft::ByteWriter w(payload);
-    w.u64(generation_);
+    w.u64(generation);
     raft::put_snapshot(w, s);
     disk_.replace(snap_name_, frame_file(kFileVersion, payload));
+    generation_ = generation;
     snapshot_index_ = s.meta.index;
   };
   if (ready.snapshot) {
-    // The log is replaced wholesale: bump the generation first so that, if we crash before the
+    // The log is replaced wholesale: a new generation, so that if we crash (or fail) before the
     // log rewrite, load() knows the old log is stale.
-    ++generation_;
-    write_snapshot(*ready.snapshot);
+    write_snapshot(*ready.snapshot, generation_ + 1);
     entries_.clear();
     rewrite_log();
   } else if (ready.compacted_snapshot) {
     // Same history, shorter log: the old log stays valid if we crash before the rewrite.
-    write_snapshot(*ready.compacted_snapshot);
+    write_snapshot(*ready.compacted_snapshot, generation_);
     std::erase_if(entries_, [&](const raft::Entry& e) { return e.index <= snapshot_index_; });
     rewrite_log();
   }
   std::vector<Bytes> records;
+  std::size_t keep = entries_.size();  // entries_ before the Ready's first entry
   if (!ready.entries.empty()) {
     raft::Index front = ready.entries.front().index;
     if (!entries_.empty() && front <= entries_.back().index) {
       records.push_back(truncate_record(front));
-      while (!entries_.empty() && entries_.back().index >= front) entries_.pop_back();
+      while (keep > 0 && entries_[keep - 1].index >= front) --keep;
     }
-    raft::Index expect = entries_.empty() ? snapshot_index_ + 1 : entries_.back().index + 1;
+    raft::Index expect = keep == 0 ? snapshot_index_ + 1 : entries_[keep - 1].index + 1;
     if (front != expect) {
       throw RaftLogStoreError(
           fmt::format("{}: asked to save entry {} where {} comes next", log_name_, front, expect));
     }
-    for (const raft::Entry& e : ready.entries) {
-      records.push_back(entry_record(e));
-      entries_.push_back(e);
-    }
+    for (const raft::Entry& e : ready.entries) records.push_back(entry_record(e));
   }
   // The hard state travels in the log with the entries, so a Ready costs one fsync (a separate
   // atomically replaced file cost three: the temp file, the rename's directory, and the log).
-  if (ready.hard_state) {
-    records.push_back(hard_state_record(*ready.hard_state));
-    hard_state_ = *ready.hard_state;
-  }
-  if (!records.empty()) append_records(records);
+  if (ready.hard_state) records.push_back(hard_state_record(*ready.hard_state));
+  if (records.empty()) return;
+  append_records(records);
+  entries_.resize(keep);
+  entries_.insert(entries_.end(), ready.entries.begin(), ready.entries.end());
+  if (ready.hard_state) hard_state_ = *ready.hard_state;
 }
 
 void RaftLogStore::compact(raft::Index upto) {

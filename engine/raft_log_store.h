@@ -37,6 +37,8 @@ class RaftLogStore {
   // records follow.
   raft::Restored load();
   // Persists hard state, snapshot (received or compacted) and entries; syncs before returning.
+  // A DiskError leaves the store's state as the files are: if it is retry_safe(), the same
+  // Ready may be saved again.
   void save(const raft::Ready& ready);
   // Drops persisted entries <= upto. Throws RaftLogStoreError unless a snapshot at >= upto has
   // been saved (the entries would otherwise be lost).

@@ -2,6 +2,8 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
+
 namespace engine {
 namespace {
 
@@ -15,6 +17,16 @@ std::string node_text(raft::NodeId id) {
   return id == raft::kNoNode ? "none" : std::to_string(id);
 }
 
+// One token, like every other value: "ok", "faulted(ENOSPC:raft.log:write,retrying)",
+// "faulted(EIO:store.wal:fsync,restart-needed)".
+std::string disk_text(const std::optional<DiskFaultStatus>& fault) {
+  if (!fault) return "ok";
+  std::string summary = fault->summary;
+  std::replace(summary.begin(), summary.end(), ' ', '_');
+  return fmt::format("faulted({},{})", summary,
+                     fault->restart_needed ? "restart-needed" : "retrying");
+}
+
 }  // namespace
 
 std::string format_status(NodeId self, const NodeStatus& s) {
@@ -23,10 +35,11 @@ std::string format_status(NodeId self, const NodeStatus& s) {
     acked += fmt::format("{}{}:{}", acked.empty() ? "" : ",", node, index);
   return fmt::format(
       "STATUS node={} role={} term={} leader={} commit={} applied={} pending={} ({} changes) "
-      "acked={} hw={} served={} writes={} imported={} wal={} raft-log={}",
+      "acked={} hw={} served={} writes={} imported={} wal={} raft-log={} disk={}",
       self, raft::to_string(s.raft.role), s.raft.term, node_text(s.raft.leader), s.raft.commit,
       s.applied, s.pending_batches, s.pending_changes, acked, s.hw, s.served, s.writes_in_flight,
-      s.imported ? "yes" : "no", bytes_text(s.wal_bytes), bytes_text(s.raft_log_bytes));
+      s.imported ? "yes" : "no", bytes_text(s.wal_bytes), bytes_text(s.raft_log_bytes),
+      disk_text(s.disk_fault));
 }
 
 }  // namespace engine

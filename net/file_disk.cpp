@@ -24,6 +24,20 @@ Error io_error(std::string_view what, const std::filesystem::path& path, int err
   return Error(fmt::format("cannot {} {}: {}", what, path.string(), std::strerror(error)));
 }
 
+std::string errno_name(int error) {
+  if (const char* name = ::strerrorname_np(error)) return name;
+  return fmt::format("errno {}", error);
+}
+
+// `name` is the file as the engine named it ("." for the directory), `path` the real path.
+engine::DiskError disk_error(std::string_view operation, const std::string& name,
+                             const std::filesystem::path& path, bool retry_safe,
+                             int error = errno) {
+  return engine::DiskError(
+      errno_name(error), std::string(operation), name, retry_safe,
+      fmt::format("cannot {} {}: {}", operation, path.string(), std::strerror(error)));
+}
+
 void check_name(const std::string& name) {
   if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos ||
       name.find('\0') != std::string::npos)
@@ -40,23 +54,27 @@ std::string temp_name(const std::string& name) {
   return fmt::format("{}{}{}", kTempPrefix, name, kTempSuffix);
 }
 
-// write() until everything is written: regular files may take less than asked for.
-void write_all(int fd, engine::ByteView data, const std::filesystem::path& path) {
+// write() until everything is written (regular files may take less than asked for); 0 or the
+// errno of the write that failed.
+int write_all(int fd, engine::ByteView data) {
   std::size_t done = 0;
   while (done < data.size()) {
     ssize_t n = ::write(fd, data.data() + done, data.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
-      throw io_error("write", path);
+      return errno;
     }
     done += static_cast<std::size_t>(n);
   }
+  return 0;
 }
 
-void fsync_or_throw(int fd, const std::filesystem::path& path) {
+// 0 or the errno of the failed fsync.
+int fsync_all(int fd) {
   while (::fsync(fd) != 0) {
-    if (errno != EINTR) throw io_error("fsync", path);
+    if (errno != EINTR) return errno;
   }
+  return 0;
 }
 
 }  // namespace
@@ -101,7 +119,7 @@ std::optional<engine::Bytes> FileDisk::read(const std::string& name) const {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT) return std::nullopt;
-    throw io_error("open", path);
+    throw disk_error("open", name, path, true);
   }
   engine::Bytes data;
   struct stat info {};
@@ -115,7 +133,7 @@ std::optional<engine::Bytes> FileDisk::read(const std::string& name) const {
       if (errno == EINTR) continue;
       int error = errno;
       ::close(fd);
-      throw io_error("read", path, error);
+      throw disk_error("read", name, path, true, error);
     }
     data.insert(data.end(), buffer, buffer + n);
   }
@@ -131,7 +149,7 @@ int FileDisk::append_fd(const std::string& name) {
     fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
     if (fd >= 0) new_files_.insert(name);
   }
-  if (fd < 0) throw io_error("open", path);
+  if (fd < 0) throw disk_error("open", name, path, true);
   open_files_.emplace(name, fd);
   return fd;
 }
@@ -145,7 +163,20 @@ void FileDisk::close_fd(const std::string& name) {
 
 void FileDisk::append(const std::string& name, engine::ByteView data) {
   int fd = append_fd(name);
-  write_all(fd, data, directory_ / name);
+  struct stat before {};
+  if (::fstat(fd, &before) != 0) throw disk_error("stat", name, directory_ / name, true);
+  const int error = write_all(fd, data);
+  if (error == 0) return;
+  // A full disk often takes part of the data first. Cut that partial record off again, so the
+  // file is as it was and the caller may simply append it again later.
+  int cut = 0;
+  while (::ftruncate(fd, before.st_size) != 0) {
+    if (errno != EINTR) {
+      cut = errno;
+      break;
+    }
+  }
+  throw disk_error("write", name, directory_ / name, cut == 0, error);
 }
 
 void FileDisk::truncate(const std::string& name, std::uint64_t size) {
@@ -153,30 +184,28 @@ void FileDisk::truncate(const std::string& name, std::uint64_t size) {
   struct stat info {};
   if (::stat(path.c_str(), &info) != 0) {
     if (errno == ENOENT) return;
-    throw io_error("stat", path);
+    throw disk_error("stat", name, path, true);
   }
   if (static_cast<std::uint64_t>(info.st_size) <= size) return;
-  if (::truncate(path.c_str(), static_cast<off_t>(size)) != 0) throw io_error("truncate", path);
+  if (::truncate(path.c_str(), static_cast<off_t>(size)) != 0)
+    throw disk_error("truncate", name, path, true);
 }
 
 void FileDisk::sync(const std::string& name) {
   const auto path = path_of(name);
+  int error = 0;
   if (auto it = open_files_.find(name); it != open_files_.end()) {
-    fsync_or_throw(it->second, path);
+    error = fsync_all(it->second);
   } else {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
       if (errno == ENOENT) return;
-      throw io_error("open", path);
+      throw disk_error("open", name, path, true);
     }
-    try {
-      fsync_or_throw(fd, path);
-    } catch (...) {
-      ::close(fd);
-      throw;
-    }
+    error = fsync_all(fd);
     ::close(fd);
   }
+  if (error != 0) throw disk_error("fsync", name, path, false, error);
   if (new_files_.contains(name)) sync_directory();
 }
 
@@ -184,22 +213,29 @@ void FileDisk::replace(const std::string& name, engine::ByteView data) {
   const auto path = path_of(name);
   const auto temp = directory_ / temp_name(name);
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw io_error("create", temp);
-  try {
-    write_all(fd, data, temp);
-    fsync_or_throw(fd, temp);
-  } catch (...) {
-    ::close(fd);
-    ::unlink(temp.c_str());
-    throw;
+  if (fd < 0) throw disk_error("create", name, temp, true);
+  // Until the rename the real file is untouched, so every failure before it is safe to retry
+  // (a failed fsync concerns only the temporary file, which goes).
+  std::string_view failed;
+  int error = write_all(fd, data);
+  if (error != 0) {
+    failed = "write";
+  } else if ((error = fsync_all(fd)) != 0) {
+    failed = "fsync";
   }
   ::close(fd);
+  if (error != 0) {
+    ::unlink(temp.c_str());
+    throw disk_error(failed, name, temp, true, error);
+  }
   // An append descriptor still open on the old file would write into the replaced inode.
   close_fd(name);
   if (::rename(temp.c_str(), path.c_str()) != 0) {
-    int error = errno;
+    error = errno;
     ::unlink(temp.c_str());
-    throw io_error("rename " + temp.string() + " to", path, error);
+    throw engine::DiskError(errno_name(error), "rename", name, true,
+                            fmt::format("cannot rename {} to {}: {}", temp.string(), path.string(),
+                                        std::strerror(error)));
   }
   sync_directory();
 }
@@ -209,7 +245,7 @@ void FileDisk::remove(const std::string& name) {
   close_fd(name);
   if (::unlink(path.c_str()) != 0) {
     if (errno == ENOENT) return;
-    throw io_error("remove", path);
+    throw disk_error("remove", name, path, true);
   }
   sync_directory();
 }
@@ -223,14 +259,18 @@ std::vector<std::string> FileDisk::list() const {
     if (name.starts_with('.') || !entry.is_regular_file(type_ec)) continue;
     names.push_back(std::move(name));
   }
-  if (ec)
-    throw Error(fmt::format("cannot list directory {}: {}", directory_.string(), ec.message()));
+  if (ec) {
+    throw engine::DiskError(
+        errno_name(ec.value()), "list", ".", true,
+        fmt::format("cannot list directory {}: {}", directory_.string(), ec.message()));
+  }
   std::sort(names.begin(), names.end());
   return names;
 }
 
 void FileDisk::sync_directory() {
-  fsync_or_throw(directory_fd_, directory_);
+  if (const int error = fsync_all(directory_fd_); error != 0)
+    throw disk_error("fsync", ".", directory_, false, error);
   // Every name created so far is now durable.
   new_files_.clear();
 }

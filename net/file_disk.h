@@ -17,7 +17,7 @@ namespace net {
 //
 // Names must be plain file names (no '/', not "." or "..", not empty); anything else throws
 // std::invalid_argument, since it is a programming error rather than bad input. I/O failures
-// throw net::Error naming the path and the OS's reason.
+// throw engine::DiskError naming the path and the OS's reason (the constructor: net::Error).
 class FileDisk final : public engine::Disk {
  public:
   // Creates `directory` if missing (mkdir -p) and removes temporary files a crash in the middle
@@ -29,7 +29,9 @@ class FileDisk final : public engine::Disk {
 
   // The whole file, or nullopt if it does not exist.
   std::optional<engine::Bytes> read(const std::string& name) const override;
-  // Creates the file if missing.
+  // Creates the file if missing. A failed write (e.g. ENOSPC after part of the data) is cut
+  // back to the old size, so the file is unchanged and DiskError::retry_safe() is true unless
+  // that cut failed too.
   void append(const std::string& name, engine::ByteView data) override;
   // Shrinks the file to `size`; a missing file or a larger size is left alone.
   void truncate(const std::string& name, std::uint64_t size) override;

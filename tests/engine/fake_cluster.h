@@ -154,6 +154,13 @@ class FakeCluster {
     m.node.reset();
     m.disk.crash();
   }
+  // The process restarts (e.g. after an operator's restart); the disk keeps everything written.
+  void restart(NodeId id) {
+    Member& m = member(id);
+    m.alive = false;
+    m.node.reset();
+    start(id);
+  }
   void block(NodeId a, NodeId b) { blocked_.insert({std::min(a, b), std::max(a, b)}); }
   void unblock_all() { blocked_.clear(); }
 

@@ -1,7 +1,8 @@
 #pragma once
 // An in-memory engine::Disk for tests: remembers what was synced, and crash() throws away (or
 // tears) everything written since the last sync, as a power cut would. cut_power_after() makes a
-// later disk call fail mid-operation, to test every crash point between disk calls.
+// later disk call fail mid-operation, to test every crash point between disk calls; fail() makes
+// calls throw DiskError as a full or broken disk does, until heal().
 
 #include <algorithm>
 #include <map>
@@ -24,27 +25,37 @@ class MemoryDisk : public Disk {
   void append(const std::string& name, ByteView data) override {
     before_write();
     auto& f = files_[name];
+    if (failing(name, Failure::TornAppends)) {
+      f.current.insert(f.current.end(), data.begin(), data.begin() + data.size() / 2);
+      fail_call("write", name, false);
+    }
+    if (failing(name, Failure::Writes)) fail_call("write", name, true);
     f.current.insert(f.current.end(), data.begin(), data.end());
   }
   void truncate(const std::string& name, std::uint64_t size) override {
     before_write();
+    if (failing(name, Failure::Writes)) fail_call("truncate", name, true);
     auto& f = files_[name];
     if (size < f.current.size()) f.current.resize(size);
   }
   void sync(const std::string& name) override {
     before_write();
+    if (failing(name, Failure::Syncs)) fail_call("fsync", name, false);
     auto& f = files_[name];
     f.durable = f.current;
     ++syncs;
   }
   void replace(const std::string& name, ByteView data) override {
     before_write();
+    if (failing(name, Failure::Writes) || failing(name, Failure::Replaces))
+      fail_call("write", name, true);
     auto& f = files_[name];
     f.current.assign(data.begin(), data.end());
     f.durable = f.current;
   }
   void remove(const std::string& name) override {
     before_write();
+    if (failing(name, Failure::Writes)) fail_call("remove", name, true);
     files_.erase(name);
   }
   std::vector<std::string> list() const override {
@@ -76,10 +87,35 @@ class MemoryDisk : public Disk {
   // cut.
   void cut_power_after(int calls) { calls_until_power_cut_ = calls; }
 
+  // How calls fail after fail(): Writes: append, truncate, replace and remove throw a retry-safe
+  // DiskError and change nothing (a full disk; FileDisk undoes a partial append). Syncs: sync
+  // throws a DiskError that is not retry-safe. TornAppends: append writes half its data, then
+  // throws a DiskError that is not retry-safe (a partial write that could not be undone).
+  // Replaces: only replace fails, retry-safe.
+  enum class Failure { None, Writes, Syncs, TornAppends, Replaces };
+  // Only calls on the file `only` fail, if given; every file's otherwise.
+  void fail(Failure how, std::string code = "ENOSPC", std::string only = "") {
+    failure_ = how;
+    failure_code_ = std::move(code);
+    failure_file_ = std::move(only);
+  }
+  void heal() { failure_ = Failure::None; }
+
   int syncs = 0;
-  int writes = 0;  // writing calls made so far (to count the crash points of an operation)
+  int writes = 0;        // writing calls made so far (to count the crash points of an operation)
+  int failed_calls = 0;  // calls that threw DiskError
 
  private:
+  bool failing(const std::string& name, Failure how) const {
+    return failure_ == how && (failure_file_.empty() || failure_file_ == name);
+  }
+  [[noreturn]] void fail_call(const std::string& operation, const std::string& name,
+                              bool retry_safe) {
+    ++failed_calls;
+    throw DiskError(failure_code_, operation, name, retry_safe,
+                    "cannot " + operation + " " + name + ": " + failure_code_ + " (test disk)");
+  }
+
   void before_write() {
     if (calls_until_power_cut_ == 0) {
       calls_until_power_cut_ = -1;
@@ -90,6 +126,9 @@ class MemoryDisk : public Disk {
   }
 
   int calls_until_power_cut_ = -1;
+  Failure failure_ = Failure::None;
+  std::string failure_code_;
+  std::string failure_file_;
   struct File {
     Bytes durable;
     Bytes current;

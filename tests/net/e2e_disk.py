@@ -1,27 +1,26 @@
 """End-to-end tests of dns-node against damaged and failing data directories.
 
 Usage: /usr/bin/python3 e2e_disk.py BUILD/dns-node [TestClass[.test] ...]
+FullDisk mounts a small tmpfs, so it needs root; without it (or if mount fails) it is skipped
+with a message, and a run that skipped everything exits 77 (ctest: skipped).
 Every test runs a 3-node cluster on loopback in its own temp dir (kept and printed when the test
 fails, or always with E2E_KEEP=1); every wait is bounded and every process is killed at the end
 of each test, passed or failed.
 """
 
+import errno
 import os
 import shutil
 import struct
+import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
-# The cluster launcher: pylib/raftdns where the repository has it, else the older copy beside
-# this file (tests/net/cluster.py); only what both offer is used.
-_PYLIB = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "pylib")
-if os.path.isdir(os.path.join(_PYLIB, "raftdns")):
-    sys.path.insert(0, _PYLIB)
-    from raftdns.cluster import Cluster  # noqa: E402
-    from raftdns.processes import wait_until  # noqa: E402
-else:
-    from cluster import Cluster, wait_until  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "pylib"))
+from raftdns.cluster import Cluster  # noqa: E402
+from raftdns.processes import wait_until  # noqa: E402
 
 BINARY = None  # set from argv in main
 
@@ -145,6 +144,108 @@ class DamagedRaftLog(DiskTestCase):
         self.assertEqual(os.path.getsize(raft_log), size, "the damaged log was cut")
         # The other two keep the cluster going.
         self.add(0, "after.z1.test", "198.51.100.99")
+
+
+def fill(path):
+    """Writes `path` until the file system has no room left (ENOSPC at every write size)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        for size in (1 << 16, 1 << 12, 1 << 9, 1):
+            chunk = b"\0" * size
+            while True:
+                try:
+                    os.write(fd, chunk)
+                except OSError as e:
+                    if e.errno != errno.ENOSPC:
+                        raise
+                    break
+    finally:
+        os.close(fd)
+
+
+class FullDisk(DiskTestCase):
+    """One node's data directory on a tiny tmpfs that fills up: that node keeps answering its
+    zones from memory, says so in STATUS and its log, acknowledges nothing, and converges once
+    space is freed; the other two keep committing, and nothing acknowledged is lost. Needs root
+    (mount); skipped with a message otherwise."""
+
+    def setUp(self):
+        super().setUp()
+        if os.geteuid() != 0:
+            self.skipTest("needs root to mount a tmpfs")
+        self.mount = os.path.join(self.workdir, "tmpfs")
+        os.makedirs(self.mount)
+        r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", self.mount],
+                           capture_output=True, text=True, timeout=30)
+        if r.returncode != 0:
+            self.skipTest(f"mount -t tmpfs failed: {r.stderr.strip() or r.returncode}")
+        self.addCleanup(self.unmount)
+
+    def unmount(self):
+        if self.cluster is not None:
+            self.cluster.close()  # nothing may keep a file open on the mount
+        r = subprocess.run(["umount", self.mount], capture_output=True, text=True, timeout=30)
+        if r.returncode != 0:
+            subprocess.run(["umount", "-l", self.mount], timeout=30)
+
+    def test_full_data_dir_keeps_answering_and_converges_after_space_is_freed(self):
+        full, writer = 2, 0
+        c = self.make_cluster(extra_args=[[], [], ["--data-dir", os.path.join(self.mount, "node")]])
+        self.start_serving()
+        acknowledged = {}
+
+        def add(i, name, address):
+            self.add(i, name, address)
+            acknowledged[name] = address
+
+        for n in range(3):
+            add(n, f"before{n}.z1.test.", f"198.51.100.{n + 1}")
+        c.wait_settled(timeout=SETTLE)
+
+        filler = os.path.join(self.mount, "filler")
+        fill(filler)
+        # Writes through another node commit while the full node's appends start failing.
+        for n in range(60):
+            add(writer, f"during{n}.z1.test.", f"198.51.100.{n + 10}")
+            if str(c.status(full)["disk"]).startswith("faulted("):
+                break
+        status = c.status(full)
+        self.assertRegex(status["disk"], r"^faulted\(ENOSPC:[a-z.]+:[a-z]+,retrying\)$", status)
+        for n in range(5):
+            add(writer, f"more{n}.z2.test.", f"203.0.113.{n + 1}")
+        # The full node answers every zone from memory, records from before the fault included,
+        # refuses writes and acknowledges nothing, so the changes stay pending everywhere.
+        for n, apex in enumerate(ZONES):
+            self.assertEqual(c.query(full, apex, "A").rdatas(), [f"192.0.2.{n + 1}"])
+            self.assertEqual(c.query(full, apex, "SOA", tcp=True).rcode, "NOERROR")
+        for n in range(3):
+            self.assertTrue(c.has_record(full, f"before{n}.z1.test.", "A", f"198.51.100.{n + 1}"))
+        reply = c.send(full, "ADD: refused.z2.test A 203.0.113.99", REPLY)
+        self.assertTrue(reply.startswith("ERROR disk fault on this node (ENOSPC:"), reply)
+        self.assertGreater(c.status(writer)["pending"], 0)
+        self.assertEqual(c.status(full)["disk"], status["disk"])
+        time.sleep(2.5)  # a few retries go by: logged once, not per retry
+        log = c.log_text(full)
+        self.assertEqual(log.count("disk fault: "), 1, log)
+        self.assertIn("No space left on device", log)
+
+        os.remove(filler)
+        wait_until(lambda: c.status(full)["disk"] == "ok", 15, what="the full node resumes")
+        for name, address in acknowledged.items():
+            wait_until(lambda: c.has_record(full, name, "A", address), SETTLE,
+                       what=f"node {full} answers {name}")
+        c.wait_settled(timeout=SETTLE)  # pending drained: the full node stored and acked all
+        self.assertEqual(c.log_text(full).count("disk recovered"), 1)
+        add(full, "after.z0.test.", "198.51.100.200")
+
+        # Nothing acknowledged is lost: every node answers every acknowledged write, the formerly
+        # full one also after a restart.
+        self.assertEqual(c.stop(full), 0)
+        c.start(full)
+        for i in range(3):
+            for name, address in acknowledged.items():
+                wait_until(lambda: c.has_record(i, name, "A", address), SETTLE,
+                           what=f"node {i} answers {name}")
 
 
 def main():

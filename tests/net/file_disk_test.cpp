@@ -1,13 +1,17 @@
 #include "net/file_disk.h"
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <csignal>
 #include <fstream>
 #include <functional>
 #include <map>
 #include <stdexcept>
 
+#include <fmt/core.h>
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
@@ -163,14 +167,20 @@ TEST(FileDisk, IoErrorsNameThePathAndTheReason) {
   FileDisk disk(dir.path());
   std::filesystem::create_directory(dir / "sub");
   const std::string path = (dir / "sub").string();
-  for (auto attempt : std::initializer_list<std::function<void()>>{
-           [&] { disk.read("sub"); }, [&] { disk.append("sub", bytes("x")); }}) {
+  const std::pair<std::string, std::function<void()>> attempts[] = {
+      {"read", [&] { disk.read("sub"); }},  // a directory opens for reading, then read() fails
+      {"open", [&] { disk.append("sub", bytes("x")); }}};
+  for (const auto& [operation, attempt] : attempts) {
     try {
       attempt();
       ADD_FAILURE() << "no error";
-    } catch (const Error& e) {
+    } catch (const engine::DiskError& e) {
       EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
       EXPECT_NE(std::string(e.what()).find("Is a directory"), std::string::npos) << e.what();
+      EXPECT_EQ(e.code(), "EISDIR");
+      EXPECT_EQ(e.operation(), operation);
+      EXPECT_EQ(e.file(), "sub");
+      EXPECT_TRUE(e.retry_safe());
     }
   }
 }
@@ -181,14 +191,95 @@ TEST(FileDisk, DirectoryRemovedUnderneathGivesErrorsNotACrash) {
   disk.append("kept-open", engine::Bytes{1});
   std::filesystem::remove_all(dir / "gone");
   EXPECT_EQ(disk.read("new"), std::nullopt);
-  EXPECT_THROW(disk.append("new", bytes("x")), Error);
-  EXPECT_THROW(disk.replace("new", bytes("x")), Error);
+  EXPECT_THROW(disk.append("new", bytes("x")), engine::DiskError);
+  EXPECT_THROW(disk.replace("new", bytes("x")), engine::DiskError);
   EXPECT_NO_THROW(disk.append("kept-open", bytes("x")));  // the open file is merely unlinked
   try {
     disk.list();
     ADD_FAILURE() << "no error";
-  } catch (const Error& e) {
+  } catch (const engine::DiskError& e) {
     EXPECT_NE(std::string(e.what()).find((dir / "gone").string()), std::string::npos) << e.what();
+  }
+}
+
+// Files may grow to `bytes` while it lives (RLIMIT_FSIZE): a write across the limit takes part of
+// its data, the next fails with EFBIG, as a filling disk does with ENOSPC.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t bytes) {
+    old_handler_ = std::signal(SIGXFSZ, SIG_IGN);  // EFBIG instead of being killed
+    ::getrlimit(RLIMIT_FSIZE, &old_);
+    rlimit limited = old_;
+    limited.rlim_cur = bytes;
+    if (::setrlimit(RLIMIT_FSIZE, &limited) != 0) throw std::runtime_error("setrlimit failed");
+  }
+  ~FileSizeLimit() {
+    ::setrlimit(RLIMIT_FSIZE, &old_);
+    std::signal(SIGXFSZ, old_handler_);
+  }
+
+ private:
+  rlimit old_{};
+  void (*old_handler_)(int) = nullptr;
+};
+
+std::vector<std::string> every_file(const std::filesystem::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir))
+    names.push_back(entry.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+TEST(FileDisk, AppendThatFailsPartwayIsCutBackSoItCanBeMadeAgain) {
+  TempDir dir;
+  FileDisk disk(dir.path());
+  disk.append("wal", engine::Bytes(100, 1));
+  {
+    FileSizeLimit limit(150);
+    try {
+      disk.append("wal", engine::Bytes(100, 2));  // 50 bytes fit
+      ADD_FAILURE() << "no error";
+    } catch (const engine::DiskError& e) {
+      EXPECT_EQ(e.code(), "EFBIG");
+      EXPECT_EQ(e.operation(), "write");
+      EXPECT_EQ(e.file(), "wal");
+      EXPECT_TRUE(e.retry_safe()) << "the partial write was not cut back";
+      EXPECT_EQ(std::string(e.what()),
+                fmt::format("cannot write {}: File too large", (dir / "wal").string()));
+    }
+    EXPECT_EQ(disk.read("wal"), engine::Bytes(100, 1));
+    // A replace that does not fit leaves the old file and no temporary file.
+    try {
+      disk.replace("wal", engine::Bytes(200, 3));
+      ADD_FAILURE() << "no error";
+    } catch (const engine::DiskError& e) {
+      EXPECT_EQ(e.code(), "EFBIG");
+      EXPECT_TRUE(e.retry_safe());
+    }
+    EXPECT_EQ(disk.read("wal"), engine::Bytes(100, 1));
+    EXPECT_EQ(every_file(dir.path()), std::vector<std::string>{"wal"});
+  }
+  disk.append("wal", engine::Bytes(100, 2));
+  disk.sync("wal");
+  engine::Bytes expected(100, 1);
+  expected.resize(200, 2);
+  EXPECT_EQ(disk.read("wal"), expected);
+}
+
+TEST(FileDisk, WriteToAFullDeviceIsENOSPCAndNotRetrySafeWhenItCannotBeCutBack) {
+  if (!std::filesystem::exists("/dev/full")) GTEST_SKIP() << "no /dev/full on this machine";
+  TempDir dir;
+  FileDisk disk(dir.path());
+  std::filesystem::create_symlink("/dev/full", dir / "full");
+  try {
+    disk.append("full", bytes("record"));
+    ADD_FAILURE() << "no error";
+  } catch (const engine::DiskError& e) {
+    EXPECT_EQ(e.code(), "ENOSPC");
+    EXPECT_EQ(e.operation(), "write");
+    EXPECT_FALSE(e.retry_safe()) << "a device cannot be truncated back";
+    EXPECT_NE(std::string(e.what()).find("No space left on device"), std::string::npos);
   }
 }
 
