@@ -2,29 +2,47 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
+
 #include "engine/replicated_state.h"
+#include "harness/dns_invariants.h"
+#include "harness/dns_workload.h"
+#include "harness/raft_invariants.h"
+#include "harness/sim_links.h"
 #include "raft/message.h"
 
 namespace harness {
 
-DnsNodeDriver::DnsNodeDriver(engine::NodeId id, std::uint64_t incarnation, sim::World& world,
-                             RaftInvariants& raft_checker, DnsInvariants& dns_checker,
-                             const engine::NodeOptions& options,
-                             const std::vector<dns::Record>& zone_file)
+namespace {
+
+std::string stream_name(const std::string& pattern, engine::NodeId id, std::uint64_t incarnation) {
+  return fmt::format(fmt::runtime(pattern), fmt::arg("node", id),
+                     fmt::arg("incarnation", incarnation));
+}
+
+}  // namespace
+
+DnsNodeDriver::DnsNodeDriver(engine::NodeId id, std::uint64_t incarnation, const NodeEnv& env,
+                             const DnsDriverOptions& options)
     : id_(id),
-      world_(world),
-      raft_checker_(raft_checker),
-      dns_checker_(dns_checker),
-      options_(options),
-      random_(world.stream(fmt::format("dns-node-n{}-{}", id, incarnation))) {
+      world_(env.world),
+      links_(env.links),
+      hooks_(env.hooks),
+      raft_checks_(env.raft_checks),
+      dns_checks_(env.dns_checks),
+      options_(options.engine),
+      fsync_(options.fsync),
+      random_(world_.stream(stream_name(options.random_stream, id, incarnation))) {
   options_.id = id;
+  if (options_.members.empty())
+    for (engine::NodeId n = 1; n <= world_.nodes(); ++n) options_.members.push_back(n);
   engine::Transport& transport = *this;
   engine::Clock& clock = *this;
   engine::NodeObserver* observer = this;
-  node_ = std::make_unique<engine::Node>(options_, transport, clock, world.disk(id), random_,
+  node_ = std::make_unique<engine::Node>(options_, transport, clock, world_.disk(id), random_,
                                          serving_, observer);
   try {
-    node_->start(zone_file);
+    node_->start(options.zone_file ? options.zone_file(id) : dns_zone_file(id));
   } catch (const engine::LocalStoreError& e) {
     throw InvariantViolation("local datastore readable after a crash",
                              fmt::format("n{}: {}", id, e.what()));
@@ -57,7 +75,7 @@ void DnsNodeDriver::cancel_timer(TimerId id) {
 }
 
 void DnsNodeDriver::send(engine::NodeId to, engine::Bytes message) {
-  world_.network().send(id_, to, std::move(message));
+  links_.send(id_, to, std::move(message), disk_free_);
 }
 
 void DnsNodeDriver::deliver(engine::NodeId from, const engine::Bytes& bytes) {
@@ -88,45 +106,61 @@ std::uint64_t DnsNodeDriver::snapshot_hash(const raft::Snapshot& snapshot) const
 }
 
 void DnsNodeDriver::on_raft_restored(const raft::Restored& restored) {
+  durable_ = restored.hard_state;
   // Node::start loaded the local datastore into the serving view just before this: it is what
   // the node serves the moment it comes back, before raft has said anything.
-  dns_checker_.on_store_loaded(id_, node_->store().hw(), serving_);
-  raft_checker_.on_restart(id_, restored.hard_state);
+  if (dns_checks_) dns_checks_->on_store_loaded(id_, node_->store().hw(), serving_);
+  if (!raft_checks_) return;
+  raft_checks_->on_restart(id_, restored.hard_state);
   if (restored.snapshot)
     log_.reset(restored.snapshot->meta.index, snapshot_hash(*restored.snapshot));
   for (const raft::Entry& entry : restored.entries)
-    if (auto fp = log_.put(entry)) raft_checker_.on_persisted_entry(id_, entry, *fp);
+    if (auto fp = log_.put(entry)) raft_checks_->on_persisted_entry(id_, entry, *fp);
 }
 
 void DnsNodeDriver::on_raft_persisted(const raft::Ready& ready) {
-  if (ready.hard_state) raft_checker_.on_persisted_hard_state(id_, *ready.hard_state);
-  if (ready.snapshot) log_.reset(ready.snapshot->meta.index, snapshot_hash(*ready.snapshot));
-  for (const raft::Entry& entry : ready.entries)
-    if (auto fp = log_.put(entry)) raft_checker_.on_persisted_entry(id_, entry, *fp);
-  if (ready.compacted_snapshot) log_.compact(ready.compacted_snapshot->meta.index);
+  if (raft_checks_) {
+    if (ready.hard_state) raft_checks_->on_persisted_hard_state(id_, *ready.hard_state);
+    if (ready.snapshot) log_.reset(ready.snapshot->meta.index, snapshot_hash(*ready.snapshot));
+    for (const raft::Entry& entry : ready.entries)
+      if (auto fp = log_.put(entry)) raft_checks_->on_persisted_entry(id_, entry, *fp);
+    if (ready.compacted_snapshot) log_.compact(ready.compacted_snapshot->meta.index);
+  }
+  if (hooks_.persisted) hooks_.persisted(id_, ready);
+  // The disk-latency model: a durable write keeps the disk busy for fsync_, and what the node
+  // sends afterwards leaves once the disk is free.
+  bool durable = !ready.entries.empty() || ready.snapshot || ready.compacted_snapshot;
+  if (ready.hard_state) {
+    durable = durable || ready.hard_state->term != durable_.term ||
+              ready.hard_state->vote != durable_.vote;
+    durable_ = *ready.hard_state;
+  }
+  if (durable && fsync_ > 0) disk_free_ = std::max(disk_free_, world_.now()) + fsync_;
 }
 
 void DnsNodeDriver::on_raft_sent(const raft::Message& m) {
-  if (m.type == raft::MessageType::VoteResponse && !m.reject)
-    raft_checker_.on_vote_granted(id_, m.term, m.to);
+  if (raft_checks_ && m.type == raft::MessageType::VoteResponse && !m.reject)
+    raft_checks_->on_vote_granted(id_, m.term, m.to);
 }
 
 void DnsNodeDriver::on_applied(raft::Index index, std::uint64_t hash) {
   world_.trace().record({world_.now(), sim::EventKind::Apply, id_, 0, index, 0});
-  raft_checker_.on_applied(id_, index, hash);
+  if (raft_checks_) raft_checks_->on_applied(id_, index, hash);
 }
 
 void DnsNodeDriver::on_served(raft::Index index, const engine::ChangeBatch& batch,
                               const dns::ApplyResult&) {
-  dns_checker_.on_served(id_, index, batch);
+  if (dns_checks_) dns_checks_->on_served(id_, index, batch);
+  if (hooks_.served) hooks_.served(id_, index, batch, serving_);
 }
 
 void DnsNodeDriver::on_store_synced(raft::Index hw) {
-  dns_checker_.on_store_synced(id_, hw);
+  if (dns_checks_) dns_checks_->on_store_synced(id_, hw);
 }
 
 void DnsNodeDriver::on_pending_dropped(raft::Index index) {
-  dns_checker_.on_pending_dropped(id_, index);
+  if (dns_checks_) dns_checks_->on_pending_dropped(id_, index);
+  if (hooks_.pending_dropped) hooks_.pending_dropped(id_, index);
 }
 
 void DnsNodeDriver::after_event() {
@@ -136,8 +170,13 @@ void DnsNodeDriver::after_event() {
                            static_cast<std::uint64_t>(status.role), status.term});
     last_role_ = status.role;
   }
-  raft_checker_.observe(id_, status, log_, world_.now());
-  dns_checker_.check_acks(id_, node_->state());
+  if (hooks_.changed &&
+      (status.role != seen_role_ || status.term != seen_term_ || status.leader != seen_leader_)) {
+    seen_role_ = status.role, seen_term_ = status.term, seen_leader_ = status.leader;
+    hooks_.changed(id_, status.role, status.term, status.leader);
+  }
+  if (raft_checks_) raft_checks_->observe(id_, status, log_, world_.now());
+  if (dns_checks_) dns_checks_->check_acks(id_, node_->state());
 }
 
 }  // namespace harness

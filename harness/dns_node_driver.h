@@ -1,32 +1,47 @@
 #pragma once
 // One simulated DNS cluster member: an engine::Node on the node's SimClock, SimDisk and the
-// simulated network, with its own dns::Database as the serving view. It is the Node's clock
+// cluster's links, with its own dns::Database as the serving view. It is the Node's clock
 // (wrapping every timer so that the invariants run after each one fires), its transport and its
-// observer (feeding the raft and DNS invariant checkers). Destroyed on a crash; a restart builds
-// a new one from the disk alone.
+// observer (feeding the raft and DNS invariant checkers, if any, and the node hooks). Destroyed
+// on a crash; a restart builds a new one from the disk alone.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "dns/zone_db.h"
 #include "engine/node.h"
-#include "harness/dns_invariants.h"
 #include "harness/log_fingerprints.h"
-#include "harness/raft_invariants.h"
+#include "harness/node_hooks.h"
 #include "sim/world.h"
 
 namespace harness {
+
+// Settings every DNS node of a cluster shares.
+struct DnsDriverOptions {
+  engine::NodeOptions engine;  // `members` empty: 1..N; `id` is filled in per node
+  // The simulated disk is instantaneous; this much is charged per durable raft write (new
+  // entries, a snapshot, a new term or vote): the node's messages leave only after it, one
+  // write after another. Local apply is not delayed.
+  sim::SimTime fsync = 0;
+  // The PRNG stream of each process: a fmt pattern over {node} and {incarnation}.
+  std::string random_stream = "dns-node-n{node}-{incarnation}";
+  // The zone file node `n` imports on first boot (default: dns_workload.h's dns_zone_file).
+  std::function<const std::vector<dns::Record>&(engine::NodeId)> zone_file;
+};
 
 class DnsNodeDriver final : private engine::Clock,
                             private engine::Transport,
                             private engine::NodeObserver {
  public:
-  // `options` is the cluster's common NodeOptions (id is filled in here). `incarnation` counts
-  // restarts so each process draws its own randomness. Starts the node (loading its disk).
-  DnsNodeDriver(engine::NodeId id, std::uint64_t incarnation, sim::World& world,
-                RaftInvariants& raft_checker, DnsInvariants& dns_checker,
-                const engine::NodeOptions& options, const std::vector<dns::Record>& zone_file);
+  using Options = DnsDriverOptions;
+
+  // `incarnation` counts restarts so each process draws its own randomness. Starts the node
+  // (loading its disk).
+  DnsNodeDriver(engine::NodeId id, std::uint64_t incarnation, const NodeEnv& env,
+                const DnsDriverOptions& options);
   ~DnsNodeDriver() override;
   DnsNodeDriver(const DnsNodeDriver&) = delete;
   DnsNodeDriver& operator=(const DnsNodeDriver&) = delete;
@@ -37,6 +52,7 @@ class DnsNodeDriver final : private engine::Clock,
 
   engine::Node& node() { return *node_; }
   const engine::Node& node() const { return *node_; }
+  raft::Status raft_status() const { return node_->raft().status(); }
   const dns::Database& serving() const { return serving_; }
   engine::NodeId id() const { return id_; }
 
@@ -59,18 +75,28 @@ class DnsNodeDriver final : private engine::Clock,
 
   // The chain hash stored in a raft snapshot of R (the base of the log fingerprints).
   std::uint64_t snapshot_hash(const raft::Snapshot& snapshot) const;
-  // The invariants that look at the node's whole state, after each event.
+  // After each event: the role change in the trace and the hooks, then the invariants that look
+  // at the node's whole state.
   void after_event();
 
   engine::NodeId id_;
   sim::World& world_;
-  RaftInvariants& raft_checker_;
-  DnsInvariants& dns_checker_;
+  SimLinks& links_;
+  const NodeHooks& hooks_;
+  RaftInvariants* raft_checks_;
+  DnsInvariants* dns_checks_;
   engine::NodeOptions options_;
+  sim::SimTime fsync_;
   sim::Prng random_;
   dns::Database serving_;
-  LogFingerprints log_;
+  LogFingerprints log_;  // kept only for the raft checker
   raft::Role last_role_ = raft::Role::Follower;
+  // As last reported through NodeHooks::changed.
+  raft::Role seen_role_ = raft::Role::Follower;
+  raft::Term seen_term_ = 0;
+  raft::NodeId seen_leader_ = raft::kNoNode;
+  raft::HardState durable_;             // the last hard state persisted
+  sim::SimTime disk_free_ = 0;          // the last durable write completes then
   std::unique_ptr<engine::Node> node_;  // last: destroyed first, while the rest still exists
 };
 

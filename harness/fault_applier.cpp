@@ -5,20 +5,18 @@
 
 namespace harness {
 
-FaultApplier::FaultApplier(sim::World& world, std::size_t nodes, FaultHooks hooks)
+FaultApplier::FaultApplier(sim::World& world, SimLinks& links, FaultHooks hooks)
     : world_(world),
-      nodes_(nodes),
+      links_(links),
+      nodes_(world.nodes()),
       hooks_(std::move(hooks)),
-      block_count_((nodes + 1) * (nodes + 1), 0),
-      isolations_(nodes + 1, 0) {}
+      block_count_((nodes_ + 1) * (nodes_ + 1), 0),
+      isolations_(nodes_ + 1, 0) {}
 
 void FaultApplier::set_link_blocked(std::uint64_t from, std::uint64_t to, bool blocked) {
   int& count = block_count_[from * (nodes_ + 1) + to];
   count += blocked ? 1 : -1;
-  if (count > 0)
-    world_.network().block(from, to);
-  else
-    world_.network().unblock(from, to);
+  links_.set_blocked(from, to, count > 0);
 }
 
 void FaultApplier::isolate(std::uint64_t node, bool on) {
@@ -30,9 +28,7 @@ void FaultApplier::isolate(std::uint64_t node, bool on) {
 void FaultApplier::heal_network() {
   std::fill(block_count_.begin(), block_count_.end(), 0);
   std::fill(isolations_.begin(), isolations_.end(), 0);
-  world_.network().heal_all();
-  world_.network().options().loss = 0;
-  world_.network().options().duplicate = 0;
+  links_.heal_all();
 }
 
 void FaultApplier::later(sim::SimTime after, std::function<void()> undo) {
@@ -98,7 +94,7 @@ void FaultApplier::apply(const Fault& f, sim::Prng& prng) {
       break;
     case FaultKind::Clog:
       if (f.a < 1 || f.a > n || f.b < 1 || f.b > n || f.a == f.b) break;
-      world_.network().clog(f.a, f.b, world_.now() + f.duration);
+      links_.clog(f.a, f.b, world_.now() + f.duration);
       break;
   }
 }

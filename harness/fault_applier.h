@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "harness/faults.h"
+#include "harness/sim_links.h"
 #include "sim/prng.h"
 #include "sim/world.h"
 
@@ -25,7 +26,7 @@ struct FaultHooks {
 // again only when the last fault blocking it ended.
 class FaultApplier {
  public:
-  FaultApplier(sim::World& world, std::size_t nodes, FaultHooks hooks);
+  FaultApplier(sim::World& world, SimLinks& links, FaultHooks hooks);
 
   // Records the fault in the trace and applies it; draws from `prng` only to pick a follower.
   void apply(const Fault& fault, sim::Prng& prng);
@@ -41,6 +42,7 @@ class FaultApplier {
   void later(sim::SimTime after, std::function<void()> undo);
 
   sim::World& world_;
+  SimLinks& links_;
   std::size_t nodes_;
   FaultHooks hooks_;
   std::vector<int> block_count_;  // per link, how many active faults block it

@@ -1,61 +1,136 @@
 #include "harness/raft_node_driver.h"
 
 #include <fmt/core.h>
+#include <fmt/format.h>
 
 #include <stdexcept>
 
+#include "harness/raft_invariants.h"
+#include "harness/sim_links.h"
+
 namespace harness {
 
-RaftNodeDriver::RaftNodeDriver(raft::NodeId id, std::uint64_t incarnation, sim::World& world,
-                               RaftInvariants& checker, const RaftDriverOptions& options,
-                               OnAck on_ack)
+RaftNodeDriver::RaftNodeDriver(raft::NodeId id, std::uint64_t incarnation, const NodeEnv& env,
+                               const RaftDriverOptions& options)
     : id_(id),
-      world_(world),
-      checker_(checker),
-      options_(options),
-      on_ack_(std::move(on_ack)),
-      store_(world.disk(id)) {
+      world_(env.world),
+      links_(env.links),
+      hooks_(env.hooks),
+      checks_(env.raft_checks),
+      options_(options) {
   raft::Restored restored;
-  try {
-    restored = store_.load();
-  } catch (const std::exception& e) {
-    throw InvariantViolation("durable log readable after a crash",
-                             fmt::format("n{}: {}", id, e.what()));
+  if (options_.persist) {
+    store_.emplace(world_.disk(id));
+    try {
+      restored = store_->load();
+    } catch (const std::exception& e) {
+      throw InvariantViolation("durable log readable after a crash",
+                               fmt::format("n{}: {}", id, e.what()));
+    }
+  } else if (incarnation > 0) {
+    throw std::logic_error(fmt::format("n{} keeps no raft log on disk: it cannot restart", id));
   }
-  checker_.on_restart(id, restored.hard_state);
+  durable_ = restored.hard_state;
+  if (checks_) checks_->on_restart(id, restored.hard_state);
   if (restored.snapshot) {
     app_.restore(restored.snapshot->data);
     log_.reset(restored.snapshot->meta.index, app_.hash());
     last_compaction_ = restored.snapshot->meta.index;
   }
-  for (const raft::Entry& entry : restored.entries)
-    if (auto fp = log_.put(entry)) checker_.on_persisted_entry(id, entry, *fp);
+  if (checks_)
+    for (const raft::Entry& entry : restored.entries)
+      if (auto fp = log_.put(entry)) checks_->on_persisted_entry(id, entry, *fp);
 
   raft::Config config;
   config.id = id;
-  for (raft::NodeId n = 1; n <= options.nodes; ++n) config.voters.push_back(n);
-  config.election_ticks = options.election_ticks;
-  config.heartbeat_ticks = options.heartbeat_ticks;
-  config.seed = world.stream(fmt::format("raft-n{}-{}", id, incarnation)).next_u64();
-  config.bugs = options.raft_bugs;
-  config.pre_vote = options.pre_vote;
+  for (raft::NodeId n = 1; n <= world_.nodes(); ++n) config.voters.push_back(n);
+  config.election_ticks = options_.election_ticks;
+  config.heartbeat_ticks = options_.heartbeat_ticks;
+  config.pre_vote = options_.pre_vote;
+  config.check_quorum = options_.check_quorum;
+  config.max_inflight_appends = options_.max_inflight_appends;
+  config.bugs = options_.raft_bugs;
+  sim::Prng prng =
+      world_.stream(fmt::format(fmt::runtime(options_.random_stream), fmt::arg("node", id),
+                                fmt::arg("incarnation", incarnation)));
+  config.seed = prng.next_u64();
   raft_ = std::make_unique<raft::Raft>(config, std::move(restored));
-  start_tick_timer();
-  process();
+  const sim::SimTime first_tick =
+      options_.random_tick_phase
+          ? static_cast<sim::SimTime>(prng.below(static_cast<std::uint64_t>(options_.tick)))
+          : options_.tick;
+  start_timer(first_tick, [this] { on_tick(); });
+  run();
 }
 
-void RaftNodeDriver::start_tick_timer() {
-  world_.clock(id_).start_timer(engine::Duration(options_.tick), [this] { on_tick(); });
+bool RaftNodeDriver::committed_in_own_term() const {
+  const raft::Status s = raft_->status();
+  return s.role == raft::Role::Leader && s.commit > 0 && raft_->term_at(s.commit) == s.term;
+}
+
+void RaftNodeDriver::start_timer(sim::SimTime after, std::function<void()> fire) {
+  // Timers of the node's clock die with a crash, as the process would.
+  world_.clock(id_).start_timer(engine::Duration(after), std::move(fire));
 }
 
 void RaftNodeDriver::on_tick() {
   world_.trace().record({world_.now(), sim::EventKind::Timer, id_, 0, 0, 0});
-  raft_->tick();
-  start_tick_timer();
-  process();
+  ++missed_ticks_;
+  start_timer(options_.tick, [this] { on_tick(); });
+  run();
 }
 
 void RaftNodeDriver::deliver(raft::NodeId from, const engine::Bytes& bytes) {
+  inbox_.emplace_back(from, bytes);
+  run();
+}
+
+void RaftNodeDriver::propose(CommandId command) {
+  proposals_.push_back({encode_command({command, id_}), command});
+  run();
+}
+
+void RaftNodeDriver::propose(std::vector<raft::Bytes> payloads) {
+  for (raft::Bytes& data : payloads) proposals_.push_back({std::move(data), 0});
+  run();
+}
+
+void RaftNodeDriver::run() {
+  if (busy_ || handling_) return;
+  handling_ = true;
+  for (;;) {
+    for (; missed_ticks_ > 0; --missed_ticks_) {
+      raft_->tick();
+      notice_change();
+    }
+    for (auto& [from, bytes] : std::exchange(inbox_, {})) {
+      step_message(from, bytes);
+      notice_change();
+    }
+    for (Proposal& proposal : std::exchange(proposals_, {})) propose_now(proposal);
+    if (!raft_->has_ready()) break;
+    raft::Ready ready = raft_->ready();
+    if (durable(ready) && options_.fsync > 0) {
+      // Persist before sending: nothing of this Ready leaves until the disk is done.
+      ++fsyncs_;
+      busy_ = true;
+      auto held = std::make_shared<raft::Ready>(std::move(ready));
+      start_timer(options_.fsync, [this, held] {
+        busy_ = false;
+        handling_ = true;
+        finish(*held);
+        handling_ = false;
+        run();
+      });
+      break;
+    }
+    finish(ready);
+  }
+  handling_ = false;
+  observe();
+}
+
+void RaftNodeDriver::step_message(raft::NodeId from, const engine::Bytes& bytes) {
   raft::Message message;
   try {
     message = raft::decode(bytes);
@@ -68,63 +143,34 @@ void RaftNodeDriver::deliver(raft::NodeId from, const engine::Bytes& bytes) {
                          static_cast<std::uint64_t>(message.type), message.term},
                         bytes);
   raft_->step(message);
-  process();
 }
 
-raft::ProposeResult RaftNodeDriver::propose(CommandId command) {
-  const raft::ProposeResult result = raft_->propose(encode_command({command, id_}));
-  world_.trace().record({world_.now(), sim::EventKind::Propose, id_, 0, command,
+void RaftNodeDriver::propose_now(Proposal& proposal) {
+  const raft::ProposeResult result = raft_->propose(std::move(proposal.data));
+  world_.trace().record({world_.now(), sim::EventKind::Propose, id_, 0, proposal.command,
                          static_cast<std::uint64_t>(result.kind)});
-  if (result.kind != raft::ProposeResult::Dropped) proposed_.insert(command);
-  process();
-  return result;
+  if (proposal.command != 0 && result.kind != raft::ProposeResult::Dropped)
+    proposed_.insert(proposal.command);
 }
 
-void RaftNodeDriver::process() {
-  for (;;) {
-    while (raft_->has_ready()) {
-      raft::Ready ready = raft_->ready();
-      handle(ready);
-      raft_->advance();
-    }
-    // Compaction produces a Ready of its own (the snapshot to persist), hence the outer loop.
-    if (options_.compact_every == 0 || app_.applied() < last_compaction_ + options_.compact_every)
-      break;
-    raft_->compact(app_.applied(), app_.snapshot());
-    last_compaction_ = app_.applied();
+bool RaftNodeDriver::durable(const raft::Ready& ready) {
+  bool durable = !ready.entries.empty() || ready.snapshot || ready.compacted_snapshot;
+  if (ready.hard_state) {
+    durable = durable || ready.hard_state->term != durable_.term ||
+              ready.hard_state->vote != durable_.vote;
+    durable_ = *ready.hard_state;
   }
-  const raft::Status status = raft_->status();
-  if (status.role != last_role_) {
-    world_.trace().record({world_.now(), sim::EventKind::RoleChange, id_, status.leader,
-                           static_cast<std::uint64_t>(status.role), status.term});
-    last_role_ = status.role;
-  }
-  checker_.observe(id_, status, log_, world_.now());
+  return durable;
 }
 
-void RaftNodeDriver::handle(raft::Ready& ready) {
-  // 1. Persist and fsync (store_.save syncs before returning).
-  if (options_.forget_vote && ready.hard_state) {
-    raft::Ready forgetful = ready;
-    forgetful.hard_state->vote = raft::kNoNode;
-    store_.save(forgetful);
-  } else {
-    store_.save(ready);
-  }
-  if (ready.hard_state) checker_.on_persisted_hard_state(id_, *ready.hard_state);
-  if (ready.snapshot)
-    log_.reset(ready.snapshot->meta.index, CommandLog::snapshot_hash(ready.snapshot->data));
-  for (const raft::Entry& entry : ready.entries)
-    if (auto fp = log_.put(entry)) checker_.on_persisted_entry(id_, entry, *fp);
-  if (ready.compacted_snapshot) {
-    store_.compact(ready.compacted_snapshot->meta.index);
-    log_.compact(ready.compacted_snapshot->meta.index);
-  }
+void RaftNodeDriver::finish(raft::Ready& ready) {
+  // 1. Persist and fsync (store_->save syncs before returning).
+  persist(ready);
   // 2. Send.
   for (const raft::Message& m : ready.messages) {
-    if (m.type == raft::MessageType::VoteResponse && !m.reject)
-      checker_.on_vote_granted(id_, m.term, m.to);
-    world_.network().send(id_, m.to, raft::encode(m));
+    if (checks_ && m.type == raft::MessageType::VoteResponse && !m.reject)
+      checks_->on_vote_granted(id_, m.term, m.to);
+    links_.send(id_, m.to, raft::encode(m));
   }
   // 3. Install, then apply.
   if (ready.snapshot && ready.snapshot->meta.index > app_.applied()) {
@@ -133,9 +179,37 @@ void RaftNodeDriver::handle(raft::Ready& ready) {
       throw InvariantViolation("snapshot consistent",
                                fmt::format("n{} got a snapshot at index {} holding state of {}",
                                            id_, ready.snapshot->meta.index, app_.applied()));
-    checker_.on_applied(id_, app_.applied(), app_.hash());
+    if (checks_) checks_->on_applied(id_, app_.applied(), app_.hash());
   }
   for (const raft::Entry& entry : ready.committed) apply(entry);
+  raft_->advance();
+  // Compaction produces a Ready of its own (the snapshot to persist), drained by run().
+  if (options_.compact_every > 0 && app_.applied() >= last_compaction_ + options_.compact_every) {
+    raft_->compact(app_.applied(), app_.snapshot());
+    last_compaction_ = app_.applied();
+  }
+}
+
+void RaftNodeDriver::persist(const raft::Ready& ready) {
+  if (store_) {
+    if (options_.forget_vote && ready.hard_state) {
+      raft::Ready forgetful = ready;
+      forgetful.hard_state->vote = raft::kNoNode;
+      store_->save(forgetful);
+    } else {
+      store_->save(ready);
+    }
+    if (ready.compacted_snapshot) store_->compact(ready.compacted_snapshot->meta.index);
+  }
+  if (checks_) {
+    if (ready.hard_state) checks_->on_persisted_hard_state(id_, *ready.hard_state);
+    if (ready.snapshot)
+      log_.reset(ready.snapshot->meta.index, CommandLog::snapshot_hash(ready.snapshot->data));
+    for (const raft::Entry& entry : ready.entries)
+      if (auto fp = log_.put(entry)) checks_->on_persisted_entry(id_, entry, *fp);
+    if (ready.compacted_snapshot) log_.compact(ready.compacted_snapshot->meta.index);
+  }
+  if (hooks_.persisted) hooks_.persisted(id_, ready);
 }
 
 void RaftNodeDriver::apply(const raft::Entry& entry) {
@@ -145,10 +219,31 @@ void RaftNodeDriver::apply(const raft::Entry& entry) {
         "entries applied in order",
         fmt::format("n{} was handed index {} to apply after {}", id_, entry.index, app_.applied()));
   app_.apply(entry);
-  checker_.on_applied(id_, entry.index, app_.hash());
+  if (checks_) checks_->on_applied(id_, entry.index, app_.hash());
+  if (hooks_.applied) hooks_.applied(id_, entry);
   if (entry.kind != raft::EntryKind::Normal) return;
   if (auto command = decode_command(entry.data); command && command->proposer == id_)
-    if (proposed_.erase(command->id) && on_ack_) on_ack_(command->id);
+    if (proposed_.erase(command->id) && hooks_.acknowledged) hooks_.acknowledged(id_, command->id);
+}
+
+void RaftNodeDriver::notice_change() {
+  if (!hooks_.changed) return;
+  const raft::Role role = raft_->role();
+  const raft::Term term = raft_->term();
+  const raft::NodeId leader = raft_->leader();
+  if (role == seen_role_ && term == seen_term_ && leader == seen_leader_) return;
+  seen_role_ = role, seen_term_ = term, seen_leader_ = leader;
+  hooks_.changed(id_, role, term, leader);
+}
+
+void RaftNodeDriver::observe() {
+  const raft::Status status = raft_->status();
+  if (status.role != last_role_) {
+    world_.trace().record({world_.now(), sim::EventKind::RoleChange, id_, status.leader,
+                           static_cast<std::uint64_t>(status.role), status.term});
+    last_role_ = status.role;
+  }
+  if (checks_) checks_->observe(id_, status, log_, world_.now());
 }
 
 }  // namespace harness

@@ -14,8 +14,8 @@
 
 #include "harness/bug_switches.h"
 #include "harness/dns_cluster_run.h"
-#include "harness/raft_cluster_run.h"
 #include "harness/scenario.h"
+#include "harness/scenario_run.h"
 #include "raft/message.h"
 #include "sim/trace.h"
 
@@ -229,14 +229,9 @@ int main(int argc, char** argv) {
   for (std::uint64_t s = first;; ++s) {
     harness::RunOptions options = base;
     options.seed = s;
-    const bool dns = harness::find_scenario(options.scenario).dns;
-    auto run = [&] {
-      return dns ? harness::run_dns_cluster(options)
-                 : harness::DnsRunResult{harness::run_raft_cluster(options), {}};
-    };
-    harness::DnsRunResult r = run();
+    harness::RunResult r = harness::run_scenario(options);
     if (r.ok && check_determinism) {
-      const harness::RunResult again = run();
+      const harness::RunResult again = harness::run_scenario(options);
       if (again.trace_hash != r.trace_hash) {
         r.ok = false;
         r.invariant = "determinism";
@@ -254,7 +249,7 @@ int main(int argc, char** argv) {
       fmt::print("scenario={} nodes={} faults={} result={}\n", options.scenario,
                  options.knobs.nodes, r.schedule.size(), r.ok ? "ok" : "VIOLATION");
       print_stats(r);
-      if (dns) print_dns_stats(r.dns);
+      if (r.dns) print_dns_stats(*r.dns);
       if (!r.ok) print_failure(options, r);
       fmt::print("trace-hash={:016x}\n", r.trace_hash);
       return r.ok ? 0 : 1;

@@ -12,12 +12,12 @@ namespace {
 TEST(DnsClusterRun, EveryDnsScenarioRunsCleanAndReproducibly) {
   for (const Scenario& s : dns_scenarios()) {
     const RunOptions options = default_options(2, s.name);
-    const DnsRunResult a = run_dns_cluster(options);
+    const RunResult a = run_dns_cluster(options);
     EXPECT_TRUE(a.ok) << s.name << ": " << a.detail
                       << "\nreproduce: " << reproduce_command(options);
-    EXPECT_GT(a.dns.ok, 0u) << s.name << ": no write was acknowledged";
-    EXPECT_GT(a.dns.records, 0u) << s.name;
-    const DnsRunResult b = run_dns_cluster(options);
+    EXPECT_GT(a.dns->ok, 0u) << s.name << ": no write was acknowledged";
+    EXPECT_GT(a.dns->records, 0u) << s.name;
+    const RunResult b = run_dns_cluster(options);
     EXPECT_EQ(a.trace_hash, b.trace_hash) << s.name << " is not deterministic";
   }
 }
@@ -35,9 +35,9 @@ TEST(DnsClusterRun, MajorityLossAnswersNoQuorumOnTheSurvivor) {
   // Across a few seeds both variants (majority crashed, survivor cut off) come up.
   std::size_t no_quorum = 0;
   for (std::uint64_t seed = 1; seed <= 4; ++seed) {
-    const DnsRunResult r = run_dns_cluster(default_options(seed, "majority-loss"));
+    const RunResult r = run_dns_cluster(default_options(seed, "majority-loss"));
     ASSERT_TRUE(r.ok) << r.detail;
-    no_quorum += r.dns.no_quorum;
+    no_quorum += r.dns->no_quorum;
   }
   EXPECT_GT(no_quorum, 10u);
 }
@@ -48,7 +48,7 @@ TEST(DnsClusterRun, AnExplicitScheduleReplacesTheDrawnOne) {
   options.schedule = std::vector<Fault>{
       {1500 * sim::kMillisecond, FaultKind::CrashLeader, 1, 0, 700 * sim::kMillisecond},
       {2500 * sim::kMillisecond, FaultKind::Partition, 0b0010, 0, 800 * sim::kMillisecond}};
-  const DnsRunResult r = run_dns_cluster(options);
+  const RunResult r = run_dns_cluster(options);
   EXPECT_TRUE(r.ok) << r.detail;
   EXPECT_EQ(r.schedule.size(), 2u);
   EXPECT_GE(r.crashes, 1u + 3u);  // the leader, then everyone at the heal
@@ -57,14 +57,14 @@ TEST(DnsClusterRun, AnExplicitScheduleReplacesTheDrawnOne) {
 TEST(DnsClusterRun, FiveNodesConvergeToo) {
   RunOptions options = default_options(3, "random-dns");
   options.knobs.nodes = 5;
-  const DnsRunResult r = run_dns_cluster(options);
+  const RunResult r = run_dns_cluster(options);
   EXPECT_TRUE(r.ok) << r.detail << "\nreproduce: " << reproduce_command(options);
 }
 
 TEST(DnsClusterRun, AckBeforeFsyncIsCaught) {
   RunOptions options = default_options(1, "random-dns");
   options.knobs.bug = "ack-before-fsync";
-  const DnsRunResult r = run_dns_cluster(options);
+  const RunResult r = run_dns_cluster(options);
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.invariant, "no ack before fsync") << r.detail;
 }
@@ -72,7 +72,7 @@ TEST(DnsClusterRun, AckBeforeFsyncIsCaught) {
 TEST(DnsClusterRun, DropOnMajorityAckIsCaught) {
   RunOptions options = default_options(1, "random-dns");
   options.knobs.bug = "drop-on-majority-ack";
-  const DnsRunResult r = run_dns_cluster(options);
+  const RunResult r = run_dns_cluster(options);
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.invariant, "pending kept until every node copied it durably") << r.detail;
 }

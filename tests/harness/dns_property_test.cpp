@@ -29,9 +29,9 @@ rc::Gen<Fault> fault() {
 
 // Runs `schedule` (folded into range for `nodes`) under `scenario`; `options` is set to what
 // reproduces the run.
-DnsRunResult run_schedule(const std::string& scenario, std::size_t nodes,
-                          std::vector<Fault> schedule, std::uint64_t seed,
-                          std::int64_t checkpoint_ms, const std::string& bug, RunOptions& options) {
+RunResult run_schedule(const std::string& scenario, std::size_t nodes, std::vector<Fault> schedule,
+                       std::uint64_t seed, std::int64_t checkpoint_ms, const std::string& bug,
+                       RunOptions& options) {
   for (Fault& f : schedule) {
     f.a = 1 + (f.a - 1) % nodes;
     f.b = 1 + (f.b - 1) % nodes;
@@ -54,7 +54,7 @@ void check(const std::string& scenario, std::size_t nodes, const std::string& bu
   // Checkpoints from "every few messages" to "slower than the write timeout".
   const auto checkpoint_ms = *rc::gen::element<std::int64_t>(10, 50, 100, 300, 1500);
   RunOptions options;
-  const DnsRunResult r = run_schedule(scenario, nodes, schedule, seed, checkpoint_ms, bug, options);
+  const RunResult r = run_schedule(scenario, nodes, schedule, seed, checkpoint_ms, bug, options);
   if (!r.ok)
     RC_FAIL(r.detail + "\nfault schedule: " + describe(r.schedule) +
             "\nreproduce: " + reproduce_command(options));
@@ -95,7 +95,7 @@ TEST(DnsProperty, BrokenEnginesAreCaughtWithinAFewSeeds) {
       options.knobs.bug = bug;
       options.schedule = std::vector<Fault>{
           {2 * sim::kSecond, FaultKind::Crash, 1 + seed % 3, 0, 500 * sim::kMillisecond}};
-      const DnsRunResult r = run_dns_cluster(options);
+      const RunResult r = run_dns_cluster(options);
       if (!r.ok) ++caught;
       EXPECT_NE(reproduce_command(options).find("--bug " + std::string(bug)), std::string::npos);
     }

@@ -1,0 +1,127 @@
+#include "harness/scenario_run.h"
+
+#include <fmt/core.h>
+
+#include <stdexcept>
+
+#include "harness/dns_cluster_run.h"
+#include "harness/raft_cluster_run.h"
+
+namespace harness {
+
+RunResult run_scenario(const RunOptions& options) {
+  return find_scenario(options.scenario).dns ? run_dns_cluster(options) : run_raft_cluster(options);
+}
+
+template <typename Node>
+ScenarioRun<Node>::ScenarioRun(const RunOptions& options, const Scenario& scenario,
+                               typename Node::Options node_options)
+    : options_(options),
+      scenario_(scenario),
+      fault_end_(static_cast<sim::SimTime>(options.knobs.time_s * 1e9)),
+      cluster_(options.seed, ClusterOptions{.world = world_options(options.knobs)},
+               std::move(node_options)),
+      raft_checks_(options.knobs.nodes),
+      workload_prng_(world().stream("workload")),
+      fault_prng_(world().stream("faults")),
+      faults_(world(), cluster_.links(),
+              {.up = [this](std::uint64_t n) { return cluster_.up(n); },
+               .crash = [this](std::uint64_t n) { cluster_.crash(n); },
+               .restart_after = [this](std::uint64_t n,
+                                       sim::SimTime after) { restart_later(n, after); },
+               .leader = [this] { return cluster_.leader(); },
+               .active = [this] { return workload_on_; }}),
+      held_down_(options.knobs.nodes + 1, false) {
+  if (options.knobs.nodes < 1 || options.knobs.nodes > 9)
+    throw std::invalid_argument("--nodes must be in 1..9");
+  world().trace().set_verbose(options.trace);
+  if (options.trace_formatter) world().trace().set_formatter(options.trace_formatter);
+}
+
+template <typename Node>
+void ScenarioRun<Node>::restart_later(engine::NodeId node, sim::SimTime after) {
+  world().queue().schedule_after(after, [this, node] {
+    // After the heal began everyone is up already; a plan may hold a node down for longer.
+    if (workload_on_ && !held_down_[node]) cluster_.start(node);
+  });
+}
+
+template <typename Node>
+void ScenarioRun<Node>::hold_down(engine::NodeId node) {
+  cluster_.crash(node);
+  held_down_[node] = true;
+}
+
+template <typename Node>
+void ScenarioRun<Node>::release(engine::NodeId node) {
+  held_down_[node] = false;
+  cluster_.start(node);
+}
+
+template <typename Node>
+void ScenarioRun<Node>::heal() {
+  workload_on_ = false;
+  raft_checks_.stop_requiring_stable_leader();
+  world().trace().record({world().now(), sim::EventKind::Heal, 0, 0, 0, 0});
+  faults_.heal_network();
+  // Every node restarts from its disk: acknowledged writes must survive that too.
+  for (engine::NodeId n = 1; n <= nodes(); ++n) cluster_.crash(n);
+  for (engine::NodeId n = 1; n <= nodes(); ++n) cluster_.start(n);
+}
+
+template <typename Node>
+RunResult ScenarioRun<Node>::run() {
+  RunResult result;
+  const Knobs& k = options_.knobs;
+  result.schedule = options_.schedule ? *options_.schedule
+                                      : random_schedule(fault_prng_, fault_rates(scenario_, k),
+                                                        k.nodes, kWarmup, fault_end_);
+  sim::EventQueue& queue = world().queue();
+  try {
+    cluster_.start_all();
+    for (const Fault& f : result.schedule)
+      if (f.at < fault_end_) queue.schedule_at(f.at, [this, f] { faults_.apply(f, fault_prng_); });
+    extra_faults_ = !result.schedule.empty();
+    start_workload();
+    queue.run_until(fault_end_);
+    heal();
+    healed_at_ = world().now();
+    const sim::SimTime deadline = world().now() + kHealBound;
+    std::string gap = "not checked";
+    while (world().now() < deadline) {
+      queue.run_until(world().now() + kPoll);
+      gap = convergence_gap();
+      if (gap.empty()) break;
+    }
+    if (!gap.empty())
+      throw InvariantViolation(
+          "no convergence",
+          fmt::format("{} s after healing: {}", static_cast<double>(kHealBound) / 1e9, gap));
+    after_convergence();
+  } catch (const InvariantViolation& v) {
+    result.ok = false;
+    result.invariant = v.invariant();
+    result.detail = v.what();
+  } catch (const std::exception& e) {
+    // raft, the engine or a store threw where it must not (a crash of the real process).
+    result.ok = false;
+    result.invariant = "no unexpected exception";
+    result.detail = fmt::format("no unexpected exception: {}", e.what());
+  }
+  result.history = world().trace().tail(30);
+  result.trace_hash = world().trace().hash();
+  result.events = queue.executed();
+  result.sim_seconds = static_cast<double>(world().now()) / 1e9;
+  result.elections = raft_checks_.elections();
+  result.highest_term = raft_checks_.highest_term();
+  result.committed = raft_checks_.max_committed();
+  result.crashes = cluster_.crashes();
+  result.messages = cluster_.links().sent();
+  finish_result(result);
+  return result;
+}
+
+template class ScenarioRun<RaftNodeDriver>;
+template class ScenarioRun<DnsNodeDriver>;
+
+}  // namespace harness
