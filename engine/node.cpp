@@ -3,10 +3,13 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <memory>
+#include <optional>
 #include <set>
 
 #include "dns/rdata.h"
 #include "dns/types.h"
+#include "engine/change_batches.h"
 #include "raft/message.h"
 
 namespace engine {
@@ -174,6 +177,13 @@ void Node::submit(std::vector<dns::Change> changes, WriteCallback done) {
                         c.record.owner.to_text())});
       return;
     }
+  }
+  if (const std::size_t bytes = encoded_changes_size(changes); bytes > options_.max_batch_bytes) {
+    done({WriteResult::Invalid, 0, 0, 0,
+          fmt::format("ERROR write too large: {} changes take {} bytes, above the limit of {} "
+                      "bytes for one batch; send them in smaller writes",
+                      changes.size(), bytes, options_.max_batch_bytes)});
+    return;
   }
   submit_batch(std::move(changes), std::move(done), false);
 }
@@ -572,14 +582,16 @@ void Node::start_import(std::vector<dns::Record> records) {
     }
     return;
   }
-  const std::size_t per = std::max<std::size_t>(1, options_.import_batch);
-  import_remaining_ = (records.size() + per - 1) / per;
-  log(LogLevel::Info, fmt::format("first boot: proposing {} zone-file records in {} batches",
-                                  records.size(), import_remaining_));
-  for (std::size_t at = 0; at < records.size(); at += per) {
-    std::vector<dns::Change> changes;
-    for (std::size_t i = at; i < std::min(records.size(), at + per); ++i)
-      changes.push_back({dns::Change::Add, std::move(records[i])});
+  const std::size_t total = records.size();
+  std::vector<dns::Change> adds;
+  adds.reserve(total);
+  for (dns::Record& r : records) adds.push_back({dns::Change::Add, std::move(r)});
+  std::vector<std::vector<dns::Change>> batches =
+      split_changes(std::move(adds), options_.import_batch, options_.max_batch_bytes);
+  import_remaining_ = batches.size();
+  log(LogLevel::Info, fmt::format("first boot: proposing {} zone-file records in {} batches", total,
+                                  import_remaining_));
+  for (std::vector<dns::Change>& changes : batches) {
     submit_batch(
         std::move(changes),
         [this](const WriteResult& r) {
@@ -630,7 +642,49 @@ void Node::reload_zone(std::vector<dns::Record> zone_records, WriteCallback done
     done({WriteResult::Noop, 0, 0, 0, "NOOP zone file unchanged"});
     return;
   }
-  submit(std::move(changes), std::move(done));
+  std::vector<std::vector<dns::Change>> batches =
+      split_changes(std::move(changes), options_.import_batch, options_.max_batch_bytes);
+  if (batches.size() == 1) {
+    submit(std::move(batches.front()), std::move(done));
+    return;
+  }
+  // Several raft entries: each commits on its own (a large RELOAD is not atomic); the operator
+  // gets one answer once every batch has been answered, the first failure if any.
+  struct Progress {
+    std::size_t remaining = 0, batches = 0, failed = 0;
+    WriteResult total{WriteResult::Noop, 0, 0, 0, {}};
+    std::optional<WriteResult> failure;
+    WriteCallback done;
+  };
+  auto progress = std::make_shared<Progress>();
+  progress->remaining = progress->batches = batches.size();
+  progress->done = std::move(done);
+  for (std::vector<dns::Change>& batch : batches) {
+    submit(std::move(batch), [progress](const WriteResult& r) {
+      if (r.kind == WriteResult::Ok || r.kind == WriteResult::Noop) {
+        if (r.kind == WriteResult::Ok) progress->total.kind = WriteResult::Ok;
+        progress->total.index = std::max(progress->total.index, r.index);
+        progress->total.applied += r.applied;
+        progress->total.noops += r.noops;
+      } else {
+        ++progress->failed;
+        if (!progress->failure) progress->failure = r;
+      }
+      if (--progress->remaining > 0) return;
+      if (progress->failure) {
+        WriteResult f = *progress->failure;
+        f.message = fmt::format("{} ({} of {} batches not committed; the others committed)",
+                                f.message, progress->failed, progress->batches);
+        progress->done(f);
+        return;
+      }
+      WriteResult t = progress->total;
+      t.message = fmt::format("{} index={} ({} changes in {} batches)",
+                              t.kind == WriteResult::Ok ? "OK" : "NOOP", t.index, t.applied,
+                              progress->batches);
+      progress->done(t);
+    });
+  }
 }
 
 NodeStatus Node::status() const {

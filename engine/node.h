@@ -50,7 +50,11 @@ struct NodeOptions {
   Duration checkpoint_interval = std::chrono::seconds(1);
   Duration write_timeout = std::chrono::seconds(2);
   Duration retry_interval = std::chrono::milliseconds(500);  // re-propose uncommitted writes
-  std::size_t import_batch = 256;                            // records per first-boot import batch
+  std::size_t import_batch = 256;  // records per first-boot import (and RELOAD) batch
+  // Largest change batch (one raft entry), in encoded change bytes: far below the peer message
+  // limit, so an Append with the entry always fits. A write above it is refused; RELOAD and the
+  // first-boot import are cut into batches under it.
+  std::size_t max_batch_bytes = std::size_t{1} << 20;
   raft::Index compact_every = 1024;                   // applied entries between raft snapshots of R
   std::uint64_t store_snapshot_wal_bytes = 4u << 20;  // WAL size that triggers a store snapshot
   Duration disk_retry_interval = std::chrono::seconds(1);  // redo a failed disk step this often

@@ -237,5 +237,48 @@ TEST_F(NodeTest, ReloadProposesOnlyTheDifference) {
   EXPECT_EQ(again.result.kind, WriteResult::Noop) << again.result.message;
 }
 
+TEST_F(NodeTest, AWriteAboveTheBatchLimitIsRefusedWithTheSizes) {
+  NodeOptions options = fast_options();
+  options.max_batch_bytes = 100;
+  FakeCluster small(1, options);
+  small.start_all();
+  std::vector<dns::Change> changes;
+  for (int i = 0; i < 5; ++i)
+    changes.push_back(
+        {dns::Change::Add, record("w" + std::to_string(i) + ".a.test. 300 IN A 192.0.2.9")});
+  Reply reply;
+  small.node(1).submit(changes, into(reply));
+  ASSERT_TRUE(reply.done);
+  EXPECT_EQ(reply.result.kind, WriteResult::Invalid);
+  EXPECT_NE(reply.result.message.find("ERROR write too large: 5 changes take"), std::string::npos)
+      << reply.result.message;
+  EXPECT_NE(reply.result.message.find("limit of 100 bytes"), std::string::npos);
+}
+
+TEST_F(NodeTest, ALargeReloadIsCommittedInBatchesUnderTheLimitWithOneAnswer) {
+  std::string zone(kZoneA);
+  for (int i = 0; i < 40; ++i)
+    zone += "r" + std::to_string(i) + ".a.test. 300 IN TXT \"" + std::string(100, 'x') + "\"\n";
+  const raft::Index before = cluster_.node(1).status().raft.commit;
+  Reply reply;
+  cluster_.node(1).reload_zone(records(zone), into(reply));
+  ASSERT_TRUE(cluster_.run_until([&] { return reply.done; }, 5s));
+  EXPECT_EQ(reply.result.kind, WriteResult::Ok) << reply.result.message;
+  EXPECT_EQ(reply.result.applied, 40u);
+  // import_batch is 2 in these tests: 40 additions make 20 raft entries, answered once.
+  EXPECT_NE(reply.result.message.find("(40 changes in 20 batches)"), std::string::npos)
+      << reply.result.message;
+  EXPECT_GE(cluster_.node(1).status().raft.commit, before + 20);
+  ASSERT_TRUE(cluster_.run_until(
+      [&] {
+        for (NodeId n = 1; n <= 3; ++n)
+          if (!has(cluster_.db(n),
+                   record("r39.a.test. 300 IN TXT \"" + std::string(100, 'x') + "\"")))
+            return false;
+        return true;
+      },
+      5s));
+}
+
 }  // namespace
 }  // namespace engine
