@@ -11,16 +11,21 @@ namespace engine {
 namespace {
 
 constexpr std::uint8_t kFileVersion = 1;
+// raft.snap in format 2 holds a snapshot whose configuration has learners
+// (raft::SnapshotLayout::WithLearners); it is written only then, so every other snapshot stays
+// in format 1, readable by versions that predate learners.
+constexpr std::uint8_t kSnapshotWithLearnersVersion = 2;
 constexpr size_t kRecordHeader = kRecordFrameHeader;
 constexpr std::uint32_t kMaxRecordBytes = raft::kMaxEntryBytes + 64;
 
 enum class RecordKind : std::uint8_t { Header = 0, Entry = 1, Truncate = 2, HardState = 3 };
 
 // Whole files are framed [u8 version][u32 crc32(payload)][payload] (durable_framing.h).
-ByteView unframe_or_throw(const std::string& name, const Bytes& file) {
+ByteView unframe_or_throw(const std::string& name, const Bytes& file,
+                          std::uint8_t version = kFileVersion) {
   // These files are only ever written with replace(), which is atomic: damage here is not a
   // crash artifact, so it is reported rather than silently dropped.
-  UnframedFile f = unframe_file(kFileVersion, file);
+  UnframedFile f = unframe_file(version, file);
   if (!f.payload) throw RaftLogStoreError(fmt::format("{}: {}", name, f.problem));
   return *f.payload;
 }
@@ -68,9 +73,12 @@ raft::Restored RaftLogStore::load() {
   snapshot_index_ = 0;
   if (auto file = disk_.read(snap_name_)) {
     try {
-      raft::ByteReader r(unframe_or_throw(snap_name_, *file));
+      const bool with_learners = !file->empty() && (*file)[0] == kSnapshotWithLearnersVersion;
+      raft::ByteReader r(unframe_or_throw(
+          snap_name_, *file, with_learners ? kSnapshotWithLearnersVersion : kFileVersion));
       snap_generation = r.u64("generation");
-      out.snapshot = raft::get_snapshot(r);
+      out.snapshot = raft::get_snapshot(
+          r, with_learners ? raft::SnapshotLayout::WithLearners : raft::SnapshotLayout::VotersOnly);
       r.expect_end("snapshot");
       snapshot_index_ = out.snapshot->meta.index;
     } catch (const raft::DecodeError& e) {
@@ -161,8 +169,12 @@ void RaftLogStore::save(const raft::Ready& ready) {
     Bytes payload;
     raft::ByteWriter w(payload);
     w.u64(generation);
-    raft::put_snapshot(w, s);
-    disk_.replace(snap_name_, frame_file(kFileVersion, payload));
+    const raft::SnapshotLayout layout = raft::snapshot_layout(s.meta);
+    raft::put_snapshot(w, s, layout);
+    disk_.replace(snap_name_, frame_file(layout == raft::SnapshotLayout::WithLearners
+                                             ? kSnapshotWithLearnersVersion
+                                             : kFileVersion,
+                                         payload));
     generation_ = generation;
     snapshot_index_ = s.meta.index;
   };

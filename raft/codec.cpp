@@ -1,5 +1,7 @@
 #include "raft/codec.h"
 
+#include <stdexcept>
+
 #include <fmt/format.h>
 
 namespace raft {
@@ -85,7 +87,7 @@ Entry get_entry(ByteReader& r) {
   e.term = r.u64("entry.term");
   e.index = r.u64("entry.index");
   std::uint8_t kind = r.u8("entry.kind");
-  if (kind > static_cast<std::uint8_t>(EntryKind::Noop)) {
+  if (kind > kMaxEntryKind) {
     throw DecodeError(fmt::format("entry.kind {} is unknown", kind));
   }
   e.kind = static_cast<EntryKind>(kind);
@@ -107,23 +109,70 @@ HardState get_hard_state(ByteReader& r) {
   return hs;
 }
 
-void put_snapshot(ByteWriter& w, const Snapshot& s) {
+SnapshotLayout snapshot_layout(const SnapshotMeta& meta) {
+  return meta.learners.empty() ? SnapshotLayout::VotersOnly : SnapshotLayout::WithLearners;
+}
+
+void put_snapshot(ByteWriter& w, const Snapshot& s, SnapshotLayout layout) {
+  if (layout == SnapshotLayout::VotersOnly && !s.meta.learners.empty()) {
+    throw std::invalid_argument("put_snapshot: the voters-only layout cannot hold learners");
+  }
   w.u64(s.meta.index);
   w.u64(s.meta.term);
   w.u32(static_cast<std::uint32_t>(s.meta.voters.size()));
   for (NodeId v : s.meta.voters) w.u64(v);
+  if (layout == SnapshotLayout::WithLearners) {
+    w.u32(static_cast<std::uint32_t>(s.meta.learners.size()));
+    for (NodeId l : s.meta.learners) w.u64(l);
+  }
   w.bytes(s.data);
 }
 
-Snapshot get_snapshot(ByteReader& r) {
+Snapshot get_snapshot(ByteReader& r, SnapshotLayout layout) {
   Snapshot s;
   s.meta.index = r.u64("snapshot.index");
   s.meta.term = r.u64("snapshot.term");
   std::uint32_t voters = r.count("snapshot.voters", kMaxVoters, 8);
   s.meta.voters.reserve(voters);
   for (std::uint32_t i = 0; i < voters; ++i) s.meta.voters.push_back(r.u64("snapshot.voter"));
+  if (layout == SnapshotLayout::WithLearners) {
+    std::uint32_t learners = r.count("snapshot.learners", kMaxLearners, 8);
+    s.meta.learners.reserve(learners);
+    for (std::uint32_t i = 0; i < learners; ++i) {
+      s.meta.learners.push_back(r.u64("snapshot.learner"));
+    }
+  }
   s.data = r.bytes("snapshot.data", kMaxSnapshotBytes);
   return s;
+}
+
+Bytes encode_conf_change(const ConfChange& change) {
+  Bytes out;
+  ByteWriter w(out);
+  w.u8(kConfChangeFormatVersion);
+  w.u8(static_cast<std::uint8_t>(change.kind));
+  w.u64(change.node);
+  w.bytes(change.context);
+  return out;
+}
+
+ConfChange decode_conf_change(std::span<const std::uint8_t> bytes) {
+  ByteReader r(bytes);
+  std::uint8_t version = r.u8("conf_change.version");
+  if (version != kConfChangeFormatVersion) {
+    throw DecodeError(fmt::format("conf_change format version {} is not supported (expected {})",
+                                  version, kConfChangeFormatVersion));
+  }
+  ConfChange change;
+  std::uint8_t kind = r.u8("conf_change.kind");
+  if (kind > kMaxConfChangeKind) {
+    throw DecodeError(fmt::format("conf_change.kind {} is unknown", kind));
+  }
+  change.kind = static_cast<ConfChange::Kind>(kind);
+  change.node = r.u64("conf_change.node");
+  change.context = r.bytes("conf_change.context", kMaxConfChangeContextBytes);
+  r.expect_end("conf_change");
+  return change;
 }
 
 }  // namespace raft

@@ -1,6 +1,6 @@
 #pragma once
 // Little-endian, bounds-checked primitives shared by the message codec and the durable log store,
-// plus the encodings of the value types (Entry, HardState, Snapshot) both of them need.
+// plus the encodings of the value types (Entry, HardState, Snapshot, ConfChange) both need.
 
 #include <cstdint>
 #include <span>
@@ -16,6 +16,9 @@ inline constexpr std::uint32_t kMaxEntriesPerMessage = 1u << 20;
 inline constexpr std::uint32_t kMaxEntryBytes = 64u << 20;
 inline constexpr std::uint32_t kMaxSnapshotBytes = 1u << 30;
 inline constexpr std::uint32_t kMaxVoters = 4096;
+inline constexpr std::uint32_t kMaxLearners = 4096;
+inline constexpr std::uint32_t kMaxConfChangeContextBytes = 64u << 10;
+inline constexpr std::uint8_t kConfChangeFormatVersion = 1;
 
 // Appends little-endian values to a byte vector.
 class ByteWriter {
@@ -55,7 +58,20 @@ void put_entry(ByteWriter& w, const Entry& e);
 Entry get_entry(ByteReader& r);
 void put_hard_state(ByteWriter& w, const HardState& hs);
 HardState get_hard_state(ByteReader& r);
-void put_snapshot(ByteWriter& w, const Snapshot& s);
-Snapshot get_snapshot(ByteReader& r);
+
+// Two layouts of a snapshot: the original one (index, term, voters, data) and one with the learner
+// list after the voters. The layout is not in the snapshot bytes: the container records it (a
+// message flag, the snapshot file's version), and the original layout is used whenever there are
+// no learners, so such snapshots stay byte-for-byte what earlier versions wrote and read.
+enum class SnapshotLayout : std::uint8_t { VotersOnly, WithLearners };
+SnapshotLayout snapshot_layout(const SnapshotMeta& meta);
+// Throws std::invalid_argument if `layout` cannot hold the snapshot's learners.
+void put_snapshot(ByteWriter& w, const Snapshot& s, SnapshotLayout layout);
+Snapshot get_snapshot(ByteReader& r, SnapshotLayout layout);
+
+// The data of an EntryKind::ConfChange entry: format version u8, kind u8, node u64, context.
+Bytes encode_conf_change(const ConfChange& change);
+// Bounds-checked; throws DecodeError naming the offending field.
+ConfChange decode_conf_change(std::span<const std::uint8_t> bytes);
 
 }  // namespace raft

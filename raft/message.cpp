@@ -52,22 +52,31 @@ namespace {
 constexpr std::uint8_t kFlagReject = 1;
 constexpr std::uint8_t kFlagForce = 2;
 constexpr std::uint8_t kFlagSnapshot = 4;
-constexpr std::uint8_t kKnownFlags = kFlagReject | kFlagForce | kFlagSnapshot;
+// The snapshot uses SnapshotLayout::WithLearners. Set only when it has learners, so every other
+// message encodes as before; a decoder that predates learners refuses it (unknown flag) rather
+// than misreading it.
+constexpr std::uint8_t kFlagSnapshotLearners = 8;
+constexpr std::uint8_t kKnownFlags =
+    kFlagReject | kFlagForce | kFlagSnapshot | kFlagSnapshotLearners;
 constexpr size_t kMinEntrySize = 8 + 8 + 1 + 4;
 }  // namespace
 
 // Layout (version 1): version u8, type u8, flags u8, from, to, term, log_term, index, commit,
-// reject_hint (u64 each), entry count u32 + entries, [snapshot if flags has kFlagSnapshot].
+// reject_hint (u64 each), entry count u32 + entries, [snapshot if flags has kFlagSnapshot, with
+// learners if flags has kFlagSnapshotLearners].
 Bytes encode(const Message& m) {
   Bytes out;
   size_t data = 0;
   for (const Entry& e : m.entries) data += e.data.size() + kMinEntrySize;
   out.reserve(64 + data + (m.snapshot ? m.snapshot->data.size() + 32 : 0));
   ByteWriter w(out);
+  const SnapshotLayout layout =
+      m.snapshot ? snapshot_layout(m.snapshot->meta) : SnapshotLayout::VotersOnly;
   w.u8(kMessageFormatVersion);
   w.u8(static_cast<std::uint8_t>(m.type));
   w.u8((m.reject ? kFlagReject : 0) | (m.force ? kFlagForce : 0) |
-       (m.snapshot ? kFlagSnapshot : 0));
+       (m.snapshot ? kFlagSnapshot : 0) |
+       (layout == SnapshotLayout::WithLearners ? kFlagSnapshotLearners : 0));
   w.u64(m.from);
   w.u64(m.to);
   w.u64(m.term);
@@ -77,7 +86,7 @@ Bytes encode(const Message& m) {
   w.u64(m.reject_hint);
   w.u32(static_cast<std::uint32_t>(m.entries.size()));
   for (const Entry& e : m.entries) put_entry(w, e);
-  if (m.snapshot) put_snapshot(w, *m.snapshot);
+  if (m.snapshot) put_snapshot(w, *m.snapshot, layout);
   return out;
 }
 
@@ -106,7 +115,13 @@ Message decode(std::span<const std::uint8_t> bytes) {
   std::uint32_t n = r.count("entries", kMaxEntriesPerMessage, kMinEntrySize);
   m.entries.reserve(n);
   for (std::uint32_t i = 0; i < n; ++i) m.entries.push_back(get_entry(r));
-  if (flags & kFlagSnapshot) m.snapshot = get_snapshot(r);
+  if ((flags & kFlagSnapshotLearners) && !(flags & kFlagSnapshot)) {
+    throw DecodeError("flag snapshot-learners set without a snapshot");
+  }
+  if (flags & kFlagSnapshot) {
+    m.snapshot = get_snapshot(r, (flags & kFlagSnapshotLearners) ? SnapshotLayout::WithLearners
+                                                                 : SnapshotLayout::VotersOnly);
+  }
   r.expect_end("message");
   return m;
 }

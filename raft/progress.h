@@ -27,6 +27,13 @@ class Progress {
   Index pending_snapshot() const { return pending_snapshot_; }
   bool recent_active() const { return recent_active_; }
   void set_recent_active(bool active) { recent_active_ = active; }
+  // Check-quorum closes a window: what recent_active() said is kept for one more window, so
+  // heard_recently() does not read "silent" right after every reset.
+  void end_activity_window() {
+    active_last_window_ = recent_active_;
+    recent_active_ = false;
+  }
+  bool heard_recently() const { return recent_active_ || active_last_window_; }
 
   void become_probe();
   void become_replicate();
@@ -59,6 +66,7 @@ class Progress {
   Index next_ = 1;
   Index pending_snapshot_ = 0;
   bool recent_active_ = false;
+  bool active_last_window_ = false;
   bool probe_sent_ = false;
   size_t max_inflight_ = 64;
   std::deque<Index> inflight_;  // last index of each unacknowledged append, ascending

@@ -5,20 +5,83 @@
 
 #include <fmt/format.h>
 
+#include "raft/codec.h"
+
 namespace raft {
+
+const char* to_string(ConfChangeRefusal refusal) {
+  switch (refusal) {
+    case ConfChangeRefusal::None:
+      return "None";
+    case ConfChangeRefusal::NotLeader:
+      return "NotLeader";
+    case ConfChangeRefusal::TransferInProgress:
+      return "TransferInProgress";
+    case ConfChangeRefusal::LeaderNotReady:
+      return "LeaderNotReady";
+    case ConfChangeRefusal::ChangeInProgress:
+      return "ChangeInProgress";
+    case ConfChangeRefusal::InvalidChange:
+      return "InvalidChange";
+    case ConfChangeRefusal::WouldLoseQuorum:
+      return "WouldLoseQuorum";
+  }
+  return "?";
+}
+
+namespace {
+
+// The configuration the log starts from: the snapshot's, else the bootstrap voters.
+ConfigHistory initial_history(const Config& config, const RaftLog& log) {
+  const SnapshotMeta& meta = log.snapshot_meta();
+  // Snapshots have always recorded their voters; one without is treated as if it predates them.
+  if (log.has_snapshot() && !meta.voters.empty()) {
+    auto membership = membership_of(meta);
+    if (!membership) {
+      throw std::invalid_argument(fmt::format(
+          "restored snapshot at {}: configuration is not valid (voters and learners overlap or "
+          "name no node)",
+          meta.index));
+    }
+    return ConfigHistory(meta.index, meta.term, std::move(*membership));
+  }
+  auto bootstrap = make_membership(config.voters, {});
+  if (!bootstrap) {
+    throw std::invalid_argument("raft config: voters is empty and no snapshot says who they are");
+  }
+  return ConfigHistory(meta.index, meta.term, std::move(*bootstrap));
+}
+
+// Messages a node must take from a sender outside its configuration (thesis §4.1: servers answer
+// without consulting their configuration, which may lag the sender's): a leader's traffic (we may
+// be a learner that has not yet read the entry adding it) and vote requests (the candidate's newer
+// configuration may count us; pre-vote and the leader lease keep removed nodes from disrupting).
+bool may_come_from_outside(MessageType type) {
+  switch (type) {
+    case MessageType::Append:
+    case MessageType::Heartbeat:
+    case MessageType::Snapshot:
+    case MessageType::TimeoutNow:
+    case MessageType::PreVote:
+    case MessageType::Vote:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
 
 Raft::Raft(Config config, Restored restored)
     : config_(std::move(config)),
       prng_(config_.seed ^ (config_.id * 0x9e3779b97f4a7c15ULL)),
-      log_(std::move(restored.snapshot), std::move(restored.entries), restored.hard_state.commit) {
+      log_(std::move(restored.snapshot), std::move(restored.entries), restored.hard_state.commit),
+      history_(initial_history(config_, log_)) {
   if (config_.id == kNoNode) throw std::invalid_argument("raft config: id is not set");
   std::sort(config_.voters.begin(), config_.voters.end());
   config_.voters.erase(std::unique(config_.voters.begin(), config_.voters.end()),
                        config_.voters.end());
-  if (!is_voter(config_.id)) {
-    throw std::invalid_argument(
-        fmt::format("raft config: id {} is not among the voters", config_.id));
-  }
+  history_.sync(log_, log_.first_index());
   if (config_.election_ticks < 1 || config_.heartbeat_ticks < 1 ||
       config_.heartbeat_ticks >= config_.election_ticks) {
     throw std::invalid_argument(
@@ -82,12 +145,16 @@ void Raft::become_leader() {
   reset(term_);
   role_ = Role::Leader;
   leader_ = config_.id;
-  for (NodeId peer : config_.voters) {
-    Progress pr(log_.last_index() + 1, config_.max_inflight_appends);
-    // A fresh leader gives every follower one election timeout before check-quorum counts it.
-    pr.set_recent_active(true);
-    progress_.emplace(peer, pr);
+  const Membership& members = membership();
+  for (const auto* ids : {&members.voters, &members.learners}) {
+    for (NodeId peer : *ids) {
+      Progress pr(log_.last_index() + 1, config_.max_inflight_appends);
+      // A fresh leader gives every follower one election timeout before check-quorum counts it.
+      pr.set_recent_active(true);
+      progress_.emplace(peer, pr);
+    }
   }
+  progress_.emplace(config_.id, Progress(log_.last_index() + 1, config_.max_inflight_appends));
   progress_[config_.id].maybe_update(config_.leader_sends_before_persist ? log_.unstable_from() - 1
                                                                          : log_.last_index());
   progress_[config_.id].become_replicate();
@@ -97,11 +164,12 @@ void Raft::become_leader() {
 }
 
 void Raft::campaign() {
-  if (role_ == Role::Leader) return;
+  if (role_ == Role::Leader || !may_campaign()) return;
   start_campaign(config_.pre_vote ? CampaignKind::PreElection : CampaignKind::Election);
 }
 
 void Raft::start_campaign(CampaignKind kind) {
+  if (!may_campaign()) return;  // also not when told to by TimeoutNow
   Term vote_term;
   MessageType type;
   if (kind == CampaignKind::PreElection) {
@@ -122,7 +190,7 @@ void Raft::start_campaign(CampaignKind kind) {
     }
     return;
   }
-  for (NodeId peer : config_.voters) {
+  for (NodeId peer : membership().voters) {
     if (peer == config_.id) continue;
     send(Message{.type = type,
                  .to = peer,
@@ -136,9 +204,11 @@ void Raft::start_campaign(CampaignKind kind) {
 Raft::VoteResult Raft::poll(NodeId from, bool granted) {
   votes_.emplace(from, granted);  // the first answer of a voter counts
   size_t yes = 0, no = 0;
-  for (auto& [id, v] : votes_) (v ? yes : no) += 1;
+  for (auto& [id, v] : votes_) {
+    if (is_voter(id)) (v ? yes : no) += 1;
+  }
   if (yes >= quorum()) return VoteResult::Won;
-  if (no > config_.voters.size() - quorum()) return VoteResult::Lost;
+  if (no > membership().voters.size() - quorum()) return VoteResult::Lost;
   return VoteResult::Pending;
 }
 
@@ -156,6 +226,12 @@ void Raft::tick_election() {
   ++election_elapsed_;
   if (election_elapsed_ >= randomized_election_timeout_) {
     election_elapsed_ = 0;
+    if (!may_campaign()) {
+      // A learner does not campaign, but after a silent election timeout it no longer claims a
+      // leader: its lease must lapse so it answers the vote requests of whoever comes next.
+      leader_ = kNoNode;
+      return;
+    }
     campaign();
   }
 }
@@ -172,6 +248,12 @@ void Raft::tick_heartbeat() {
         become_follower(term_, kNoNode);
         return;
       }
+    }
+    if (removal_committed()) {
+      // Removed and committed, and no voter took over within an election timeout: leave it to an
+      // election among them.
+      become_follower(term_, kNoNode);
+      return;
     }
     lead_transferee_ = kNoNode;  // a transfer that did not finish in time is abandoned
   }
@@ -191,8 +273,9 @@ void Raft::tick_heartbeat() {
 bool Raft::quorum_active() {
   size_t active = 0;
   for (auto& [peer, pr] : progress_) {
-    if (peer == config_.id || pr.recent_active()) ++active;
-    if (peer != config_.id) pr.set_recent_active(false);
+    // Only voters of the current configuration count; a leader that removed itself does not.
+    if (is_voter(peer) && (peer == config_.id || pr.recent_active())) ++active;
+    if (peer != config_.id) pr.end_activity_window();
   }
   return active >= quorum();
 }
@@ -202,11 +285,21 @@ bool Raft::in_lease() const {
 }
 
 bool Raft::is_voter(NodeId id) const {
-  return std::binary_search(config_.voters.begin(), config_.voters.end(), id);
+  return membership().is_voter(id);
+}
+
+bool Raft::may_campaign() const {
+  // A voter of the newest configuration may, and so may a node whose removal is not committed
+  // yet as far as it knows: a leader that appended its own removal and then lost its quorum may
+  // hold the only log the others can elect, and without it the cluster would stall. Its votes
+  // are counted among the new voters, without itself, so this is safe; once the removal is
+  // committed it never campaigns again.
+  return is_voter(config_.id) || history_.at(log_.committed()).is_voter(config_.id);
 }
 
 void Raft::step(const Message& m) {
-  if (m.to != config_.id || m.from == config_.id || !is_voter(m.from)) return;
+  if (m.to != config_.id || m.from == config_.id || m.from == kNoNode) return;
+  if (!membership().contains(m.from) && !may_come_from_outside(m.type)) return;
   // Every real message carries a term >= 1 (terms start at 1 with the first election); only a
   // forwarded proposal may come from a node that has not seen any term yet.
   if (m.term == 0 && m.type != MessageType::Propose) return;
@@ -403,6 +496,7 @@ void Raft::handle_append(const Message& m) {
     return;
   }
   if (auto last_new = log_.maybe_append(m.index, m.log_term, m.commit, m.entries)) {
+    history_.sync(log_, m.index + 1);
     resp.index = *last_new;
     send(std::move(resp));
     return;
@@ -432,8 +526,12 @@ void Raft::handle_snapshot(const Message& m) {
     // We already have that entry: our log is a superset, just commit up to it.
     log_.commit_to(s.meta.index);
     resp.index = log_.last_index();
+  } else if (auto members = membership_of(s.meta); !members) {
+    // Every snapshot carries the configuration as of its index; one without cannot be installed.
+    resp.index = log_.committed();
   } else {
     log_.restore(s);
+    history_.reset(s.meta.index, s.meta.term, std::move(*members));
     pending_install_ = s;
     pending_compacted_.reset();
     applying_ = std::max(applying_, s.meta.index);
@@ -480,6 +578,7 @@ void Raft::handle_append_response(const Message& m) {
   while (maybe_send_append(m.from, false)) {
   }
   if (m.from == lead_transferee_ && pr.match() == log_.last_index()) send_timeout_now(m.from);
+  maybe_step_down_after_removal();
 }
 
 void Raft::handle_heartbeat_response(const Message& m) {
@@ -561,8 +660,17 @@ void Raft::bcast_heartbeat() {
 }
 
 bool Raft::append_entries(std::vector<Entry> entries) {
-  for (Entry& e : entries) e.term = term_;
+  bool reconfigures = false;
+  for (Entry& e : entries) {
+    e.term = term_;
+    reconfigures |= e.kind == EntryKind::ConfChange;
+  }
+  const Index first = log_.last_index() + 1;
   Index last = log_.append(std::move(entries));
+  if (reconfigures) {
+    history_.sync(log_, first);
+    update_progress_for_membership();
+  }
   // With leader_sends_before_persist the leader counts itself once advance() says it persisted.
   if (config_.leader_sends_before_persist) return true;
   progress_.at(config_.id).maybe_update(last);
@@ -573,7 +681,10 @@ bool Raft::append_entries(std::vector<Entry> entries) {
 
 bool Raft::maybe_commit() {
   std::vector<Index> matches;
-  for (auto& [peer, pr] : progress_) matches.push_back(pr.match());
+  for (NodeId voter : membership().voters) {
+    auto it = progress_.find(voter);
+    matches.push_back(it == progress_.end() ? 0 : it->second.match());
+  }
   std::sort(matches.begin(), matches.end(), std::greater<>());
   Index candidate = config_.bugs.commit_without_majority ? matches.front() : matches[quorum() - 1];
   // §5.4.2: only entries of the current term are committed by counting replicas.
@@ -603,8 +714,106 @@ ProposeResult Raft::propose(Bytes data) {
   return {.kind = ProposeResult::Dropped, .leader = leader_};
 }
 
+void Raft::update_progress_for_membership() {
+  const Membership& members = membership();
+  std::erase_if(progress_, [&](const auto& item) {
+    return item.first != config_.id && !members.contains(item.first);
+  });
+  for (const auto* ids : {&members.voters, &members.learners}) {
+    for (NodeId id : *ids) {
+      // Probe from the newest entry; a rejection walks back (or falls back to a snapshot).
+      // Not marked active: the strict check must not count a node never heard from.
+      if (!progress_.contains(id)) {
+        progress_.emplace(id, Progress(log_.last_index(), config_.max_inflight_appends));
+      }
+    }
+  }
+  if (lead_transferee_ != kNoNode && !members.is_voter(lead_transferee_)) {
+    lead_transferee_ = kNoNode;
+  }
+}
+
+bool Raft::removal_committed() const {
+  return role_ == Role::Leader && !is_voter(config_.id) &&
+         history_.current_index() <= log_.committed();
+}
+
+void Raft::maybe_step_down_after_removal() {
+  if (!removal_committed()) return;
+  // The new voters can carry on without us. Hand over to the most up-to-date of them: at once if
+  // it has our whole log, else through a transfer (proposals pause meanwhile) that sends it
+  // TimeoutNow once it catches up; tick_heartbeat() steps down after an election timeout anyway.
+  NodeId best = lead_transferee_;
+  for (NodeId voter : membership().voters) {
+    if (best == kNoNode || progress_.at(voter).match() > progress_.at(best).match()) best = voter;
+  }
+  if (progress_.at(best).match() == log_.last_index()) {
+    // A transferee that caught up was already sent TimeoutNow by handle_append_response().
+    if (best != lead_transferee_) send_timeout_now(best);
+    become_follower(term_, kNoNode);
+  } else if (lead_transferee_ == kNoNode) {
+    transfer_leadership(best);
+  }
+}
+
+ConfChangeResult Raft::propose_conf_change(ConfChange change) {
+  auto refuse = [&](ConfChangeRefusal why, std::string reason) {
+    return ConfChangeResult{.refusal = why, .reason = std::move(reason), .leader = leader_};
+  };
+  if (role_ != Role::Leader) {
+    return refuse(ConfChangeRefusal::NotLeader,
+                  leader_ == kNoNode
+                      ? fmt::format("node {} is not the leader and knows of none", config_.id)
+                      : fmt::format("node {} is not the leader; node {} is", config_.id, leader_));
+  }
+  if (lead_transferee_ != kNoNode) {
+    return refuse(ConfChangeRefusal::TransferInProgress,
+                  fmt::format("leadership is being transferred to node {}", lead_transferee_));
+  }
+  if (history_.current_index() > log_.committed()) {
+    return refuse(ConfChangeRefusal::ChangeInProgress,
+                  fmt::format("the change at index {} is not committed yet (commit index {})",
+                              history_.current_index(), log_.committed()));
+  }
+  if (log_.term(log_.committed()) != term_) {
+    return refuse(ConfChangeRefusal::LeaderNotReady,
+                  fmt::format("the leader has not committed an entry of its term {} yet", term_));
+  }
+  const Membership& current = membership();
+  if (std::string problem = conf_change_problem(current, change); !problem.empty()) {
+    return refuse(ConfChangeRefusal::InvalidChange, std::move(problem));
+  }
+  const Membership next = apply_conf_change(current, change);
+  size_t heard = 0;
+  for (NodeId voter : next.voters) {
+    auto it = progress_.find(voter);
+    if (voter == config_.id || (it != progress_.end() && it->second.heard_recently())) ++heard;
+  }
+  if (heard < next.quorum()) {
+    return refuse(ConfChangeRefusal::WouldLoseQuorum,
+                  fmt::format("after {} the {} voters need {} for a quorum, but the leader has "
+                              "heard recently from only {} of them",
+                              describe(change), next.voters.size(), next.quorum(), heard));
+  }
+  append_entries({Entry{.kind = EntryKind::ConfChange, .data = encode_conf_change(change)}});
+  bcast_append();
+  return {.index = log_.last_index(), .term = term_, .leader = config_.id};
+}
+
+std::vector<NodeId> Raft::caught_up_learners() const {
+  std::vector<NodeId> out;
+  if (role_ != Role::Leader) return out;
+  for (NodeId learner : membership().learners) {
+    auto it = progress_.find(learner);
+    if (it != progress_.end() && it->second.match() >= log_.committed()) out.push_back(learner);
+  }
+  return out;
+}
+
 void Raft::transfer_leadership(NodeId to) {
-  if (role_ != Role::Leader || to == config_.id || !progress_.contains(to)) return;
+  if (role_ != Role::Leader || to == config_.id || !progress_.contains(to) || !is_voter(to)) {
+    return;
+  }
   if (lead_transferee_ == to) return;
   lead_transferee_ = to;
   election_elapsed_ = 0;  // the transfer must finish within one election timeout
@@ -673,6 +882,7 @@ void Raft::advance() {
       // Now the leader's own copy counts (a single-node cluster commits here).
       progress_.at(config_.id).maybe_update(persisting_->first);
       if (maybe_commit()) bcast_append();
+      maybe_step_down_after_removal();
     }
   }
   persisting_.reset();
@@ -687,9 +897,15 @@ void Raft::compact(Index index, Bytes snapshot_data) {
                                             index, log_.applied()));
   }
   if (index <= log_.snapshot_meta().index) return;  // already covered by a newer snapshot
-  Snapshot s{.meta = {.index = index, .term = *log_.term(index), .voters = config_.voters},
+  const Term term = *log_.term(index);
+  const Membership& members = history_.at(index);  // as of the snapshot, not the newest
+  Snapshot s{.meta = {.index = index,
+                      .term = term,
+                      .voters = members.voters,
+                      .learners = members.learners},
              .data = std::move(snapshot_data)};
   log_.compact(s);
+  history_.compact_to(index, term);
   pending_compacted_ = std::move(s);
 }
 
@@ -701,7 +917,10 @@ Status Raft::status() const {
                 .commit = log_.committed(),
                 .applied = log_.applied(),
                 .last_index = log_.last_index(),
-                .snapshot_index = log_.snapshot_meta().index};
+                .snapshot_index = log_.snapshot_meta().index,
+                .voters = membership().voters,
+                .learners = membership().learners,
+                .config_index = history_.current_index()};
 }
 
 const Progress* Raft::progress(NodeId peer) const {

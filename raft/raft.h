@@ -5,9 +5,12 @@
 
 #include <map>
 #include <optional>
+#include <string>
 #include <vector>
 
+#include "raft/config_history.h"
 #include "raft/log.h"
+#include "raft/membership.h"
 #include "raft/message.h"
 #include "raft/prng.h"
 #include "raft/progress.h"
@@ -23,8 +26,12 @@ struct TestBugs {
 
 struct Config {
   NodeId id = kNoNode;
-  std::vector<NodeId> voters{};  // every voter including `id`
-  int election_ticks = 10;       // randomized timeout in [election_ticks, 2*election_ticks)
+  // The bootstrap configuration: the voters before any ConfChange entry. It must be the same list
+  // on every node, since each reads the log's ConfChange entries on top of it (a snapshot carries
+  // the configuration as of its index, which then replaces this list). A node joining a running
+  // cluster passes the same list (without itself) and stays passive until the leader reaches it.
+  std::vector<NodeId> voters{};
+  int election_ticks = 10;  // randomized timeout in [election_ticks, 2*election_ticks)
   int heartbeat_ticks = 1;
   bool pre_vote = true;
   bool check_quorum = true;
@@ -77,6 +84,11 @@ struct Status {
   Index applied = 0;
   Index last_index = 0;
   Index snapshot_index = 0;
+  // The configuration in effect (the newest in the log, committed or not) and the index of the
+  // entry that made it (the snapshot's index, or 0 for the bootstrap voters).
+  std::vector<NodeId> voters{};
+  std::vector<NodeId> learners{};
+  Index config_index = 0;
 };
 
 struct ProposeResult {
@@ -84,6 +96,27 @@ struct ProposeResult {
   Index index = 0;  // Appended: where the entry landed
   Term term = 0;    // Appended: its term
   NodeId leader = kNoNode;
+};
+
+// Why propose_conf_change() did not append the change.
+enum class ConfChangeRefusal : std::uint8_t {
+  None,                // appended
+  NotLeader,           // only the leader takes changes (see propose_conf_change)
+  TransferInProgress,  // a leadership transfer is under way
+  LeaderNotReady,      // the leader has not committed an entry of its own term yet
+  ChangeInProgress,    // the previous change is not committed yet
+  InvalidChange,       // e.g. adding a member, promoting a non-learner, removing the last voter
+  WouldLoseQuorum,     // too few of the new voters have been heard from recently
+};
+const char* to_string(ConfChangeRefusal refusal);
+
+struct ConfChangeResult {
+  ConfChangeRefusal refusal = ConfChangeRefusal::None;
+  std::string reason{};  // for humans, e.g. "node 4 is already a learner"
+  Index index = 0;       // appended: where the entry landed
+  Term term = 0;         // appended: its term
+  NodeId leader = kNoNode;
+  bool appended() const { return refusal == ConfChangeRefusal::None; }
 };
 
 class Raft {
@@ -97,7 +130,15 @@ class Raft {
   void step(const Message& m);
   // Leader: appends. Follower with a known leader: forwards as Propose. Otherwise Dropped.
   ProposeResult propose(Bytes data);
-  // Leader only: hand leadership to `to` once its log is caught up (TimeoutNow).
+  // Leader only: appends a ConfChange entry, which takes effect on every node as soon as the
+  // node appends it (thesis §4.1). Refused (with a reason) unless this node is the leader, has
+  // committed an entry of its term (thesis §4.1, the fix to single-server changes across leader
+  // changes), has no uncommitted change in its log, the change is valid for the current
+  // configuration, and, counting itself if it stays a voter, the leader has heard recently from a
+  // quorum of the new voters (etcd's strict reconfiguration check). Followers refuse rather than
+  // forward: a forwarded Propose has no way to carry the refusal back.
+  ConfChangeResult propose_conf_change(ConfChange change);
+  // Leader only: hand leadership to voter `to` once its log is caught up (TimeoutNow).
   void transfer_leadership(NodeId to);
   // Starts an election now (tests, operator command); ignored by a leader.
   void campaign();
@@ -111,6 +152,10 @@ class Raft {
   void compact(Index index, Bytes snapshot_data);
 
   Status status() const;
+  // The configuration in effect: the newest in the log, committed or not.
+  const Membership& membership() const { return history_.current(); }
+  // Leader only: learners whose log holds everything committed, ready to be promoted.
+  std::vector<NodeId> caught_up_learners() const;
   NodeId id() const { return config_.id; }
   Role role() const { return role_; }
   Term term() const { return term_; }
@@ -159,11 +204,17 @@ class Raft {
   void bcast_heartbeat();
 
   bool maybe_commit();
+  // After the configuration changed on the leader: track new members, forget removed ones.
+  void update_progress_for_membership();
+  // Thesis §4.2.2: a leader that removed itself leads until that change commits, then hands over.
+  void maybe_step_down_after_removal();
+  bool removal_committed() const;  // leader only: the change that removed us is committed
   bool append_entries(std::vector<Entry> entries);
   VoteResult poll(NodeId from, bool granted);
   bool quorum_active();
   bool is_voter(NodeId id) const;
-  size_t quorum() const { return config_.voters.size() / 2 + 1; }
+  bool may_campaign() const;
+  size_t quorum() const { return membership().quorum(); }
   bool in_lease() const;
   bool valid_append(const Message& m) const;
   void reset_randomized_election_timeout();
@@ -172,6 +223,7 @@ class Raft {
   Config config_;
   Prng prng_;
   RaftLog log_;
+  ConfigHistory history_;  // after log_: built from it
   Role role_ = Role::Follower;
   Term term_ = 0;
   NodeId vote_ = kNoNode;

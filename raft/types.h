@@ -16,10 +16,12 @@ inline constexpr NodeId kNoNode = std::numeric_limits<std::uint64_t>::max();
 
 enum class EntryKind : std::uint8_t {
   Normal = 0,
-  Noop = 1,  // the leader's first entry of its term: lets it commit earlier-term entries
+  Noop = 1,        // the leader's first entry of its term: lets it commit earlier-term entries
+  ConfChange = 2,  // data is an encoded ConfChange (codec.h); takes effect when appended
 };
+inline constexpr std::uint8_t kMaxEntryKind = 2;
 
-// One log entry: an opaque command for the application, or a leader's Noop.
+// One log entry: an opaque command for the application, a leader's Noop, or a ConfChange.
 struct Entry {
   Term term = 0;
   Index index = 0;
@@ -36,11 +38,23 @@ struct HardState {
   friend bool operator==(const HardState&, const HardState&) = default;
 };
 
-// Where a snapshot sits in the log and which voters the cluster had then.
+// A single-server membership change (Raft thesis §4.1), the data of an EntryKind::ConfChange
+// entry. New nodes join as learners and are promoted once caught up.
+struct ConfChange {
+  enum class Kind : std::uint8_t { AddLearner = 0, PromoteLearner = 1, RemoveNode = 2 };
+  Kind kind = Kind::AddLearner;
+  NodeId node = kNoNode;
+  Bytes context{};  // opaque to raft: for the application (e.g. the node's address)
+  friend bool operator==(const ConfChange&, const ConfChange&) = default;
+};
+inline constexpr std::uint8_t kMaxConfChangeKind = 2;
+
+// Where a snapshot sits in the log and the cluster's configuration as of that index.
 struct SnapshotMeta {
   Index index = 0;
   Term term = 0;
   std::vector<NodeId> voters{};
+  std::vector<NodeId> learners{};  // encoded only when non-empty (see codec.h)
   friend bool operator==(const SnapshotMeta&, const SnapshotMeta&) = default;
 };
 

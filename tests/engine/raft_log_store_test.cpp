@@ -258,5 +258,37 @@ TEST(RaftLogStore, PrefixSeparatesStores) {
   EXPECT_EQ(RaftLogStore(disk, "a").load().entries.size(), 2u);
 }
 
+TEST(RaftLogStore, SnapshotWithLearnersUsesFormat2AndOthersKeepFormat1) {
+  MemoryDisk disk;
+  RaftLogStore store(disk);
+  store.load();
+  store.save(Ready{.entries = entries(1, 10, 2)});
+  store.save(Ready{.compacted_snapshot = snapshot_at(5, 2, "voters only")});
+  EXPECT_EQ(disk.read("raft.snap")->at(0), 1);  // what versions before learners wrote and read
+  raft::Snapshot with_learners = snapshot_at(9, 2, "with learners");
+  with_learners.meta.learners = {4, 5};
+  store.save(Ready{.compacted_snapshot = with_learners});
+  EXPECT_EQ(disk.read("raft.snap")->at(0), 2);
+  disk.crash();
+  raft::Restored r = RaftLogStore(disk).load();
+  ASSERT_TRUE(r.snapshot);
+  EXPECT_EQ(*r.snapshot, with_learners);
+  EXPECT_EQ(r.entries, entries(10, 10, 2));
+}
+
+TEST(RaftLogStore, UnknownSnapshotFormatIsAnError) {
+  MemoryDisk disk;
+  RaftLogStore(disk).save(Ready{.compacted_snapshot = snapshot_at(1, 1, "s")});
+  Bytes file = *disk.read("raft.snap");
+  file[0] = 3;
+  disk.replace("raft.snap", file);
+  try {
+    RaftLogStore(disk).load();
+    FAIL();
+  } catch (const RaftLogStoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("format version 3"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace engine
