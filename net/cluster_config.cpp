@@ -27,7 +27,7 @@ constexpr std::size_t kMaxClusterNameLength = 64;
 const std::set<std::string> kTopLevelFields = {
     "nodes",        "cluster_name",           "election_timeout_ms",
     "heartbeat_ms", "checkpoint_interval_ms", "write_timeout_ms",
-    "threads",
+    "threads",      "cluster_key_file",
 };
 const std::set<std::string> kNodeFields = {"raft_loc", "query_loc", "data_dir", "threads"};
 
@@ -245,6 +245,22 @@ ClusterConfig parse_cluster_config(std::string_view text, const std::string& pat
   if (auto it = document.find("threads"); it != document.end())
     threads = check.threads(*it, "threads");
 
+  const std::filesystem::path config_dir = std::filesystem::path(path).parent_path();
+  if (auto it = document.find("cluster_key_file"); it != document.end()) {
+    const std::string& file = check.string(*it, "cluster_key_file", "a file name");
+    if (file.empty()) throw check.error("cluster_key_file", "expected a file name, got \"\"");
+    config.cluster_key_file = (config_dir / file).lexically_normal();
+    std::vector<std::string> key_warnings;
+    try {
+      config.cluster_key = std::make_shared<const ClusterKey>(
+          read_cluster_key_file(config.cluster_key_file, &key_warnings));
+    } catch (const Error& e) {
+      throw check.error("cluster_key_file", e.what());
+    }
+    for (const auto& warning : key_warnings)
+      config.warnings.push_back(fmt::format("{}: cluster_key_file: {}", path, warning));
+  }
+
   auto nodes_it = document.find("nodes");
   if (nodes_it == document.end())
     throw check.error("",
@@ -255,7 +271,6 @@ ClusterConfig parse_cluster_config(std::string_view text, const std::string& pat
         "nodes", fmt::format("expected an object of nodes by id, got {}", describe(*nodes_it)));
   if (nodes_it->empty()) throw check.error("nodes", "expected at least one node");
 
-  const std::filesystem::path config_dir = std::filesystem::path(path).parent_path();
   std::map<std::string, std::string> address_users;  // "127.0.0.1:4321" -> "nodes.0.raft_loc"
   for (const auto& [key, value] : nodes_it->items()) {
     const std::string node_path = join_path("nodes", key);

@@ -11,6 +11,7 @@
 //     "checkpoint_interval_ms": 1000,      // optional, cluster-wide
 //     "write_timeout_ms": 2000,            // optional, cluster-wide
 //     "threads": 4,                        // optional, default for every node
+//     "cluster_key_file": "cluster.key",   // optional, authenticates the peer links
 //     "nodes": {
 //       "0": {"raft_loc": "127.0.0.1:4321", "query_loc": "127.0.0.1:10053",
 //             "data_dir": "data/node-0",   // optional, per node
@@ -36,6 +37,13 @@
 //                           before it fails with "ERROR no quorum".
 //   threads                 integer, default: the number of CPUs, at most 4. DNS query threads
 //                           per node.
+//   cluster_key_file        string, optional. A file holding the cluster key, one line of base64
+//                           of at least 32 random bytes (`dns-node --gen-key FILE` writes one,
+//                           mode 0600); relative to the config file's directory. Every member
+//                           needs the same key: peer links then authenticate each other with it
+//                           and every raft frame is integrity-checked (net/peer_auth.h). Without
+//                           it, peer links are unauthenticated (as in the prototype) and a node
+//                           warns at start. A missing or malformed key file is a ConfigError.
 // Per-node fields (inside "nodes": {"X": {...}}):
 //   raft_loc                "ip:port", required. Where the node listens for its peers (TCP);
 //                           peers connect to it there. IPv6 as "[::1]:4321".
@@ -54,6 +62,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,6 +70,7 @@
 #include "engine/io.h"
 #include "net/error.h"
 #include "net/listen_address.h"
+#include "net/peer_key.h"
 
 namespace net {
 
@@ -86,7 +96,9 @@ struct ClusterConfig {
   std::chrono::milliseconds heartbeat{100};
   std::chrono::milliseconds checkpoint_interval{1000};
   std::chrono::milliseconds write_timeout{2000};
-  std::map<engine::NodeId, NodeConfig> nodes;  // at least one
+  std::map<engine::NodeId, NodeConfig> nodes;     // at least one
+  std::filesystem::path cluster_key_file;         // resolved; empty without one
+  std::shared_ptr<const ClusterKey> cluster_key;  // read from cluster_key_file; null without
   // "dns-config.json: unknown field nodes.0.foo"; the caller logs them.
   std::vector<std::string> warnings;
 

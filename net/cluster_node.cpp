@@ -62,12 +62,14 @@ ClusterNode::ClusterNode(ClusterNodeOptions options) : options_(std::move(option
 
   PeerMembers members;
   for (const auto& [id, node] : config_.nodes) members[id] = tcp_endpoint(node.raft);
+  PeerOptions peer_options;
+  peer_options.cluster_key = config_.cluster_key;
   transport_ = std::make_unique<PeerTransport>(
       io_, options_.id, config_.cluster_name, std::move(members),
       [this](engine::NodeId from, engine::Bytes bytes) {
         if (node_) node_->receive(from, bytes);
       },
-      spdlog_sink("peers: "));
+      spdlog_sink("peers: "), peer_options);
 
   engine::NodeOptions engine_options;
   engine_options.id = options_.id;

@@ -12,7 +12,9 @@
 
 #include "engine/event_log.h"
 #include "engine/io.h"
+#include "net/peer_handshake.h"
 #include "net/peer_options.h"
+#include "net/peer_refusal_log.h"
 
 namespace net {
 
@@ -29,17 +31,40 @@ struct PeerContext {
   engine::LogSink log_sink;
   bool closed = false;
   std::map<engine::NodeId, std::uint64_t> received;  // messages delivered, per sender
+  std::uint64_t accepted_connections = 0;            // inbound connections accepted
   std::uint64_t refused_connections = 0;             // inbound connections that failed the hello
+  PeerRefusalLog refusal_log{options.refusal_log_interval};  // reset when options are set
+
+  bool authenticated() const { return options.cluster_key != nullptr; }
+  std::uint16_t protocol_version() const {
+    return authenticated() ? kAuthenticatedPeerProtocolVersion : kPeerProtocolVersion;
+  }
 
   void log(engine::LogLevel level, const std::string& message) const {
     if (!closed && log_sink) log_sink(level, message);
   }
+  // Logs a refused inbound connection, rate limited per remote address (see PeerRefusalLog).
+  void log_refusal(const boost::asio::ip::tcp::endpoint& remote, const std::string& message);
 };
 
 inline std::string to_string(const boost::asio::ip::tcp::endpoint& endpoint) {
   if (endpoint.address().is_v6())
     return fmt::format("[{}]:{}", endpoint.address().to_string(), endpoint.port());
   return fmt::format("{}:{}", endpoint.address().to_string(), endpoint.port());
+}
+
+inline void PeerContext::log_refusal(const boost::asio::ip::tcp::endpoint& remote,
+                                     const std::string& message) {
+  const std::string address = remote.address().to_string();
+  auto suppressed = refusal_log.admit(address, PeerRefusalLog::Clock::now());
+  if (!suppressed) return;
+  if (*suppressed == 0) {
+    log(engine::LogLevel::Warn, message);
+  } else {
+    log(engine::LogLevel::Warn,
+        fmt::format("{} (and {} more refused connections from {} not logged since its last line)",
+                    message, *suppressed, address));
+  }
 }
 
 }  // namespace net

@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include "net/peer_frame.h"
 
@@ -13,15 +12,8 @@ namespace {
 constexpr std::uint8_t kMagic[4] = {'R', 'D', 'N', 'S'};
 constexpr std::size_t kFixedSize = 4 + 2 + 8 + 1;
 
-std::string printable(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\')
-      out += static_cast<char>(c);
-    else
-      out += fmt::format("\\x{:02x}", c);
-  }
-  return out;
+std::size_t trailer_size(std::uint16_t version) {
+  return version == kAuthenticatedPeerProtocolVersion ? kPeerNonceSize : 0;
 }
 }  // namespace
 
@@ -35,6 +27,8 @@ engine::Bytes encode_hello(const PeerHello& hello) {
     out.push_back(static_cast<std::uint8_t>(hello.node >> shift));
   out.push_back(static_cast<std::uint8_t>(hello.cluster.size()));
   out.insert(out.end(), hello.cluster.begin(), hello.cluster.end());
+  if (trailer_size(hello.version) > 0)
+    out.insert(out.end(), hello.nonce.begin(), hello.nonce.end());
   return out;
 }
 
@@ -47,36 +41,24 @@ PeerHello decode_hello(engine::ByteView payload) {
   hello.version = static_cast<std::uint16_t>((payload[4] << 8) | payload[5]);
   hello.node = 0;
   for (std::size_t i = 6; i < 14; ++i) hello.node = (hello.node << 8) | payload[i];
-  std::size_t name_size = payload[14];
-  if (payload.size() != kFixedSize + name_size)
-    throw PeerProtocolError(fmt::format("hello of {} bytes, its cluster name needs {}",
-                                        payload.size(), kFixedSize + name_size));
-  hello.cluster.assign(payload.begin() + kFixedSize, payload.end());
+  const std::size_t name_size = payload[14];
+  const std::size_t expected = kFixedSize + name_size + trailer_size(hello.version);
+  if (payload.size() != expected)
+    throw PeerProtocolError(fmt::format("hello of {} bytes, its version {} layout needs {}",
+                                        payload.size(), hello.version, expected));
+  hello.cluster.assign(payload.begin() + kFixedSize, payload.begin() + kFixedSize + name_size);
+  if (trailer_size(hello.version) > 0)
+    std::copy(payload.end() - kPeerNonceSize, payload.end(), hello.nonce.begin());
   return hello;
 }
 
-std::optional<std::string> hello_refusal(
-    const PeerHello& hello, engine::NodeId self, const std::string& cluster,
-    const std::map<engine::NodeId, boost::asio::ip::tcp::endpoint>& members,
-    const boost::asio::ip::address& from, bool check_address) {
-  if (hello.version != kPeerProtocolVersion)
-    return fmt::format("protocol version {} (this node speaks {})", hello.version,
-                       kPeerProtocolVersion);
-  if (hello.cluster != cluster)
-    return fmt::format("wrong cluster name \"{}\" (expected \"{}\")", printable(hello.cluster),
-                       printable(cluster));
-  auto member = members.find(hello.node);
-  if (member == members.end()) {
-    std::vector<engine::NodeId> ids;
-    for (const auto& [id, endpoint] : members) ids.push_back(id);
-    return fmt::format("unknown node id {} (members: {})", hello.node, fmt::join(ids, ", "));
-  }
-  if (hello.node == self) return fmt::format("claims this node's own id {}", self);
-  const auto& expected = member->second.address();
-  if (check_address && !expected.is_unspecified() && expected != from)
-    return fmt::format("node {} must connect from {}, not {}", hello.node, expected.to_string(),
-                       from.to_string());
-  return std::nullopt;
+PeerProof decode_proof(engine::ByteView payload) {
+  if (payload.size() != kPeerProofSize)
+    throw PeerProtocolError(fmt::format("authentication proof of {} bytes, expected {}",
+                                        payload.size(), kPeerProofSize));
+  PeerProof proof;
+  std::copy(payload.begin(), payload.end(), proof.begin());
+  return proof;
 }
 
 }  // namespace net

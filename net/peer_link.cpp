@@ -5,6 +5,7 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/write.hpp>
 
+#include "net/peer_admission.h"
 #include "net/peer_handshake.h"
 
 namespace net {
@@ -27,9 +28,7 @@ PeerLink::PeerLink(asio::any_io_executor executor, std::shared_ptr<const PeerCon
       socket_(executor),
       timer_(executor),
       jitter_(jitter_seed),
-      reader_(kMaxHelloSize) {
-  hello_frame_ = framed(encode_hello({kPeerProtocolVersion, context_->self, context_->cluster}));
-}
+      reader_(kMaxHelloSize) {}
 
 void PeerLink::start() {
   connect();
@@ -70,6 +69,20 @@ void PeerLink::connect() {
   const std::uint64_t attempt = ++attempt_;
   state_ = State::Connecting;
   reader_ = FrameReader(kMaxHelloSize);
+  session_.reset();
+  sealer_.reset();
+  proof_frame_.clear();
+  PeerHello hello{context_->protocol_version(), context_->self, context_->cluster};
+  if (context_->authenticated()) {
+    try {
+      hello.nonce = fresh_nonce();
+    } catch (const Error& e) {
+      fail(e.what(), true);
+      return;
+    }
+  }
+  hello_ = encode_hello(hello);
+  hello_frame_ = framed(hello_);
   boost::system::error_code ec;
   socket_.open(endpoint_.protocol(), ec);
   const auto& own = context_->members.at(context_->self);
@@ -108,7 +121,7 @@ void PeerLink::arm_deadline(std::uint64_t attempt) {
   timer_.expires_after(context_->options.handshake_timeout);
   timer_.async_wait([self = shared_from_this(), attempt](const boost::system::error_code& ec) {
     if (ec || attempt != self->attempt_ || self->state_ == State::Up) return;
-    self->fail("no hello within the handshake timeout", true);
+    self->fail("handshake not completed within the handshake timeout", true);
   });
 }
 
@@ -125,7 +138,7 @@ void PeerLink::on_read(std::uint64_t attempt, const boost::system::error_code& e
                        std::size_t bytes) {
   if (attempt != attempt_) return;
   if (ec) {
-    // EOF before the hello reply is how a peer refuses us; its log says why.
+    // EOF before the handshake is done is how a peer refuses us; its log says why.
     const bool refused = state_ != State::Up && ec == asio::error::eof;
     std::string reason = ec.message();
     if (refused) reason = "closed by the peer during the handshake (its log says why)";
@@ -134,25 +147,30 @@ void PeerLink::on_read(std::uint64_t attempt, const boost::system::error_code& e
     return;
   }
   reader_.commit(bytes);
-  if (state_ == State::Up) {
-    // The peer only ever sends its hello on this connection.
+  try {
+    while (state_ != State::Up) {
+      auto frame = reader_.next();
+      if (!frame) break;
+      on_handshake_frame(*frame);
+      if (attempt != attempt_) return;
+    }
+  } catch (const Error& e) {  // a PeerProtocolError, or OpenSSL failing (out of memory)
+    fail(fmt::format("bad handshake reply: {}", e.what()), true);
+    return;
+  }
+  if (state_ == State::Up && reader_.buffered() > 0) {
+    // The peer only ever sends its handshake on this connection.
     fail("unexpected data after the handshake", true);
     return;
   }
-  try {
-    if (auto frame = reader_.next()) {
-      on_hello(*frame);
-      if (attempt != attempt_) return;
-      if (reader_.buffered() > 0) {
-        fail("unexpected data after the handshake", true);
-        return;
-      }
-    }
-  } catch (const PeerProtocolError& e) {
-    fail(fmt::format("bad hello reply: {}", e.what()), true);
-    return;
-  }
   read();
+}
+
+void PeerLink::on_handshake_frame(engine::ByteView payload) {
+  if (state_ == State::Handshaking)
+    on_hello(payload);
+  else if (state_ == State::AwaitingProof)
+    on_proof(payload);
 }
 
 void PeerLink::on_hello(engine::ByteView payload) {
@@ -162,24 +180,50 @@ void PeerLink::on_hello(engine::ByteView payload) {
          true);
     return;
   }
-  auto refusal = hello_refusal(hello, context_->self, context_->cluster, context_->members,
-                               endpoint_.address(), false);
+  auto refusal = hello_refusal(hello, context_->protocol_version(), context_->self,
+                               context_->cluster, context_->members, endpoint_.address(), false);
   if (refusal) {
     fail(*refusal, true);
     return;
   }
+  if (!context_->authenticated()) {
+    up();
+    return;
+  }
+  session_ =
+      std::make_unique<PeerSessionKeys>(context_->options.cluster_key->bytes(), hello_, payload);
+  state_ = State::AwaitingProof;
+}
+
+void PeerLink::on_proof(engine::ByteView payload) {
+  if (!session_->acceptor_proof_matches(decode_proof(payload))) {
+    fail(
+        "authentication failed: the peer's proof does not match our cluster key (is its "
+        "cluster_key_file the same as ours?)",
+        true);
+    return;
+  }
+  const PeerProof ours = session_->dialer_proof();
+  proof_frame_ = framed(ours);
+  sealer_ = std::make_unique<FrameSealer>(session_->frame_key());
+  session_.reset();
+  up();
+}
+
+void PeerLink::up() {
   state_ = State::Up;
   failures_ = 0;
   last_failure_.clear();
   timer_.cancel();
-  log(LogLevel::Info, fmt::format("peer {} up ({})", peer_, to_string(endpoint_)));
-  if (!queue_.empty()) write();
+  log(LogLevel::Info, fmt::format("peer {} up ({}){}", peer_, to_string(endpoint_),
+                                  sealer_ ? ", authenticated" : ""));
+  if (!queue_.empty() || !proof_frame_.empty()) write();
 }
 
 void PeerLink::write() {
   writing_ = true;
   in_flight_.clear();
-  in_flight_headers_.clear();
+  in_flight_frames_.clear();
   std::size_t batch_bytes = 0;
   while (!queue_.empty() && in_flight_.size() < kMaxWriteBatchMessages &&
          (in_flight_.empty() || batch_bytes + queue_.front().size() <= kMaxWriteBatchBytes)) {
@@ -188,13 +232,27 @@ void PeerLink::write() {
     in_flight_.push_back(std::move(queue_.front()));
     queue_.pop_front();
   }
-  std::vector<asio::const_buffer> buffers;
-  in_flight_headers_.reserve(in_flight_.size());
-  buffers.reserve(2 * in_flight_.size());
+  in_flight_frames_.reserve(in_flight_.size());
   for (const auto& message : in_flight_) {
-    in_flight_headers_.push_back(frame_header(message.size()));
-    buffers.emplace_back(asio::buffer(in_flight_headers_.back()));
-    buffers.emplace_back(asio::buffer(message));
+    if (sealer_) {
+      in_flight_frames_.push_back(sealer_->seal(message));
+    } else {
+      FrameSealer::Sealed plain{};
+      const auto header = frame_header(message.size());
+      std::copy(header.begin(), header.end(), plain.prefix.begin());
+      in_flight_frames_.push_back(plain);
+    }
+  }
+  // Sealed frames: length and sequence number, payload, tag. Plain frames: length, payload.
+  const std::size_t prefix_size = sealer_ ? FrameSealer::kPrefixSize : kFrameHeaderSize;
+  std::vector<asio::const_buffer> buffers;
+  buffers.reserve(3 * in_flight_.size() + 1);
+  proof_in_flight_ = !proof_frame_.empty();
+  if (proof_in_flight_) buffers.emplace_back(asio::buffer(proof_frame_));
+  for (std::size_t i = 0; i < in_flight_.size(); ++i) {
+    buffers.emplace_back(asio::buffer(in_flight_frames_[i].prefix.data(), prefix_size));
+    buffers.emplace_back(asio::buffer(in_flight_[i]));
+    if (sealer_) buffers.emplace_back(asio::buffer(in_flight_frames_[i].tag));
   }
   asio::async_write(
       socket_, buffers,
@@ -211,6 +269,10 @@ void PeerLink::on_written(std::uint64_t attempt, const boost::system::error_code
   }
   sent_ += in_flight_.size();
   in_flight_.clear();
+  if (proof_in_flight_) {
+    proof_in_flight_ = false;
+    proof_frame_.clear();
+  }
   if (!queue_.empty()) write();
 }
 
@@ -225,6 +287,9 @@ void PeerLink::fail(const std::string& reason, bool worth_a_warning) {
   dropped_ += in_flight_.size();
   in_flight_.clear();
   writing_ = false;
+  proof_in_flight_ = false;
+  session_.reset();
+  sealer_.reset();
   if (was_up) {
     log(LogLevel::Warn, fmt::format("peer {} down ({}): {}", peer_, to_string(endpoint_), reason));
   } else if (reason != last_failure_) {

@@ -61,6 +61,8 @@ void PeerListener::accept() {
           auto connection = weak.lock();
           return !connection || !connection->open();
         });
+        ++self->context_->accepted_connections;
+        self->make_room_for_unidentified();
         auto connection = std::make_shared<PeerInbound>(std::move(socket), self->context_);
         self->connections_.push_back(connection);
         std::weak_ptr<PeerListener> weak_self = self;
@@ -74,9 +76,25 @@ void PeerListener::accept() {
 void PeerListener::retire_older_connections(const PeerInbound& newest) {
   for (auto& weak : connections_) {
     auto connection = weak.lock();
-    if (connection && connection.get() != &newest && connection->peer() == newest.peer())
+    if (connection && connection.get() != &newest && connection->identified() &&
+        connection->peer() == newest.peer())
       connection->close();
   }
+}
+
+void PeerListener::make_room_for_unidentified() {
+  const std::size_t limit =
+      std::max<std::size_t>(1, context_->options.max_unidentified_connections);
+  std::vector<std::shared_ptr<PeerInbound>> waiting;  // oldest first: connections_ is in order
+  for (auto& weak : connections_)
+    if (auto connection = weak.lock();
+        connection && connection->open() && !connection->identified())
+      waiting.push_back(std::move(connection));
+  for (std::size_t i = 0; i + limit <= waiting.size(); ++i)
+    waiting[i]->refuse(fmt::format(
+        "closed to make room: {} connections are already waiting to complete the handshake (the "
+        "limit)",
+        limit));
 }
 
 }  // namespace net

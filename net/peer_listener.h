@@ -1,6 +1,7 @@
 #pragma once
 // Accepts the connections peers dial to us and keeps track of them, so that closing the
-// transport closes them too.
+// transport closes them too, and so that connections still in the handshake stay few (they
+// cost memory and anyone can open them).
 
 #include <memory>
 #include <vector>
@@ -29,6 +30,9 @@ class PeerListener : public std::enable_shared_from_this<PeerListener> {
   void accept();
   // A peer that reconnected (it restarted, or its link broke) replaces its older connection.
   void retire_older_connections(const PeerInbound& newest);
+  // Before a new connection is taken in: closes the oldest not yet identified connections so
+  // that at most options.max_unidentified_connections are waiting, the new one included.
+  void make_room_for_unidentified();
 
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer retry_timer_;

@@ -21,8 +21,18 @@ PeerTransport::PeerTransport(boost::asio::io_context& io, engine::NodeId self, s
   context_->cluster = std::move(cluster);
   context_->members = std::move(members);
   context_->options = options;
+  context_->refusal_log = PeerRefusalLog(options.refusal_log_interval);
   context_->receive = std::move(receive);
   context_->log_sink = std::move(log);
+  if (context_->authenticated())
+    context_->log(LogLevel::Info,
+                  "peer links authenticated with the cluster key (HMAC-SHA256 handshake and "
+                  "frames)");
+  else
+    context_->log(LogLevel::Warn,
+                  "peer links are unauthenticated: no cluster_key_file in the cluster config, so "
+                  "any process that can reach the raft port can take part in raft (dns-node "
+                  "--gen-key FILE makes a key)");
   listener_ = std::make_shared<PeerListener>(io, context_, context_->members.at(self));
   listener_->start();
   const std::uint64_t seed = options.jitter_seed != 0 ? options.jitter_seed : self;
@@ -68,6 +78,7 @@ void PeerTransport::send(engine::NodeId to, engine::Bytes message) {
 
 PeerTransportStats PeerTransport::stats() const {
   PeerTransportStats stats;
+  stats.accepted_connections = context_->accepted_connections;
   stats.refused_connections = context_->refused_connections;
   for (const auto& [id, link] : links_) {
     PeerLinkStats link_stats = link->stats();

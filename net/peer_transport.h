@@ -1,6 +1,9 @@
 #pragma once
 // engine::Transport over TCP between dns-node processes: raft messages to and from the other
 // members of the cluster, length-framed, after a handshake naming the cluster and the node.
+// With a cluster key (PeerOptions::cluster_key) both ends of every connection prove that they
+// hold it and every frame carries a sequence number and an HMAC tag (net/peer_auth.h); without
+// one the links are unauthenticated and the transport warns once.
 //
 // Connection scheme: every node dials every peer and only writes on the connection it dialed;
 // connections a peer dialed to us are only read. So each pair of nodes has two connections, one
@@ -38,6 +41,7 @@ struct PeerStats {
 
 struct PeerTransportStats {
   std::map<engine::NodeId, PeerStats> peers;  // every member but this node
+  std::uint64_t accepted_connections = 0;     // inbound connections accepted
   std::uint64_t refused_connections = 0;      // inbound connections that failed the handshake
 };
 

@@ -499,8 +499,9 @@ class Garbage(ClusterTestCase):
             return struct.pack(">I", len(payload)) + payload
 
         # What is sent, and what node 0's log must say about it (a clear reason, naming the
-        # remote address).
-        refused = r"peer connection from 127\.0\.0\.1:\d+ refused: "
+        # remote address). Refusals are logged at most once per address per 10 s, so each attack
+        # comes from its own loopback address, except the impostor, who must use node 2's.
+        refused = r"peer connection from 127\.0\.0\.\d+:\d+ refused: "
         attacks = {
             "random bytes": (random_bytes(rng, 4096), refused),
             "huge frame length": (struct.pack(">I", 0xFFFFFFF0) + b"x" * 64,
@@ -515,9 +516,11 @@ class Garbage(ClusterTestCase):
             "hello then garbage": (hello(2) + random_bytes(rng, 2048),
                                    r"peer 2 \(127\.0\.0\.1:\d+\): .*frame length"),
         }
-        for what, (data, expected) in attacks.items():
+        for k, (what, (data, expected)) in enumerate(attacks.items()):
             log_before = len(c.log_text(0))
-            with socket.create_connection((host, port), timeout=2.0) as s:
+            source = host if what == "hello then garbage" else f"127.0.0.{100 + k}"
+            with socket.create_connection((host, port), timeout=2.0,
+                                          source_address=(source, 0)) as s:
                 try:
                     s.sendall(data)
                     s.shutdown(socket.SHUT_WR)

@@ -1,5 +1,5 @@
-// PeerTransport over loopback: real sockets, one io_context driven by the test, every wait
-// bounded by a loop count.
+// PeerTransport over loopback without a cluster key: real sockets, one io_context driven by the
+// test, every wait bounded by a loop count (see peer_auth_transport_test.cpp for the key).
 
 #include <cstdlib>
 #include <iostream>
@@ -15,96 +15,12 @@
 #include "net/peer_frame.h"
 #include "net/peer_handshake.h"
 #include "net/peer_transport.h"
+#include "tests/net/peer_test_support.h"
 
 namespace net {
 namespace {
 
-namespace asio = boost::asio;
-using asio::ip::tcp;
-using engine::Bytes;
-using engine::LogLevel;
-using engine::NodeId;
-
-// Runs `io` in short slices until `done()` or about `slices` * 20 ms have passed.
-template <typename Predicate>
-bool run_until(asio::io_context& io, Predicate done, int slices = 250) {
-  for (int i = 0; i < slices; ++i) {
-    if (done()) return true;
-    if (io.stopped()) io.restart();
-    io.run_for(std::chrono::milliseconds(20));
-  }
-  return done();
-}
-
-void run_for(asio::io_context& io, std::chrono::milliseconds duration) {
-  if (io.stopped()) io.restart();
-  io.run_for(duration);
-}
-
-// A free loopback port: bind to port 0, note the port, release it.
-tcp::endpoint free_endpoint(const char* address = "127.0.0.1") {
-  asio::io_context io;
-  tcp::acceptor probe(io, tcp::endpoint(asio::ip::make_address(address), 0));
-  return probe.local_endpoint();
-}
-
-Bytes message(const std::string& text) {
-  return Bytes(text.begin(), text.end());
-}
-std::string text(const Bytes& bytes) {
-  return std::string(bytes.begin(), bytes.end());
-}
-
-// One transport plus everything it handed to its callbacks.
-struct TestNode {
-  std::vector<std::pair<NodeId, std::string>> received;
-  std::vector<std::string> logs;
-  std::unique_ptr<PeerTransport> transport;
-
-  void start(asio::io_context& io, NodeId self, const PeerMembers& members,
-             PeerOptions options = {}, const std::string& cluster = "test-cluster") {
-    transport = std::make_unique<PeerTransport>(
-        io, self, cluster, members,
-        [this](NodeId from, Bytes bytes) { received.emplace_back(from, text(bytes)); },
-        [this](LogLevel, const std::string& line) { logs.push_back(line); }, options);
-  }
-  void stop() { transport.reset(); }
-  std::vector<std::string> from(NodeId peer) const {
-    std::vector<std::string> out;
-    for (const auto& [id, t] : received)
-      if (id == peer) out.push_back(t);
-    return out;
-  }
-  bool logged(const std::string& needle) const {
-    for (const auto& line : logs)
-      if (line.find(needle) != std::string::npos) return true;
-    return false;
-  }
-  int count_logged(const std::string& needle) const {
-    int n = 0;
-    for (const auto& line : logs) n += line.find(needle) != std::string::npos;
-    return n;
-  }
-  PeerStats peer(NodeId id) const { return transport->stats().peers.at(id); }
-};
-
-std::string dump(const TestNode& node) {
-  std::string out;
-  for (const auto& line : node.logs) out += line + "\n";
-  return out;
-}
-
-PeerMembers members_on_loopback(int count) {
-  PeerMembers members;
-  for (int id = 1; id <= count; ++id) members[static_cast<NodeId>(id)] = free_endpoint();
-  return members;
-}
-
-std::vector<std::string> numbered(const std::string& prefix, int count) {
-  std::vector<std::string> out;
-  for (int i = 0; i < count; ++i) out.push_back(prefix + std::to_string(i));
-  return out;
-}
+using namespace net::testing;
 
 TEST(PeerTransport, TwoNodesExchangeMessagesBothWaysInOrder) {
   asio::io_context io;
@@ -219,8 +135,10 @@ TEST(PeerTransport, RestartedPeerIsReconnected) {
 TEST(PeerTransport, WrongClusterAndUnknownIdAreRefused) {
   asio::io_context io;
   auto members = members_on_loopback(2);
+  PeerOptions log_every_refusal;
+  log_every_refusal.refusal_log_interval = std::chrono::milliseconds(0);
   TestNode a, b;
-  a.start(io, 1, members);
+  a.start(io, 1, members, log_every_refusal);
   b.start(io, 2, members);
 
   TestNode other_cluster, unknown_id;
@@ -245,42 +163,12 @@ TEST(PeerTransport, WrongClusterAndUnknownIdAreRefused) {
   EXPECT_EQ(b.from(1), (std::vector<std::string>{"a->b"}));
 }
 
-// A raw client on the peer port: what it sends, and whether the transport closed it.
-class RawClient {
- public:
-  RawClient(asio::io_context& io, const tcp::endpoint& to) : socket_(io) {
-    socket_.connect(to);
-    local_ = socket_.local_endpoint();
-  }
-  void write(const Bytes& bytes) { asio::write(socket_, asio::buffer(bytes)); }
-  // Starts reading until the transport closes the connection; received bytes are kept.
-  void watch() {
-    socket_.async_read_some(asio::buffer(chunk_),
-                            [this](boost::system::error_code ec, std::size_t n) {
-                              received_.insert(received_.end(), chunk_.begin(), chunk_.begin() + n);
-                              if (ec)
-                                closed_ = true;
-                              else
-                                watch();
-                            });
-  }
-  bool closed() const { return closed_; }
-  const Bytes& received() const { return received_; }
-  std::string address() const { return fmt::format("127.0.0.1:{}", local_.port()); }
-
- private:
-  tcp::socket socket_;
-  tcp::endpoint local_;
-  std::array<std::uint8_t, 4096> chunk_{};
-  Bytes received_;
-  bool closed_ = false;
-};
-
 TEST(PeerTransport, GarbageOnThePeerPortIsRefusedAndGoodPeersKeepWorking) {
   asio::io_context io;
   auto members = members_on_loopback(2);
   PeerOptions options;
   options.handshake_timeout = std::chrono::milliseconds(300);
+  options.refusal_log_interval = std::chrono::milliseconds(0);
   TestNode a, b;
   a.start(io, 1, members, options);
   b.start(io, 2, members);

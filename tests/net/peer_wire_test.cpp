@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include "net/peer_admission.h"
 #include "net/peer_context.h"
 #include "net/peer_frame.h"
 #include "net/peer_handshake.h"
@@ -117,7 +118,8 @@ TEST(PeerHello, RefusalNamesWhatIsWrong) {
                       {3, tcp::endpoint(make_address("0.0.0.0"), 1000)}};
   auto refusal = [&](PeerHello hello, bool check = true,
                      boost::asio::ip::address address = make_address("127.0.0.2")) {
-    return hello_refusal(hello, 1, "prod", members, address, check).value_or("");
+    return hello_refusal(hello, kPeerProtocolVersion, 1, "prod", members, address, check)
+        .value_or("");
   };
   EXPECT_EQ(refusal({kPeerProtocolVersion, 2, "prod"}), "");
   EXPECT_EQ(refusal({kPeerProtocolVersion, 3, "prod"}), "");  // unspecified: any address
@@ -131,6 +133,76 @@ TEST(PeerHello, RefusalNamesWhatIsWrong) {
                 .find("must connect from 127.0.0.2, not 127.0.0.9"),
             std::string::npos);
   EXPECT_EQ(refusal({kPeerProtocolVersion, 2, "prod"}, false, make_address("127.0.0.9")), "");
+}
+
+// A node with a cluster key and one without cannot talk, and each says why.
+TEST(PeerHello, KeyedAndUnkeyedVersionsRefuseEachOther) {
+  using boost::asio::ip::make_address;
+  using boost::asio::ip::tcp;
+  PeerMembers members{{1, tcp::endpoint(make_address("127.0.0.1"), 1000)},
+                      {2, tcp::endpoint(make_address("127.0.0.1"), 1001)}};
+  auto refusal = [&](std::uint16_t theirs, std::uint16_t ours) {
+    return hello_refusal({theirs, 2, "prod"}, ours, 1, "prod", members, make_address("127.0.0.1"),
+                         true)
+        .value_or("");
+  };
+  EXPECT_EQ(refusal(kAuthenticatedPeerProtocolVersion, kAuthenticatedPeerProtocolVersion), "");
+  EXPECT_NE(refusal(kPeerProtocolVersion, kAuthenticatedPeerProtocolVersion)
+                .find("unauthenticated hello (protocol version 1, no cluster key); this node "
+                      "requires the cluster key"),
+            std::string::npos);
+  EXPECT_NE(refusal(kAuthenticatedPeerProtocolVersion, kPeerProtocolVersion)
+                .find("this node has no cluster_key_file"),
+            std::string::npos);
+  EXPECT_NE(refusal(3, kAuthenticatedPeerProtocolVersion).find("protocol version 3"),
+            std::string::npos);
+}
+
+TEST(PeerHello, AuthenticatedHelloCarriesItsNonce) {
+  PeerHello hello{kAuthenticatedPeerProtocolVersion, 7, "prod"};
+  for (std::size_t i = 0; i < hello.nonce.size(); ++i) hello.nonce[i] = static_cast<uint8_t>(i);
+  Bytes wire = encode_hello(hello);
+  EXPECT_EQ(wire.size(), 4 + 2 + 8 + 1 + 4 + kPeerNonceSize);
+  PeerHello back = decode_hello(wire);
+  EXPECT_EQ(back.version, kAuthenticatedPeerProtocolVersion);
+  EXPECT_EQ(back.node, 7u);
+  EXPECT_EQ(back.cluster, "prod");
+  EXPECT_EQ(back.nonce, hello.nonce);
+  EXPECT_LE(
+      encode_hello({kAuthenticatedPeerProtocolVersion, 1, std::string(kMaxClusterNameSize, 'x')})
+          .size(),
+      kMaxHelloSize);
+  // Without its nonce, or with a byte too many, it is malformed.
+  EXPECT_THROW(decode_hello(Bytes(wire.begin(), wire.end() - 1)), PeerProtocolError);
+  wire.push_back(0);
+  EXPECT_THROW(decode_hello(wire), PeerProtocolError);
+}
+
+TEST(PeerHello, ProofFrameIsExactly32Bytes) {
+  Bytes proof(kPeerProofSize, 0xab);
+  EXPECT_EQ(decode_proof(proof)[31], 0xab);
+  EXPECT_THROW(decode_proof(Bytes(31, 0)), PeerProtocolError);
+  EXPECT_THROW(decode_proof(Bytes(33, 0)), PeerProtocolError);
+  EXPECT_THROW(decode_proof(Bytes{}), PeerProtocolError);
+}
+
+RC_GTEST_PROP(PeerHello, EveryVersionRoundTripsAndEveryTruncationIsRefused, ()) {
+  PeerHello hello;
+  hello.version =
+      *rc::gen::element(std::uint16_t{kPeerProtocolVersion},
+                        std::uint16_t{kAuthenticatedPeerProtocolVersion}, std::uint16_t{9});
+  hello.node = *rc::gen::arbitrary<std::uint64_t>();
+  hello.cluster = *rc::gen::resize(kMaxClusterNameSize, rc::gen::arbitrary<std::string>());
+  if (hello.version == kAuthenticatedPeerProtocolVersion)
+    for (auto& byte : hello.nonce) byte = *rc::gen::arbitrary<std::uint8_t>();
+  const Bytes wire = encode_hello(hello);
+  const PeerHello back = decode_hello(wire);
+  RC_ASSERT(back.version == hello.version);
+  RC_ASSERT(back.node == hello.node);
+  RC_ASSERT(back.cluster == hello.cluster);
+  RC_ASSERT(back.nonce == hello.nonce);
+  const auto cut = *rc::gen::inRange<std::size_t>(0, wire.size());
+  RC_ASSERT_THROWS_AS(decode_hello(Bytes(wire.begin(), wire.begin() + cut)), PeerProtocolError);
 }
 
 }  // namespace
