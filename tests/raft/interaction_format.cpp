@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "raft/codec.h"
+#include "raft/membership.h"
+
 namespace raft::testing {
 
 std::string format_node(NodeId id) {
@@ -21,6 +24,17 @@ std::string format_entry(const Entry& e) {
       return fmt::format("{} \"{}\"", pos, std::string(e.data.begin(), e.data.end()));
     case EntryKind::Noop:
       return pos + " Noop";
+    case EntryKind::ConfChange:
+      try {
+        ConfChange cc = decode_conf_change(e.data);
+        std::string s = pos + " ConfChange " + describe(cc);
+        if (!cc.context.empty()) {
+          s += fmt::format(" context=\"{}\"", std::string(cc.context.begin(), cc.context.end()));
+        }
+        return s;
+      } catch (const DecodeError&) {
+        return fmt::format("{} ConfChange undecodable bytes={}", pos, e.data.size());
+      }
     default:
       // Kinds added later still print, with their payload size.
       return fmt::format("{} kind={} bytes={}", pos, static_cast<int>(e.kind), e.data.size());
@@ -34,8 +48,10 @@ std::string format_entries(const std::vector<Entry>& entries) {
 }
 
 std::string format_snapshot_meta(const SnapshotMeta& meta) {
-  return fmt::format("index={} term={} voters={}", meta.index, meta.term,
-                     format_voters(meta.voters));
+  std::string s =
+      fmt::format("index={} term={} voters={}", meta.index, meta.term, format_voters(meta.voters));
+  if (!meta.learners.empty()) s += " learners=" + format_voters(meta.learners);
+  return s;
 }
 
 std::string format_message(const Message& m) {

@@ -9,7 +9,8 @@
 namespace raft::testing {
 namespace {
 
-// raft-state [id...]: one line per node: role, term, leader (or "down").
+// raft-state [id...]: one line per node: role, term, leader (or "down"), and the configuration
+// in effect once it is no longer the bootstrap voters.
 const InteractionCommandRegistration kRaftState{
     "raft-state", "raft-state [id...]", [](InteractionEnv& env, const Directive& d) {
       for (NodeId id : nodes_or_all(env, d)) {
@@ -19,7 +20,14 @@ const InteractionCommandRegistration kRaftState{
         }
         const Raft& r = env.live(id);
         const HardState& hs = env.node(id).storage.hard_state;
-        env.print(fmt::format("{}: {} vote={}", id, format_role_line(r), format_node(hs.vote)));
+        std::string line =
+            fmt::format("{}: {} vote={}", id, format_role_line(r), format_node(hs.vote));
+        const Membership& m = r.membership();
+        if (m.voters != env.node(id).config.voters || !m.learners.empty()) {
+          line += fmt::format(" voters={}", format_voters(m.voters));
+          if (!m.learners.empty()) line += fmt::format(" learners={}", format_voters(m.learners));
+        }
+        env.print(line);
       }
     }};
 
@@ -33,8 +41,13 @@ const InteractionCommandRegistration kStatus{
                             format_role_line(r), s.commit, s.applied, s.last_index,
                             s.snapshot_index));
       if (r.role() != Role::Leader) return;
-      for (NodeId peer : env.node(id).config.voters) {
+      for (NodeId peer : s.voters) {
         if (const Progress* pr = r.progress(peer)) env.print(format_progress(peer, *pr), 2);
+      }
+      for (NodeId peer : s.learners) {
+        if (const Progress* pr = r.progress(peer)) {
+          env.print(format_progress(peer, *pr) + " learner", 2);
+        }
       }
     }};
 
