@@ -1,6 +1,6 @@
-// build/engine-in-sim: the DNS engine (engine::Node, issue 4) measured in simulated time on
-// sim::World, 3 nodes with the engine's real defaults (tick = heartbeat 100 ms, election timeout
-// 10 ticks, checkpoint 1 s, write timeout 2 s) unless a flag says otherwise:
+// build/engine-in-sim: the DNS engine (engine::Node) measured in simulated time on a
+// harness::SimCluster, 3 nodes with the engine's real defaults (tick = heartbeat 100 ms, election
+// timeout 10 ticks, checkpoint 1 s, write timeout 2 s) unless a flag says otherwise:
 //   propagation - write submitted on a random node -> served by EVERY node, and -> OK at the
 //                 origin, over many seeds and several link delays;
 //   checkpoint  - pending (batches, changes) and raft log (entries since the snapshot, bytes)
@@ -18,24 +18,22 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
-#include <functional>
 #include <limits>
 #include <map>
-#include <memory>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
-#include "dns/types.h"
 #include "dns/zone_db.h"
 #include "engine/node.h"
 #include "experiments/sim_measure.h"
+#include "harness/dns_node_driver.h"
 #include "harness/dns_workload.h"
-#include "sim/world.h"
+#include "harness/dns_write_stream.h"
+#include "harness/sim_cluster.h"
 
 namespace {
 
@@ -50,7 +48,9 @@ using sim_measure::ResultHash;
 using sim_measure::to_ms;
 using sim_measure::to_s;
 
-// ---- the simulated cluster ----------------------------------------------------------------
+// ---- the simulated cluster (harness::SimCluster, configured) ---------------------------------
+
+using Cluster = harness::SimCluster<harness::DnsNodeDriver>;
 
 // Engine and link settings of one simulated cluster.
 struct ClusterModel {
@@ -74,293 +74,57 @@ engine::NodeOptions default_node_options() {
 }
 
 // TCP-like links between the nodes: a message never overtakes the previous one on its ordered
-// pair (what the real peer transport gives); per-message delay is delay + an exponential tail
-// capped at delay * jitter. Messages from or to a node that crashed after they were sent are
-// lost, as the connection would be.
-class Links {
- public:
-  using Deliver = std::function<void(NodeId to, NodeId from, engine::Bytes bytes)>;
-
-  Links(sim::World& world, const ClusterModel& model, Deliver deliver)
-      : world_(world),
-        model_(model),
-        deliver_(std::move(deliver)),
-        prng_(world.stream("engine-links")),
-        last_arrival_((model.nodes + 1) * (model.nodes + 1), 0),
-        epoch_(model.nodes + 1, 0) {}
-
-  // `depart`: when the message leaves `from` (now, or later while its disk is busy).
-  void send(NodeId from, NodeId to, engine::Bytes bytes, SimTime depart) {
-    if (to == 0 || to > model_.nodes) return;
-    const double cap = static_cast<double>(model_.delay) * model_.jitter;
-    const auto tail = static_cast<SimTime>(std::min(cap, prng_.exponential(cap / 3.0)));
-    SimTime& last = last_arrival_[from * (model_.nodes + 1) + to];
-    last = std::max(last, std::max(depart, world_.now()) + model_.delay + tail);
-    world_.queue().schedule_at(
-        last, [this, from, to, ef = epoch_[from], et = epoch_[to], b = std::move(bytes)]() mutable {
-          if (epoch_[from] != ef || epoch_[to] != et) return;
-          deliver_(to, from, std::move(b));
-        });
-  }
-  void crashed(NodeId node) { ++epoch_[node]; }
-
- private:
-  sim::World& world_;
-  const ClusterModel& model_;
-  Deliver deliver_;
-  sim::Prng prng_;
-  std::vector<SimTime> last_arrival_;
-  std::vector<std::uint64_t> epoch_;
-};
-
-// What the experiments watch inside the nodes (all optional).
-struct Hooks {
-  std::function<void(NodeId, Index, const engine::ChangeBatch&, const dns::Database&)> served;
-  std::function<void(NodeId, Index)> pending_dropped;
-  std::function<void(NodeId)> snapshot_received;
-};
-
-// One cluster member: an engine::Node on its SimClock and SimDisk, talking through Links, with
-// its own serving database. Destroyed on a crash; a restart builds a new one from the disk.
-// (harness::DnsNodeDriver does the same but feeds its observer hooks to the invariant
-// checkers only; the benchmarks need on_served and friends themselves.)
-class SimNode final : private engine::Clock,
-                      private engine::Transport,
-                      private engine::NodeObserver {
- public:
-  SimNode(NodeId id, std::uint64_t incarnation, sim::World& world, Links& links,
-          const engine::NodeOptions& options, SimTime fsync, const Hooks& hooks)
-      : id_(id),
-        world_(world),
-        links_(links),
-        fsync_(fsync),
-        hooks_(hooks),
-        random_(world.stream(fmt::format("engine-node-n{}-{}", id, incarnation))) {
-    engine::NodeOptions o = options;
-    o.id = id;
-    node_ = std::make_unique<engine::Node>(
-        o, static_cast<engine::Transport&>(*this), static_cast<engine::Clock&>(*this),
-        world.disk(id), random_, serving_, static_cast<engine::NodeObserver*>(this));
-    node_->start(harness::dns_zone_file(id));
-  }
-  ~SimNode() override { node_.reset(); }
-  SimNode(const SimNode&) = delete;
-  SimNode& operator=(const SimNode&) = delete;
-
-  void deliver(NodeId from, const engine::Bytes& bytes) { node_->receive(from, bytes); }
-  void submit(std::vector<dns::Change> changes, engine::Node::WriteCallback done) {
-    node_->submit(std::move(changes), std::move(done));
-  }
-  engine::Node& node() { return *node_; }
-  const dns::Database& serving() const { return serving_; }
-
- private:
-  engine::TimePoint now() const override { return world_.clock(id_).now(); }
-  TimerId start_timer(engine::Duration after, std::function<void()> fire) override {
-    return world_.clock(id_).start_timer(after, std::move(fire));
-  }
-  void cancel_timer(TimerId id) override { world_.clock(id_).cancel_timer(id); }
-  void send(NodeId to, engine::Bytes message) override {
-    links_.send(id_, to, std::move(message), disk_free_);
-  }
-  void on_raft_persisted(const raft::Ready& ready) override {
-    if (ready.snapshot && hooks_.snapshot_received) hooks_.snapshot_received(id_);
-    bool durable = !ready.entries.empty() || ready.snapshot || ready.compacted_snapshot;
-    if (ready.hard_state) {
-      durable = durable || ready.hard_state->term != durable_.term ||
-                ready.hard_state->vote != durable_.vote;
-      durable_ = *ready.hard_state;
-    }
-    if (durable && fsync_ > 0) disk_free_ = std::max(disk_free_, world_.now()) + fsync_;
-  }
-  void on_served(Index index, const engine::ChangeBatch& batch, const dns::ApplyResult&) override {
-    if (hooks_.served) hooks_.served(id_, index, batch, serving_);
-  }
-  void on_pending_dropped(Index index) override {
-    if (hooks_.pending_dropped) hooks_.pending_dropped(id_, index);
-  }
-
-  NodeId id_;
-  sim::World& world_;
-  Links& links_;
-  SimTime fsync_;
-  const Hooks& hooks_;
-  sim::Prng random_;
-  raft::HardState durable_;
-  SimTime disk_free_ = 0;  // the last durable write completes then
-  dns::Database serving_;
-  std::unique_ptr<engine::Node> node_;  // last: destroyed first
-};
-
-// N SimNodes on one sim::World, with crash and restart.
-class Cluster {
- public:
-  Cluster(std::uint64_t seed, ClusterModel model, Hooks hooks)
-      : model_(std::move(model)),
-        hooks_(std::move(hooks)),
-        world_(seed, world_options(model_)),
-        links_(world_, model_,
-               [this](NodeId to, NodeId from, engine::Bytes bytes) {
-                 if (nodes_[to]) nodes_[to]->deliver(from, bytes);
-               }),
-        nodes_(model_.nodes + 1),
-        incarnations_(model_.nodes + 1, 0) {
-    for (NodeId n = 1; n <= model_.nodes; ++n) model_.node.members.push_back(n);
-    sim::Prng boot = world_.stream("engine-boot");
-    for (NodeId n = 1; n <= model_.nodes; ++n) {
-      const SimTime spread =
-          model_.boot_spread >= 0 ? model_.boot_spread : model_.node.checkpoint_interval.count();
-      const auto at = static_cast<SimTime>(
-          boot.below(static_cast<std::uint64_t>(std::max<SimTime>(spread, 1))));
-      world_.queue().schedule_at(at, [this, n] { start(n); });
-    }
-  }
-  ~Cluster() { nodes_.clear(); }
-
-  sim::World& world() { return world_; }
-  SimTime now() const { return world_.now(); }
-  std::size_t size() const { return model_.nodes; }
-  SimNode* node(NodeId n) { return nodes_.at(n).get(); }
-
-  void crash(NodeId n) {
-    nodes_.at(n).reset();
-    world_.crash(n);
-    links_.crashed(n);
-  }
-  void restart(NodeId n) {
-    world_.restart(n);
-    start(n);
-  }
-
-  // The live leader of the highest term, 0 if none.
-  NodeId leader() {
-    NodeId leader = 0;
-    raft::Term term = 0;
-    for (NodeId n = 1; n <= model_.nodes; ++n) {
-      if (!nodes_[n]) continue;
-      const raft::Status s = nodes_[n]->node().raft().status();
-      if (s.role == raft::Role::Leader && s.term >= term) leader = n, term = s.term;
-    }
-    return leader;
-  }
-
-  // Runs events until `done()` holds (checked after every event) or `deadline` passes.
-  bool run_until(const std::function<bool()>& done, SimTime deadline) {
-    return sim_measure::run_until(world_.queue(), done, deadline);
-  }
-  void run_for(SimTime span) { world_.queue().run_until(world_.now() + span); }
-
-  // Waits until a leader exists and every node has imported its zone file and serves what the
-  // leader committed, with nothing pending; throws naming the seed otherwise.
-  void settle(SimTime bound) {
-    const bool ok = run_until(
-        [&] {
-          const NodeId l = leader();
-          if (l == 0) return false;
-          const Index commit = nodes_[l]->node().raft().status().commit;
-          for (NodeId n = 1; n <= model_.nodes; ++n) {
-            if (!nodes_[n]) return false;
-            const engine::NodeStatus s = nodes_[n]->node().status();
-            if (!s.imported || s.applied < commit || s.pending_batches > 0) return false;
-          }
-          return true;
-        },
-        world_.now() + bound);
-    if (!ok)
-      throw std::runtime_error(
-          fmt::format("seed {}: cluster not settled after {:.1f} s", world_.seed(), to_s(bound)));
-  }
-
- private:
-  static sim::WorldOptions world_options(const ClusterModel& model) {
-    sim::WorldOptions w;
-    w.nodes = model.nodes;
-    return w;
-  }
-  void start(NodeId n) {
-    nodes_[n] = std::make_unique<SimNode>(n, incarnations_[n]++, world_, links_, model_.node,
-                                          model_.fsync, hooks_);
-  }
-
-  ClusterModel model_;
-  Hooks hooks_;
-  sim::World world_;
-  Links links_;
-  std::vector<std::unique_ptr<SimNode>> nodes_;  // index 0 unused; null while down
-  std::vector<std::uint64_t> incarnations_;
-};
-
-// ---- workload ---------------------------------------------------------------------------------
-
-// The k-th write of a run: ADD of a record no other write touches (w<k>.z<1..3>.test. A), so
-// the batch that carries it is recognisable wherever it is served.
-dns::Record write_record(std::uint64_t k) {
-  dns::Record r;
-  r.owner = dns::Name::from_text(fmt::format("w{}.{}", k, harness::dns_zone_apex(k % 3)));
-  r.type = dns::type::A;
-  r.ttl = 300;
-  r.rdata = {10, static_cast<std::uint8_t>(k >> 16), static_cast<std::uint8_t>(k >> 8),
-             static_cast<std::uint8_t>(k)};
-  return r;
+// pair (what the real peer transport gives); messages from or to a node that crashed after they
+// were sent are lost, as the connection would be.
+harness::ClusterOptions cluster_options(const ClusterModel& m) {
+  harness::ClusterOptions o;
+  o.world.nodes = m.nodes;
+  o.links.kind = harness::LinkKind::Fifo;
+  o.links.fifo_delay = m.delay;
+  o.links.fifo_tail_cap = static_cast<double>(m.delay) * m.jitter;
+  o.links.lose_in_flight_from_crashed = true;
+  o.links.fifo_stream = "engine-links";
+  return o;
 }
 
-// Open-loop Poisson writes at `rate` per simulated second to uniformly chosen live nodes,
-// from now until stop() (or `until`).
-class WriteStream {
- public:
-  using OnSubmit = std::function<void(std::uint64_t k, NodeId node, const dns::Record&)>;
-  using OnReply = std::function<void(std::uint64_t k, const engine::WriteResult&)>;
+harness::DnsDriverOptions node_options(const ClusterModel& m) {
+  harness::DnsDriverOptions o;
+  o.engine = m.node;
+  o.fsync = m.fsync;
+  o.trace = false;  // nothing here checks determinism
+  o.random_stream = "engine-node-n{node}-{incarnation}";
+  return o;
+}
 
-  WriteStream(Cluster& cluster, double rate, OnSubmit on_submit, OnReply on_reply)
-      : cluster_(cluster),
-        rate_(rate),
-        prng_(cluster.world().stream("engine-writes")),
-        on_submit_(std::move(on_submit)),
-        on_reply_(std::move(on_reply)) {}
+// Schedules every node's first boot (see ClusterModel::boot_spread).
+void boot(Cluster& cluster, const ClusterModel& m) {
+  cluster.boot_all(m.boot_spread >= 0 ? m.boot_spread : m.node.checkpoint_interval.count(),
+                   "engine-boot");
+}
 
-  void start(SimTime until) {
-    until_ = until;
-    schedule_next();
-  }
-  void stop() { until_ = 0; }
-  std::uint64_t submitted() const { return next_ - 1; }
+// Waits until a leader exists and every node has imported its zone file and serves what the
+// leader committed, with nothing pending; throws naming the seed otherwise.
+void settle(Cluster& cluster, SimTime bound) {
+  const bool ok = cluster.run_until(
+      [&] {
+        const NodeId l = cluster.leader();
+        if (l == 0) return false;
+        const Index commit = cluster.node(l)->node().raft().status().commit;
+        for (NodeId n = 1; n <= cluster.size(); ++n) {
+          if (!cluster.up(n)) return false;
+          const engine::NodeStatus s = cluster.node(n)->node().status();
+          if (!s.imported || s.applied < commit || s.pending_batches > 0) return false;
+        }
+        return true;
+      },
+      cluster.now() + bound);
+  if (!ok)
+    throw std::runtime_error(fmt::format("seed {}: cluster not settled after {:.1f} s",
+                                         cluster.world().seed(), to_s(bound)));
+}
 
- private:
-  void schedule_next() {
-    const auto gap = static_cast<SimTime>(prng_.exponential(static_cast<double>(kSecond) / rate_));
-    const SimTime at = cluster_.now() + std::max<SimTime>(gap, 1);
-    if (at >= until_) return;
-    cluster_.world().queue().schedule_at(at, [this] {
-      if (cluster_.now() >= until_) return;
-      submit_one();
-      schedule_next();
-    });
-  }
-  void submit_one() {
-    std::vector<NodeId> live;
-    for (NodeId n = 1; n <= cluster_.size(); ++n)
-      if (cluster_.node(n)) live.push_back(n);
-    if (live.empty()) return;
-    const NodeId node = live[prng_.below(live.size())];
-    const std::uint64_t k = next_++;
-    dns::Record record = write_record(k);
-    if (on_submit_) on_submit_(k, node, record);
-    cluster_.node(node)->submit({{dns::Change::Add, std::move(record)}},
-                                [this, k](const engine::WriteResult& r) {
-                                  if (on_reply_) on_reply_(k, r);
-                                });
-  }
-
-  Cluster& cluster_;
-  double rate_;
-  sim::Prng prng_;
-  OnSubmit on_submit_;
-  OnReply on_reply_;
-  SimTime until_ = 0;
-  std::uint64_t next_ = 1;
-};
-
-// ---- statistics -----------------------------------------------------------------------------
+// Open-loop Poisson writes (harness::DnsWriteStream) from this benchmark's PRNG stream.
+constexpr const char* kWriteStream = "engine-writes";
 
 // ---- command line -------------------------------------------------------------------------------
 
@@ -467,24 +231,22 @@ void run_propagation_experiment(const Flags& f, ResultHash& hash) {
         m.fsync = from_ms(fsync_ms);
         std::vector<WriteTrace> writes(1);  // by k, from 1
         std::unordered_map<std::string, std::uint64_t> by_owner;
-        Cluster* cluster_ptr = nullptr;
-        Hooks hooks;
-        hooks.served = [&](NodeId node, Index, const engine::ChangeBatch& batch,
-                           const dns::Database&) {
+        Cluster cluster(seed, cluster_options(m), node_options(m));
+        boot(cluster, m);
+        cluster.hooks().served = [&](NodeId node, Index, const engine::ChangeBatch& batch,
+                                     const dns::Database&) {
           for (const dns::Change& c : batch.changes) {
             auto it = by_owner.find(c.record.owner.to_text());
             if (it == by_owner.end()) continue;
             WriteTrace& w = writes[it->second];
             if (w.served[node] >= 0) continue;
-            w.served[node] = cluster_ptr->now();
-            if (++w.served_count == m.nodes) w.all_served = cluster_ptr->now(), w.last_node = node;
+            w.served[node] = cluster.now();
+            if (++w.served_count == m.nodes) w.all_served = cluster.now(), w.last_node = node;
           }
         };
-        Cluster cluster(seed, m, hooks);
-        cluster_ptr = &cluster;
-        cluster.settle(kSettleBound);
-        WriteStream stream(
-            cluster, f.prop_rate,
+        settle(cluster, kSettleBound);
+        harness::DnsWriteStream stream(
+            cluster, f.prop_rate, kWriteStream,
             [&](std::uint64_t k, NodeId node, const dns::Record& r) {
               WriteTrace w;
               w.origin = node;
@@ -581,17 +343,15 @@ void run_checkpoint_experiment(const Flags& f, ResultHash& hash) {
       m.node.checkpoint_interval = std::chrono::nanoseconds(from_ms(sc.checkpoint_ms));
       Index backlog = 0;  // node-down: highest pending index when the node came back
       SimTime restarted = -1, drained = -1;
-      Cluster* cluster_ptr = nullptr;
-      Hooks hooks;
-      hooks.pending_dropped = [&](NodeId, Index index) {
-        if (restarted >= 0 && drained < 0 && index >= backlog) drained = cluster_ptr->now();
+      Cluster cluster(seed, cluster_options(m), node_options(m));
+      boot(cluster, m);
+      cluster.hooks().pending_dropped = [&](NodeId, Index index) {
+        if (restarted >= 0 && drained < 0 && index >= backlog) drained = cluster.now();
       };
-      Cluster cluster(seed, m, hooks);
-      cluster_ptr = &cluster;
-      cluster.settle(kSettleBound);
+      settle(cluster, kSettleBound);
       const SimTime t0 = cluster.now();
       const SimTime end = t0 + static_cast<SimTime>(f.ckpt_seconds * kSecond);
-      WriteStream stream(cluster, f.ckpt_rate, nullptr, nullptr);
+      harness::DnsWriteStream stream(cluster, f.ckpt_rate, kWriteStream);
       stream.start(end);
       if (sc.down_for_s > 0) {
         cluster.world().queue().schedule_at(t0 + static_cast<SimTime>(sc.down_at_s * kSecond), [&] {
@@ -606,7 +366,7 @@ void run_checkpoint_experiment(const Flags& f, ResultHash& hash) {
                   if (cluster.node(n) && !cluster.node(n)->node().state().pending().empty())
                     backlog = std::max(backlog,
                                        cluster.node(n)->node().state().pending().rbegin()->first);
-                cluster.restart(victim);
+                cluster.start(victim);
                 restarted = cluster.now();
               });
         });
@@ -614,7 +374,7 @@ void run_checkpoint_experiment(const Flags& f, ResultHash& hash) {
       for (SimTime t = t0; t <= end; t += 100 * kMillisecond) {
         cluster.run_until([] { return false; }, t);
         for (NodeId n = 1; n <= cluster.size(); ++n) {
-          SimNode* node = cluster.node(n);
+          harness::DnsNodeDriver* node = cluster.node(n);
           if (!node) {
             if (csv)
               fmt::print(csv, "{},{},{},{:.1f},{},0,down,,,,,,,\n", sc.name, sc.checkpoint_ms, seed,
@@ -682,14 +442,14 @@ CatchupResult run_catchup(const Flags& f, std::uint64_t seed, double down_s) {
   SimTime restarted = -1;
   // Per node, the record count it served at each index, to compare the victim with.
   std::vector<std::map<Index, std::size_t>> counts(m.nodes + 1);
-  Cluster* cluster_ptr = nullptr;
-  Hooks hooks;
-  hooks.served = [&](NodeId node, Index index, const engine::ChangeBatch&,
-                     const dns::Database& db) {
+  Cluster cluster(seed, cluster_options(m), node_options(m));
+  boot(cluster, m);
+  cluster.hooks().served = [&](NodeId node, Index index, const engine::ChangeBatch&,
+                               const dns::Database& db) {
     counts[node][index] = db.current()->record_count();
     if (restarted < 0) return;
     if (node == r.victim && index >= r.target && std::isnan(r.catchup_s)) {
-      r.catchup_s = to_s(cluster_ptr->now() - restarted);
+      r.catchup_s = to_s(cluster.now() - restarted);
       // Same index, same record set (raft's state-machine safety); check the record count
       // against every peer that served this index before.
       bool seen = false, same = true;
@@ -703,17 +463,15 @@ CatchupResult run_catchup(const Flags& f, std::uint64_t seed, double down_s) {
       r.records_match = seen && same;
     }
   };
-  hooks.pending_dropped = [&](NodeId, Index index) {
+  cluster.hooks().pending_dropped = [&](NodeId, Index index) {
     if (restarted >= 0 && std::isnan(r.drain_s) && index >= r.backlog)
-      r.drain_s = to_s(cluster_ptr->now() - restarted);
+      r.drain_s = to_s(cluster.now() - restarted);
   };
-  hooks.snapshot_received = [&](NodeId node) {
-    if (node == r.victim && restarted >= 0) r.snapshot = true;
+  cluster.hooks().persisted = [&](NodeId node, const raft::Ready& ready) {
+    if (ready.snapshot && node == r.victim && restarted >= 0) r.snapshot = true;
   };
-  Cluster cluster(seed, m, hooks);
-  cluster_ptr = &cluster;
-  cluster.settle(kSettleBound);
-  WriteStream stream(cluster, f.catchup_rate, nullptr, nullptr);
+  settle(cluster, kSettleBound);
+  harness::DnsWriteStream stream(cluster, f.catchup_rate, kWriteStream);
   stream.start(std::numeric_limits<SimTime>::max());
   cluster.run_for(2 * kSecond);  // steady state first
   for (NodeId n = cluster.size(); n >= 1 && r.victim == 0; --n)
@@ -721,7 +479,7 @@ CatchupResult run_catchup(const Flags& f, std::uint64_t seed, double down_s) {
   cluster.crash(r.victim);
   cluster.run_for(static_cast<SimTime>(down_s * kSecond));
   for (NodeId n = 1; n <= cluster.size(); ++n) {
-    SimNode* node = cluster.node(n);
+    harness::DnsNodeDriver* node = cluster.node(n);
     if (!node) continue;
     const engine::NodeStatus s = node->node().status();
     r.target = std::max(r.target, s.served);
@@ -731,7 +489,7 @@ CatchupResult run_catchup(const Flags& f, std::uint64_t seed, double down_s) {
       r.pending_batches = s.pending_batches, r.pending_changes = s.pending_changes;
   }
   restarted = cluster.now();
-  cluster.restart(r.victim);
+  cluster.start(r.victim);
   r.hw_at_restart = cluster.node(r.victim)->node().status().hw;
   cluster.run_until([&] { return !std::isnan(r.catchup_s) && !std::isnan(r.drain_s); },
                     restarted + 60 * kSecond);

@@ -1,4 +1,4 @@
-// build/raft-in-sim: raft measured in simulated time on sim::World (issue 3, "Benchmarks"):
+// build/raft-in-sim: raft measured in simulated time on a harness::SimCluster:
 //   commit   - commit latency and throughput vs client batch size, closed loop, no faults;
 //   failover - time to elect a new leader (and to commit in its term) after the leader crashes,
 //              vs election timeout, with and without pre-vote, over many seeds;
@@ -25,8 +25,8 @@
 #include <utility>
 #include <vector>
 
-#include "experiments/raft_in_sim_cluster.h"
 #include "experiments/raft_in_sim_flapping.h"
+#include "experiments/raft_in_sim_model.h"
 #include "experiments/sim_measure.h"
 
 namespace {
@@ -70,24 +70,22 @@ CommitSample run_commit(std::uint64_t seed, const CommitConfig& cfg) {
   NodeId leader = 0;
   SimTime window_start = 0, window_end = 0;
   std::function<void(std::size_t)> step;
-  BenchCluster* cluster_ptr = nullptr;
 
-  auto on_apply = [&](NodeId node, const raft::Entry& entry) {
+  BenchCluster cluster(seed, cluster_options(cfg.model), node_options(cfg.model));
+  cluster.hooks().applied = [&](NodeId node, const raft::Entry& entry) {
     if (node != leader || entry.kind != raft::EntryKind::Normal) return;
     const auto [first, count] = decode_commands(entry.data);
-    const SimTime now = cluster_ptr->world().now();
+    const SimTime now = cluster.world().now();
     for (std::uint64_t id = first; id < first + count && id < proposed_at.size(); ++id) {
       if (proposed_at[id] >= window_start && proposed_at[id] < window_end)
         sample.latency_ms.push_back(to_ms(now - proposed_at[id]));
       if (now >= window_start && now < window_end) ++sample.applied;
       const std::uint32_t c = client_of[id];
       // Next step from the event queue: the node is in the middle of handling a Ready.
-      if (--outstanding[c] == 0)
-        cluster_ptr->world().queue().schedule_after(0, [&step, c] { step(c); });
+      if (--outstanding[c] == 0) cluster.world().queue().schedule_after(0, [&step, c] { step(c); });
     }
   };
-  BenchCluster cluster(seed, cfg.model, on_apply);
-  cluster_ptr = &cluster;
+  cluster.start_all();
   sim::EventQueue& queue = cluster.world().queue();
 
   leader = settle(cluster, seed, 10 * kSecond);
@@ -180,7 +178,8 @@ struct FailoverSample {
 // random instant, unaligned with ticks and heartbeats.
 FailoverSample run_failover(std::uint64_t seed, const ClusterModel& model, SimTime bound) {
   FailoverSample sample;
-  BenchCluster cluster(seed, model, nullptr);
+  BenchCluster cluster(seed, cluster_options(model), node_options(model));
+  cluster.start_all();
   sim::EventQueue& queue = cluster.world().queue();
   settle(cluster, seed, 10 * kSecond);
   sim::Prng prng = cluster.world().stream("failover");

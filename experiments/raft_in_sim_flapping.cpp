@@ -23,7 +23,7 @@ const char* flap_variant_name(FlapVariant variant) {
 
 namespace {
 
-// Follows every node's (role, term, leader) through BenchNode's change callback and turns the
+// Follows every node's (role, term, leader) through the cluster's `changed` hook and turns the
 // changes inside the window into FlapSample's election counts and leaderless time.
 class ElectionTracker {
  public:
@@ -123,15 +123,15 @@ FlapSample run_flapping(std::uint64_t seed, const FlapConfig& cfg) {
   std::uint64_t awaited = 0;
   std::uint64_t generation = 0;  // a client timer is stale once this moved on
   SimTime window_start = 0, window_end = 0, last_commit = 0;
-  BenchCluster* cluster_ptr = nullptr;
   std::function<void()> client_step;
 
-  auto on_apply = [&](NodeId, const raft::Entry& entry) {
+  BenchCluster cluster(seed, cluster_options(model), node_options(model));
+  cluster.hooks().applied = [&](NodeId, const raft::Entry& entry) {
     if (entry.kind != raft::EntryKind::Normal) return;
     const std::uint64_t id = decode_commands(entry.data).first;
     if (id == 0 || id >= applied.size() || applied[id]) return;  // only its first application
     applied[id] = true;
-    sim::EventQueue& queue = cluster_ptr->world().queue();
+    sim::EventQueue& queue = cluster.world().queue();
     const SimTime now = queue.now();
     if (now >= window_start && now < window_end) {
       ++sample.commits;
@@ -144,13 +144,12 @@ FlapSample run_flapping(std::uint64_t seed, const FlapConfig& cfg) {
       queue.schedule_after(0, [&client_step] { client_step(); });
     }
   };
-  BenchCluster cluster(seed, model, on_apply);
-  cluster_ptr = &cluster;
+  cluster.start_all();
   sim::EventQueue& queue = cluster.world().queue();
   ElectionTracker tracker(cluster, sample);
-  cluster.set_on_change([&tracker](NodeId node, raft::Role role, Term term, NodeId leader) {
+  cluster.hooks().changed = [&tracker](NodeId node, raft::Role role, Term term, NodeId leader) {
     tracker.on_change(node, role, term, leader);
-  });
+  };
 
   NodeId last_leader = settle(cluster, seed, 10 * kSecond);
   const SimTime client_start = queue.now() + 100 * kMillisecond;

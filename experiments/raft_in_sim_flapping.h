@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "experiments/raft_in_sim_cluster.h"
+#include "experiments/raft_in_sim_model.h"
 
 namespace raft_in_sim {
 

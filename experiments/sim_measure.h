@@ -1,33 +1,18 @@
 #pragma once
 // What the in-simulation benchmarks (raft-in-sim, engine-in-sim) share: simulated-time units,
 // nearest-rank percentiles and the hash of printed results that shows two runs were equal.
+// (Running a cluster until a condition holds is harness::SimCluster::run_until.)
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
-#include <functional>
 #include <limits>
 #include <vector>
 
 #include "sim/event_queue.h"
 
 namespace sim_measure {
-
-// Runs events until `done()` holds (checked after every event) or `deadline` passes; returns
-// whether done() held.
-inline bool run_until(sim::EventQueue& queue, const std::function<bool()>& done,
-                      sim::SimTime deadline) {
-  while (!done()) {
-    const sim::SimTime next = queue.next_time();
-    if (next < 0 || next > deadline) {
-      queue.run_until(deadline);
-      return done();
-    }
-    queue.run_next();
-  }
-  return true;
-}
 
 inline double to_ms(sim::SimTime t) {
   return static_cast<double>(t) / static_cast<double>(sim::kMillisecond);

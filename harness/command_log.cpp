@@ -29,7 +29,7 @@ void CommandLog::apply(const raft::Entry& entry) {
   if (entry.index != applied_ + 1)
     throw std::logic_error(
         fmt::format("command log: applying index {} after {}", entry.index, applied_));
-  hash_ = chain_hash(hash_, entry);
+  if (hashed_) hash_ = chain_hash(hash_, entry);
   applied_ = entry.index;
   if (entry.kind == raft::EntryKind::Normal)
     if (auto command = decode_command(entry.data)) commands_.push_back(command->id);

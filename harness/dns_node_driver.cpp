@@ -32,6 +32,7 @@ DnsNodeDriver::DnsNodeDriver(engine::NodeId id, std::uint64_t incarnation, const
       dns_checks_(env.dns_checks),
       options_(options.engine),
       fsync_(options.fsync),
+      trace_(options.trace),
       random_(world_.stream(stream_name(options.random_stream, id, incarnation))) {
   options_.id = id;
   if (options_.members.empty())
@@ -64,7 +65,7 @@ engine::TimePoint DnsNodeDriver::now() const {
 engine::Clock::TimerId DnsNodeDriver::start_timer(engine::Duration after,
                                                   std::function<void()> fire) {
   return world_.clock(id_).start_timer(after, [this, fire = std::move(fire)] {
-    world_.trace().record({world_.now(), sim::EventKind::Timer, id_, 0, 0, 0});
+    record({world_.now(), sim::EventKind::Timer, id_, 0, 0, 0});
     fire();
     after_event();
   });
@@ -79,22 +80,24 @@ void DnsNodeDriver::send(engine::NodeId to, engine::Bytes message) {
 }
 
 void DnsNodeDriver::deliver(engine::NodeId from, const engine::Bytes& bytes) {
-  // The trace names the message type and term like the raft harness does (the node decodes
-  // again; garbage is the node's to report).
-  std::uint64_t type = 99, term = 0;
-  try {
-    const raft::Message m = raft::decode(bytes);
-    type = static_cast<std::uint64_t>(m.type);
-    term = m.term;
-  } catch (const raft::DecodeError&) {
+  if (trace_) {
+    // The trace names the message type and term like the raft harness does (the node decodes
+    // again; garbage is the node's to report).
+    std::uint64_t type = 99, term = 0;
+    try {
+      const raft::Message m = raft::decode(bytes);
+      type = static_cast<std::uint64_t>(m.type);
+      term = m.term;
+    } catch (const raft::DecodeError&) {
+    }
+    record({world_.now(), sim::EventKind::Deliver, id_, from, type, term}, bytes);
   }
-  world_.trace().record({world_.now(), sim::EventKind::Deliver, id_, from, type, term}, bytes);
   node_->receive(from, bytes);
   after_event();
 }
 
 void DnsNodeDriver::submit(std::vector<dns::Change> changes, engine::Node::WriteCallback done) {
-  world_.trace().record({world_.now(), sim::EventKind::Propose, id_, 0, changes.size(), 0});
+  record({world_.now(), sim::EventKind::Propose, id_, 0, changes.size(), 0});
   node_->submit(std::move(changes), std::move(done));
   after_event();
 }
@@ -106,7 +109,6 @@ std::uint64_t DnsNodeDriver::snapshot_hash(const raft::Snapshot& snapshot) const
 }
 
 void DnsNodeDriver::on_raft_restored(const raft::Restored& restored) {
-  durable_ = restored.hard_state;
   // Node::start loaded the local datastore into the serving view just before this: it is what
   // the node serves the moment it comes back, before raft has said anything.
   if (dns_checks_) dns_checks_->on_store_loaded(id_, node_->store().hw(), serving_);
@@ -144,7 +146,7 @@ void DnsNodeDriver::on_raft_sent(const raft::Message& m) {
 }
 
 void DnsNodeDriver::on_applied(raft::Index index, std::uint64_t hash) {
-  world_.trace().record({world_.now(), sim::EventKind::Apply, id_, 0, index, 0});
+  record({world_.now(), sim::EventKind::Apply, id_, 0, index, 0});
   if (raft_checks_) raft_checks_->on_applied(id_, index, hash);
 }
 
@@ -163,11 +165,15 @@ void DnsNodeDriver::on_pending_dropped(raft::Index index) {
   if (hooks_.pending_dropped) hooks_.pending_dropped(id_, index);
 }
 
+void DnsNodeDriver::record(const sim::TraceEvent& event, std::span<const std::uint8_t> bytes) {
+  if (trace_) world_.trace().record(event, bytes);
+}
+
 void DnsNodeDriver::after_event() {
   const raft::Status status = node_->raft().status();
   if (status.role != last_role_) {
-    world_.trace().record({world_.now(), sim::EventKind::RoleChange, id_, status.leader,
-                           static_cast<std::uint64_t>(status.role), status.term});
+    record({world_.now(), sim::EventKind::RoleChange, id_, status.leader,
+            static_cast<std::uint64_t>(status.role), status.term});
     last_role_ = status.role;
   }
   if (hooks_.changed &&

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,9 @@ struct DnsDriverOptions {
   // entries, a snapshot, a new term or vote): the node's messages leave only after it, one
   // write after another. Local apply is not delayed.
   sim::SimTime fsync = 0;
+  // Node events in the world's trace (whose hash is the determinism check); benchmarks switch
+  // it off (it costs hashing every message).
+  bool trace = true;
   // The PRNG stream of each process: a fmt pattern over {node} and {incarnation}.
   std::string random_stream = "dns-node-n{node}-{incarnation}";
   // The zone file node `n` imports on first boot (default: dns_workload.h's dns_zone_file).
@@ -78,6 +82,7 @@ class DnsNodeDriver final : private engine::Clock,
   // After each event: the role change in the trace and the hooks, then the invariants that look
   // at the node's whole state.
   void after_event();
+  void record(const sim::TraceEvent& event, std::span<const std::uint8_t> bytes = {});
 
   engine::NodeId id_;
   sim::World& world_;
@@ -87,6 +92,7 @@ class DnsNodeDriver final : private engine::Clock,
   DnsInvariants* dns_checks_;
   engine::NodeOptions options_;
   sim::SimTime fsync_;
+  bool trace_;
   sim::Prng random_;
   dns::Database serving_;
   LogFingerprints log_;  // kept only for the raft checker
@@ -95,7 +101,9 @@ class DnsNodeDriver final : private engine::Clock,
   raft::Role seen_role_ = raft::Role::Follower;
   raft::Term seen_term_ = 0;
   raft::NodeId seen_leader_ = raft::kNoNode;
-  raft::HardState durable_;             // the last hard state persisted
+  // The last hard state this process persisted (a new process has written none: its first
+  // hard state counts as a durable write).
+  raft::HardState durable_;
   sim::SimTime disk_free_ = 0;          // the last durable write completes then
   std::unique_ptr<engine::Node> node_;  // last: destroyed first, while the rest still exists
 };

@@ -20,7 +20,7 @@ class SimLinks;
 
 // Node events a run or an experiment can watch; set them on SimCluster::hooks().
 struct NodeHooks {
-  // A Ready was persisted (with the disk-latency model: its durable write began).
+  // A Ready was persisted (raft nodes with a disk latency: once that write completed).
   std::function<void(raft::NodeId node, const raft::Ready& ready)> persisted;
   // Raft nodes: the node's role, term or known leader changed, right after the tick or message
   // that changed it (so a candidacy that ends within one step is still seen).

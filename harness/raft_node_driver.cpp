@@ -17,7 +17,10 @@ RaftNodeDriver::RaftNodeDriver(raft::NodeId id, std::uint64_t incarnation, const
       links_(env.links),
       hooks_(env.hooks),
       checks_(env.raft_checks),
-      options_(options) {
+      options_(options),
+      app_(options.hash_applied) {
+  if (checks_ && !options_.hash_applied)
+    throw std::logic_error("the raft invariant checker needs the command log's hashes");
   raft::Restored restored;
   if (options_.persist) {
     store_.emplace(world_.disk(id));
@@ -30,7 +33,6 @@ RaftNodeDriver::RaftNodeDriver(raft::NodeId id, std::uint64_t incarnation, const
   } else if (incarnation > 0) {
     throw std::logic_error(fmt::format("n{} keeps no raft log on disk: it cannot restart", id));
   }
-  durable_ = restored.hard_state;
   if (checks_) checks_->on_restart(id, restored.hard_state);
   if (restored.snapshot) {
     app_.restore(restored.snapshot->data);
@@ -74,7 +76,7 @@ void RaftNodeDriver::start_timer(sim::SimTime after, std::function<void()> fire)
 }
 
 void RaftNodeDriver::on_tick() {
-  world_.trace().record({world_.now(), sim::EventKind::Timer, id_, 0, 0, 0});
+  record({world_.now(), sim::EventKind::Timer, id_, 0, 0, 0});
   ++missed_ticks_;
   start_timer(options_.tick, [this] { on_tick(); });
   run();
@@ -136,19 +138,19 @@ void RaftNodeDriver::step_message(raft::NodeId from, const engine::Bytes& bytes)
     message = raft::decode(bytes);
   } catch (const raft::DecodeError& e) {
     // A peer sent garbage: log and drop, as the real transport does.
-    world_.trace().record({world_.now(), sim::EventKind::Drop, id_, from, 99, bytes.size()}, bytes);
+    record({world_.now(), sim::EventKind::Drop, id_, from, 99, bytes.size()}, bytes);
     return;
   }
-  world_.trace().record({world_.now(), sim::EventKind::Deliver, id_, from,
-                         static_cast<std::uint64_t>(message.type), message.term},
-                        bytes);
+  record({world_.now(), sim::EventKind::Deliver, id_, from,
+          static_cast<std::uint64_t>(message.type), message.term},
+         bytes);
   raft_->step(message);
 }
 
 void RaftNodeDriver::propose_now(Proposal& proposal) {
   const raft::ProposeResult result = raft_->propose(std::move(proposal.data));
-  world_.trace().record({world_.now(), sim::EventKind::Propose, id_, 0, proposal.command,
-                         static_cast<std::uint64_t>(result.kind)});
+  record({world_.now(), sim::EventKind::Propose, id_, 0, proposal.command,
+          static_cast<std::uint64_t>(result.kind)});
   if (proposal.command != 0 && result.kind != raft::ProposeResult::Dropped)
     proposed_.insert(proposal.command);
 }
@@ -236,11 +238,15 @@ void RaftNodeDriver::notice_change() {
   hooks_.changed(id_, role, term, leader);
 }
 
+void RaftNodeDriver::record(const sim::TraceEvent& event, std::span<const std::uint8_t> bytes) {
+  if (options_.trace) world_.trace().record(event, bytes);
+}
+
 void RaftNodeDriver::observe() {
   const raft::Status status = raft_->status();
   if (status.role != last_role_) {
-    world_.trace().record({world_.now(), sim::EventKind::RoleChange, id_, status.leader,
-                           static_cast<std::uint64_t>(status.role), status.term});
+    record({world_.now(), sim::EventKind::RoleChange, id_, status.leader,
+            static_cast<std::uint64_t>(status.role), status.term});
     last_role_ = status.role;
   }
   if (checks_) checks_->observe(id_, status, log_, world_.now());

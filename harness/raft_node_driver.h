@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -46,6 +47,12 @@ struct RaftDriverOptions {
   sim::SimTime fsync = 0;
   // The first tick comes after a random part of a tick (nodes not in lockstep), not a whole one.
   bool random_tick_phase = false;
+  // What only checked runs need, and benchmarks switch off (it costs hashing every message and
+  // every applied entry): node events in the world's trace (whose hash is the determinism
+  // check), and the command log's chain hash of the applied entries (replica comparisons; the
+  // invariant checker requires it).
+  bool trace = true;
+  bool hash_applied = true;
   // The PRNG stream of each process (raft's seed, the tick phase): a fmt pattern over {node}
   // and {incarnation}.
   std::string random_stream = "raft-n{node}-{incarnation}";
@@ -96,6 +103,7 @@ class RaftNodeDriver {
   void persist(const raft::Ready& ready);
   void apply(const raft::Entry& entry);
   void notice_change();
+  void record(const sim::TraceEvent& event, std::span<const std::uint8_t> bytes = {});
   // After a batch of input: the role change in the trace, then the invariant checks.
   void observe();
 
@@ -116,9 +124,11 @@ class RaftNodeDriver {
   raft::Role seen_role_ = raft::Role::Follower;
   raft::Term seen_term_ = 0;
   raft::NodeId seen_leader_ = raft::kNoNode;
-  raft::HardState durable_;  // the last hard state persisted
-  bool busy_ = false;        // a durable write is in flight
-  bool handling_ = false;    // inside run(): input only queues
+  // The last hard state this process persisted (a new process has written none: its first
+  // hard state counts as a durable write).
+  raft::HardState durable_;
+  bool busy_ = false;      // a durable write is in flight
+  bool handling_ = false;  // inside run(): input only queues
   int missed_ticks_ = 0;
   std::vector<std::pair<raft::NodeId, engine::Bytes>> inbox_;
   std::vector<Proposal> proposals_;

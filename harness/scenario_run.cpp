@@ -19,7 +19,7 @@ ScenarioRun<Node>::ScenarioRun(const RunOptions& options, const Scenario& scenar
     : options_(options),
       scenario_(scenario),
       fault_end_(static_cast<sim::SimTime>(options.knobs.time_s * 1e9)),
-      cluster_(options.seed, ClusterOptions{.world = world_options(options.knobs)},
+      cluster_(options.seed, ClusterOptions{.world = world_options(options.knobs), .links = {}},
                std::move(node_options)),
       raft_checks_(options.knobs.nodes),
       workload_prng_(world().stream("workload")),

@@ -67,7 +67,9 @@ TEST(ScenarioTable, PlansSitWithTheirScenarios) {
   EXPECT_EQ(find_scenario("random-dns").plan, nullptr);
   EXPECT_EQ(find_scenario("checkpoint-race").plan, nullptr);
   for (const Scenario& s : scenarios())
-    if (!s.dns) EXPECT_EQ(s.plan, nullptr) << s.name;
+    if (!s.dns) {
+      EXPECT_EQ(s.plan, nullptr) << s.name;
+    }
 }
 
 TEST(ScenarioTable, RandomDnsHasRandomsFaultKnobsOnTheDnsCluster) {
