@@ -13,6 +13,7 @@ import re
 import shutil
 import socket
 import struct
+import subprocess
 import sys
 import tempfile
 import threading
@@ -104,6 +105,16 @@ class ClusterTestCase(unittest.TestCase):
     def wait_record(self, i, name, address, timeout=SETTLE):
         wait_until(lambda: self.cluster.has_record(i, name, "A", address), timeout,
                    what=f"node {i} answers {name} A {address}")
+
+    def assert_serving(self, c, tag):
+        """Every node answers and takes part in a new write."""
+        for i in range(3):
+            self.assertEqual(c.query(i, "example.com.", "A").rdatas(), ["1.2.3.4"],
+                             f"node {i} after {tag}")
+            self.assertIn("role", c.status(i))
+        self.add(0, f"{tag}.example.com", "192.0.2.123")
+        for i in range(3):
+            self.wait_record(i, f"{tag}.example.com.", "192.0.2.123")
 
     def snapshot(self, i, names):
         """(name, type) -> (rcode, sorted rdatas) as node i answers now."""
@@ -450,15 +461,6 @@ def random_bytes(rng, n, forbid=b""):
 class Garbage(ClusterTestCase):
     """Bad input on every door: the node says what is wrong and keeps serving."""
 
-    def assert_serving(self, c, tag):
-        for i in range(3):
-            self.assertEqual(c.query(i, "example.com.", "A").rdatas(), ["1.2.3.4"],
-                             f"node {i} after {tag}")
-            self.assertIn("role", c.status(i))
-        self.add(0, f"{tag}.example.com", "192.0.2.123")
-        for i in range(3):
-            self.wait_record(i, f"{tag}.example.com.", "192.0.2.123")
-
     def test_garbage_on_stdin(self):
         c = self.make_cluster()
         self.start_imported()
@@ -563,6 +565,76 @@ class Garbage(ClusterTestCase):
         self.assertTrue(c.nodes[1].alive())
         self.assertEqual(c.query(1, "example.com.", "A", tcp=True).rdatas(), ["1.2.3.4"])
         self.assert_serving(c, "after-dns-garbage")
+
+
+class Keyed(ClusterTestCase):
+    """A cluster whose peer links are authenticated with a cluster key (cluster_key_file)."""
+
+    def make_keyed_cluster(self):
+        code = subprocess.run([BINARY, "--gen-key", os.path.join(self.workdir, "cluster.key")],
+                              capture_output=True, text=True, timeout=10).returncode
+        self.assertEqual(code, 0)
+        return self.make_cluster(config_extra={**TUNED, "cluster_key_file": "cluster.key"})
+
+    def test_members_with_the_key_replicate_and_keyless_peers_are_refused(self):
+        c = self.make_keyed_cluster()
+        self.start_imported()
+        self.assertIn("peer links authenticated with the cluster key", c.log_text(0))
+        self.add(0, "keyed.example.com", "192.0.2.61")
+        for i in range(3):
+            self.wait_record(i, "keyed.example.com.", "192.0.2.61")
+        host, port = c.raft_addr(0)
+
+        def hello(node_id, version, nonce=b""):
+            name = b"raft-dns"
+            payload = b"RDNS" + struct.pack(">HQB", version, node_id, len(name)) + name + nonce
+            return struct.pack(">I", len(payload)) + payload
+
+        rng = random.Random(5)
+        # Refusals are logged once per address per 10 s: each attack has its own source.
+        attacks = {
+            # The keyed protocol without the key, as member 2 from its address: any proof it
+            # makes up fails.
+            "made-up proof": ("127.0.0.1",
+                              hello(2, 2, random_bytes(rng, 32)) + struct.pack(">I", 32) +
+                              random_bytes(rng, 32) + random_bytes(rng, 512),
+                              r"refused: (authentication failed|closed during authentication)"),
+            # The 2017 protocol, then a frame.
+            "keyless hello": ("127.0.0.150", hello(1, 1) + random_bytes(rng, 512),
+                              r"refused: unauthenticated hello"),
+        }
+        for what, (source, data, expected) in attacks.items():
+            log_before = len(c.log_text(0))
+            with socket.create_connection((host, port), timeout=2.0,
+                                          source_address=(source, 0)) as s:
+                try:
+                    s.sendall(data)
+                    s.settimeout(3.0)
+                    while s.recv(4096):
+                        pass
+                except OSError:
+                    pass
+            wait_until(lambda: re.search(expected, c.log_text(0)[log_before:]), 8,
+                       what=f"node 0 logs /{expected}/ after {what}")
+            self.assertTrue(c.nodes[0].alive(), f"node 0 died of {what}")
+        self.assert_serving(c, "after-keyless-peers")
+
+    def test_a_member_with_another_key_never_joins(self):
+        c = self.make_keyed_cluster()
+        self.start_imported()
+        c.stop(2)
+        key = os.path.join(self.workdir, "cluster.key")
+        os.unlink(key)
+        subprocess.run([BINARY, "--gen-key", key], capture_output=True, timeout=10, check=True)
+        c.start(2)  # node 2 now reads a different key; nodes 0 and 1 keep the first one
+        self.add(0, "after-rekey.example.com", "192.0.2.62")
+        self.wait_record(1, "after-rekey.example.com.", "192.0.2.62")
+        wait_until(lambda: re.search(r"proof does not match our cluster key", c.log_text(2)), 10,
+                   what="node 2 logs that its peers' proofs do not match its key")
+        time.sleep(2)  # replication to a joined node takes milliseconds
+        self.assertFalse(c.has_record(2, "after-rekey.example.com.", "A", "192.0.2.62"),
+                         "a node with another key received a committed change")
+        self.assertTrue(c.nodes[2].alive())
 
 
 def main():
