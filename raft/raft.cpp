@@ -523,9 +523,11 @@ void Raft::handle_snapshot(const Message& m) {
   if (s.meta.index <= log_.committed() || s.meta.term > m.term) {
     resp.index = log_.committed();
   } else if (log_.match_term(s.meta.index, s.meta.term)) {
-    // We already have that entry: our log is a superset, just commit up to it.
+    // We already have that entry, so everything up to it matches the leader: commit up to it.
+    // Only up to it: entries after it were never checked against the leader's log, and
+    // claiming them (our last index) would let a stale suffix count as replicated.
     log_.commit_to(s.meta.index);
-    resp.index = log_.last_index();
+    resp.index = log_.committed();
   } else if (auto members = membership_of(s.meta); !members) {
     // Every snapshot carries the configuration as of its index; one without cannot be installed.
     resp.index = log_.committed();
