@@ -137,6 +137,9 @@ Snapshot get_snapshot(ByteReader& r, SnapshotLayout layout) {
   for (std::uint32_t i = 0; i < voters; ++i) s.meta.voters.push_back(r.u64("snapshot.voter"));
   if (layout == SnapshotLayout::WithLearners) {
     std::uint32_t learners = r.count("snapshot.learners", kMaxLearners, 8);
+    // The layout is written only when there are learners: refusing an empty list keeps every
+    // snapshot's encoding unique (decode then encode gives back the same bytes).
+    if (learners == 0) throw DecodeError("snapshot.learners: learners layout with no learner");
     s.meta.learners.reserve(learners);
     for (std::uint32_t i = 0; i < learners; ++i) {
       s.meta.learners.push_back(r.u64("snapshot.learner"));
