@@ -100,18 +100,11 @@ void TcpConnection::on_read(const boost::system::error_code& ec, std::size_t byt
     return;
   }
   input_used_ += bytes;
-  if (!answer_complete_frames()) close_after_write_ = true;
-  if (!output_.empty()) {
-    write();
-  } else if (close_after_write_) {
-    close();
-  } else {
-    read();
-  }
+  serve_input();
 }
 
-void TcpConnection::continue_after_write() {
-  // Frames left unanswered because the output cap was reached are answered before reading more.
+void TcpConnection::serve_input() {
+  // After a write this also answers the frames the output cap left waiting, before reading more.
   if (!close_after_write_ && !answer_complete_frames()) close_after_write_ = true;
   if (!output_.empty()) {
     write();
@@ -173,7 +166,7 @@ void TcpConnection::write() {
         }
         self->output_.clear();
         self->note_activity();
-        self->continue_after_write();
+        self->serve_input();
       });
 }
 

@@ -69,8 +69,9 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
     last_activity_ = std::chrono::steady_clock::now();
     idle_deadline_ = last_activity_ + idle_timeout_;
   }
-  // Writes buffered answers if any, else answers what is complete in the input, else reads.
-  void continue_after_write();
+  // Answers what is complete in the input (up to the output cap), then writes the answers,
+  // closes after malformed framing, or reads more.
+  void serve_input();
 
   boost::asio::ip::tcp::socket socket_;
   boost::asio::steady_timer idle_timer_;
