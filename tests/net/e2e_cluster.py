@@ -10,12 +10,10 @@ end of each test, passed or failed.
 import os
 import random
 import re
-import shutil
 import socket
 import struct
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import unittest
@@ -26,6 +24,7 @@ import dns.query
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "pylib"))
 from raftdns.cluster import Cluster  # noqa: E402
+from raftdns.testcase import ClusterDirTestCase  # noqa: E402
 from raftdns.processes import wait_until  # noqa: E402
 
 BINARY = None  # set from argv in main
@@ -48,32 +47,13 @@ def seed(name):
     return os.path.join(SEED_DIR, name)
 
 
-class ClusterTestCase(unittest.TestCase):
+class ClusterTestCase(ClusterDirTestCase):
     """A test with its own temp dir and a cluster started from the prototype's config and zone
     files (ports remapped); the cluster's logs are printed when the test fails."""
 
     config_extra = TUNED
 
-    def setUp(self):
-        self.workdir = tempfile.mkdtemp(prefix=f"e2e-cluster-{self._testMethodName}-")
-        self.cluster = None
-
-    def run(self, result=None):
-        result = result or self.defaultTestResult()
-        problems = len(result.errors) + len(result.failures)
-        super().run(result)
-        if len(result.errors) + len(result.failures) > problems and self.cluster is not None:
-            print(f"\n{self.id()} failed; files kept in {self.workdir}\n{self.cluster.logs()}",
-                  file=sys.stderr)
-        elif os.environ.get("E2E_KEEP"):
-            print(f"\n{self.id()}: files kept in {self.workdir} (E2E_KEEP)", file=sys.stderr)
-        else:
-            shutil.rmtree(self.workdir, ignore_errors=True)
-        return result
-
-    def tearDown(self):
-        if self.cluster is not None:
-            self.cluster.close()
+    prefix = "e2e-cluster"
 
     def make_cluster(self, **kwargs):
         kwargs.setdefault("base_config", seed("dns-config.json"))

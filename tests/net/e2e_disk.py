@@ -10,16 +10,15 @@ of each test, passed or failed.
 
 import errno
 import os
-import shutil
 import struct
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "pylib"))
 from raftdns.cluster import Cluster  # noqa: E402
+from raftdns.testcase import ClusterDirTestCase  # noqa: E402
 from raftdns.processes import wait_until  # noqa: E402
 
 BINARY = None  # set from argv in main
@@ -54,30 +53,11 @@ def log_records(path):
     return records
 
 
-class DiskTestCase(unittest.TestCase):
+class DiskTestCase(ClusterDirTestCase):
     """A test with its own temp dir, zone files z0.test..z2.test (one per node) and the cluster's
     logs printed when it fails."""
 
-    def setUp(self):
-        self.workdir = tempfile.mkdtemp(prefix=f"e2e-disk-{self._testMethodName}-")
-        self.cluster = None
-
-    def run(self, result=None):
-        result = result or self.defaultTestResult()
-        problems = len(result.errors) + len(result.failures)
-        super().run(result)
-        if len(result.errors) + len(result.failures) > problems and self.cluster is not None:
-            print(f"\n{self.id()} failed; files kept in {self.workdir}\n{self.cluster.logs()}",
-                  file=sys.stderr)
-        elif os.environ.get("E2E_KEEP"):
-            print(f"\n{self.id()}: files kept in {self.workdir} (E2E_KEEP)", file=sys.stderr)
-        else:
-            shutil.rmtree(self.workdir, ignore_errors=True)
-        return result
-
-    def tearDown(self):
-        if self.cluster is not None:
-            self.cluster.close()
+    prefix = "e2e-disk"
 
     def make_cluster(self, **kwargs):
         zone_files = []
