@@ -150,11 +150,23 @@ void Node::receive(NodeId from, ByteView bytes) {
                                     from, message.from));
     return;
   }
+  last_heard_[from] = clock_.now();
   raft_->step(message);
   process_soon();
 }
 
+Node::WriteCallback Node::observed(WriteCallback done) {
+  return [this, done = std::move(done)](const WriteResult& result) {
+    observer_->on_write_answered(result);
+    done(result);
+  };
+}
+
 void Node::submit(std::vector<dns::Change> changes, WriteCallback done) {
+  submit_changes(std::move(changes), observed(std::move(done)));
+}
+
+void Node::submit_changes(std::vector<dns::Change> changes, WriteCallback done) {
   if (!started_ || stopped_) {
     done({WriteResult::Stopped, 0, 0, 0, "ERROR node stopping: not committed"});
     return;
@@ -315,6 +327,10 @@ void Node::process() {
   processing_ = false;
 
   const raft::Status s = raft_->status();
+  if (s.leader != raft::kNoNode && (s.leader != last_leader_ || s.term != last_leader_term_)) {
+    ++leader_changes_;
+    last_leader_term_ = s.term;
+  }
   if (s.role != last_role_ || s.leader != last_leader_) {
     if (s.role == raft::Role::Leader)
       log(LogLevel::Info, fmt::format("became leader in term {}", s.term));
@@ -491,6 +507,7 @@ void Node::apply(const raft::Entry& entry) {
 }
 
 void Node::checkpoint() {
+  const TimePoint start = clock_.now();
   try {
     store_served();
   } catch (const DiskError& e) {
@@ -498,6 +515,7 @@ void Node::checkpoint() {
     on_disk_error(e);
     return;
   }
+  observer_->on_checkpoint(clock_.now() - start);
   maybe_ack();
 }
 
@@ -609,6 +627,7 @@ void Node::start_import(std::vector<dns::Record> records) {
 }
 
 void Node::reload_zone(std::vector<dns::Record> zone_records, WriteCallback done) {
+  done = observed(std::move(done));
   std::vector<dns::Name> apexes;
   for (const dns::Record& r : zone_records)
     if (r.type == dns::type::SOA) apexes.push_back(r.owner);
@@ -645,7 +664,7 @@ void Node::reload_zone(std::vector<dns::Record> zone_records, WriteCallback done
   std::vector<std::vector<dns::Change>> batches =
       split_changes(std::move(changes), options_.import_batch, options_.max_batch_bytes);
   if (batches.size() == 1) {
-    submit(std::move(batches.front()), std::move(done));
+    submit_changes(std::move(batches.front()), std::move(done));
     return;
   }
   // Several raft entries: each commits on its own (a large RELOAD is not atomic); the operator
@@ -660,7 +679,7 @@ void Node::reload_zone(std::vector<dns::Record> zone_records, WriteCallback done
   progress->remaining = progress->batches = batches.size();
   progress->done = std::move(done);
   for (std::vector<dns::Change>& batch : batches) {
-    submit(std::move(batch), [progress](const WriteResult& r) {
+    submit_changes(std::move(batch), [progress](const WriteResult& r) {
       if (r.kind == WriteResult::Ok || r.kind == WriteResult::Noop) {
         if (r.kind == WriteResult::Ok) progress->total.kind = WriteResult::Ok;
         progress->total.index = std::max(progress->total.index, r.index);
@@ -692,6 +711,7 @@ NodeStatus Node::status() const {
   s.raft = raft_ ? raft_->status() : raft::Status{};
   s.pending_batches = state_.pending().size();
   s.pending_changes = state_.pending_changes();
+  s.pending_bytes = state_.pending_bytes();
   s.acked = state_.acked();
   s.hw = store_.durable_hw();
   s.served = served_;
@@ -701,6 +721,8 @@ NodeStatus Node::status() const {
   s.wal_bytes = store_.wal_bytes();
   s.raft_log_bytes = raft_store_.log_file_size();
   s.disk_fault = disk_fault_;
+  s.leader_changes = leader_changes_;
+  s.last_heard = last_heard_;
   return s;
 }
 

@@ -90,6 +90,7 @@ struct NodeStatus {
   raft::Status raft;
   std::size_t pending_batches = 0;
   std::size_t pending_changes = 0;
+  std::size_t pending_bytes = 0;  // encoded size of the pending changes
   std::map<NodeId, raft::Index> acked;
   raft::Index hw = 0;       // local datastore high-water mark (synced)
   raft::Index served = 0;   // last batch index applied to the serving database
@@ -99,6 +100,11 @@ struct NodeStatus {
   std::uint64_t wal_bytes = 0;
   std::uint64_t raft_log_bytes = 0;
   std::optional<DiskFaultStatus> disk_fault;  // none: the disk works
+  // Times this node saw a new leader (another node, or the same one in a later term).
+  std::uint64_t leader_changes = 0;
+  // When each peer's last well-formed raft message arrived (peers never heard from are absent);
+  // lets the caller tell whether the leader, or a quorum, was heard from recently.
+  std::map<NodeId, TimePoint> last_heard;
 };
 
 // Hooks for the simulator's invariant checker and metrics; every method defaults to nothing.
@@ -120,6 +126,10 @@ class NodeObserver {
   virtual void on_store_synced(raft::Index /*hw*/) {}
   // R dropped pending entries <= `index` (min of acks reached it).
   virtual void on_pending_dropped(raft::Index /*index*/) {}
+  // A checkpoint (copy to the local datastore, fsync) ran for `took` on the node's Clock.
+  virtual void on_checkpoint(Duration /*took*/) {}
+  // A client write (submit or reload_zone) was answered.
+  virtual void on_write_answered(const WriteResult&) {}
 };
 
 class Node {
@@ -183,6 +193,9 @@ class Node {
   void maybe_compact_raft();
   void start_import(std::vector<dns::Record> records);
   void finish(std::uint64_t request_id, const WriteResult& result);
+  // `done`, telling the observer first (each public write is counted once).
+  WriteCallback observed(WriteCallback done);
+  void submit_changes(std::vector<dns::Change> changes, WriteCallback done);
   std::uint64_t submit_batch(std::vector<dns::Change> changes, WriteCallback done,
                              bool no_deadline);
 
@@ -205,6 +218,9 @@ class Node {
   raft::Index last_compaction_ = 0;
   raft::Role last_role_ = raft::Role::Follower;
   NodeId last_leader_ = raft::kNoNode;
+  raft::Term last_leader_term_ = 0;  // the term of last_leader_ when it was last known
+  std::uint64_t leader_changes_ = 0;
+  std::map<NodeId, TimePoint> last_heard_;
   std::map<std::uint64_t, std::unique_ptr<Write>> writes_;  // by request id
   std::size_t import_remaining_ = 0;
   bool imported_ = false;

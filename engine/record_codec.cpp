@@ -54,6 +54,15 @@ dns::Change get_change(raft::ByteReader& r) {
   return change;
 }
 
+std::size_t encoded_size(const std::vector<dns::Change>& changes) {
+  // Mirrors put_changes: u32 count; per change u8 kind, then put_record's u32 length + owner,
+  // u32 type|class, u32 ttl, u32 length + rdata.
+  std::size_t size = 4;
+  for (const dns::Change& c : changes)
+    size += 1 + 4 + c.record.owner.wire_length() + 4 + 4 + 4 + c.record.rdata.size();
+  return size;
+}
+
 void put_changes(raft::ByteWriter& w, const std::vector<dns::Change>& changes) {
   w.u32(static_cast<std::uint32_t>(changes.size()));
   for (const dns::Change& c : changes) put_change(w, c);

@@ -18,5 +18,7 @@ void put_change(raft::ByteWriter& w, const dns::Change& change);
 dns::Change get_change(raft::ByteReader& r);
 void put_changes(raft::ByteWriter& w, const std::vector<dns::Change>& changes);
 std::vector<dns::Change> get_changes(raft::ByteReader& r);
+// How many bytes put_changes() writes for `changes`, without writing them.
+std::size_t encoded_size(const std::vector<dns::Change>& changes);
 
 }  // namespace engine

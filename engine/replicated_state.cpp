@@ -55,7 +55,10 @@ void ReplicatedState::drop_acked(ApplyOutcome& outcome) {
   const raft::Index through = drop_threshold();
   auto end = pending_.upper_bound(through);
   if (end == pending_.begin()) return;
-  for (auto it = pending_.begin(); it != end; ++it) pending_changes_ -= it->second.changes.size();
+  for (auto it = pending_.begin(); it != end; ++it) {
+    pending_changes_ -= it->second.changes.size();
+    pending_bytes_ -= encoded_size(it->second.changes);
+  }
   pending_.erase(pending_.begin(), end);
   outcome.dropped_through = through;
 }
@@ -83,6 +86,7 @@ ApplyOutcome ReplicatedState::apply(const raft::Entry& entry) {
     }
     remember_request(batch->origin, batch->request_id);
     pending_changes_ += batch->changes.size();
+    pending_bytes_ += encoded_size(batch->changes);
     auto [it, inserted] = pending_.emplace(entry.index, std::move(*batch));
     outcome.kind = ApplyOutcome::Batch;
     outcome.batch = &it->second;
@@ -151,6 +155,7 @@ void ReplicatedState::restore(ByteView data, raft::Index index) {
   }
   std::map<raft::Index, ChangeBatch> pending;
   std::size_t pending_changes = 0;
+  std::size_t pending_bytes = 0;
   for (std::uint32_t i = 0, n = r.count("state pending", 1u << 30, 28); i < n; ++i) {
     const raft::Index at = r.u64("pending index");
     ChangeBatch batch;
@@ -159,6 +164,7 @@ void ReplicatedState::restore(ByteView data, raft::Index index) {
     batch.changes = get_changes(r);
     if (at > applied) throw raft::DecodeError("pending index: beyond the snapshot's index");
     pending_changes += batch.changes.size();
+    pending_bytes += encoded_size(batch.changes);
     pending[at] = std::move(batch);
   }
   std::deque<std::pair<NodeId, std::uint64_t>> order;
@@ -174,6 +180,7 @@ void ReplicatedState::restore(ByteView data, raft::Index index) {
   acked_ = std::move(merged);
   pending_ = std::move(pending);
   pending_changes_ = pending_changes;
+  pending_bytes_ = pending_bytes;
   recent_order_ = std::move(order);
   recent_ = {recent_order_.begin(), recent_order_.end()};
   applied_ = applied;

@@ -52,6 +52,8 @@ class ReplicatedState {
   // Chained fingerprint of every entry applied (see entry_chain.h); part of the snapshot.
   std::uint64_t hash() const { return hash_; }
   std::size_t pending_changes() const { return pending_changes_; }
+  // The pending batches' changes in their encoded size (engine/record_codec.h).
+  std::size_t pending_bytes() const { return pending_bytes_; }
 
   // Test-only broken variant: drop pending once a majority (not all) acked.
   void set_drop_on_majority(bool on) { drop_on_majority_ = on; }
@@ -67,6 +69,7 @@ class ReplicatedState {
   raft::Index applied_ = 0;
   std::uint64_t hash_;
   std::size_t pending_changes_ = 0;
+  std::size_t pending_bytes_ = 0;
   // Recently applied (origin, request id), oldest first, to skip re-proposed duplicates.
   std::deque<std::pair<NodeId, std::uint64_t>> recent_order_;
   std::set<std::pair<NodeId, std::uint64_t>> recent_;

@@ -5,17 +5,25 @@
 
 #include "dns/zone_db.h"
 #include "net/dns_server.h"
+#include "net/metrics_dns.h"
 #include "net/zone_query_handler.h"
 
 namespace net {
 
 // Serves `db` on one address. Used by standalone mode (data from zone files) and cluster mode
-// (data applied from raft); whoever owns `db` may publish new versions at any time.
+// (data applied from raft); whoever owns `db` may publish new versions at any time. With
+// `metrics`, every worker counts its queries there (it must outlive the server).
 class AuthoritativeServer {
  public:
   AuthoritativeServer(const dns::Database& db, const ListenAddress& listen,
-                      const ServerOptions& options = {})
-      : server_([&db] { return std::make_unique<ZoneQueryHandler>(db); }, listen, options) {}
+                      const ServerOptions& options = {}, DnsMetrics* metrics = nullptr)
+      : server_(
+            [&db, metrics]() -> std::unique_ptr<QueryHandler> {
+              auto handler = std::make_unique<ZoneQueryHandler>(db);
+              if (metrics == nullptr) return handler;
+              return metrics->metered(std::move(handler));
+            },
+            listen, options) {}
   void start() { server_.start(); }
   void stop() { server_.stop(); }
   const ListenAddress& address() const { return server_.address(); }

@@ -29,7 +29,8 @@ const std::set<std::string> kTopLevelFields = {
     "heartbeat_ms", "checkpoint_interval_ms", "write_timeout_ms",
     "threads",      "cluster_key_file",
 };
-const std::set<std::string> kNodeFields = {"raft_loc", "query_loc", "data_dir", "threads"};
+const std::set<std::string> kNodeFields = {"raft_loc", "query_loc", "data_dir", "threads",
+                                           "http_loc"};
 
 // How a value looks in "got ..." messages: scalars as JSON, containers by kind.
 std::string describe(const json& value) {
@@ -296,6 +297,15 @@ ClusterConfig parse_cluster_config(std::string_view text, const std::string& pat
       if (!inserted)
         throw check.error(
             field_path, fmt::format("{} is already used by {}", target->to_string(), user->second));
+    }
+
+    if (auto it = value.find("http_loc"); it != value.end()) {
+      const std::string field_path = join_path(node_path, "http_loc");
+      node.http = check.address(*it, field_path);
+      auto [user, inserted] = address_users.emplace(node.http->to_string(), field_path);
+      if (!inserted)
+        throw check.error(field_path, fmt::format("{} is already used by {}",
+                                                  node.http->to_string(), user->second));
     }
 
     node.data_dir = config_dir / "data" / fmt::format("node-{}", node.id);

@@ -52,6 +52,8 @@
 //                           datastore; relative paths are relative to the config file's directory.
 //                           dns-node's --data-dir overrides it.
 //   threads                 integer, overrides the top-level "threads" for this node.
+//   http_loc                "ip:port", optional. Where the node serves HTTP: /metrics
+//                           (Prometheus), /health, /ready, /status. Absent: no HTTP.
 //
 // All durations are 1..3600000 ms; threads is 1..64. Unknown fields are reported as warnings
 // (a typo must not stop a node, but should be seen); a wrong type, a bad address, a duplicate
@@ -63,6 +65,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -86,6 +89,7 @@ struct NodeConfig {
   ListenAddress query;             // query_loc
   std::filesystem::path data_dir;  // resolved: relative to the config file's directory
   unsigned threads = 1;
+  std::optional<ListenAddress> http;  // http_loc; none: no HTTP endpoint
 };
 
 // The whole cluster configuration file, parsed, checked and with defaults filled in.

@@ -9,6 +9,7 @@
 
 #include "engine/console_command.h"
 #include "engine/status_text.h"
+#include "net/metrics_endpoint.h"
 #include "net/zone_files.h"
 
 namespace net {
@@ -83,12 +84,20 @@ ClusterNode::ClusterNode(ClusterNodeOptions options) : options_(std::move(option
   engine_options.retry_interval = std::max(config_.heartbeat * 2, config_.write_timeout / 8);
   engine_options.coalesce_io = true;
   engine_options.log = spdlog_sink("");
-  node_ =
-      std::make_unique<engine::Node>(engine_options, *transport_, *clock_, *disk_, random_, db_);
+  timed_disk_ = std::make_unique<TimedDisk>(*disk_, cluster_metrics_.fsync());
+  node_ = std::make_unique<engine::Node>(engine_options, *transport_, *clock_, *timed_disk_,
+                                         random_, db_, &cluster_metrics_);
 
   ServerOptions server = options_.server;
   if (server.threads == 0) server.threads = self_->threads;
-  server_ = std::make_unique<AuthoritativeServer>(db_, self_->query, server);
+  server_ = std::make_unique<AuthoritativeServer>(db_, self_->query, server, &dns_metrics_);
+  if (self_->http)
+    http_ = std::make_unique<HttpServer>(
+        io_, *self_->http,
+        [endpoints = cluster_endpoints(*node_, *transport_, *clock_, config_.election_timeout, db_,
+                                       dns_metrics_, cluster_metrics_)](std::string_view path) {
+          return answer_node_request(endpoints, path);
+        });
 }
 
 ClusterNode::~ClusterNode() {
@@ -106,6 +115,11 @@ void ClusterNode::run() {
     throw Error(damaged_data_message(lock_->directory(), e.what()));
   }
   server_->start();
+  if (http_) {
+    http_->start();
+    spdlog::info("http: metrics on http://{}/metrics (also /health, /ready, /status)",
+                 http_->address().to_string());
+  }
   auto version = db_.current();
   std::printf(
       "dns-node: node %llu serving %zu zones (%zu records) on %s udp+tcp with %u "
@@ -210,6 +224,7 @@ void ClusterNode::shutdown() {
   if (console_) console_->stop();
   if (node_) node_->stop();
   if (transport_) transport_->close();
+  if (http_) http_->stop();
   if (server_) server_->stop();
   io_.stop();
 }

@@ -21,6 +21,10 @@
 #include "net/console_reader.h"
 #include "net/data_dir_lock.h"
 #include "net/file_disk.h"
+#include "net/http_server.h"
+#include "net/metrics_cluster.h"
+#include "net/metrics_disk.h"
+#include "net/metrics_dns.h"
 #include "net/os_random.h"
 #include "net/peer_transport.h"
 #include "net/server_options.h"
@@ -63,8 +67,12 @@ class ClusterNode {
   boost::asio::signal_set stop_signals_{io_, SIGINT, SIGTERM};
   boost::asio::signal_set reload_signal_{io_, SIGHUP};
   boost::asio::steady_timer init_timer_{io_};
+  // Before everything that counts into them; the HTTP server (last) reads them.
+  DnsMetrics dns_metrics_;
+  ClusterMetrics cluster_metrics_;
   std::unique_ptr<DataDirLock> lock_;
   std::unique_ptr<FileDisk> disk_;
+  std::unique_ptr<TimedDisk> timed_disk_;  // disk_ with its fsyncs timed
   std::unique_ptr<AsioClock> clock_;
   OsRandom random_;
   dns::Database db_;
@@ -73,6 +81,7 @@ class ClusterNode {
   std::unique_ptr<engine::Node> node_;
   std::unique_ptr<AuthoritativeServer> server_;
   std::unique_ptr<ConsoleReader> console_;
+  std::unique_ptr<HttpServer> http_;  // with http_loc only
   int console_line_ = 0;
   bool initialized_ = false;
   bool stopped_ = false;

@@ -26,7 +26,7 @@ constexpr const char* kManual = R"(NAME
 SYNOPSIS
     dns-node --standalone -z FILE [-z FILE ...] [--listen IP:PORT] [--threads N]
              [--log-level LEVEL] [--default-ttl SECONDS] [--tcp-idle-timeout SECONDS]
-             [--max-tcp-connections N]
+             [--max-tcp-connections N] [--http IP:PORT]
     dns-node -n NODE -c CONFIG [-z FILE ...] [--data-dir DIR] [--threads N]
              [--log-level LEVEL] [--default-ttl SECONDS] [--no-console]
     dns-node --gen-key FILE
@@ -69,6 +69,12 @@ CLUSTER MODE
     most one line per address per 10 s). Without the field the links are unauthenticated, as
     in the 2017 prototype, and the node warns once at start.
 
+    Metrics and health over HTTP: with "http_loc": "IP:PORT" for the node in CONFIG (or
+    --http in standalone mode) the node serves GET /metrics (Prometheus text format, every
+    name prefixed raftdns_), /health (200 while it serves DNS), /ready (200 while it can
+    commit a write: it knows a leader that has a quorum; else 503 with a JSON reason) and
+    /status (STATUS and the raft membership as JSON). Standalone: /metrics and /health only.
+
     Commands on standard input, one reply line each on standard output:
         ADD: name TYPE value        e.g. ADD: www.example.com A 192.0.2.7
         REMOVE: name TYPE value     e.g. REMOVE: www.example.com A 192.0.2.7
@@ -102,6 +108,9 @@ OPTIONS
     --listen IP:PORT
         Address to serve on, UDP and TCP; IPv6 as [IP]:PORT. Default 127.0.0.1:5300.
         Port 0 picks a free port (printed in the ready line).
+    --http IP:PORT
+        Standalone mode: serve /metrics and /health over HTTP here (port 0 picks a free
+        one, logged). In cluster mode the config's http_loc does this.
     --threads N
         DNS worker threads, each with its own UDP socket and TCP acceptor on the same port
         (SO_REUSEPORT). Default 0 = one per CPU core.
@@ -189,6 +198,7 @@ int main(int argc, char** argv) {
   bool standalone = false;
   std::vector<std::string> zone_files;
   std::string listen_text = "127.0.0.1:5300";
+  std::string http_text;
   unsigned threads = 0;
   std::string log_level = "info";
   std::uint32_t default_ttl = 3600;
@@ -201,6 +211,7 @@ int main(int argc, char** argv) {
   app.add_flag("--standalone", standalone);
   app.add_option("-z,--zone", zone_files);
   app.add_option("--listen", listen_text);
+  app.add_option("--http", http_text);
   app.add_option("--threads", threads)->check(CLI::Range(0u, 1024u));
   app.add_option("--log-level", log_level)
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
@@ -225,6 +236,9 @@ int main(int argc, char** argv) {
   if (!standalone) {
     if (!node_id || cluster_config.empty())
       return fail("cluster mode needs -n NODE and -c CONFIG (or --standalone; see --help)");
+    if (!http_text.empty())
+      return fail("--http is for --standalone; a cluster node serves HTTP on its http_loc in the "
+                  "config");
     try {
       net::ClusterNodeOptions options;
       options.config_path = cluster_config;
@@ -250,6 +264,13 @@ int main(int argc, char** argv) {
     net::StandaloneConfig config;
     config.zone_files = zone_files;
     config.listen = net::ListenAddress::parse(listen_text);
+    if (!http_text.empty()) {
+      try {
+        config.http = net::ListenAddress::parse(http_text);
+      } catch (const net::Error& e) {
+        return fail(std::string("--http: ") + e.what());
+      }
+    }
     config.server.threads = threads;
     config.server.tcp_idle_timeout =
         std::chrono::milliseconds(static_cast<std::int64_t>(tcp_idle_timeout * 1000.0));

@@ -5,13 +5,21 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "net/metrics_endpoint.h"
 #include "net/zone_files.h"
 
 namespace net {
 
 StandaloneNode::StandaloneNode(StandaloneConfig config) : config_(std::move(config)) {
   load_files();
-  server_ = std::make_unique<AuthoritativeServer>(db_, config_.listen, config_.server);
+  server_ =
+      std::make_unique<AuthoritativeServer>(db_, config_.listen, config_.server, &dns_metrics_);
+  if (config_.http)
+    http_ = std::make_unique<HttpServer>(
+        signals_io_, *config_.http,
+        [endpoints = standalone_endpoints(db_, dns_metrics_)](std::string_view path) {
+          return answer_node_request(endpoints, path);
+        });
 }
 
 void StandaloneNode::load_files() {
@@ -52,16 +60,23 @@ void StandaloneNode::run() {
     if (ec) return;
     spdlog::info("{}: shutting down", signal == SIGINT ? "SIGINT" : "SIGTERM");
     reload_signal_.cancel();
+    if (http_) http_->stop();  // its listener would keep run() going
   });
   wait_for_reload();
 
   server_->start();
+  if (http_) {
+    http_->start();
+    spdlog::info("http: metrics on http://{}/metrics (also /health)",
+                 http_->address().to_string());
+  }
   std::printf("dns-node: serving %s on %s udp+tcp with %u thread%s\n", summary().c_str(),
               server_->address().to_string().c_str(), server_->threads(),
               server_->threads() == 1 ? "" : "s");
   std::fflush(stdout);
   // Reloads run here, on this thread: the database's single writer, never a query thread.
   signals_io_.run();
+  if (http_) http_->stop();
   server_->stop();
   spdlog::info("stopped");
 }

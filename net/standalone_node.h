@@ -3,6 +3,8 @@
 
 #include <csignal>
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,6 +13,8 @@
 
 #include "dns/zone_db.h"
 #include "net/authoritative_server.h"
+#include "net/http_server.h"
+#include "net/metrics_dns.h"
 #include "net/listen_address.h"
 #include "net/server_options.h"
 
@@ -22,6 +26,7 @@ struct StandaloneConfig {
   ListenAddress listen;
   ServerOptions server;
   std::uint32_t default_ttl = 3600;  // for records that state no TTL (prototype files)
+  std::optional<ListenAddress> http;  // --http: /metrics and /health
 };
 
 // Serves zone files from one process: loads them into a Database, serves it, re-reads them on
@@ -51,7 +56,9 @@ class StandaloneNode {
   boost::asio::signal_set stop_signals_{signals_io_, SIGINT, SIGTERM};
   boost::asio::signal_set reload_signal_{signals_io_, SIGHUP};
   dns::Database db_;
+  DnsMetrics dns_metrics_;
   std::unique_ptr<AuthoritativeServer> server_;
+  std::unique_ptr<HttpServer> http_;  // with --http only
 };
 
 }  // namespace net

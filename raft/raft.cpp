@@ -139,6 +139,7 @@ void Raft::become_candidate() {
   reset(term_ + 1);
   vote_ = config_.id;
   role_ = Role::Candidate;
+  ++elections_;
 }
 
 void Raft::become_leader() {
@@ -922,7 +923,8 @@ Status Raft::status() const {
                 .snapshot_index = log_.snapshot_meta().index,
                 .voters = membership().voters,
                 .learners = membership().learners,
-                .config_index = history_.current_index()};
+                .config_index = history_.current_index(),
+                .elections = elections_};
 }
 
 const Progress* Raft::progress(NodeId peer) const {

@@ -89,6 +89,9 @@ struct Status {
   std::vector<NodeId> voters{};
   std::vector<NodeId> learners{};
   Index config_index = 0;
+  // Elections this node has started as a Candidate since it was created (pre-votes that did
+  // not lead to one are not counted); for metrics.
+  std::uint64_t elections = 0;
 };
 
 struct ProposeResult {
@@ -233,6 +236,7 @@ class Raft {
   std::map<NodeId, bool> votes_;         // (pre-)candidate only
   int election_elapsed_ = 0;
   int heartbeat_elapsed_ = 0;
+  std::uint64_t elections_ = 0;  // Status::elections
   int randomized_election_timeout_ = 0;
 
   // Output not yet drained by ready().

@@ -13,6 +13,7 @@ from the main thread: PR_SET_PDEATHSIG fires when the *thread* that started a no
 
 Any number of threads may send commands to a node at once (see raftdns.console)."""
 
+import http.client
 import json
 import os
 import shutil
@@ -50,7 +51,7 @@ class Cluster:
 
     def __init__(self, binary, workdir, size=3, zone_files=None, hosts=None, same_port=False,
                  base_config=None, config_extra=None, log_level="info", extra_args=None,
-                 ready_timeout=20.0):
+                 ready_timeout=20.0, http=False):
         """
         zone_files   list of lists: zone files of node i (copied into workdir); default none.
         hosts        list of 127.0.0.0/8 IPs, node i listens on hosts[i] (default 127.0.0.1).
@@ -59,6 +60,7 @@ class Cluster:
                      are kept, with every port replaced by a free one (size is its node count).
         config_extra top-level fields added to the config (e.g. {"write_timeout_ms": 1000}).
         extra_args   list of lists: more dns-node arguments for node i.
+        http         give every node an http_loc (free port): /metrics, /health, /ready, /status.
         """
         self.binary = str(binary)
         if not os.path.isfile(self.binary):
@@ -77,6 +79,7 @@ class Cluster:
         self.size = size
         self.hosts = hosts or ["127.0.0.1"] * size
         self.config.update(config_extra or {})
+        self.http = http
         self._assign_ports(same_port)
         self.config_path = os.path.join(self.workdir, "dns-config.json")
         with open(self.config_path, "w") as f:
@@ -101,6 +104,8 @@ class Cluster:
                 raft_port, query_port = free_port([self.hosts[i]]), free_port([self.hosts[i]])
             node["raft_loc"] = f"{self.hosts[i]}:{raft_port}"
             node["query_loc"] = f"{self.hosts[i]}:{query_port}"
+            if self.http:
+                node["http_loc"] = f"{self.hosts[i]}:{free_port([self.hosts[i]])}"
 
     # --- addresses and files
 
@@ -111,6 +116,22 @@ class Cluster:
     def raft_addr(self, i):
         host, port = self.config["nodes"][str(i)]["raft_loc"].rsplit(":", 1)
         return host, int(port)
+
+    def http_addr(self, i):
+        host, port = self.config["nodes"][str(i)]["http_loc"].rsplit(":", 1)
+        return host, int(port)
+
+    def http_get(self, i, path, timeout=2.0):
+        """GET path from node i's http_loc; returns (status, body text). Raises OSError when the
+        node does not answer."""
+        host, port = self.http_addr(i)
+        conn = http.client.HTTPConnection(host, port, timeout=timeout)
+        try:
+            conn.request("GET", path)
+            response = conn.getresponse()
+            return response.status, response.read().decode("utf-8")
+        finally:
+            conn.close()
 
     @property
     def query_ports(self):
