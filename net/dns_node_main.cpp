@@ -237,8 +237,9 @@ int main(int argc, char** argv) {
     if (!node_id || cluster_config.empty())
       return fail("cluster mode needs -n NODE and -c CONFIG (or --standalone; see --help)");
     if (!http_text.empty())
-      return fail("--http is for --standalone; a cluster node serves HTTP on its http_loc in the "
-                  "config");
+      return fail(
+          "--http is for --standalone; a cluster node serves HTTP on its http_loc in the "
+          "config");
     try {
       net::ClusterNodeOptions options;
       options.config_path = cluster_config;

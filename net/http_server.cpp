@@ -39,8 +39,7 @@ struct HttpServer::State {
 namespace {
 
 std::string lowercase_first(std::string text) {
-  if (!text.empty())
-    text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+  if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
   return text;
 }
 
@@ -67,10 +66,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     parser_->header_limit(static_cast<std::uint32_t>(state_->options.max_header_bytes));
     parser_->body_limit(state_->options.max_body_bytes);
     stream_.expires_after(state_->options.timeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                       self->on_read(ec);
-                     });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   void close() {
@@ -167,8 +165,7 @@ void accept(std::shared_ptr<HttpServer::State> state) {
 
 HttpServer::HttpServer(asio::io_context& io, const ListenAddress& listen, HttpHandler handler,
                        HttpServerOptions options)
-    : address_(listen),
-      state_(std::make_shared<State>(io, std::move(handler), options)) {
+    : address_(listen), state_(std::make_shared<State>(io, std::move(handler), options)) {
   const tcp::endpoint endpoint(listen.address, listen.port);
   try {
     state_->acceptor.open(endpoint.protocol());

@@ -10,8 +10,8 @@ namespace net {
 namespace {
 
 // engine::WriteResult::Kind in order, as label values.
-constexpr std::array<std::string_view, 6> kWriteResultLabels = {
-    "ok", "noop", "no_quorum", "invalid", "stopped", "disk_fault"};
+constexpr std::array<std::string_view, 6> kWriteResultLabels = {"ok",      "noop",    "no_quorum",
+                                                                "invalid", "stopped", "disk_fault"};
 
 constexpr std::array<raft::Role, 4> kRoles = {raft::Role::Follower, raft::Role::PreCandidate,
                                               raft::Role::Candidate, raft::Role::Leader};
@@ -40,7 +40,8 @@ void ClusterMetrics::render(const engine::NodeStatus& s, const PeerTransportStat
     out.sample("raftdns_raft_role", {{"role", raft::to_string(role)}}, s.raft.role == role ? 1 : 0);
   out.family("raftdns_raft_commit_index", "gauge", "Raft commit index");
   out.sample("raftdns_raft_commit_index", {}, number(s.raft.commit));
-  out.family("raftdns_raft_applied_index", "gauge", "Last raft index applied to the replicated state");
+  out.family("raftdns_raft_applied_index", "gauge",
+             "Last raft index applied to the replicated state");
   out.sample("raftdns_raft_applied_index", {}, number(s.applied));
   out.family("raftdns_raft_leader_changes_total", "counter",
              "Times this node saw a new leader (another node, or a new term)");

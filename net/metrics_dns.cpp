@@ -8,36 +8,23 @@ namespace net {
 namespace {
 
 constexpr std::array<std::string_view, kQtypeSlots> kQtypeLabels = {
-    "A",   "NS",    "CNAME", "SOA",  "PTR",   "MX",   "TXT",  "AAAA", "SRV",  "NAPTR",
-    "DS",  "DNSKEY", "SVCB", "HTTPS", "CAA",  "IXFR", "AXFR", "ANY",  "OTHER", "NONE"};
+    "A",  "NS",     "CNAME", "SOA",   "PTR", "MX",   "TXT",  "AAAA", "SRV",   "NAPTR",
+    "DS", "DNSKEY", "SVCB",  "HTTPS", "CAA", "IXFR", "AXFR", "ANY",  "OTHER", "NONE"};
 
 constexpr std::array<std::string_view, kRcodeSlots> kRcodeLabels = {
     "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",  "REFUSED", "YXDOMAIN",
     "YXRRSET", "NXRRSET", "NOTAUTH",  "NOTZONE",  "RCODE11", "RCODE12", "RCODE13",
     "RCODE14", "RCODE15", "BADVERS",  "OTHER",    "NONE"};
 
+// The type codes of the named slots, in label order; a linear search is a handful of compares
+// (A, the commonest, is the first).
+constexpr std::array<std::uint16_t, kQtypeOther> kQtypeCodes = {
+    1, 2, 5, 6, 12, 15, 16, 28, 33, 35, 43, 48, 64, 65, 257, 251, 252, 255};
+
 unsigned slot_of_type(std::uint16_t type) {
-  switch (type) {
-    case 1: return 0;
-    case 2: return 1;
-    case 5: return 2;
-    case 6: return 3;
-    case 12: return 4;
-    case 15: return 5;
-    case 16: return 6;
-    case 28: return 7;
-    case 33: return 8;
-    case 35: return 9;
-    case 43: return 10;
-    case 48: return 11;
-    case 64: return 12;
-    case 65: return 13;
-    case 257: return 14;
-    case 251: return 15;
-    case 252: return 16;
-    case 255: return 17;
-    default: return kQtypeOther;
-  }
+  for (unsigned slot = 0; slot < kQtypeCodes.size(); ++slot)
+    if (kQtypeCodes[slot] == type) return slot;
+  return kQtypeOther;
 }
 
 std::uint16_t u16_at(std::span<const std::uint8_t> p, std::size_t at) {

@@ -10,7 +10,8 @@ DurationHistogram::DurationHistogram(std::initializer_list<double> bounds_second
     throw std::invalid_argument("histogram: too many buckets");
   double previous = 0;
   for (double b : bounds_seconds) {
-    if (!(b > previous)) throw std::invalid_argument("histogram: bounds must be positive, ascending");
+    if (!(b > previous))
+      throw std::invalid_argument("histogram: bounds must be positive, ascending");
     previous = b;
     bounds_seconds_[bound_count_] = b;
     bounds_ns_[bound_count_] = static_cast<std::int64_t>(std::llround(b * 1e9));

@@ -63,8 +63,8 @@ std::string format_metric_value(double value) {
 }
 
 void MetricsText::family(std::string_view name, std::string_view type, std::string_view help) {
-  fmt::format_to(std::back_inserter(out_), "# HELP {} {}\n# TYPE {} {}\n", name,
-                 escape_help(help), name, type);
+  fmt::format_to(std::back_inserter(out_), "# HELP {} {}\n# TYPE {} {}\n", name, escape_help(help),
+                 name, type);
 }
 
 void MetricsText::labels_text(const MetricLabel* begin, const MetricLabel* end,

@@ -67,8 +67,7 @@ void StandaloneNode::run() {
   server_->start();
   if (http_) {
     http_->start();
-    spdlog::info("http: metrics on http://{}/metrics (also /health)",
-                 http_->address().to_string());
+    spdlog::info("http: metrics on http://{}/metrics (also /health)", http_->address().to_string());
   }
   std::printf("dns-node: serving %s on %s udp+tcp with %u thread%s\n", summary().c_str(),
               server_->address().to_string().c_str(), server_->threads(),

@@ -14,8 +14,8 @@
 #include "dns/zone_db.h"
 #include "net/authoritative_server.h"
 #include "net/http_server.h"
-#include "net/metrics_dns.h"
 #include "net/listen_address.h"
+#include "net/metrics_dns.h"
 #include "net/server_options.h"
 
 namespace net {
@@ -25,7 +25,7 @@ struct StandaloneConfig {
   std::vector<std::string> zone_files;
   ListenAddress listen;
   ServerOptions server;
-  std::uint32_t default_ttl = 3600;  // for records that state no TTL (prototype files)
+  std::uint32_t default_ttl = 3600;   // for records that state no TTL (prototype files)
   std::optional<ListenAddress> http;  // --http: /metrics and /health
 };
 

@@ -112,6 +112,7 @@ class FakeCluster {
     std::unique_ptr<SeededRandom> random;
     std::unique_ptr<Node> node;
     std::vector<dns::Record> zone;
+    NodeObserver* observer = nullptr;  // handed to every incarnation's Node
   };
 
   FakeCluster(std::size_t n, NodeOptions base) : base_(std::move(base)) {
@@ -141,7 +142,8 @@ class FakeCluster {
     m.transport = std::make_unique<MemberTransport>(*this, id);
     m.random = std::make_unique<SeededRandom>(id * 1000 + m.incarnation);
     m.db = std::make_unique<dns::Database>();
-    m.node = std::make_unique<Node>(options, *m.transport, *m.clock, m.disk, *m.random, *m.db);
+    m.node = std::make_unique<Node>(options, *m.transport, *m.clock, m.disk, *m.random, *m.db,
+                                    m.observer);
     m.node->start(m.zone);
   }
   void start_all() {

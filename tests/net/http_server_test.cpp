@@ -192,9 +192,8 @@ TEST_F(HttpServerTest, AnIdleConnectionIsClosedAfterTheTimeout) {
 
 TEST(HttpServerBind, ABusyAddressIsAnErrorNamingIt) {
   boost::asio::io_context io;
-  HttpServer first(io, ListenAddress::parse("127.0.0.1:0"), [](std::string_view) {
-    return HttpReply{};
-  });
+  HttpServer first(io, ListenAddress::parse("127.0.0.1:0"),
+                   [](std::string_view) { return HttpReply{}; });
   const std::string address = first.address().to_string();
   try {
     HttpServer second(io, first.address(), [](std::string_view) { return HttpReply{}; });

@@ -47,8 +47,8 @@ TEST(Readiness, FollowerWhoseLeaderWentSilentIsNot) {
 }
 
 TEST(Readiness, NoLeaderKnown) {
-  const Readiness r = node_readiness(three_voters(2, raft::Role::Candidate, raft::kNoNode), kNow,
-                                     kElection);
+  const Readiness r =
+      node_readiness(three_voters(2, raft::Role::Candidate, raft::kNoNode), kNow, kElection);
   EXPECT_FALSE(r.ready);
   EXPECT_EQ(r.reason, "no leader known (role Candidate, term 4)");
 }

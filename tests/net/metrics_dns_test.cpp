@@ -67,9 +67,9 @@ TEST(QueryClassification, QtypeOfTheFirstQuestion) {
 TEST(QueryClassification, UnreadableQuestionsAreNone) {
   EXPECT_EQ(qtype_slot({}), kQtypeNone);
   std::vector<std::uint8_t> q = query("www.example.com", 1);
-  EXPECT_EQ(qtype_slot(std::span(q).first(12)), kQtypeNone);  // header only
+  EXPECT_EQ(qtype_slot(std::span(q).first(12)), kQtypeNone);            // header only
   EXPECT_EQ(qtype_slot(std::span(q).first(q.size() - 3)), kQtypeNone);  // cut in the type
-  q[5] = 0;                                                         // QDCOUNT 0
+  q[5] = 0;                                                             // QDCOUNT 0
   EXPECT_EQ(qtype_slot(q), kQtypeNone);
   std::vector<std::uint8_t> long_label(12, 0);
   long_label[5] = 1;
@@ -99,8 +99,9 @@ TEST_F(MeteredZone, AnswersAreCountedByTransportQtypeAndRcode) {
   ask({1, 2, 3});  // too short to answer: no response
   EXPECT_EQ(metrics_.total(), 6u);
   const std::string text = rendered();
-  EXPECT_NE(text.find("raftdns_dns_queries_total{transport=\"udp\",qtype=\"A\",rcode=\"NOERROR\"} 2\n"),
-            std::string::npos)
+  EXPECT_NE(
+      text.find("raftdns_dns_queries_total{transport=\"udp\",qtype=\"A\",rcode=\"NOERROR\"} 2\n"),
+      std::string::npos)
       << text;
   EXPECT_NE(text.find("{transport=\"udp\",qtype=\"A\",rcode=\"NXDOMAIN\"} 1\n"), std::string::npos);
   EXPECT_NE(text.find("{transport=\"tcp\",qtype=\"AAAA\",rcode=\"REFUSED\"} 1\n"),

@@ -77,8 +77,7 @@ TEST(MetricsText, HistogramWithoutLabelsHasOnlyLe) {
   h.counts = {0, 0};
   MetricsText out;
   out.histogram("y", {}, h);
-  EXPECT_EQ(out.text(),
-            "y_bucket{le=\"1\"} 0\ny_bucket{le=\"+Inf\"} 0\ny_sum 0\ny_count 0\n");
+  EXPECT_EQ(out.text(), "y_bucket{le=\"1\"} 0\ny_bucket{le=\"+Inf\"} 0\ny_sum 0\ny_count 0\n");
 }
 
 TEST(DurationHistogram, CountsEachValueInTheFirstBucketItFits) {
@@ -86,7 +85,7 @@ TEST(DurationHistogram, CountsEachValueInTheFirstBucketItFits) {
   h.observe(microseconds(500));  // <= 1 ms
   h.observe(milliseconds(1));    // exactly on the bound: le is inclusive
   h.observe(milliseconds(5));
-  h.observe(milliseconds(50));  // above every bound
+  h.observe(milliseconds(50));              // above every bound
   h.observe(std::chrono::nanoseconds(-5));  // a clock step back counts as 0
   const HistogramSnapshot s = h.snapshot();
   EXPECT_EQ(s.bounds, (std::vector<double>{1e-3, 1e-2}));
