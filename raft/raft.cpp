@@ -74,7 +74,7 @@ bool may_come_from_outside(MessageType type) {
 
 Raft::Raft(Config config, Restored restored)
     : config_(std::move(config)),
-      prng_(config_.seed ^ (config_.id * 0x9e3779b97f4a7c15ULL)),
+      prng_(Prng::stream(config_.seed, fmt::format("raft-node-{}", config_.id))),
       log_(std::move(restored.snapshot), std::move(restored.entries), restored.hard_state.commit),
       history_(initial_history(config_, log_)) {
   if (config_.id == kNoNode) throw std::invalid_argument("raft config: id is not set");
