@@ -41,10 +41,14 @@ RC_GTEST_PROP(SnapshotChunks, LossDuplicatesAndRestartsStillInstallTheLeadersExa
     return static_cast<int>((state >> 33) % 100) < percent;
   };
   size_t largest_chunk = 0;
+  size_t chunks = 0;
+  auto note = [&](const Message& m) {
+    if (m.type != MessageType::Snapshot || !m.snapshot) return;
+    largest_chunk = std::max(largest_chunk, m.snapshot->data.size());
+    chunks += m.snapshot_size != 0;
+  };
   c.drop = [&](const Message& m) {
-    if (m.type == MessageType::Snapshot && m.snapshot) {
-      largest_chunk = std::max(largest_chunk, m.snapshot->data.size());
-    }
+    note(m);
     return (m.from == 3 || m.to == 3) && roll(loss_percent);
   };
   c.duplicate = [&](const Message& m) { return (m.from == 3 || m.to == 3) && roll(dup_percent); };
@@ -53,9 +57,7 @@ RC_GTEST_PROP(SnapshotChunks, LossDuplicatesAndRestartsStillInstallTheLeadersExa
     c.tick_all(1);
   }
   c.drop = [&](const Message& m) {
-    if (m.type == MessageType::Snapshot && m.snapshot) {
-      largest_chunk = std::max(largest_chunk, m.snapshot->data.size());
-    }
+    note(m);
     return false;
   };
   c.duplicate = nullptr;
@@ -66,6 +68,9 @@ RC_GTEST_PROP(SnapshotChunks, LossDuplicatesAndRestartsStillInstallTheLeadersExa
   RC_ASSERT(c.app_snapshot(3) == data);
   RC_ASSERT(c[3].status().applied == c[1].status().applied);
   RC_ASSERT(largest_chunk <= chunk);
+  // A snapshot larger than one chunk really went in chunks.
+  RC_ASSERT(data.size() <= chunk || chunks >= (data.size() + chunk - 1) / chunk);
+  RC_TAG(data.size() > chunk ? "chunked" : "whole");
 }
 
 }  // namespace
