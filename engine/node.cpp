@@ -106,6 +106,7 @@ void Node::start(std::vector<dns::Record> zone_records) {
   config.heartbeat_ticks = options_.heartbeat_ticks;
   config.pre_vote = options_.pre_vote;
   config.check_quorum = options_.check_quorum;
+  config.max_snapshot_chunk_bytes = options_.max_snapshot_chunk_bytes;
   config.seed = random_.next_u64();
   config.bugs = options_.raft_bugs;
   config.leader_sends_before_persist = true;

@@ -55,7 +55,10 @@ struct NodeOptions {
   // limit, so an Append with the entry always fits. A write above it is refused; RELOAD and the
   // first-boot import are cut into batches under it.
   std::size_t max_batch_bytes = std::size_t{1} << 20;
-  raft::Index compact_every = 1024;                   // applied entries between raft snapshots of R
+  raft::Index compact_every = 1024;  // applied entries between raft snapshots of R
+  // R's snapshot can outgrow the peer frame limit (pending change batches): raft sends larger
+  // snapshots in chunks of this many bytes (raft::Config::max_snapshot_chunk_bytes).
+  std::size_t max_snapshot_chunk_bytes = raft::Config{}.max_snapshot_chunk_bytes;
   std::uint64_t store_snapshot_wal_bytes = 4u << 20;  // WAL size that triggers a store snapshot
   Duration disk_retry_interval = std::chrono::seconds(1);  // redo a failed disk step this often
   // Handle raft output once per burst of inputs (one fsync for many messages and writes)

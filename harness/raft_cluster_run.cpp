@@ -15,6 +15,7 @@ RaftDriverOptions raft_node_options(const Scenario& scenario, const Knobs& k) {
   if (scenario.dns)
     throw std::invalid_argument(fmt::format("'{}' is a DNS scenario", scenario.name));
   RaftDriverOptions o;
+  if (k.snapshot_chunk_bytes > 0) o.max_snapshot_chunk_bytes = k.snapshot_chunk_bytes;
   if (!k.bug.empty()) find_bug_switch(scenario, k.bug).raft_run(o);
   return o;
 }

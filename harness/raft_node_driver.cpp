@@ -51,6 +51,7 @@ RaftNodeDriver::RaftNodeDriver(raft::NodeId id, std::uint64_t incarnation, const
   config.pre_vote = options_.pre_vote;
   config.check_quorum = options_.check_quorum;
   config.max_inflight_appends = options_.max_inflight_appends;
+  config.max_snapshot_chunk_bytes = options_.max_snapshot_chunk_bytes;
   config.bugs = options_.raft_bugs;
   sim::Prng prng =
       world_.stream(fmt::format(fmt::runtime(options_.random_stream), fmt::arg("node", id),

@@ -36,6 +36,7 @@ struct RaftDriverOptions {
   bool pre_vote = true;  // off: rejoining nodes may depose healthy leaders (rejoin-storm)
   bool check_quorum = raft::Config{}.check_quorum;
   std::size_t max_inflight_appends = raft::Config{}.max_inflight_appends;
+  std::size_t max_snapshot_chunk_bytes = raft::Config{}.max_snapshot_chunk_bytes;
   raft::Index compact_every = 64;  // take an application snapshot every this many applied
   raft::TestBugs raft_bugs;
   bool forget_vote = false;  // harness-level bug: the vote never reaches the disk

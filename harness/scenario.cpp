@@ -160,6 +160,8 @@ std::string reproduce_command(const RunOptions& o) {
   if (k.torn != d.torn) cmd += k.torn ? " --torn" : " --no-torn";
   if (k.checkpoint_ms != d.checkpoint_ms)
     cmd += fmt::format(" --checkpoint-ms {}", k.checkpoint_ms);
+  if (k.snapshot_chunk_bytes != d.snapshot_chunk_bytes)
+    cmd += fmt::format(" --snapshot-chunk-bytes {}", k.snapshot_chunk_bytes);
   if (!k.bug.empty()) cmd += fmt::format(" --bug {}", k.bug);
   if (o.outcome_checks_only) cmd += " --outcome-only";
   if (o.schedule) cmd += fmt::format(" --faults '{}'", format_schedule(*o.schedule));

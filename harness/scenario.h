@@ -42,7 +42,10 @@ struct Knobs {
   std::int64_t clock_drift_ppm = 0;
   bool torn = false;
   std::int64_t checkpoint_ms = 300;  // DNS scenarios: the nodes' checkpoint interval
-  std::string bug;                   // "" or one of the scenario's bugs (bug_switches.h)
+  // Raft sends snapshots larger than this in chunks; 0: raft's default (4 MiB, so the small
+  // snapshots of a simulated run go whole). A few hundred bytes exercises chunked transfer.
+  std::size_t snapshot_chunk_bytes = 0;
+  std::string bug;  // "" or one of the scenario's bugs (bug_switches.h)
   friend bool operator==(const Knobs&, const Knobs&) = default;
 };
 

@@ -147,6 +147,7 @@ int main(int argc, char** argv) {
   std::optional<std::size_t> nodes;
   std::optional<double> time_s, loss, dup, crash_rate, partition_rate;
   std::optional<std::int64_t> drift, checkpoint_ms;
+  std::optional<std::size_t> snapshot_chunk_bytes;
   bool torn = false, no_torn = false;
   std::string bug, faults;
   app.add_option("--seed", seed, "the seed of a single run");
@@ -161,6 +162,8 @@ int main(int argc, char** argv) {
   app.add_option("--partition-rate", partition_rate, "link faults per second");
   app.add_option("--clock-drift", drift, "max clock drift in ppm");
   app.add_option("--checkpoint-ms", checkpoint_ms, "DNS scenarios: checkpoint interval in ms");
+  app.add_option("--snapshot-chunk-bytes", snapshot_chunk_bytes,
+                 "raft sends larger snapshots in chunks of this many bytes (default 4 MiB)");
   app.add_flag("--torn", torn, "crashes keep a torn prefix of unsynced writes");
   app.add_flag("--no-torn", no_torn, "crashes lose all unsynced writes (no torn prefix)");
   app.add_flag("--check-determinism", check_determinism, "run every seed twice, compare hashes");
@@ -188,6 +191,11 @@ int main(int argc, char** argv) {
     if (partition_rate) k.partition_rate = *partition_rate;
     if (drift) k.clock_drift_ppm = *drift;
     if (checkpoint_ms) k.checkpoint_ms = *checkpoint_ms;
+    if (snapshot_chunk_bytes) {
+      if (*snapshot_chunk_bytes < 1)
+        throw std::invalid_argument("--snapshot-chunk-bytes must be >= 1");
+      k.snapshot_chunk_bytes = *snapshot_chunk_bytes;
+    }
     if (torn && no_torn) throw std::invalid_argument("--torn and --no-torn contradict");
     if (torn) k.torn = true;
     if (no_torn) k.torn = false;

@@ -30,6 +30,8 @@ const char* to_string(MessageType type) {
       return "Propose";
     case MessageType::TimeoutNow:
       return "TimeoutNow";
+    case MessageType::SnapshotResponse:
+      return "SnapshotResponse";
   }
   return "?";
 }
@@ -56,14 +58,19 @@ constexpr std::uint8_t kFlagSnapshot = 4;
 // message encodes as before; a decoder that predates learners refuses it (unknown flag) rather
 // than misreading it.
 constexpr std::uint8_t kFlagSnapshotLearners = 8;
+// The message ends with u64 snapshot_size and u64 snapshot_offset (a chunk of a snapshot, or a
+// follower's answer to one). Set only when either is non-zero, so every other message encodes as
+// before and each message has exactly one encoding.
+constexpr std::uint8_t kFlagSnapshotChunk = 16;
 constexpr std::uint8_t kKnownFlags =
-    kFlagReject | kFlagForce | kFlagSnapshot | kFlagSnapshotLearners;
+    kFlagReject | kFlagForce | kFlagSnapshot | kFlagSnapshotLearners | kFlagSnapshotChunk;
 constexpr size_t kMinEntrySize = 8 + 8 + 1 + 4;
 }  // namespace
 
 // Layout (version 1): version u8, type u8, flags u8, from, to, term, log_term, index, commit,
 // reject_hint (u64 each), entry count u32 + entries, [snapshot if flags has kFlagSnapshot, with
-// learners if flags has kFlagSnapshotLearners].
+// learners if flags has kFlagSnapshotLearners], [u64 snapshot_size, u64 snapshot_offset if flags
+// has kFlagSnapshotChunk].
 Bytes encode(const Message& m) {
   Bytes out;
   size_t data = 0;
@@ -74,9 +81,11 @@ Bytes encode(const Message& m) {
       m.snapshot ? snapshot_layout(m.snapshot->meta) : SnapshotLayout::VotersOnly;
   w.u8(kMessageFormatVersion);
   w.u8(static_cast<std::uint8_t>(m.type));
+  const bool chunk = m.snapshot_size != 0 || m.snapshot_offset != 0;
   w.u8((m.reject ? kFlagReject : 0) | (m.force ? kFlagForce : 0) |
        (m.snapshot ? kFlagSnapshot : 0) |
-       (layout == SnapshotLayout::WithLearners ? kFlagSnapshotLearners : 0));
+       (layout == SnapshotLayout::WithLearners ? kFlagSnapshotLearners : 0) |
+       (chunk ? kFlagSnapshotChunk : 0));
   w.u64(m.from);
   w.u64(m.to);
   w.u64(m.term);
@@ -87,6 +96,10 @@ Bytes encode(const Message& m) {
   w.u32(static_cast<std::uint32_t>(m.entries.size()));
   for (const Entry& e : m.entries) put_entry(w, e);
   if (m.snapshot) put_snapshot(w, *m.snapshot, layout);
+  if (chunk) {
+    w.u64(m.snapshot_size);
+    w.u64(m.snapshot_offset);
+  }
   return out;
 }
 
@@ -122,6 +135,13 @@ Message decode(std::span<const std::uint8_t> bytes) {
     m.snapshot = get_snapshot(r, (flags & kFlagSnapshotLearners) ? SnapshotLayout::WithLearners
                                                                  : SnapshotLayout::VotersOnly);
   }
+  if (flags & kFlagSnapshotChunk) {
+    m.snapshot_size = r.u64("snapshot_size");
+    m.snapshot_offset = r.u64("snapshot_offset");
+    if (m.snapshot_size == 0 && m.snapshot_offset == 0) {
+      throw DecodeError("flag snapshot-chunk set with snapshot_size and snapshot_offset both 0");
+    }
+  }
   r.expect_end("message");
   return m;
 }
@@ -136,6 +156,9 @@ std::string describe(const Message& m) {
   }
   if (m.snapshot) {
     s += fmt::format(" snapshot@{}/{}", m.snapshot->meta.index, m.snapshot->meta.term);
+  }
+  if (m.snapshot_size != 0 || m.snapshot_offset != 0) {
+    s += fmt::format(" chunk-offset={} of {}", m.snapshot_offset, m.snapshot_size);
   }
   return s;
 }

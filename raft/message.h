@@ -19,13 +19,16 @@ enum class MessageType : std::uint8_t {
   VoteResponse = 3,
   Append = 4,          // AppendEntries: index/log_term = entry preceding `entries`
   AppendResponse = 5,  // also answers Snapshot; index = follower's match (or rejected index)
-  Snapshot = 6,        // InstallSnapshot: `snapshot` holds the whole thing
+  Snapshot = 6,        // InstallSnapshot: `snapshot` holds the whole thing or one chunk of it
   Heartbeat = 7,       // leader liveness + commit = min(follower's match, leader commit)
   HeartbeatResponse = 8,
   Propose = 9,      // a follower forwards its client's entries to the leader
   TimeoutNow = 10,  // leadership transfer: "start an election right now" (thesis §3.10)
+  // Answers a chunk that left the snapshot incomplete: index/log_term = the snapshot's,
+  // snapshot_offset = how many of its bytes the follower holds (where the leader goes on from).
+  SnapshotResponse = 11,
 };
-inline constexpr std::uint8_t kMaxMessageType = 10;
+inline constexpr std::uint8_t kMaxMessageType = 11;
 
 const char* to_string(MessageType type);
 
@@ -43,6 +46,11 @@ struct Message {
   bool force = false;     // Vote/PreVote caused by TimeoutNow: ignore the leader lease
   std::vector<Entry> entries{};
   std::optional<raft::Snapshot> snapshot{};
+  // Snapshot sent in chunks (Config::max_snapshot_chunk_bytes): snapshot->data holds bytes
+  // [snapshot_offset, snapshot_offset + data.size()) of snapshot data snapshot_size bytes long.
+  // Both 0: snapshot->data is the whole snapshot. SnapshotResponse: see MessageType.
+  std::uint64_t snapshot_offset = 0;
+  std::uint64_t snapshot_size = 0;
   friend bool operator==(const Message&, const Message&) = default;
 };
 

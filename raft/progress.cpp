@@ -41,6 +41,7 @@ void Progress::become_replicate() {
 void Progress::become_snapshot(Index snapshot_index) {
   state_ = State::Snapshot;
   pending_snapshot_ = snapshot_index;
+  snapshot_chunk_sent_ = 0;
   probe_sent_ = false;
   inflight_.clear();
   snapshot_wait_ticks_ = 0;

@@ -4,6 +4,7 @@
 // appends. Modelled on etcd's tracker.Progress and Inflights.
 
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 
 #include "raft/types.h"
@@ -56,6 +57,10 @@ class Progress {
   void resume_probe() { probe_sent_ = false; }
   // Counts leader ticks spent waiting in Snapshot state so a lost snapshot gets resent.
   size_t& snapshot_wait_ticks() { return snapshot_wait_ticks_; }
+  // Snapshot state: the offset of the chunk sent last, so that a duplicated answer asking for it
+  // again does not send it twice.
+  std::uint64_t snapshot_chunk_sent() const { return snapshot_chunk_sent_; }
+  void sent_snapshot_chunk(std::uint64_t offset) { snapshot_chunk_sent_ = offset; }
   // Heartbeat response bookkeeping: was match unchanged since the previous one?
   bool stalled_since_last_heartbeat();
   size_t inflight_count() const { return inflight_.size(); }
@@ -71,6 +76,7 @@ class Progress {
   size_t max_inflight_ = 64;
   std::deque<Index> inflight_;  // last index of each unacknowledged append, ascending
   size_t snapshot_wait_ticks_ = 0;
+  std::uint64_t snapshot_chunk_sent_ = 0;
   Index match_at_last_heartbeat_ = 0;
 };
 

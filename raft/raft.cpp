@@ -74,7 +74,7 @@ bool may_come_from_outside(MessageType type) {
 
 Raft::Raft(Config config, Restored restored)
     : config_(std::move(config)),
-      prng_(config_.seed ^ (config_.id * 0x9e3779b97f4a7c15ULL)),
+      prng_(Prng::stream(config_.seed, fmt::format("raft-node-{}", config_.id))),
       log_(std::move(restored.snapshot), std::move(restored.entries), restored.hard_state.commit),
       history_(initial_history(config_, log_)) {
   if (config_.id == kNoNode) throw std::invalid_argument("raft config: id is not set");
@@ -91,6 +91,9 @@ Raft::Raft(Config config, Restored restored)
   if (config_.max_inflight_appends < 1) {
     throw std::invalid_argument("raft config: max_inflight_appends must be >= 1");
   }
+  if (config_.max_snapshot_chunk_bytes < 1) {
+    throw std::invalid_argument("raft config: max_snapshot_chunk_bytes must be >= 1");
+  }
   term_ = restored.hard_state.term;
   vote_ = config_.bugs.forget_vote ? kNoNode : restored.hard_state.vote;
   applying_ = log_.applied();
@@ -104,6 +107,8 @@ void Raft::reset(Term term) {
   if (term_ != term) {
     term_ = term;
     vote_ = kNoNode;
+    // Chunks of a snapshot come from one leader; a new term means a new leader, which starts over.
+    incoming_snapshot_.reset();
   }
   leader_ = kNoNode;
   election_elapsed_ = 0;
@@ -465,6 +470,10 @@ void Raft::step_leader(const Message& m) {
       pr.set_recent_active(true);
       handle_heartbeat_response(m);
       break;
+    case MessageType::SnapshotResponse:
+      pr.set_recent_active(true);
+      handle_snapshot_response(m);
+      break;
     default:
       break;
   }
@@ -520,7 +529,14 @@ void Raft::handle_heartbeat(const Message& m) {
 void Raft::handle_snapshot(const Message& m) {
   if (!m.snapshot) return;
   const Snapshot& s = *m.snapshot;
+  const bool chunked = m.snapshot_size != 0;
+  // A chunk must lie inside the snapshot it claims to be part of; anything else is garbage.
+  if (chunked && (m.snapshot_size > kMaxSnapshotBytes || m.snapshot_offset > m.snapshot_size ||
+                  s.data.size() > m.snapshot_size - m.snapshot_offset)) {
+    return;
+  }
   Message resp{.type = MessageType::AppendResponse, .to = m.from, .term = term_};
+  std::optional<Membership> members;
   if (s.meta.index <= log_.committed() || s.meta.term > m.term) {
     resp.index = log_.committed();
   } else if (log_.match_term(s.meta.index, s.meta.term)) {
@@ -529,18 +545,61 @@ void Raft::handle_snapshot(const Message& m) {
     // claiming them (our last index) would let a stale suffix count as replicated.
     log_.commit_to(s.meta.index);
     resp.index = log_.committed();
-  } else if (auto members = membership_of(s.meta); !members) {
+  } else if (members = membership_of(s.meta); !members) {
     // Every snapshot carries the configuration as of its index; one without cannot be installed.
     resp.index = log_.committed();
-  } else {
-    log_.restore(s);
-    history_.reset(s.meta.index, s.meta.term, std::move(*members));
-    pending_install_ = s;
-    pending_compacted_.reset();
-    applying_ = std::max(applying_, s.meta.index);
+  } else if (!chunked) {
+    install_snapshot(s, std::move(*members));
     resp.index = log_.last_index();
+  } else if (auto whole = take_snapshot_chunk(m)) {
+    install_snapshot(std::move(*whole), std::move(*members));
+    resp.index = log_.last_index();
+  } else {
+    // Incomplete: tell the leader how much of this snapshot we hold, i.e. where to go on from.
+    resp.type = MessageType::SnapshotResponse;
+    resp.index = s.meta.index;
+    resp.log_term = s.meta.term;
+    resp.snapshot_offset = incoming_snapshot_ ? incoming_snapshot_->data.size() : 0;
+    send(std::move(resp));
+    return;
+  }
+  // Whatever was being assembled is installed, covered by our log or no use any more.
+  if (incoming_snapshot_ && incoming_snapshot_->meta.index <= log_.committed()) {
+    incoming_snapshot_.reset();
   }
   send(std::move(resp));
+}
+
+std::optional<Snapshot> Raft::take_snapshot_chunk(const Message& m) {
+  const Snapshot& chunk = *m.snapshot;
+  auto& in = incoming_snapshot_;
+  // Only chunks of the same snapshot from the same leader are joined: two nodes' snapshots at one
+  // index hold the same state but need not be the same bytes.
+  if (in && (in->from != m.from || in->meta != chunk.meta || in->size != m.snapshot_size)) {
+    in.reset();
+  }
+  if (!in) {
+    if (m.snapshot_offset != 0) return std::nullopt;  // answered with offset 0: start over
+    in = IncomingSnapshot{.from = m.from, .meta = chunk.meta, .size = m.snapshot_size};
+    in->data.reserve(m.snapshot_size);  // one buffer of the snapshot's size, filled in place
+  }
+  // Only the next chunk in order is taken; a duplicate or one after a gap is answered with the
+  // offset we hold, and the leader resends from there.
+  if (m.snapshot_offset == in->data.size()) {
+    in->data.insert(in->data.end(), chunk.data.begin(), chunk.data.end());
+  }
+  if (in->data.size() < in->size) return std::nullopt;
+  Snapshot whole{.meta = std::move(in->meta), .data = std::move(in->data)};
+  in.reset();
+  return whole;
+}
+
+void Raft::install_snapshot(Snapshot s, Membership members) {
+  log_.restore(s);
+  history_.reset(s.meta.index, s.meta.term, std::move(members));
+  applying_ = std::max(applying_, s.meta.index);
+  pending_install_ = std::move(s);
+  pending_compacted_.reset();
 }
 
 // ---- leader side of replication -----------------------------------------------------------
@@ -606,6 +665,48 @@ void Raft::handle_heartbeat_response(const Message& m) {
   }
 }
 
+void Raft::handle_snapshot_response(const Message& m) {
+  Progress& pr = progress_.at(m.from);
+  // Only about the snapshot we are sending this follower; a late answer about another is stale.
+  if (pr.state() != Progress::State::Snapshot || m.index != pr.pending_snapshot()) return;
+  const Snapshot& s = log_.snapshot();
+  if (s.meta.index != m.index || s.meta.term != m.log_term) {
+    // We compacted again since: what the follower holds is of no use, send what it needs now.
+    pr.retry_snapshot();
+    send_append(m.from);
+    return;
+  }
+  // A complete snapshot is installed and answered with an AppendResponse, never this way.
+  if (m.snapshot_offset >= s.data.size()) return;
+  // The transfer is moving: the lost-snapshot timeout starts again.
+  pr.snapshot_wait_ticks() = 0;
+  // A duplicated or late answer asking for the chunk we sent last: it is on its way already.
+  if (m.snapshot_offset == pr.snapshot_chunk_sent()) return;
+  send_snapshot_chunk(m.from, m.snapshot_offset);
+}
+
+void Raft::send_snapshot_chunk(NodeId to, std::uint64_t offset) {
+  const Snapshot& s = log_.snapshot();
+  progress_.at(to).sent_snapshot_chunk(offset);
+  if (s.data.size() <= config_.max_snapshot_chunk_bytes) {
+    // Fits in one message: the whole snapshot, as a follower without chunk support reads it.
+    send(Message{.type = MessageType::Snapshot, .to = to, .term = term_, .snapshot = s});
+    return;
+  }
+  const std::uint64_t size = s.data.size();
+  const std::uint64_t end =
+      offset + std::min<std::uint64_t>(config_.max_snapshot_chunk_bytes, size - offset);
+  Snapshot chunk{.meta = s.meta,
+                 .data = Bytes(s.data.begin() + static_cast<std::ptrdiff_t>(offset),
+                               s.data.begin() + static_cast<std::ptrdiff_t>(end))};
+  send(Message{.type = MessageType::Snapshot,
+               .to = to,
+               .term = term_,
+               .snapshot = std::move(chunk),
+               .snapshot_offset = offset,
+               .snapshot_size = size});
+}
+
 void Raft::send_append(NodeId to) {
   maybe_send_append(to, true);
 }
@@ -619,9 +720,8 @@ bool Raft::maybe_send_append(NodeId to, bool send_if_empty) {
   if (!prev_term || !entries) {
     // The entries this follower needs are compacted away: InstallSnapshot (§7).
     if (!log_.has_snapshot()) return false;
-    const Snapshot& s = log_.snapshot();
-    send(Message{.type = MessageType::Snapshot, .to = to, .term = term_, .snapshot = s});
-    pr.become_snapshot(s.meta.index);
+    pr.become_snapshot(log_.snapshot_meta().index);
+    send_snapshot_chunk(to, 0);
     return true;
   }
   if (entries->empty() && !send_if_empty) return false;

@@ -37,6 +37,10 @@ struct Config {
   bool check_quorum = true;
   size_t max_inflight_appends = 64;
   size_t max_append_bytes = 1 << 20;
+  // A snapshot larger than this goes out in chunks of this many bytes (InstallSnapshot's
+  // offset/data/done), one at a time, each answered with the bytes the follower holds; smaller
+  // ones go whole in one message. Keeps every message far below the transport's frame limit.
+  size_t max_snapshot_chunk_bytes = 4 << 20;
   uint64_t seed = 0;
   // Raft thesis §10.2.1: a leader may send its appends (and heartbeats, snapshots, TimeoutNow)
   // before its own disk write finishes, overlapping its fsync with the followers'; it then counts
@@ -190,6 +194,10 @@ class Raft {
   void handle_append(const Message& m);
   void handle_heartbeat(const Message& m);
   void handle_snapshot(const Message& m);
+  // Adds a chunk to the snapshot being assembled; the whole snapshot once it is complete.
+  std::optional<Snapshot> take_snapshot_chunk(const Message& m);
+  void install_snapshot(Snapshot s, Membership members);
+  void handle_snapshot_response(const Message& m);
   void handle_append_response(const Message& m);
   void handle_heartbeat_response(const Message& m);
 
@@ -203,6 +211,8 @@ class Raft {
   bool maybe_send_append(NodeId to, bool send_if_empty);
   void send_heartbeat(NodeId to);
   void send_timeout_now(NodeId to);
+  // The chunk of our snapshot starting at `offset` (or the whole snapshot when it fits in one).
+  void send_snapshot_chunk(NodeId to, std::uint64_t offset);
   void bcast_append();
   void bcast_heartbeat();
 
@@ -244,6 +254,14 @@ class Raft {
   std::vector<Message> early_outbox_;  // see Config::leader_sends_before_persist
   std::optional<Snapshot> pending_install_;
   std::optional<Snapshot> pending_compacted_;
+  // A snapshot arriving in chunks (follower): from whom, which, its full size, the bytes so far.
+  struct IncomingSnapshot {
+    NodeId from = kNoNode;
+    SnapshotMeta meta{};
+    std::uint64_t size = 0;
+    Bytes data{};
+  };
+  std::optional<IncomingSnapshot> incoming_snapshot_;
   HardState last_ready_hard_state_;
   // What the outstanding Ready handed out, acknowledged by advance().
   Index applying_ = 0;

@@ -25,14 +25,15 @@ void print_node_state(InteractionEnv& env, NodeId id, const std::string& what) {
 }
 
 // add-nodes <count> [voters=(ids)] [election=10] [heartbeat=1] [pre-vote=true]
-//   [check-quorum=true] [max-inflight=64] [max-bytes=1048576] [seed=0] [early-send=false]
+//   [check-quorum=true] [max-inflight=64] [max-bytes=1048576] [max-chunk=4194304] [seed=0]
+//   [early-send=false]
 //   [bug=commit-without-majority|forget-vote]
 //   initial durable state: [log=(terms...)] [snapshot=(index,term)] [snapshot-data=a,b]
 //   [term=T] [vote=V] [commit=C]
 void add_nodes(InteractionEnv& env, const Directive& d) {
   d.only_keys({"voters", "election", "heartbeat", "pre-vote", "check-quorum", "max-inflight",
-               "max-bytes", "seed", "early-send", "bug", "log", "snapshot", "snapshot-data", "term",
-               "vote", "commit"});
+               "max-bytes", "max-chunk", "seed", "early-send", "bug", "log", "snapshot",
+               "snapshot-data", "term", "vote", "commit"});
   auto pos = d.positionals();
   if (pos.size() != 1) d.fail("needs the number of nodes to add");
   int64_t count = parse_int(d, pos[0]);
@@ -54,6 +55,8 @@ void add_nodes(InteractionEnv& env, const Directive& d) {
       d.int_or("max-inflight", static_cast<int64_t>(base.max_inflight_appends)));
   base.max_append_bytes =
       static_cast<size_t>(d.int_or("max-bytes", static_cast<int64_t>(base.max_append_bytes)));
+  base.max_snapshot_chunk_bytes = static_cast<size_t>(
+      d.int_or("max-chunk", static_cast<int64_t>(base.max_snapshot_chunk_bytes)));
   base.seed = static_cast<uint64_t>(d.int_or("seed", 0));
   base.leader_sends_before_persist = d.bool_or("early-send", false);
   if (auto bug = d.value("bug")) {

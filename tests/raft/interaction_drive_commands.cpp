@@ -137,13 +137,15 @@ const InteractionCommandRegistration kPersistReady{
       env.finish_ready(id);
     }};
 
-// deliver-msgs [id...] [drop=(id...)] [type=(T...)] [from=(id...)]: delivers the messages in
-// flight to the given nodes (all if none and no drop=), in send order; messages to the drop=
-// nodes are discarded. type= and from= restrict which messages are taken; others stay queued.
+// deliver-msgs [id...] [drop=(id...)] [type=(T...)] [from=(id...)] [twice=false]: delivers the
+// messages in flight to the given nodes (all if none and no drop=), in send order; messages to
+// the drop= nodes are discarded. type= and from= restrict which messages are taken; others stay
+// queued. twice=true steps each message in twice (a duplicating network).
 const InteractionCommandRegistration kDeliverMsgs{
-    "deliver-msgs", "deliver-msgs [id...] [drop=(id...)] [type=(T...)] [from=(id...)]",
+    "deliver-msgs", "deliver-msgs [id...] [drop=(id...)] [type=(T...)] [from=(id...)] [twice=B]",
     [](InteractionEnv& env, const Directive& d) {
-      d.only_keys({"drop", "type", "from"});
+      d.only_keys({"drop", "type", "from", "twice"});
+      const bool twice = d.bool_or("twice", false);
       std::set<MessageType> types;
       for (const std::string& t : d.values("type")) types.insert(parse_message_type(d, t));
       std::set<NodeId> from;
@@ -157,7 +159,7 @@ const InteractionCommandRegistration kDeliverMsgs{
       if (to.empty() && drop.empty()) to = nodes_or_all(env, d);
       size_t n = 0;
       for (NodeId id : drop) n += env.deliver(id, filter, true);
-      for (NodeId id : to) n += env.deliver(id, filter, false);
+      for (NodeId id : to) n += env.deliver(id, filter, false, twice);
       if (n == 0) env.print("no messages");
     }};
 

@@ -221,7 +221,7 @@ void InteractionEnv::finish_ready(NodeId id) {
 }
 
 size_t InteractionEnv::deliver(NodeId to, const std::function<bool(const Message&)>& filter,
-                               bool drop) {
+                               bool drop, bool twice) {
   std::vector<Message> taken;
   std::vector<Message> kept;
   for (Message& m : network) {
@@ -247,10 +247,12 @@ size_t InteractionEnv::deliver(NodeId to, const std::function<bool(const Message
       detail("dropped (node down): " + format_message(m), 2);
       continue;
     }
-    detail(format_message(m), 2);
-    live(to).step(m);
-    note_role_change(to, 4);
-    check_invariants();
+    for (int copy = 0; copy < (twice ? 2 : 1); ++copy) {
+      detail(format_message(m), 2);
+      live(to).step(m);
+      note_role_change(to, 4);
+      check_invariants();
+    }
   }
   return taken.size();
 }

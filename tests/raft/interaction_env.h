@@ -76,7 +76,10 @@ class InteractionEnv {
   void finish_ready(NodeId id);
   // Delivers the queued messages to `to` that `filter` accepts (all of them without one), in
   // send order; with `drop` they are discarded instead. Returns how many were taken.
-  size_t deliver(NodeId to, const std::function<bool(const Message&)>& filter, bool drop);
+  // Delivers (or with drop, discards) the queued messages to `to` that pass `filter`; with
+  // twice, each is stepped in a second time right after the first (a duplicating network).
+  size_t deliver(NodeId to, const std::function<bool(const Message&)>& filter, bool drop,
+                 bool twice = false);
   // Repeats "every node handles its Ready, then every node receives its messages" until quiet.
   // Only `ids` take part (all nodes if empty). False if it did not settle in max_rounds.
   bool stabilize(const std::vector<NodeId>& ids, int max_rounds);

@@ -72,6 +72,9 @@ std::string format_message(const Message& m) {
     case MessageType::Heartbeat:
       s += fmt::format(" commit={}", m.commit);
       break;
+    case MessageType::SnapshotResponse:
+      s += fmt::format(" snapshot={}/{} holds={}", m.log_term, m.index, m.snapshot_offset);
+      break;
     case MessageType::PreVoteResponse:
     case MessageType::VoteResponse:
     case MessageType::HeartbeatResponse:
@@ -88,8 +91,12 @@ std::string format_message(const Message& m) {
   if (m.reject && m.type != MessageType::AppendResponse) s += " rejected";
   if (m.force) s += " force";
   if (m.snapshot) {
-    s += fmt::format(" snapshot: {} data=\"{}\"", format_snapshot_meta(m.snapshot->meta),
-                     std::string(m.snapshot->data.begin(), m.snapshot->data.end()));
+    s += fmt::format(" snapshot: {}", format_snapshot_meta(m.snapshot->meta));
+    if (m.snapshot_size != 0) {
+      s += fmt::format(" chunk={}+{}/{}", m.snapshot_offset, m.snapshot->data.size(),
+                       m.snapshot_size);
+    }
+    s += fmt::format(" data=\"{}\"", std::string(m.snapshot->data.begin(), m.snapshot->data.end()));
   }
   if (!m.entries.empty()) s += " entries: " + format_entries(m.entries);
   return s;

@@ -97,6 +97,8 @@ class TestCluster {
   void heal() { cut_.clear(); }
   // Return true to drop a message.
   std::function<bool(const Message&)> drop;
+  // Return true to deliver a message once more, in the next round (duplicated and late).
+  std::function<bool(const Message&)> duplicate;
   // Every message that was handed to a node, for assertions.
   std::vector<Message> delivered;
 
@@ -125,6 +127,7 @@ class TestCluster {
     if (!up(m.to) || cut_.contains({m.from, m.to}) || (drop && drop(m))) return;
     delivered.push_back(m);
     nodes_[m.to]->step(m);
+    if (duplicate && duplicate(m)) queue_.push_back(m);
   }
 
   void tick(NodeId id, int times = 1) {
