@@ -231,7 +231,9 @@ void DnsClusterRun::on_reply(std::uint64_t id, const engine::WriteResult& r) {
         "the rest of the cluster keeps committing while a minority's disks fail",
         fmt::format("n{} answered '{}' to a write while only a minority had disk faults", w.node,
                     r.message));
-  if (w.must_fail && r.kind != engine::WriteResult::NoQuorum)
+  // A disk-faulted node refuses it outright: not committed either.
+  if (w.must_fail && r.kind != engine::WriteResult::NoQuorum &&
+      r.kind != engine::WriteResult::DiskFault)
     throw InvariantViolation(
         "no commit without quorum",
         fmt::format("n{} answered '{}' to a write submitted while it had no quorum", w.node,

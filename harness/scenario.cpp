@@ -137,11 +137,11 @@ FaultRates fault_rates(const Scenario& s, const Knobs& k) {
     r.crash = k.crash_rate * s.w_crash / crash_total;
     r.crash_leader = k.crash_rate * s.w_crash_leader / crash_total;
   }
-  const double disk_total = s.w_disk_full + s.w_fsync_fail;
-  if (disk_total > 0) {
-    r.disk_full = k.disk_fault_rate * s.w_disk_full / disk_total;
-    r.fsync_fail = k.disk_fault_rate * s.w_fsync_fail / disk_total;
-  }
+  // A scenario without disk weights of its own spreads --disk-fault-rate like disk-full does.
+  const bool own_weights = s.w_disk_full + s.w_fsync_fail > 0;
+  const double w_full = own_weights ? s.w_disk_full : 2, w_fsync = own_weights ? s.w_fsync_fail : 1;
+  r.disk_full = k.disk_fault_rate * w_full / (w_full + w_fsync);
+  r.fsync_fail = k.disk_fault_rate * w_fsync / (w_full + w_fsync);
   r.min_duration = s.min_fault;
   r.max_duration = s.max_fault;
   return r;

@@ -73,7 +73,7 @@ void ScenarioRun<Node>::hold_down(engine::NodeId node) {
 template <typename Node>
 void ScenarioRun<Node>::release(engine::NodeId node) {
   held_down_[node] = false;
-  cluster_.start(node);
+  start_or_retry(node);
 }
 
 template <typename Node>
@@ -101,7 +101,8 @@ RunResult ScenarioRun<Node>::run() {
     for (const Fault& f : result.schedule)
       if (f.at < fault_end_) queue.schedule_at(f.at, [this, f] { faults_.apply(f, fault_prng_); });
     extra_faults_ = !result.schedule.empty();
-    only_disk_faults_ = std::all_of(result.schedule.begin(), result.schedule.end(),
+    only_disk_faults_ = scenario_.plan == nullptr &&
+                        std::all_of(result.schedule.begin(), result.schedule.end(),
                                     [](const Fault& f) { return is_disk_fault(f.kind); });
     start_workload();
     queue.run_until(fault_end_);

@@ -80,7 +80,8 @@ class ScenarioRun {
   // A fault schedule runs beside the scenario's plan (claims that assume only the plan's
   // faults skip).
   bool extra_faults() const { return extra_faults_; }
-  // Every fault of the schedule hits a disk (the network and processes are otherwise healthy).
+  // Every fault of the schedule hits a disk and no scripted plan runs (the network and the
+  // processes are otherwise healthy).
   bool only_disk_faults() const { return only_disk_faults_; }
   Node* driver(engine::NodeId node) { return cluster_.node(node); }  // null while down
   std::uint64_t incarnation(engine::NodeId node) const { return cluster_.incarnation(node); }
