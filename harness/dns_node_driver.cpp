@@ -36,7 +36,8 @@ DnsNodeDriver::DnsNodeDriver(engine::NodeId id, std::uint64_t incarnation, const
       fsync_(options.fsync),
       trace_(options.trace),
       random_(world_.stream(stream_name(options.random_stream, id, incarnation))),
-      checked_failures_(world_.disk(id).failed_calls()) {
+      checked_failures_(world_.disk(id).failed_calls()),
+      watched_failures_(checked_failures_) {
   options_.id = id;
   if (options_.members.empty())
     for (engine::NodeId n = 1; n <= world_.nodes(); ++n) options_.members.push_back(n);
@@ -266,6 +267,10 @@ void DnsNodeDriver::after_event() {
 }
 
 void DnsNodeDriver::watch_disk_fault() {
+  // A fault begins only with a failed disk call: until one, the node's status need not be read.
+  const std::uint64_t failures = world_.disk(id_).failed_calls();
+  if (!disk_faulted_ && failures == watched_failures_) return;
+  watched_failures_ = failures;
   const std::optional<engine::DiskFaultStatus> fault = node_->status().disk_fault;
   if (fault.has_value() != disk_faulted_) {
     disk_faulted_ = fault.has_value();

@@ -127,7 +127,8 @@ class DnsNodeDriver final : private engine::Clock,
   bool disk_faulted_ = false;     // as last seen in the node's status
   bool served_in_event_ = false;  // a batch reached the serving view in this event
   bool restart_requested_ = false;
-  std::uint64_t checked_failures_ = 0;  // the disk's failed calls as of the last check
+  std::uint64_t checked_failures_ = 0;           // the disk's failed calls as of the last check
+  std::uint64_t watched_failures_ = 0;           // ... as of the last look at the node's disk fault
   std::unique_ptr<CarelessDisk> careless_disk_;  // only with a disk bug switch on
   std::unique_ptr<engine::Node> node_;  // last: destroyed first, while the rest still exists
 };
