@@ -188,13 +188,18 @@ sim::SimDisk DnsNodeDriver::after_power_cut() const {
 }
 
 void DnsNodeDriver::check_raft_durable(const raft::Ready& ready) const {
-  sim::SimDisk disk = after_power_cut();
-  const raft::Restored durable = engine::RaftLogStore(disk).load();
   auto fail = [&](const std::string& what) {
     throw InvariantViolation(
         "persisted means durable",
         fmt::format("n{} persisted a Ready but a power cut now would leave {}", id_, what));
   };
+  sim::SimDisk disk = after_power_cut();
+  raft::Restored durable;
+  try {
+    durable = engine::RaftLogStore(disk).load();
+  } catch (const engine::RaftLogStoreError& e) {
+    fail(fmt::format("an unreadable log: {}", e.what()));
+  }
   if (ready.hard_state && durable.hard_state != *ready.hard_state)
     fail(fmt::format("term {} vote {} commit {} (not term {} vote {} commit {})",
                      durable.hard_state.term, durable.hard_state.vote, durable.hard_state.commit,
@@ -260,9 +265,12 @@ void DnsNodeDriver::after_event() {
     seen_role_ = status.role, seen_term_ = status.term, seen_leader_ = status.leader;
     hooks_.changed(id_, status.role, status.term, status.leader);
   }
-  if (raft_checks_) raft_checks_->observe(id_, status, log_, world_.now());
-  if (dns_checks_) dns_checks_->check_acks(id_, node_->state());
   watch_disk_fault();
+  // A disk-faulted node holds the Ready that failed: raft's state already shows it (a received
+  // snapshot's commit, say) but nothing of it is persisted, and the node acts on none of it until
+  // a retry persists it (or a restart forgets it). Raft is observed again from then on.
+  if (raft_checks_ && !disk_faulted_) raft_checks_->observe(id_, status, log_, world_.now());
+  if (dns_checks_) dns_checks_->check_acks(id_, node_->state());
   served_in_event_ = false;
 }
 
