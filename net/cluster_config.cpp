@@ -29,7 +29,8 @@ const std::set<std::string> kTopLevelFields = {
     "heartbeat_ms", "checkpoint_interval_ms", "write_timeout_ms",
     "threads",      "cluster_key_file",
 };
-const std::set<std::string> kNodeFields = {"raft_loc", "query_loc", "data_dir", "threads"};
+const std::set<std::string> kNodeFields = {"raft_loc", "query_loc", "data_dir", "threads",
+                                           "control_socket"};
 
 // How a value looks in "got ..." messages: scalars as JSON, containers by kind.
 std::string describe(const json& value) {
@@ -184,6 +185,11 @@ const NodeConfig& ClusterConfig::node(engine::NodeId id) const {
       fmt::format("{}: no node {} (the nodes are {})", path, id, fmt::join(member_ids(), ", ")));
 }
 
+std::filesystem::path control_socket_path(const NodeConfig& node,
+                                          const std::filesystem::path& data_dir) {
+  return node.control_socket.empty() ? data_dir / "control.sock" : node.control_socket;
+}
+
 std::vector<engine::NodeId> ClusterConfig::member_ids() const {
   std::vector<engine::NodeId> ids;
   for (const auto& [id, node] : nodes) ids.push_back(id);
@@ -307,6 +313,13 @@ ClusterConfig parse_cluster_config(std::string_view text, const std::string& pat
     }
     node.data_dir = node.data_dir.lexically_normal();
 
+    if (auto it = value.find("control_socket"); it != value.end()) {
+      const std::string field_path = join_path(node_path, "control_socket");
+      const std::string& socket = check.string(*it, field_path, "a socket path");
+      if (socket.empty()) throw check.error(field_path, "expected a socket path, got \"\"");
+      node.control_socket = (config_dir / socket).lexically_normal();
+    }
+
     node.threads = threads;
     if (auto it = value.find("threads"); it != value.end())
       node.threads = check.threads(*it, join_path(node_path, "threads"));
@@ -320,6 +333,14 @@ ClusterConfig parse_cluster_config(std::string_view text, const std::string& pat
       throw check.error(fmt::format("nodes.{}.data_dir", id),
                         fmt::format("{} is already the data directory of node {}",
                                     node.data_dir.string(), user->second));
+  }
+  std::map<std::filesystem::path, engine::NodeId> socket_users;
+  for (const auto& [id, node] : config.nodes) {
+    auto [user, inserted] = socket_users.emplace(control_socket_path(node, node.data_dir), id);
+    if (!inserted)
+      throw check.error(fmt::format("nodes.{}.control_socket", id),
+                        fmt::format("{} is already the control socket of node {}",
+                                    user->first.string(), user->second));
   }
   return config;
 }

@@ -52,6 +52,9 @@
 //                           datastore; relative paths are relative to the config file's directory.
 //                           dns-node's --data-dir overrides it.
 //   threads                 integer, overrides the top-level "threads" for this node.
+//   control_socket          string, default "control.sock" in the node's data directory. The
+//                           node's control socket (net/control_socket.h, `dnsctl`); relative
+//                           paths are relative to the config file's directory.
 //
 // All durations are 1..3600000 ms; threads is 1..64. Unknown fields are reported as warnings
 // (a typo must not stop a node, but should be seen); a wrong type, a bad address, a duplicate
@@ -86,6 +89,7 @@ struct NodeConfig {
   ListenAddress query;             // query_loc
   std::filesystem::path data_dir;  // resolved: relative to the config file's directory
   unsigned threads = 1;
+  std::filesystem::path control_socket;  // resolved; empty: control.sock in the data directory
 };
 
 // The whole cluster configuration file, parsed, checked and with defaults filled in.
@@ -115,6 +119,11 @@ ClusterConfig load_cluster_config(const std::string& path);
 // Parses `text` as if read from `path` (which names the file in messages and anchors relative
 // data directories).
 ClusterConfig parse_cluster_config(std::string_view text, const std::string& path);
+
+// Where node `node` listens for control commands when its data directory is `data_dir` (the
+// config's, or dns-node's --data-dir): its control_socket, else data_dir/control.sock.
+std::filesystem::path control_socket_path(const NodeConfig& node,
+                                          const std::filesystem::path& data_dir);
 
 // min(number of CPUs, 4), at least 1: the default of "threads".
 unsigned default_query_threads();

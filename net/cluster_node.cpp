@@ -9,25 +9,27 @@
 
 #include "engine/console_command.h"
 #include "engine/status_text.h"
+#include "net/logging.h"
+#include "net/systemd_notify.h"
 #include "net/zone_files.h"
 
 namespace net {
 namespace {
 
-engine::LogSink spdlog_sink(std::string prefix) {
-  return [prefix = std::move(prefix)](engine::LogLevel level, const std::string& message) {
+engine::LogSink spdlog_sink(std::shared_ptr<spdlog::logger> logger) {
+  return [logger = std::move(logger)](engine::LogLevel level, const std::string& message) {
     switch (level) {
       case engine::LogLevel::Debug:
-        spdlog::debug("{}{}", prefix, message);
+        logger->debug("{}", message);
         break;
       case engine::LogLevel::Info:
-        spdlog::info("{}{}", prefix, message);
+        logger->info("{}", message);
         break;
       case engine::LogLevel::Warn:
-        spdlog::warn("{}{}", prefix, message);
+        logger->warn("{}", message);
         break;
       case engine::LogLevel::Error:
-        spdlog::error("{}{}", prefix, message);
+        logger->error("{}", message);
         break;
     }
   };
@@ -69,7 +71,7 @@ ClusterNode::ClusterNode(ClusterNodeOptions options) : options_(std::move(option
       [this](engine::NodeId from, engine::Bytes bytes) {
         if (node_) node_->receive(from, bytes);
       },
-      spdlog_sink("peers: "), peer_options);
+      spdlog_sink(component_logger("peers")), peer_options);
 
   engine::NodeOptions engine_options;
   engine_options.id = options_.id;
@@ -82,13 +84,21 @@ ClusterNode::ClusterNode(ClusterNodeOptions options) : options_(std::move(option
   engine_options.write_timeout = config_.write_timeout;
   engine_options.retry_interval = std::max(config_.heartbeat * 2, config_.write_timeout / 8);
   engine_options.coalesce_io = true;
-  engine_options.log = spdlog_sink("");
+  engine_options.log = spdlog_sink(spdlog::default_logger());
   node_ =
       std::make_unique<engine::Node>(engine_options, *transport_, *clock_, *disk_, random_, db_);
 
   ServerOptions server = options_.server;
   if (server.threads == 0) server.threads = self_->threads;
   server_ = std::make_unique<AuthoritativeServer>(db_, self_->query, server);
+
+  const std::filesystem::path control_path = options_.control_socket
+                                                 ? std::filesystem::path(*options_.control_socket)
+                                                 : control_socket_path(*self_, lock_->directory());
+  control_ = std::make_unique<ControlSocket>(
+      io_, control_path, [this](std::string line, int line_number, ControlReplyFn reply) {
+        handle_command(std::move(line), line_number, std::move(reply));
+      });
 }
 
 ClusterNode::~ClusterNode() {
@@ -115,6 +125,9 @@ void ClusterNode::run() {
       self_->raft.to_string().c_str(), lock_->directory().c_str());
   std::printf("Initializing raft...\n");
   std::fflush(stdout);
+  control_->start();
+  spdlog::info("control socket {}", control_->path().string());
+  notify_systemd("READY=1");  // serving DNS from local data; raft may still look for a leader
   watch_initialization();
   wait_for_signals();
   if (options_.console)
@@ -155,23 +168,25 @@ void ClusterNode::wait_for_signals() {
 void ClusterNode::wait_for_reload() {
   reload_signal_.async_wait([this](const boost::system::error_code& ec, int) {
     if (ec || stopped_) return;
-    reload();
+    reload([this](const std::string& text) { reply(text); });
     wait_for_reload();  // every SIGHUP reloads, not only the first
   });
 }
 
+// Standard output: the reply as it is (HELP's ends in a line end already), nothing when empty.
 void ClusterNode::reply(const std::string& text) {
+  if (text.empty()) return;
   std::fputs(text.c_str(), stdout);
-  std::fputc('\n', stdout);
+  if (text.back() != '\n') std::fputc('\n', stdout);
   std::fflush(stdout);
 }
 
-void ClusterNode::reload() {
+void ClusterNode::reload(ControlReplyFn reply) {
   try {
     ZoneFileContents zones = read_zone_files(options_.zone_files, options_.default_ttl);
     for (const std::string& w : zones.warnings) spdlog::warn("{}", w);
     node_->reload_zone(std::move(zones.records),
-                       [this](const engine::WriteResult& r) { reply("RELOAD " + r.message); });
+                       [reply](const engine::WriteResult& r) { reply("RELOAD " + r.message); });
   } catch (const std::exception& e) {
     reply(fmt::format("ERROR reload: {}", e.what()));
   }
@@ -179,23 +194,29 @@ void ClusterNode::reload() {
 
 void ClusterNode::on_line(std::string line) {
   if (stopped_) return;
-  ++console_line_;
+  handle_command(std::move(line), ++console_line_,
+                 [this](const std::string& text) { reply(text); });
+}
+
+void ClusterNode::handle_command(std::string line, int line_number, ControlReplyFn reply) {
+  if (stopped_) return reply("ERROR node stopping");
   const engine::ConsoleCommand command = engine::parse_console_line(
-      line, console_line_, engine::ConsoleDefaults{options_.default_ttl, dns::Name()});
+      line, line_number, engine::ConsoleDefaults{options_.default_ttl, dns::Name()});
   std::visit(
       [&](const auto& c) {
         using T = std::decay_t<decltype(c)>;
         if constexpr (std::is_same_v<T, engine::console::Change>) {
-          node_->submit({c.change}, [this](const engine::WriteResult& r) { reply(r.message); });
+          node_->submit({c.change}, [reply](const engine::WriteResult& r) { reply(r.message); });
         } else if constexpr (std::is_same_v<T, engine::console::Status>) {
           reply(engine::format_status(options_.id, node_->status()));
         } else if constexpr (std::is_same_v<T, engine::console::Help>) {
-          std::fputs(engine::console_help().c_str(), stdout);
-          std::fflush(stdout);
+          reply(engine::console_help());
         } else if constexpr (std::is_same_v<T, engine::console::Reload>) {
-          reload();
+          reload(reply);
         } else if constexpr (std::is_same_v<T, engine::console::Error>) {
           reply("ERROR " + c.message);
+        } else {
+          reply("");  // blank line or comment
         }
       },
       command);
@@ -204,7 +225,9 @@ void ClusterNode::on_line(std::string line) {
 void ClusterNode::shutdown() {
   if (stopped_) return;
   stopped_ = true;
+  notify_systemd("STOPPING=1");
   init_timer_.cancel();
+  if (control_) control_->close();
   stop_signals_.cancel();
   reload_signal_.cancel();
   if (console_) console_->stop();

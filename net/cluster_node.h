@@ -19,6 +19,7 @@
 #include "net/authoritative_server.h"
 #include "net/cluster_config.h"
 #include "net/console_reader.h"
+#include "net/control_socket.h"
 #include "net/data_dir_lock.h"
 #include "net/file_disk.h"
 #include "net/os_random.h"
@@ -35,7 +36,8 @@ struct ClusterNodeOptions {
   std::optional<std::string> data_dir;  // overrides the config's
   ServerOptions server;                 // threads 0 = the config's
   std::uint32_t default_ttl = 3600;
-  bool console = true;  // read commands on standard input
+  bool console = true;                        // read commands on standard input
+  std::optional<std::string> control_socket;  // overrides the config's (and the default)
 };
 
 class ClusterNode {
@@ -49,8 +51,11 @@ class ClusterNode {
 
  private:
   void on_line(std::string line);
+  // One command line from the console or the control socket, answered through `reply` (an
+  // empty reply for a blank line or comment).
+  void handle_command(std::string line, int line_number, ControlReplyFn reply);
   void reply(const std::string& text);
-  void reload();
+  void reload(ControlReplyFn reply);
   void watch_initialization();
   void wait_for_signals();
   void wait_for_reload();
@@ -73,6 +78,7 @@ class ClusterNode {
   std::unique_ptr<engine::Node> node_;
   std::unique_ptr<AuthoritativeServer> server_;
   std::unique_ptr<ConsoleReader> console_;
+  std::unique_ptr<ControlSocket> control_;
   int console_line_ = 0;
   bool initialized_ = false;
   bool stopped_ = false;

@@ -6,7 +6,6 @@
 #include <string>
 #include <vector>
 
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
@@ -14,6 +13,7 @@
 #include "net/cluster_config.h"
 #include "net/cluster_node.h"
 #include "net/error.h"
+#include "net/logging.h"
 #include "net/peer_key.h"
 #include "net/process_setup.h"
 #include "net/standalone_node.h"
@@ -26,9 +26,10 @@ constexpr const char* kManual = R"(NAME
 SYNOPSIS
     dns-node --standalone -z FILE [-z FILE ...] [--listen IP:PORT] [--threads N]
              [--log-level LEVEL] [--default-ttl SECONDS] [--tcp-idle-timeout SECONDS]
-             [--max-tcp-connections N]
+             [--max-tcp-connections N] [--control-socket PATH] [--log-format FORMAT]
     dns-node -n NODE -c CONFIG [-z FILE ...] [--data-dir DIR] [--threads N]
              [--log-level LEVEL] [--default-ttl SECONDS] [--no-console]
+             [--control-socket PATH] [--log-format FORMAT]
     dns-node --gen-key FILE
     dns-node --help
 
@@ -80,6 +81,17 @@ CLUSTER MODE
     Replies: "OK index=N", "NOOP already present index=N", "NOOP not present index=N",
     "ERROR no quorum: ...", "ERROR line N: ...". End of input does not stop the node.
 
+    The same commands, with the same replies, are taken on the node's control socket (a Unix
+    socket, mode 0600; default control.sock in the data directory, or the config's
+    "control_socket" for the node, or --control-socket), which is how a node run as a daemon
+    (standard input at /dev/null) is driven:
+        dnsctl -c CONFIG -n NODE 'ADD: www.example.com A 192.0.2.7'
+        dnsctl -s DATA_DIR/control.sock STATUS
+
+SYSTEMD
+    Under a Type=notify unit (NOTIFY_SOCKET set) the node sends READY=1 once it serves DNS
+    and STOPPING=1 when it begins to stop. dist/dns-node@.service is a template unit.
+
 OPTIONS
     -n NODE
         This node's id: a key of "nodes" in CONFIG.
@@ -91,6 +103,12 @@ OPTIONS
         directory is refused.
     --no-console
         Do not read commands on standard input.
+    --control-socket PATH
+        Listen for commands on the Unix socket PATH (see dnsctl). Cluster mode: overrides the
+        config's control_socket and the default DATA_DIR/control.sock. Standalone: no control
+        socket without it; there STATUS, RELOAD and HELP apply and ADD/REMOVE are refused.
+        A stale socket file left by a crashed run is replaced; one a live process answers on
+        is an error.
     --gen-key FILE
         Write a new cluster key to FILE (32 random bytes as one line of base64, mode 0600)
         and exit. Refuses to overwrite an existing file. Copy FILE to every member and name
@@ -107,6 +125,10 @@ OPTIONS
         (SO_REUSEPORT). Default 0 = one per CPU core.
     --log-level LEVEL
         trace, debug, info, warn, error, critical or off. Default info.
+    --log-format FORMAT
+        text (default) or json: one JSON object per line on standard error, with "time"
+        (UTC, RFC 3339), "level", "node" (cluster mode), "component" (e.g. "peers") and
+        "message".
     --default-ttl SECONDS
         TTL of records that state none (every record of a prototype-format file).
         Default 3600.
@@ -182,7 +204,6 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (argc >= 2 && std::strcmp(argv[1], "--gen-key") == 0) return generate_key(argc, argv);
-  spdlog::set_default_logger(spdlog::stderr_color_mt("dns-node"));
 
   CLI::App app("dns-node");
   app.set_help_flag();  // the manual above replaces CLI11's generated help
@@ -198,6 +219,8 @@ int main(int argc, char** argv) {
   std::string cluster_config;
   std::string data_dir;
   bool no_console = false;
+  std::string log_format = "text";
+  std::string control_socket;
   app.add_flag("--standalone", standalone);
   app.add_option("-z,--zone", zone_files);
   app.add_option("--listen", listen_text);
@@ -211,12 +234,15 @@ int main(int argc, char** argv) {
   app.add_option("-c", cluster_config);
   app.add_option("--data-dir", data_dir);
   app.add_flag("--no-console", no_console);
+  app.add_option("--log-format", log_format)->check(CLI::IsMember({"text", "json"}));
+  app.add_option("--control-socket", control_socket);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return fail(std::string(e.what()) + " (see dns-node --help)");
   }
-  spdlog::set_level(spdlog::level::from_str(log_level));
+  net::setup_logging(*net::parse_log_format(log_format), log_level,
+                     standalone ? std::nullopt : node_id);
   const net::ProcessSetup process = net::prepare_process();
   if (!process.warning.empty()) spdlog::warn("{}", process.warning);
   if (process.open_files < max_tcp_connections + 64)
@@ -237,6 +263,7 @@ int main(int argc, char** argv) {
       options.server.max_tcp_connections = max_tcp_connections;
       options.default_ttl = default_ttl;
       options.console = !no_console;
+      if (!control_socket.empty()) options.control_socket = control_socket;
       net::ClusterNode node(std::move(options));
       node.run();
     } catch (const std::exception& e) {
@@ -255,6 +282,7 @@ int main(int argc, char** argv) {
         std::chrono::milliseconds(static_cast<std::int64_t>(tcp_idle_timeout * 1000.0));
     config.server.max_tcp_connections = max_tcp_connections;
     config.default_ttl = default_ttl;
+    if (!control_socket.empty()) config.control_socket = control_socket;
     net::StandaloneNode node(std::move(config));
     node.run();
   } catch (const dns::ZoneError& e) {

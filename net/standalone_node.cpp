@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "engine/console_command.h"
+#include "net/systemd_notify.h"
 #include "net/zone_files.h"
 
 namespace net {
@@ -12,6 +14,12 @@ namespace net {
 StandaloneNode::StandaloneNode(StandaloneConfig config) : config_(std::move(config)) {
   load_files();
   server_ = std::make_unique<AuthoritativeServer>(db_, config_.listen, config_.server);
+  if (config_.control_socket)
+    control_ = std::make_unique<ControlSocket>(
+        signals_io_, *config_.control_socket,
+        [this](std::string line, int line_number, ControlReplyFn reply) {
+          handle_command(std::move(line), line_number, std::move(reply));
+        });
 }
 
 void StandaloneNode::load_files() {
@@ -20,11 +28,12 @@ void StandaloneNode::load_files() {
   for (const auto& warning : db_.load(std::move(contents.records))) spdlog::warn("{}", warning);
 }
 
-bool StandaloneNode::reload() {
+bool StandaloneNode::reload(std::string* error) {
   try {
     load_files();
   } catch (const std::exception& e) {
     spdlog::error("reload failed, still serving the previous data: {}", e.what());
+    if (error) *error = e.what();
     return false;
   }
   spdlog::info("reloaded zone files: serving {}", summary());
@@ -47,11 +56,42 @@ void StandaloneNode::wait_for_reload() {
   });
 }
 
+void StandaloneNode::handle_command(std::string line, int line_number, ControlReplyFn reply) {
+  const engine::ConsoleCommand command = engine::parse_console_line(
+      line, line_number, engine::ConsoleDefaults{config_.default_ttl, dns::Name()});
+  std::visit(
+      [&](const auto& c) {
+        using T = std::decay_t<decltype(c)>;
+        if constexpr (std::is_same_v<T, engine::console::Change>) {
+          reply(
+              "ERROR standalone node: records come from the zone files only; edit them and "
+              "RELOAD");
+        } else if constexpr (std::is_same_v<T, engine::console::Status>) {
+          reply(fmt::format("STATUS standalone serving {} on {}", summary(),
+                            server_->address().to_string()));
+        } else if constexpr (std::is_same_v<T, engine::console::Help>) {
+          reply(engine::console_help());
+        } else if constexpr (std::is_same_v<T, engine::console::Reload>) {
+          std::string error;
+          reply(reload(&error)
+                    ? fmt::format("RELOAD OK serving {}", summary())
+                    : fmt::format("RELOAD ERROR {}; still serving the previous data", error));
+        } else if constexpr (std::is_same_v<T, engine::console::Error>) {
+          reply("ERROR " + c.message);
+        } else {
+          reply("");  // blank line or comment
+        }
+      },
+      command);
+}
+
 void StandaloneNode::run() {
   stop_signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     spdlog::info("{}: shutting down", signal == SIGINT ? "SIGINT" : "SIGTERM");
+    notify_systemd("STOPPING=1");
     reload_signal_.cancel();
+    if (control_) control_->close();
   });
   wait_for_reload();
 
@@ -60,6 +100,11 @@ void StandaloneNode::run() {
               server_->address().to_string().c_str(), server_->threads(),
               server_->threads() == 1 ? "" : "s");
   std::fflush(stdout);
+  if (control_) {
+    control_->start();
+    spdlog::info("control socket {}", control_->path().string());
+  }
+  notify_systemd("READY=1");
   // Reloads run here, on this thread: the database's single writer, never a query thread.
   signals_io_.run();
   server_->stop();

@@ -3,6 +3,8 @@
 
 #include <csignal>
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,6 +13,7 @@
 
 #include "dns/zone_db.h"
 #include "net/authoritative_server.h"
+#include "net/control_socket.h"
 #include "net/listen_address.h"
 #include "net/server_options.h"
 
@@ -21,7 +24,8 @@ struct StandaloneConfig {
   std::vector<std::string> zone_files;
   ListenAddress listen;
   ServerOptions server;
-  std::uint32_t default_ttl = 3600;  // for records that state no TTL (prototype files)
+  std::uint32_t default_ttl = 3600;           // for records that state no TTL (prototype files)
+  std::optional<std::string> control_socket;  // none: no control socket
 };
 
 // Serves zone files from one process: loads them into a Database, serves it, re-reads them on
@@ -34,8 +38,8 @@ class StandaloneNode {
   // Prints the ready line, serves until SIGINT or SIGTERM, then stops every thread.
   void run();
   // Re-reads every zone file and publishes the result; on failure logs why and keeps serving
-  // the current data. Returns whether the new data was published.
-  bool reload();
+  // the current data. Returns whether the new data was published; `error` gets why not.
+  bool reload(std::string* error = nullptr);
   // "3 zones (27 records)"
   std::string summary() const;
   const ListenAddress& address() const { return server_->address(); }
@@ -43,6 +47,9 @@ class StandaloneNode {
  private:
   void load_files();
   void wait_for_reload();
+  // A control-socket line: STATUS, RELOAD and HELP apply; ADD/REMOVE are refused (the zone
+  // files are the only source of records here).
+  void handle_command(std::string line, int line_number, ControlReplyFn reply);
 
   StandaloneConfig config_;
   // Signals are caught from construction on, so a SIGHUP during the initial load cannot kill
@@ -52,6 +59,7 @@ class StandaloneNode {
   boost::asio::signal_set reload_signal_{signals_io_, SIGHUP};
   dns::Database db_;
   std::unique_ptr<AuthoritativeServer> server_;
+  std::unique_ptr<ControlSocket> control_;  // on signals_io_, the reloading thread
 };
 
 }  // namespace net

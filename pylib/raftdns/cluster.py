@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 import signal
+import subprocess
 import time
 from dataclasses import dataclass, field
 
@@ -50,7 +51,7 @@ class Cluster:
 
     def __init__(self, binary, workdir, size=3, zone_files=None, hosts=None, same_port=False,
                  base_config=None, config_extra=None, log_level="info", extra_args=None,
-                 ready_timeout=20.0):
+                 ready_timeout=20.0, daemon=False, node_env=None, dnsctl=None):
         """
         zone_files   list of lists: zone files of node i (copied into workdir); default none.
         hosts        list of 127.0.0.0/8 IPs, node i listens on hosts[i] (default 127.0.0.1).
@@ -59,6 +60,10 @@ class Cluster:
                      are kept, with every port replaced by a free one (size is its node count).
         config_extra top-level fields added to the config (e.g. {"write_timeout_ms": 1000}).
         extra_args   list of lists: more dns-node arguments for node i.
+        daemon       run the nodes as a daemon would: standard input /dev/null, every command
+                     (send, status, ...) over the node's control socket.
+        node_env     list of dicts: environment variables added for node i (or None).
+        dnsctl       the dnsctl binary (default: beside `binary`), for dnsctl().
         """
         self.binary = str(binary)
         if not os.path.isfile(self.binary):
@@ -90,6 +95,9 @@ class Cluster:
                 copies.append(copy)
             self.zone_files.append(copies)
         self.extra_args = extra_args or [[] for _ in range(size)]
+        self.daemon = daemon
+        self.node_env = node_env or [None] * size
+        self.dnsctl_binary = str(dnsctl or os.path.join(os.path.dirname(self.binary), "dnsctl"))
         self.nodes = [None] * size
 
     def _assign_ports(self, same_port):
@@ -119,6 +127,10 @@ class Cluster:
     def data_dir(self, i):
         return os.path.join(self.workdir, "data", f"node-{i}")
 
+    def control_socket(self, i):
+        """Node i's control socket: the default, control.sock in its data directory."""
+        return os.path.join(self.data_dir(i), "control.sock")
+
     def log_path(self, i):
         return os.path.join(self.workdir, f"node-{i}.log")
 
@@ -141,7 +153,9 @@ class Cluster:
         for zf in self.zone_files[i]:
             args += ["-z", zf]
         args += self.extra_args[i]
-        self.nodes[i] = NodeProcess(args, self.log_path(i), name=f"node {i}")
+        self.nodes[i] = NodeProcess(args, self.log_path(i), name=f"node {i}",
+                                    control_socket=self.control_socket(i) if self.daemon else None,
+                                    env=self.node_env[i])
         return self.nodes[i].wait_ready(self.ready_timeout) if wait_ready else None
 
     restart = start
@@ -221,6 +235,12 @@ class Cluster:
         wait_until(lambda: time.monotonic() - console.last_line_at >= quiet, limit,
                    interval=0.05, what=f"node {i} prints nothing for {quiet}s")
         return list(console.unanswered)
+
+    def dnsctl(self, *args, timeout=30.0):
+        """Runs `dnsctl ARGS` (e.g. "-s", c.control_socket(0), "STATUS"); returns the
+        CompletedProcess (returncode, stdout, stderr as text)."""
+        return subprocess.run([self.dnsctl_binary, *map(str, args)], capture_output=True,
+                              text=True, timeout=timeout, stdin=subprocess.DEVNULL)
 
     # --- cluster state
 

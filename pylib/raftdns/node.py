@@ -9,6 +9,7 @@ import tempfile
 import threading
 import time
 
+from raftdns import control
 from raftdns.console import Console
 from raftdns.processes import forget, free_port, spawn, tail
 
@@ -23,9 +24,13 @@ class NodeProcess:
     """A dns-node process: stdin and stdout through a Console (read by a thread), stderr
     appended to log_path (a "==== start" line before each start, so the file survives
     restarts). The lines the node prints by itself (ready, Initializing, initialized) are kept
-    apart in `announcements`."""
+    apart in `announcements`.
 
-    def __init__(self, args, log_path, name="dns-node"):
+    With control_socket set, the node runs as a daemon would: standard input is /dev/null and
+    send() goes through the control socket at that path instead. `env` adds environment
+    variables (e.g. NOTIFY_SOCKET)."""
+
+    def __init__(self, args, log_path, name="dns-node", control_socket=None, env=None):
         self.args = [str(a) for a in args]
         self.log_path = str(log_path)
         self.name = name
@@ -36,11 +41,15 @@ class NodeProcess:
         self.initialized_line = None
         self.announcements = []
         self.stopping = False  # set before a stop signal: clients should send no more work
+        self.control_socket = control_socket
         with open(self.log_path, "ab") as log:
             log.write(f"==== start {' '.join(self.args)}\n".encode())
             log.flush()
-            self.proc = spawn(self.args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              stderr=log)
+            self.proc = spawn(self.args,
+                              stdin=subprocess.DEVNULL if control_socket else subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=log,
+                              env={**os.environ, **env} if env else None)
+        # Without stdin the console only collects stray output lines (see Console.unanswered).
         self.console = Console(self.proc.stdin)
         self._reader = threading.Thread(target=self._read_stdout, daemon=True,
                                         name=f"{name}-stdout")
@@ -92,6 +101,14 @@ class NodeProcess:
     def send(self, line, timeout):
         """Sends one console line (str, or bytes for garbage); returns its reply line. Raises
         TimeoutError if none comes within `timeout` s or the process ends first."""
+        if self.control_socket:
+            try:
+                return control.request(self.control_socket, line, timeout)
+            except OSError as e:
+                if isinstance(e, TimeoutError):
+                    raise TimeoutError(f"{self.name}: no reply within {timeout}s to "
+                                       f"{str(line)[:80]!r} on {self.control_socket}") from e
+                raise
         reply = self.console.request(line, timeout)
         if reply is None:
             why = "exited before replying" if self.exited.is_set() else \
@@ -128,6 +145,8 @@ class NodeProcess:
                 self.proc.wait(timeout=5)
         self._reader.join(timeout=5)
         for pipe in (self.proc.stdin, self.proc.stdout):
+            if pipe is None:
+                continue
             try:
                 pipe.close()
             except (OSError, ValueError):
