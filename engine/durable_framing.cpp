@@ -22,12 +22,16 @@ Bytes frame_file(std::uint8_t version, ByteView payload) {
 
 UnframedFile unframe_file(std::uint8_t version, const Bytes& file) {
   if (file.size() < kFileFrameHeader)
-    return {std::nullopt, fmt::format("{} bytes is too short for a header", file.size())};
+    return {std::nullopt, fmt::format("{} bytes is too short for the {}-byte header at byte 0",
+                                      file.size(), kFileFrameHeader)};
   if (file[0] != version)
-    return {std::nullopt, fmt::format("format version {} is not supported", file[0])};
+    return {std::nullopt, fmt::format("byte 0: format version {} is not supported", file[0])};
   ByteView payload(file.data() + kFileFrameHeader, file.size() - kFileFrameHeader);
   raft::ByteReader r(ByteView(file.data() + 1, 4));
-  if (r.u32("crc") != crc32(payload)) return {std::nullopt, "checksum mismatch"};
+  if (r.u32("crc") != crc32(payload))
+    return {std::nullopt,
+            fmt::format("checksum mismatch: bytes {}..{} do not match the checksum at bytes 1..4",
+                        kFileFrameHeader, file.size() - 1)};
   return {payload, {}};
 }
 

@@ -17,9 +17,9 @@ inline constexpr std::size_t kFileFrameHeader = 5;    // u8 version + u32 crc32 
 inline constexpr std::size_t kRecordFrameHeader = 8;  // u32 length + u32 crc32
 
 Bytes frame_file(std::uint8_t version, ByteView payload);
-// The payload of a framed file, or why it is not one ("3 bytes is too short for a header",
-// "format version 7 is not supported", "checksum mismatch"). Files written with replace() cannot
-// be torn by a crash, so callers report these as damage.
+// The payload of a framed file, or why it is not one, naming the bytes ("byte 0: format version 7
+// is not supported", "checksum mismatch: bytes 5..90 do not match the checksum at bytes 1..4").
+// Files written with replace() cannot be torn by a crash, so callers report these as damage.
 struct UnframedFile {
   std::optional<ByteView> payload;
   std::string problem;

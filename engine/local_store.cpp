@@ -39,15 +39,6 @@ Bytes header_record(raft::Index snapshot_index) {
   return wal_record(WalKind::Header, [&](raft::ByteWriter& w) { w.u64(snapshot_index); });
 }
 
-// The end of the record at `offset` judging by its length field alone (it may be damaged).
-std::optional<size_t> claimed_end(const Bytes& file, size_t offset) {
-  if (file.size() - offset < kRecordHeader) return std::nullopt;
-  raft::ByteReader head(ByteView(file.data() + offset, 4));
-  const std::uint32_t len = head.u32("record.length");
-  if (len == 0 || len > file.size() - offset - kRecordHeader) return std::nullopt;
-  return offset + kRecordHeader + len;
-}
-
 }  // namespace
 
 LocalStore::LocalStore(Disk& disk, std::string prefix)
@@ -127,10 +118,10 @@ bool LocalStore::read_snapshot(std::vector<dns::Record>& records) {
   return snap.has_value();
 }
 
-// Reads the WAL up to the first record that is incomplete or fails its checksum. If that is the
-// last thing in the file it is a write torn by a crash (never synced, so nobody relied on it) and
-// cut_torn_tail() cuts it off; if whole, valid records follow it, the damage is not a crash's
-// doing.
+// Reads the WAL up to the first record that is incomplete or fails its checksum. If nothing valid
+// follows it, it is a write torn by a crash (never synced, so nobody relied on it) and
+// cut_torn_tail() cuts it off; if a valid record starts anywhere after it, the damage is not a
+// crash's doing (a crash only tears the end) and the store refuses to load.
 LocalStore::WalScan LocalStore::scan_wal(const Bytes& wal) const {
   WalScan scan;
   raft::Index prev_hw = 0;
@@ -138,11 +129,13 @@ LocalStore::WalScan LocalStore::scan_wal(const Bytes& wal) const {
   while (offset < wal.size()) {
     const std::optional<ByteView> payload = record_at(wal, offset);
     if (!payload) {
-      const std::optional<size_t> end = claimed_end(wal, offset);
-      if (end && *end < wal.size() && record_at(wal, *end)) {
+      // Every later position is tried, not just where the length field says the next record
+      // starts: that field may be the damaged byte.
+      if (const std::optional<size_t> next = next_valid_record(wal, offset)) {
         throw LocalStoreError(fmt::format(
-            "{}: record at byte {} is damaged (checksum mismatch) but valid records follow it",
-            wal_name_, offset));
+            "{}: record at byte {} is damaged ({}) but a valid record follows at byte {}: not a "
+            "torn tail",
+            wal_name_, offset, record_problem(wal, offset), *next));
       }
       break;
     }

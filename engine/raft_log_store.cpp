@@ -80,9 +80,18 @@ raft::Restored RaftLogStore::load() {
       out.snapshot = raft::get_snapshot(
           r, with_learners ? raft::SnapshotLayout::WithLearners : raft::SnapshotLayout::VotersOnly);
       r.expect_end("snapshot");
+      // Format 2 is written only for a snapshot with learners; the version byte is outside the
+      // checksum, so a damaged one must not pass for the other layout.
+      if (with_learners &&
+          raft::snapshot_layout(out.snapshot->meta) != raft::SnapshotLayout::WithLearners)
+        throw raft::DecodeError("a format 2 snapshot without learners");
       snapshot_index_ = out.snapshot->meta.index;
     } catch (const raft::DecodeError& e) {
-      throw RaftLogStoreError(fmt::format("{}: {}", snap_name_, e.what()));
+      // The checksum matched, so what does not decode is the version byte's doing (or a format
+      // this build does not know).
+      throw RaftLogStoreError(
+          fmt::format("{}: byte 0: format version {} does not fit the contents: {}", snap_name_,
+                      (*file)[0], e.what()));
     }
   }
 

@@ -14,7 +14,7 @@ const std::vector<BugSwitch>& bug_switches() {
       {.name = "commit-without-majority",
        .summary = "a leader commits what only it has",
        .raft_run = [](RaftDriverOptions& o) { o.raft_bugs.commit_without_majority = true; },
-       .dns_run = [](engine::NodeOptions& o) { o.raft_bugs.commit_without_majority = true; }},
+       .dns_run = [](DnsDriverOptions& o) { o.engine.raft_bugs.commit_without_majority = true; }},
       {.name = "forget-vote",
        .summary = "a node's vote never reaches its disk",
        .raft_run = [](RaftDriverOptions& o) { o.forget_vote = true; }},
@@ -23,10 +23,17 @@ const std::vector<BugSwitch>& bug_switches() {
        .raft_run = [](RaftDriverOptions& o) { o.pre_vote = false; }},
       {.name = "ack-before-fsync",
        .summary = "a node acknowledges batches before its local datastore is durable",
-       .dns_run = [](engine::NodeOptions& o) { o.bugs.ack_before_fsync = true; }},
+       .dns_run = [](DnsDriverOptions& o) { o.engine.bugs.ack_before_fsync = true; }},
       {.name = "drop-on-majority-ack",
        .summary = "pending batches are dropped once a majority (not every node) acknowledged",
-       .dns_run = [](engine::NodeOptions& o) { o.bugs.drop_on_majority_ack = true; }},
+       .dns_run = [](DnsDriverOptions& o) { o.engine.bugs.drop_on_majority_ack = true; }},
+      {.name = "ignore-fsync-error",
+       .summary = "a failed fsync is taken for success: the node acks and votes on data the "
+                  "kernel dropped",
+       .dns_run = [](DnsDriverOptions& o) { o.disk_bugs.ignore_fsync_errors = true; }},
+      {.name = "drop-failed-write",
+       .summary = "a write that failed for lack of space is taken for done, not retried",
+       .dns_run = [](DnsDriverOptions& o) { o.disk_bugs.drop_failed_writes = true; }},
   };
   return all;
 }

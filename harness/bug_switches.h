@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/node.h"
+#include "harness/dns_node_driver.h"
 #include "harness/raft_node_driver.h"
 
 namespace harness {
@@ -20,7 +20,7 @@ struct BugSwitch {
   // How a raft-only run (raft_cluster_run.h) and a DNS run (dns_cluster_run.h) switch it on;
   // null where the bug does not exist.
   void (*raft_run)(RaftDriverOptions& options) = nullptr;
-  void (*dns_run)(engine::NodeOptions& options) = nullptr;
+  void (*dns_run)(DnsDriverOptions& options) = nullptr;
 };
 
 const std::vector<BugSwitch>& bug_switches();

@@ -35,7 +35,8 @@ DnsDriverOptions dns_node_options(const Scenario& scenario, const Knobs& k) {
   o.compact_every = 64;
   if (k.snapshot_chunk_bytes > 0) o.max_snapshot_chunk_bytes = k.snapshot_chunk_bytes;
   o.store_snapshot_wal_bytes = 2048;  // local datastore snapshots happen within a run
-  if (!k.bug.empty()) find_bug_switch(scenario, k.bug).dns_run(o);
+  o.disk_retry_interval = 200ms;
+  if (!k.bug.empty()) find_bug_switch(scenario, k.bug).dns_run(driver);
   return driver;
 }
 
@@ -56,10 +57,18 @@ std::optional<std::string> describe_dns_event(const sim::TraceEvent& e) {
       return fmt::format("{:10.6f}s n{} applied index {}", t, e.node, e.a);
     case sim::EventKind::Note:
       if (e.peer == kDnsReplyNote) {
-        static constexpr const char* kinds[] = {"OK", "NOOP", "no quorum", "invalid", "stopped"};
+        static constexpr const char* kinds[] = {"OK",      "NOOP",    "no quorum",
+                                                "invalid", "stopped", "disk fault"};
         return fmt::format("{:10.6f}s n{} answers a write: {} index={}", t, e.node,
-                           e.a < 5 ? kinds[e.a] : "?", e.b);
+                           e.a < 6 ? kinds[e.a] : "?", e.b);
       }
+      if (e.peer == kDnsDiskNote)
+        return fmt::format("{:10.6f}s n{} {}", t, e.node,
+                           e.a == kDiskFaulted     ? "disk fault: serving from memory"
+                           : e.a == kDiskRecovered ? "disk works again: resuming"
+                                                   : "disk fault needs a restart");
+      if (e.peer == kDnsProbeNote)
+        return fmt::format("{:10.6f}s n{} probe write while n{} is disk-faulted", t, e.node, e.a);
       return fmt::format("{:10.6f}s majority loss {} around survivor n{} ({})", t,
                          e.a == 1 ? "begins" : "ends", e.node,
                          e.b ? "majority crashed" : "survivor cut off");
@@ -72,9 +81,80 @@ DnsClusterRun::DnsClusterRun(const RunOptions& options)
     : ScenarioRun(options, find_scenario(options.scenario),
                   dns_node_options(find_scenario(options.scenario), options.knobs)),
       dns_checks_(options.knobs.nodes),
-      plan_prng_(world().stream("plan")) {
+      plan_prng_(world().stream("plan")),
+      probe_prng_(world().stream("probe")) {
   cluster_.set_checks(&raft_checks_, &dns_checks_);
   dns_checks_.set_direct_checks(!options.outcome_checks_only);
+  cluster_.hooks().restart_needed = [this](engine::NodeId n) { restart_for_disk(n); };
+  faults_.set_disk_window_hook(
+      [this](std::uint64_t n, FaultKind, bool begins) { on_disk_window(n, begins); });
+}
+
+// ---- disk faults ----------------------------------------------------------------------------
+
+void DnsClusterRun::restart_for_disk(engine::NodeId node) {
+  const std::uint64_t process = incarnation(node);
+  world().queue().schedule_after(kOperatorDelay, [this, node, process] {
+    if (!workload_on() || incarnation(node) != process || !driver(node)) return;
+    ++stats_.disk_restarts;
+    crash(node);
+    start_or_retry(node);
+  });
+}
+
+void DnsClusterRun::on_disk_window(engine::NodeId node, bool begins) {
+  if (!only_disk_faults() || !workload_on()) return;
+  if (begins) {
+    world().queue().schedule_after(kOperatorDelay, [this, node] {
+      if (workload_on()) probe_commit(node);
+    });
+    return;
+  }
+  // Everyone else kept committing; what they had committed when the space came back, `node`
+  // must have too once it settles (FaultApplier lets no new disk fault hit it before).
+  raft::Index commit = 0;
+  for (engine::NodeId n = 1; n <= nodes(); ++n)
+    if (driver(n)) commit = std::max(commit, driver(n)->raft_status().commit);
+  world().queue().schedule_after(kDiskSettle - sim::kMillisecond, [this, node, commit] {
+    if (workload_on()) check_recovered(node, commit);
+  });
+}
+
+void DnsClusterRun::probe_commit(engine::NodeId faulted) {
+  std::vector<engine::NodeId> healthy;
+  for (engine::NodeId n = 1; n <= nodes(); ++n)
+    if (n != faulted && driver(n) && !faults().disk_faulted(n) &&
+        !driver(n)->node().status().disk_fault)
+      healthy.push_back(n);
+  if (healthy.size() <= nodes() / 2)
+    throw InvariantViolation("disk faults hit only a minority",
+                             fmt::format("while n{}'s disk fails only {} of {} nodes are healthy",
+                                         faulted, healthy.size(), nodes()));
+  const engine::NodeId node = healthy[probe_prng_.below(healthy.size())];
+  world().trace().record({world().now(), sim::EventKind::Note, node, kDnsProbeNote, faulted, 0});
+  ++stats_.probes;
+  const std::uint64_t id = next_write_;
+  submit_write(node, random_dns_write(probe_prng_), false);
+  writes_.at(id).must_commit = true;
+}
+
+void DnsClusterRun::check_recovered(engine::NodeId node, raft::Index commit_at_end) {
+  if (!driver(node))
+    throw InvariantViolation("a disk-faulted node recovers once its disk works",
+                             fmt::format("n{} is still down {:.3f}s after its disk fault ended",
+                                         node, static_cast<double>(kDiskSettle) / 1e9));
+  const engine::NodeStatus status = driver(node)->node().status();
+  if (status.disk_fault)
+    throw InvariantViolation(
+        "a disk-faulted node recovers once its disk works",
+        fmt::format("n{} is still disk-faulted ({}) {:.3f}s after its disk fault ended", node,
+                    status.disk_fault->message, static_cast<double>(kDiskSettle) / 1e9));
+  if (status.applied < commit_at_end)
+    throw InvariantViolation(
+        "a disk-faulted node recovers once its disk works",
+        fmt::format("n{} has applied {} {:.3f}s after its disk fault ended, when the cluster had "
+                    "committed {}",
+                    node, status.applied, static_cast<double>(kDiskSettle) / 1e9, commit_at_end));
 }
 
 engine::NodeId DnsClusterRun::random_live_node() {
@@ -134,11 +214,27 @@ void DnsClusterRun::on_reply(std::uint64_t id, const engine::WriteResult& r) {
     case engine::WriteResult::NoQuorum:
       ++stats_.no_quorum;
       break;
+    case engine::WriteResult::DiskFault:
+      // Only a node whose disk failed may refuse a write for it (it answers inside submit() or
+      // on the tick that expires the write, still faulted).
+      if (!driver(w.node) || !driver(w.node)->node().status().disk_fault)
+        throw InvariantViolation(
+            "valid writes accepted",
+            fmt::format("n{} answered a disk fault without one: {}", w.node, r.message));
+      ++stats_.disk_fault_answers;
+      break;
     default:
       throw InvariantViolation("valid writes accepted",
                                fmt::format("n{} answered a valid write: {}", w.node, r.message));
   }
-  if (w.must_fail && r.kind != engine::WriteResult::NoQuorum)
+  if (w.must_commit && r.kind != engine::WriteResult::Ok && r.kind != engine::WriteResult::Noop)
+    throw InvariantViolation(
+        "the rest of the cluster keeps committing while a minority's disks fail",
+        fmt::format("n{} answered '{}' to a write while only a minority had disk faults", w.node,
+                    r.message));
+  // A disk-faulted node refuses it outright: not committed either.
+  if (w.must_fail && r.kind != engine::WriteResult::NoQuorum &&
+      r.kind != engine::WriteResult::DiskFault)
     throw InvariantViolation(
         "no commit without quorum",
         fmt::format("n{} answered '{}' to a write submitted while it had no quorum", w.node,

@@ -26,6 +26,11 @@ inline constexpr std::uint64_t kDnsReplyNote = 0;  // a write answered: a = Writ
                                                    // b = index
 inline constexpr std::uint64_t kDnsPlanNote = 1;   // majority-loss cut: a = 1 begins / 2 ends,
                                                    // b = crashes
+// (2 is kDnsDiskNote, dns_node_driver.h.)
+inline constexpr std::uint64_t kDnsProbeNote = 3;  // a probe write: a = the disk-faulted node
+
+// How long after a node asks for a restart (a failed fsync) the operator restarts it.
+inline constexpr sim::SimTime kOperatorDelay = 300 * sim::kMillisecond;
 
 // How the events a DNS run records differently from the raft harness read (client writes and
 // their answers, applies, plan steps); nullopt for the kinds both record alike.
@@ -55,7 +60,8 @@ class DnsClusterRun final : public ScenarioRun<DnsNodeDriver> {
     sim::SimTime submitted = 0;
     std::vector<dns::Change> changes;
     bool answered = false;
-    bool must_fail = false;  // submitted without quorum: only "no quorum" is acceptable
+    bool must_fail = false;    // submitted without quorum: only "no quorum" is acceptable
+    bool must_commit = false;  // a probe while a minority's disks fail: only OK/NOOP will do
   };
 
   void start_workload() override;
@@ -64,6 +70,14 @@ class DnsClusterRun final : public ScenarioRun<DnsNodeDriver> {
   void finish_result(RunResult& result) override;
 
   void on_reply(std::uint64_t id, const engine::WriteResult& result);
+  // The operator's restart of a node whose fsync failed (NodeHooks::restart_needed).
+  void restart_for_disk(engine::NodeId node);
+  // A disk fault window begins or ends on `node` (FaultHooks::disk_window). With only disk
+  // faults in the schedule, the rest of the cluster must commit a probe write meanwhile, and
+  // `node` must have recovered and caught up by the time it settles.
+  void on_disk_window(engine::NodeId node, bool begins);
+  void probe_commit(engine::NodeId faulted);
+  void check_recovered(engine::NodeId node, raft::Index commit_at_end);
   void query(engine::NodeId node, std::size_t index);
   void schedule_writes(sim::SimTime until);
   void schedule_queries(sim::SimTime until);
@@ -73,6 +87,7 @@ class DnsClusterRun final : public ScenarioRun<DnsNodeDriver> {
 
   DnsInvariants dns_checks_;
   sim::Prng plan_prng_;
+  sim::Prng probe_prng_;
   std::map<std::uint64_t, Write> writes_;
   std::uint64_t next_write_ = 1;
   DnsRunStats stats_;

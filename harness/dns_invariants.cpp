@@ -94,6 +94,7 @@ void DnsInvariants::on_write_ok(engine::NodeId node, raft::Index index,
 void DnsInvariants::on_store_loaded(engine::NodeId node, raft::Index hw,
                                     const dns::Database& serving) {
   last_served_.at(node) = hw;
+  faulted_views_.erase(node);
   if (hw < durable_hw_.at(node))
     throw InvariantViolation(
         "local datastore survives crashes",
@@ -117,6 +118,24 @@ void DnsInvariants::check_acks(engine::NodeId node, const engine::ReplicatedStat
                     "up to {}",
                     node, member, acked, member, durable_hw_[member]));
   }
+}
+
+void DnsInvariants::on_disk_fault(engine::NodeId node, const dns::Database& serving) {
+  faulted_views_[node] = canonical(serving.all_records());
+}
+
+void DnsInvariants::on_disk_recovered(engine::NodeId node) {
+  faulted_views_.erase(node);
+}
+
+void DnsInvariants::check_faulted_serving(engine::NodeId node, const dns::Database& serving) const {
+  const auto it = faulted_views_.find(node);
+  if (it == faulted_views_.end()) return;
+  const std::vector<std::string> got = canonical(serving.all_records());
+  if (got != it->second)
+    throw InvariantViolation("a disk-faulted node keeps serving what it had",
+                             fmt::format("n{} serves {} while disk-faulted", node,
+                                         describe_difference(got, it->second)));
 }
 
 std::vector<dns::Record> DnsInvariants::reference_records(raft::Index through) const {

@@ -25,6 +25,7 @@ class DnsInvariants {
 
   // Off: on_pending_dropped and check_acks only record (see RunOptions::outcome_checks_only).
   void set_direct_checks(bool on) { direct_checks_ = on; }
+  bool direct_checks() const { return direct_checks_; }
 
   // A node's local datastore is durable (fsynced) up to `hw`. Survives the node's crashes.
   void on_store_synced(engine::NodeId node, raft::Index hw);
@@ -39,6 +40,13 @@ class DnsInvariants {
   void on_store_loaded(engine::NodeId node, raft::Index hw, const dns::Database& serving);
   // After every event on `node`: no ack in its R may exceed that node's durable hw.
   void check_acks(engine::NodeId node, const engine::ReplicatedState& state) const;
+
+  // `node` is disk-faulted (or served batches while faulted): until it recovers or restarts it
+  // answers from memory, so its serving view must stay exactly `serving` as of now.
+  void on_disk_fault(engine::NodeId node, const dns::Database& serving);
+  void on_disk_recovered(engine::NodeId node);
+  // After every other event on a disk-faulted node: no record, no zone lost or changed.
+  void check_faulted_serving(engine::NodeId node, const dns::Database& serving) const;
 
   // The record set of a database that applied every committed batch <= `through` in order.
   std::vector<dns::Record> reference_records(raft::Index through) const;
@@ -57,6 +65,7 @@ class DnsInvariants {
   std::vector<raft::Index> last_served_;  // per node, in its current incarnation
   std::map<raft::Index, engine::ChangeBatch> committed_;
   std::map<raft::Index, std::vector<dns::Change>> acknowledged_;
+  std::map<engine::NodeId, std::vector<std::string>> faulted_views_;  // canonical, per node
   bool direct_checks_ = true;
 };
 

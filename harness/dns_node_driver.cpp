@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "engine/local_store.h"
+#include "engine/raft_log_store.h"
 #include "engine/replicated_state.h"
 #include "harness/dns_invariants.h"
 #include "harness/dns_workload.h"
@@ -33,15 +35,22 @@ DnsNodeDriver::DnsNodeDriver(engine::NodeId id, std::uint64_t incarnation, const
       options_(options.engine),
       fsync_(options.fsync),
       trace_(options.trace),
-      random_(world_.stream(stream_name(options.random_stream, id, incarnation))) {
+      random_(world_.stream(stream_name(options.random_stream, id, incarnation))),
+      checked_failures_(world_.disk(id).failed_calls()),
+      watched_failures_(checked_failures_) {
   options_.id = id;
   if (options_.members.empty())
     for (engine::NodeId n = 1; n <= world_.nodes(); ++n) options_.members.push_back(n);
   engine::Transport& transport = *this;
   engine::Clock& clock = *this;
   engine::NodeObserver* observer = this;
-  node_ = std::make_unique<engine::Node>(options_, transport, clock, world_.disk(id), random_,
-                                         serving_, observer);
+  engine::Disk* disk = &world_.disk(id);
+  if (options.disk_bugs.any()) {
+    careless_disk_ = std::make_unique<CarelessDisk>(*disk, options.disk_bugs);
+    disk = careless_disk_.get();
+  }
+  node_ = std::make_unique<engine::Node>(options_, transport, clock, *disk, random_, serving_,
+                                         observer);
   try {
     node_->start(options.zone_file ? options.zone_file(id) : dns_zone_file(id));
   } catch (const engine::LocalStoreError& e) {
@@ -128,6 +137,7 @@ void DnsNodeDriver::on_raft_persisted(const raft::Ready& ready) {
       if (auto fp = log_.put(entry)) raft_checks_->on_persisted_entry(id_, entry, *fp);
     if (ready.compacted_snapshot) log_.compact(ready.compacted_snapshot->meta.index);
   }
+  if (check_durability()) check_raft_durable(ready);
   if (hooks_.persisted) hooks_.persisted(id_, ready);
   // The disk-latency model: a durable write keeps the disk busy for fsync_, and what the node
   // sends afterwards leaves once the disk is free.
@@ -152,12 +162,86 @@ void DnsNodeDriver::on_applied(raft::Index index, std::uint64_t hash) {
 
 void DnsNodeDriver::on_served(raft::Index index, const engine::ChangeBatch& batch,
                               const dns::ApplyResult&) {
+  served_in_event_ = true;
   if (dns_checks_) dns_checks_->on_served(id_, index, batch);
   if (hooks_.served) hooks_.served(id_, index, batch, serving_);
 }
 
 void DnsNodeDriver::on_store_synced(raft::Index hw) {
   if (dns_checks_) dns_checks_->on_store_synced(id_, hw);
+  if (check_durability()) check_store_durable(hw);
+}
+
+bool DnsNodeDriver::check_durability() {
+  const std::uint64_t failures = world_.disk(id_).failed_calls();
+  if (failures == checked_failures_) return false;
+  checked_failures_ = failures;
+  return dns_checks_ && dns_checks_->direct_checks();
+}
+
+sim::SimDisk DnsNodeDriver::after_power_cut() const {
+  sim::SimDisk disk = world_.disk(id_);
+  disk.clear_faults();
+  sim::Prng unused(0);
+  disk.crash(/*torn=*/false, unused);
+  return disk;
+}
+
+void DnsNodeDriver::check_raft_durable(const raft::Ready& ready) const {
+  auto fail = [&](const std::string& what) {
+    throw InvariantViolation(
+        "persisted means durable",
+        fmt::format("n{} persisted a Ready but a power cut now would leave {}", id_, what));
+  };
+  sim::SimDisk disk = after_power_cut();
+  raft::Restored durable;
+  try {
+    durable = engine::RaftLogStore(disk).load();
+  } catch (const engine::RaftLogStoreError& e) {
+    fail(fmt::format("an unreadable log: {}", e.what()));
+  }
+  if (ready.hard_state && durable.hard_state != *ready.hard_state)
+    fail(fmt::format("term {} vote {} commit {} (not term {} vote {} commit {})",
+                     durable.hard_state.term, durable.hard_state.vote, durable.hard_state.commit,
+                     ready.hard_state->term, ready.hard_state->vote, ready.hard_state->commit));
+  if (ready.entries.empty()) return;
+  const raft::Entry& last = ready.entries.back();
+  const bool kept = std::any_of(durable.entries.begin(), durable.entries.end(),
+                                [&](const raft::Entry& e) {
+                                  return e.index == last.index && e.term == last.term;
+                                }) ||
+                    (durable.snapshot && durable.snapshot->meta.index >= last.index);
+  if (!kept) fail(fmt::format("no entry {} (term {})", last.index, last.term));
+}
+
+void DnsNodeDriver::check_store_durable(raft::Index hw) const {
+  sim::SimDisk disk = after_power_cut();
+  engine::LocalStoreContents durable;
+  try {
+    durable = engine::LocalStore(disk).load();
+  } catch (const engine::LocalStoreError& e) {
+    throw InvariantViolation("synced means durable",
+                             fmt::format("n{} synced its local datastore but a power cut now "
+                                         "would leave it unreadable: {}",
+                                         id_, e.what()));
+  }
+  if (durable.hw < hw)
+    throw InvariantViolation("synced means durable",
+                             fmt::format("n{} synced its local datastore up to hw {} but a power "
+                                         "cut now would leave hw {}",
+                                         id_, hw, durable.hw));
+  // Everything served is copied by now: the durable copy must hold exactly the serving view.
+  if (node_->status().served != hw) return;
+  dns::Database loaded;
+  loaded.load(std::move(durable.snapshot_records));
+  for (const engine::StoredBatch& b : durable.batches) loaded.apply(b.changes);
+  const std::vector<std::string> got = canonical(loaded.all_records());
+  const std::vector<std::string> want = canonical(serving_.all_records());
+  if (got != want)
+    throw InvariantViolation(
+        "synced means durable",
+        fmt::format("n{} synced its local datastore up to hw {}; a power cut now would leave {}",
+                    id_, hw, describe_difference(got, want)));
 }
 
 void DnsNodeDriver::on_pending_dropped(raft::Index index) {
@@ -181,8 +265,45 @@ void DnsNodeDriver::after_event() {
     seen_role_ = status.role, seen_term_ = status.term, seen_leader_ = status.leader;
     hooks_.changed(id_, status.role, status.term, status.leader);
   }
-  if (raft_checks_) raft_checks_->observe(id_, status, log_, world_.now());
+  watch_disk_fault();
+  // A disk-faulted node holds the Ready that failed: raft's state already shows it (a received
+  // snapshot's commit, say) but nothing of it is persisted, and the node acts on none of it until
+  // a retry persists it (or a restart forgets it). Raft is observed again from then on.
+  if (raft_checks_ && !disk_faulted_) raft_checks_->observe(id_, status, log_, world_.now());
   if (dns_checks_) dns_checks_->check_acks(id_, node_->state());
+  served_in_event_ = false;
+}
+
+void DnsNodeDriver::watch_disk_fault() {
+  // A fault begins only with a failed disk call: until one, the node's status need not be read.
+  const std::uint64_t failures = world_.disk(id_).failed_calls();
+  if (!disk_faulted_ && failures == watched_failures_) return;
+  watched_failures_ = failures;
+  const std::optional<engine::DiskFaultStatus> fault = node_->status().disk_fault;
+  if (fault.has_value() != disk_faulted_) {
+    disk_faulted_ = fault.has_value();
+    record({world_.now(), sim::EventKind::Note, id_, kDnsDiskNote,
+            disk_faulted_ ? kDiskFaulted : kDiskRecovered, 0});
+    if (dns_checks_) {
+      // What it serves now is what it must keep serving from memory until the disk works.
+      if (disk_faulted_)
+        dns_checks_->on_disk_fault(id_, serving_);
+      else
+        dns_checks_->on_disk_recovered(id_);
+    }
+  } else if (disk_faulted_ && dns_checks_) {
+    // A retry can apply committed batches and fail again later in the same step: the view moves
+    // on only through served batches.
+    if (served_in_event_)
+      dns_checks_->on_disk_fault(id_, serving_);
+    else
+      dns_checks_->check_faulted_serving(id_, serving_);
+  }
+  if (fault && fault->restart_needed && !restart_requested_) {
+    restart_requested_ = true;
+    record({world_.now(), sim::EventKind::Note, id_, kDnsDiskNote, kDiskRestartNeeded, 0});
+    if (hooks_.restart_needed) hooks_.restart_needed(id_);
+  }
 }
 
 }  // namespace harness

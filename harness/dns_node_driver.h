@@ -14,11 +14,19 @@
 
 #include "dns/zone_db.h"
 #include "engine/node.h"
+#include "harness/careless_disk.h"
 #include "harness/log_fingerprints.h"
 #include "harness/node_hooks.h"
 #include "sim/world.h"
 
 namespace harness {
+
+// TraceEvent::peer of the Note a DNS node records about its disk (the other DNS notes are in
+// dns_cluster_run.h); a says what happened.
+inline constexpr std::uint64_t kDnsDiskNote = 2;
+inline constexpr std::uint64_t kDiskFaulted = 1;        // the node became disk-faulted
+inline constexpr std::uint64_t kDiskRecovered = 2;      // a retry worked: the fault is over
+inline constexpr std::uint64_t kDiskRestartNeeded = 3;  // only a restart recovers
 
 // Settings every DNS node of a cluster shares.
 struct DnsDriverOptions {
@@ -34,6 +42,8 @@ struct DnsDriverOptions {
   std::string random_stream = "dns-node-n{node}-{incarnation}";
   // The zone file node `n` imports on first boot (default: dns_workload.h's dns_zone_file).
   std::function<const std::vector<dns::Record>&(engine::NodeId)> zone_file;
+  // Disk failures hidden from the node (bug switches only).
+  DiskBugs disk_bugs;
 };
 
 class DnsNodeDriver final : private engine::Clock,
@@ -82,6 +92,15 @@ class DnsNodeDriver final : private engine::Clock,
   // After each event: the role change in the trace and the hooks, then the invariants that look
   // at the node's whole state.
   void after_event();
+  // Follows the node's disk fault: the serving checks while it lasts, and the restart request.
+  void watch_disk_fault();
+  // Whether the disk failed a call since the last durability check: then what the node now
+  // reports durable is checked against what a power cut would leave. (A failure the node did not
+  // notice shows at its very next report; without failures the simulated disk cannot differ.)
+  bool check_durability();
+  sim::SimDisk after_power_cut() const;
+  void check_raft_durable(const raft::Ready& ready) const;
+  void check_store_durable(raft::Index hw) const;
   void record(const sim::TraceEvent& event, std::span<const std::uint8_t> bytes = {});
 
   engine::NodeId id_;
@@ -104,7 +123,13 @@ class DnsNodeDriver final : private engine::Clock,
   // The last hard state this process persisted (a new process has written none: its first
   // hard state counts as a durable write).
   raft::HardState durable_;
-  sim::SimTime disk_free_ = 0;          // the last durable write completes then
+  sim::SimTime disk_free_ = 0;    // the last durable write completes then
+  bool disk_faulted_ = false;     // as last seen in the node's status
+  bool served_in_event_ = false;  // a batch reached the serving view in this event
+  bool restart_requested_ = false;
+  std::uint64_t checked_failures_ = 0;           // the disk's failed calls as of the last check
+  std::uint64_t watched_failures_ = 0;           // ... as of the last look at the node's disk fault
+  std::unique_ptr<CarelessDisk> careless_disk_;  // only with a disk bug switch on
   std::unique_ptr<engine::Node> node_;  // last: destroyed first, while the rest still exists
 };
 

@@ -92,6 +92,22 @@ void add_dns_scenarios(std::vector<Scenario>& table) {
     x.defaults.torn = true;
     table.push_back(x);
   }
+  {
+    // Only disk faults, so that the claims about the rest of the cluster hold: a minority's
+    // disks fill up (writes fail, retried) or fail an fsync (the node asks for a restart, which
+    // the operator does); the others keep committing, the faulted node keeps answering queries.
+    Scenario x = dns_scenario("disk-full",
+                              "a minority's disks fill up or fail an fsync: the node serves from "
+                              "memory and retries (or is restarted), the rest keep committing, "
+                              "all converge once space returns");
+    x.defaults.disk_fault_rate = 0.6;
+    x.w_disk_full = 2, x.w_fsync_fail = 1;
+    x.w_crash = 0;
+    x.min_fault = 200 * sim::kMillisecond, x.max_fault = 3 * sim::kSecond;
+    x.bugs.push_back("ignore-fsync-error");
+    x.bugs.push_back("drop-failed-write");
+    table.push_back(x);
+  }
   table.push_back(random_dns);
 }
 

@@ -11,7 +11,9 @@ FaultApplier::FaultApplier(sim::World& world, SimLinks& links, FaultHooks hooks)
       nodes_(world.nodes()),
       hooks_(std::move(hooks)),
       block_count_((nodes_ + 1) * (nodes_ + 1), 0),
-      isolations_(nodes_ + 1, 0) {}
+      isolations_(nodes_ + 1, 0),
+      disk_windows_(nodes_ + 1, 0),
+      disk_settled_at_(nodes_ + 1, 0) {}
 
 void FaultApplier::set_link_blocked(std::uint64_t from, std::uint64_t to, bool blocked) {
   int& count = block_count_[from * (nodes_ + 1) + to];
@@ -29,6 +31,30 @@ void FaultApplier::heal_network() {
   std::fill(block_count_.begin(), block_count_.end(), 0);
   std::fill(isolations_.begin(), isolations_.end(), 0);
   links_.heal_all();
+}
+
+void FaultApplier::heal_disks() {
+  for (std::uint64_t n = 1; n <= nodes_; ++n) world_.disk(n).clear_faults();
+  std::fill(disk_windows_.begin(), disk_windows_.end(), 0);
+}
+
+void FaultApplier::disk_fault(const Fault& f) {
+  if (!hooks_.disk_window || f.a < 1 || f.a > nodes_) return;
+  const sim::SimTime now = world_.now();
+  std::size_t unsettled = 0;
+  for (std::uint64_t o = 1; o <= nodes_; ++o) unsettled += disk_settled_at_[o] > now;
+  if (disk_settled_at_[f.a] > now || unsettled + 1 > (nodes_ - 1) / 2) return;
+  disk_settled_at_[f.a] = now + f.duration + kDiskSettle;
+  const sim::DiskFault kind =
+      f.kind == FaultKind::DiskFull ? sim::DiskFault::Full : sim::DiskFault::FailingSyncs;
+  world_.disk(f.a).begin_fault(kind);
+  ++disk_windows_[f.a];
+  hooks_.disk_window(f.a, f.kind, true);
+  later(f.duration, [this, node = f.a, kind, fault_kind = f.kind] {
+    world_.disk(node).end_fault(kind);
+    --disk_windows_[node];
+    hooks_.disk_window(node, fault_kind, false);
+  });
 }
 
 void FaultApplier::later(sim::SimTime after, std::function<void()> undo) {
@@ -95,6 +121,10 @@ void FaultApplier::apply(const Fault& f, sim::Prng& prng) {
     case FaultKind::Clog:
       if (f.a < 1 || f.a > n || f.b < 1 || f.b > n || f.a == f.b) break;
       links_.clog(f.a, f.b, world_.now() + f.duration);
+      break;
+    case FaultKind::DiskFull:
+    case FaultKind::FsyncFail:
+      disk_fault(f);
       break;
   }
 }

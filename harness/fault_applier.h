@@ -20,7 +20,14 @@ struct FaultHooks {
   std::function<void(std::uint64_t node, sim::SimTime after)> restart_after;
   std::function<std::uint64_t()> leader;  // 0 when none
   std::function<bool()> active;           // false once the heal began: then nothing is undone
+  // A disk fault window on `node` begins or ends (after the disk's switch moved). Null: the run
+  // cannot survive disk faults (raft-only runs) and they are ignored.
+  std::function<void(std::uint64_t node, FaultKind kind, bool begins)> disk_window;
 };
+
+// How long after a disk fault window ends its node still counts as disk-faulted: time for a
+// retry or an operator's restart and for catching up. No new disk fault hits it before.
+inline constexpr sim::SimTime kDiskSettle = 1 * sim::kSecond;
 
 // Link blocks are counted per ordered pair so that overlapping faults compose: a link is up
 // again only when the last fault blocking it ended.
@@ -37,16 +44,31 @@ class FaultApplier {
 
   // Every link up again, message loss and duplication off, all counts forgotten.
   void heal_network();
+  // Every disk works again.
+  void heal_disks();
+
+  // Sets FaultHooks::disk_window (a run that can survive disk faults).
+  void set_disk_window_hook(std::function<void(std::uint64_t, FaultKind, bool)> hook) {
+    hooks_.disk_window = std::move(hook);
+  }
+  // A disk fault window is open on `node`.
+  bool disk_faulted(std::uint64_t node) const { return disk_windows_[node] > 0; }
 
  private:
   void later(sim::SimTime after, std::function<void()> undo);
+  // Disk faults hit at most a minority at a time (counting each node until kDiskSettle after its
+  // window), so that the rest of the cluster must keep committing; a fault that would break
+  // that is skipped.
+  void disk_fault(const Fault& fault);
 
   sim::World& world_;
   SimLinks& links_;
   std::size_t nodes_;
   FaultHooks hooks_;
-  std::vector<int> block_count_;  // per link, how many active faults block it
-  std::vector<int> isolations_;   // per node, active isolation faults
+  std::vector<int> block_count_;               // per link, how many active faults block it
+  std::vector<int> isolations_;                // per node, active isolation faults
+  std::vector<int> disk_windows_;              // per node, open disk fault windows
+  std::vector<sim::SimTime> disk_settled_at_;  // per node, when it may take a new disk fault
 };
 
 }  // namespace harness

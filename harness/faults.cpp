@@ -25,8 +25,16 @@ const char* to_string(FaultKind kind) {
       return "one-way";
     case FaultKind::Clog:
       return "clog";
+    case FaultKind::DiskFull:
+      return "disk-full";
+    case FaultKind::FsyncFail:
+      return "fsync-fail";
   }
   return "?";
+}
+
+bool is_disk_fault(FaultKind kind) {
+  return kind == FaultKind::DiskFull || kind == FaultKind::FsyncFail;
 }
 
 std::string describe(const Fault& f) {
@@ -35,6 +43,8 @@ std::string describe(const Fault& f) {
   switch (f.kind) {
     case FaultKind::Crash:
     case FaultKind::Isolate:
+    case FaultKind::DiskFull:
+    case FaultKind::FsyncFail:
       return fmt::format("{:.3f}s {} n{} for {:.3f}s", at, to_string(f.kind), f.a, dur);
     case FaultKind::CrashLeader:
     case FaultKind::IsolateFollower:
@@ -78,9 +88,9 @@ std::vector<Fault> parse_schedule(const std::string& text) {
     const std::string kind = item.substr(0, at_sign);
     Fault f;
     bool known = false;
-    for (auto k :
-         {FaultKind::Crash, FaultKind::CrashLeader, FaultKind::Isolate, FaultKind::IsolateFollower,
-          FaultKind::Partition, FaultKind::OneWay, FaultKind::Clog})
+    for (auto k : {FaultKind::Crash, FaultKind::CrashLeader, FaultKind::Isolate,
+                   FaultKind::IsolateFollower, FaultKind::Partition, FaultKind::OneWay,
+                   FaultKind::Clog, FaultKind::DiskFull, FaultKind::FsyncFail})
       if (kind == to_string(k)) f.kind = k, known = true;
     long long at = 0, dur = 0;
     unsigned long long a = 0, b = 0;
@@ -159,6 +169,8 @@ std::vector<Fault> random_schedule(sim::Prng& prng, const FaultRates& rates, std
     add_arrivals(prng, rates.partition, start, end, add(FaultKind::Partition));
     add_arrivals(prng, rates.one_way, start, end, add(FaultKind::OneWay));
     add_arrivals(prng, rates.clog, start, end, add(FaultKind::Clog));
+    add_arrivals(prng, rates.disk_full, start, end, add(FaultKind::DiskFull));
+    add_arrivals(prng, rates.fsync_fail, start, end, add(FaultKind::FsyncFail));
   }
   std::stable_sort(out.begin(), out.end(),
                    [](const Fault& x, const Fault& y) { return x.at < y.at; });

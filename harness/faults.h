@@ -19,9 +19,14 @@ enum class FaultKind : std::uint8_t {
   Partition,        // nodes in bitmask a on one side, the rest on the other
   OneWay,           // messages a -> b are dropped
   Clog,             // messages a -> b are held until the fault ends
+  DiskFull,         // node a's disk has no space: writes fail (ENOSPC, retry-safe)
+  FsyncFail,        // node a's fsyncs fail (EIO, not retry-safe: the node needs a restart)
 };
 
 const char* to_string(FaultKind kind);
+
+// True for the kinds that hit a node's disk rather than its process or links.
+bool is_disk_fault(FaultKind kind);
 
 // One fault. Node numbers are 1..N; for Partition, `a` is a bitmask (bit n = node n).
 struct Fault {
@@ -49,6 +54,8 @@ struct FaultRates {
   double partition = 0;         // symmetric split
   double one_way = 0;           // one direction of one link
   double clog = 0;              // one link held
+  double disk_full = 0;         // a node's disk full (DNS runs only)
+  double fsync_fail = 0;        // a node's fsyncs failing (DNS runs only)
   sim::SimTime min_duration = 200 * sim::kMillisecond;
   sim::SimTime max_duration = 3 * sim::kSecond;
 };

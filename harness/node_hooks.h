@@ -36,6 +36,9 @@ struct NodeHooks {
       served;
   // DNS nodes: the node's replicated state dropped pending batches <= index.
   std::function<void(raft::NodeId node, raft::Index index)> pending_dropped;
+  // DNS nodes: the node is disk-faulted in a way only a restart recovers from
+  // (DiskFaultStatus::restart_needed); called once per process. An operator would restart it.
+  std::function<void(raft::NodeId node)> restart_needed;
 };
 
 // The surroundings of one node process (see above).

@@ -137,6 +137,11 @@ FaultRates fault_rates(const Scenario& s, const Knobs& k) {
     r.crash = k.crash_rate * s.w_crash / crash_total;
     r.crash_leader = k.crash_rate * s.w_crash_leader / crash_total;
   }
+  // A scenario without disk weights of its own spreads --disk-fault-rate like disk-full does.
+  const bool own_weights = s.w_disk_full + s.w_fsync_fail > 0;
+  const double w_full = own_weights ? s.w_disk_full : 2, w_fsync = own_weights ? s.w_fsync_fail : 1;
+  r.disk_full = k.disk_fault_rate * w_full / (w_full + w_fsync);
+  r.fsync_fail = k.disk_fault_rate * w_fsync / (w_full + w_fsync);
   r.min_duration = s.min_fault;
   r.max_duration = s.max_fault;
   return r;
@@ -155,6 +160,8 @@ std::string reproduce_command(const RunOptions& o) {
   if (k.crash_rate != d.crash_rate) cmd += fmt::format(" --crash-rate {}", k.crash_rate);
   if (k.partition_rate != d.partition_rate)
     cmd += fmt::format(" --partition-rate {}", k.partition_rate);
+  if (k.disk_fault_rate != d.disk_fault_rate)
+    cmd += fmt::format(" --disk-fault-rate {}", k.disk_fault_rate);
   if (k.clock_drift_ppm != d.clock_drift_ppm)
     cmd += fmt::format(" --clock-drift {}", k.clock_drift_ppm);
   if (k.torn != d.torn) cmd += k.torn ? " --torn" : " --no-torn";

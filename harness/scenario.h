@@ -37,8 +37,9 @@ struct Knobs {
   double dup = 0;
   std::int64_t delay_min_ms = 1;
   std::int64_t delay_max_ms = 10;
-  double crash_rate = 0;      // crashes per second of the fault phase
-  double partition_rate = 0;  // link faults per second of the fault phase
+  double crash_rate = 0;       // crashes per second of the fault phase
+  double partition_rate = 0;   // link faults per second of the fault phase
+  double disk_fault_rate = 0;  // DNS scenarios: disk faults per second of the fault phase
   std::int64_t clock_drift_ppm = 0;
   bool torn = false;
   std::int64_t checkpoint_ms = 300;  // DNS scenarios: the nodes' checkpoint interval
@@ -58,6 +59,8 @@ struct Scenario {
   double w_partition = 0, w_one_way = 0, w_isolate = 0, w_isolate_follower = 0, w_clog = 0;
   // Relative weights of the crash kinds crash_rate is spread over.
   double w_crash = 1, w_crash_leader = 0;
+  // Relative weights of the disk-fault kinds disk_fault_rate is spread over.
+  double w_disk_full = 0, w_fsync_fail = 0;
   sim::SimTime min_fault = 200 * sim::kMillisecond, max_fault = 3 * sim::kSecond;
   bool stable_leader = false;  // a healthy leader must never be deposed (rejoin-storm)
   double proposals_per_second = 20;

@@ -2,7 +2,10 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <stdexcept>
+
+#include "engine/io.h"
 
 #include "harness/dns_cluster_run.h"
 #include "harness/raft_cluster_run.h"
@@ -30,7 +33,8 @@ ScenarioRun<Node>::ScenarioRun(const RunOptions& options, const Scenario& scenar
                .restart_after = [this](std::uint64_t n,
                                        sim::SimTime after) { restart_later(n, after); },
                .leader = [this] { return cluster_.leader(); },
-               .active = [this] { return workload_on_; }}),
+               .active = [this] { return workload_on_; },
+               .disk_window = nullptr}),
       held_down_(options.knobs.nodes + 1, false) {
   if (options.knobs.nodes < 1 || options.knobs.nodes > 9)
     throw std::invalid_argument("--nodes must be in 1..9");
@@ -42,8 +46,22 @@ template <typename Node>
 void ScenarioRun<Node>::restart_later(engine::NodeId node, sim::SimTime after) {
   world().queue().schedule_after(after, [this, node] {
     // After the heal began everyone is up already; a plan may hold a node down for longer.
-    if (workload_on_ && !held_down_[node]) cluster_.start(node);
+    if (workload_on_ && !held_down_[node]) start_or_retry(node);
   });
+}
+
+template <typename Node>
+void ScenarioRun<Node>::start_or_retry(engine::NodeId node) {
+  try {
+    cluster_.start(node);
+  } catch (const engine::DiskError&) {
+    // Loading touched the disk (cut a torn tail, synced what it read) and failed: the process
+    // exits. What it left only in the page cache is not to be trusted: power-cycle the machine.
+    world().crash(node);
+    world().queue().schedule_after(kStartRetry, [this, node] {
+      if (workload_on_ && !held_down_[node]) start_or_retry(node);
+    });
+  }
 }
 
 template <typename Node>
@@ -55,7 +73,7 @@ void ScenarioRun<Node>::hold_down(engine::NodeId node) {
 template <typename Node>
 void ScenarioRun<Node>::release(engine::NodeId node) {
   held_down_[node] = false;
-  cluster_.start(node);
+  start_or_retry(node);
 }
 
 template <typename Node>
@@ -64,6 +82,7 @@ void ScenarioRun<Node>::heal() {
   raft_checks_.stop_requiring_stable_leader();
   world().trace().record({world().now(), sim::EventKind::Heal, 0, 0, 0, 0});
   faults_.heal_network();
+  faults_.heal_disks();
   // Every node restarts from its disk: acknowledged writes must survive that too.
   for (engine::NodeId n = 1; n <= nodes(); ++n) cluster_.crash(n);
   for (engine::NodeId n = 1; n <= nodes(); ++n) cluster_.start(n);
@@ -82,6 +101,9 @@ RunResult ScenarioRun<Node>::run() {
     for (const Fault& f : result.schedule)
       if (f.at < fault_end_) queue.schedule_at(f.at, [this, f] { faults_.apply(f, fault_prng_); });
     extra_faults_ = !result.schedule.empty();
+    only_disk_faults_ = scenario_.plan == nullptr &&
+                        std::all_of(result.schedule.begin(), result.schedule.end(),
+                                    [](const Fault& f) { return is_disk_fault(f.kind); });
     start_workload();
     queue.run_until(fault_end_);
     heal();

@@ -28,9 +28,12 @@ struct DnsRunStats {
   std::size_t unanswered = 0;  // their node crashed first (the client saw the connection drop)
   std::size_t queries = 0;     // queries answered from a serving view
   std::size_t committed_batches = 0;
-  std::size_t max_pending = 0;  // most batches pending on any node (sampled every 100 ms)
-  std::size_t records = 0;      // records served after convergence
-  double converge_s = 0;        // sim seconds from the heal to convergence
+  std::size_t max_pending = 0;         // most batches pending on any node (sampled every 100 ms)
+  std::size_t disk_fault_answers = 0;  // writes refused by a disk-faulted node
+  std::size_t disk_restarts = 0;       // restarts an operator did for a failed fsync
+  std::size_t probes = 0;              // writes that had to commit while a disk was faulted
+  std::size_t records = 0;             // records served after convergence
+  double converge_s = 0;               // sim seconds from the heal to convergence
 };
 
 // The outcome of a run: either every invariant held and the cluster converged, or the first
@@ -77,12 +80,18 @@ class ScenarioRun {
   // A fault schedule runs beside the scenario's plan (claims that assume only the plan's
   // faults skip).
   bool extra_faults() const { return extra_faults_; }
+  // Every fault of the schedule hits a disk and no scripted plan runs (the network and the
+  // processes are otherwise healthy).
+  bool only_disk_faults() const { return only_disk_faults_; }
   Node* driver(engine::NodeId node) { return cluster_.node(node); }  // null while down
   std::uint64_t incarnation(engine::NodeId node) const { return cluster_.incarnation(node); }
   engine::NodeId leader() const { return cluster_.leader(); }
   void crash(engine::NodeId node) { cluster_.crash(node); }
   // Starts `node` after `after` unless the heal began or a plan holds it down.
   void restart_later(engine::NodeId node, sim::SimTime after);
+  // Starts `node` (if down); if its disk fails that start, power-cycles it and tries again after
+  // kStartRetry, as an operator or a supervisor would, until it runs or the heal begins.
+  void start_or_retry(engine::NodeId node);
   // Crashes `node` and keeps it down (fault restarts skip it) until release() starts it.
   void hold_down(engine::NodeId node);
   void release(engine::NodeId node);
@@ -116,6 +125,10 @@ class ScenarioRun {
   std::vector<bool> held_down_;  // per node
   bool workload_on_ = true;
   bool extra_faults_ = false;
+  bool only_disk_faults_ = false;
 };
+
+// How long a supervisor waits before starting a node whose start failed on its disk again.
+inline constexpr sim::SimTime kStartRetry = 300 * sim::kMillisecond;
 
 }  // namespace harness

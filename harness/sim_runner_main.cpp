@@ -102,6 +102,9 @@ void print_dns_stats(const harness::DnsRunStats& d) {
       "max-pending={} records={} converged-after={:.2f}s\n",
       d.writes, d.ok, d.noop, d.no_quorum, d.unanswered, d.queries, d.committed_batches,
       d.max_pending, d.records, d.converge_s);
+  if (d.disk_fault_answers + d.disk_restarts + d.probes > 0)
+    fmt::print("disk: refused-writes={} restarts={} probes={}\n", d.disk_fault_answers,
+               d.disk_restarts, d.probes);
 }
 
 // "raft only: random, partition, ...; the DNS cluster: random-dns, ..." from the scenario table.
@@ -145,7 +148,7 @@ int main(int argc, char** argv) {
   std::string seeds_text, delay_text;
   bool check_determinism = false, trace = false, outcome_only = false;
   std::optional<std::size_t> nodes;
-  std::optional<double> time_s, loss, dup, crash_rate, partition_rate;
+  std::optional<double> time_s, loss, dup, crash_rate, partition_rate, disk_fault_rate;
   std::optional<std::int64_t> drift, checkpoint_ms;
   std::optional<std::size_t> snapshot_chunk_bytes;
   bool torn = false, no_torn = false;
@@ -160,6 +163,8 @@ int main(int argc, char** argv) {
   app.add_option("--delay-ms", delay_text, "message delay MIN..MAX milliseconds");
   app.add_option("--crash-rate", crash_rate, "node crashes per second");
   app.add_option("--partition-rate", partition_rate, "link faults per second");
+  app.add_option("--disk-fault-rate", disk_fault_rate,
+                 "DNS scenarios: disk faults (full disk, failing fsync) per second");
   app.add_option("--clock-drift", drift, "max clock drift in ppm");
   app.add_option("--checkpoint-ms", checkpoint_ms, "DNS scenarios: checkpoint interval in ms");
   app.add_option("--snapshot-chunk-bytes", snapshot_chunk_bytes,
@@ -175,7 +180,7 @@ int main(int argc, char** argv) {
       app.add_option("--faults", faults,
                      "replace the scenario's fault schedule: kind@AT_MS/A/B/DURATION_MS,... "
                      "(kinds: crash, crash-leader, isolate, isolate-follower, partition (A = "
-                     "bitmask of one side), one-way, clog)");
+                     "bitmask of one side), one-way, clog, disk-full, fsync-fail (DNS runs))");
   CLI11_PARSE(app, argc, argv);
 
   harness::RunOptions base;
@@ -189,6 +194,7 @@ int main(int argc, char** argv) {
     if (dup) k.dup = *dup;
     if (crash_rate) k.crash_rate = *crash_rate;
     if (partition_rate) k.partition_rate = *partition_rate;
+    if (disk_fault_rate) k.disk_fault_rate = *disk_fault_rate;
     if (drift) k.clock_drift_ppm = *drift;
     if (checkpoint_ms) k.checkpoint_ms = *checkpoint_ms;
     if (snapshot_chunk_bytes) {
@@ -221,6 +227,9 @@ int main(int argc, char** argv) {
     dns_run = harness::find_scenario(scenario).dns;
     if (!bug.empty()) harness::find_bug_switch(harness::find_scenario(scenario), bug);
     if (k.checkpoint_ms < 1) throw std::invalid_argument("--checkpoint-ms must be >= 1");
+    if (k.disk_fault_rate < 0) throw std::invalid_argument("--disk-fault-rate must be >= 0");
+    if (k.disk_fault_rate > 0 && !dns_run)
+      throw std::invalid_argument("--disk-fault-rate: disk faults need a DNS scenario");
   } catch (const std::exception& e) {
     fmt::print(stderr, "sim-runner: {}\n", e.what());
     return 2;

@@ -1,6 +1,7 @@
 #include "sim/sim_disk.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace sim {
 
@@ -10,7 +11,30 @@ std::optional<engine::Bytes> SimDisk::read(const std::string& name) const {
   return it->second.current;
 }
 
+void SimDisk::begin_fault(DiskFault fault) {
+  ++(fault == DiskFault::Full ? full_ : failing_syncs_);
+}
+
+void SimDisk::end_fault(DiskFault fault) {
+  int& count = fault == DiskFault::Full ? full_ : failing_syncs_;
+  if (count == 0) throw std::logic_error("SimDisk::end_fault without begin_fault");
+  --count;
+}
+
+void SimDisk::clear_faults() {
+  full_ = failing_syncs_ = 0;
+}
+
+void SimDisk::fail(const char* code, const char* operation, const std::string& name,
+                   bool retry_safe, const char* why) {
+  ++failed_calls_;
+  throw engine::DiskError(
+      code, operation, name, retry_safe,
+      std::string("cannot ") + operation + " " + name + ": " + why + " (simulated)");
+}
+
 void SimDisk::append(const std::string& name, engine::ByteView data) {
+  if (full_ > 0) fail("ENOSPC", "write", name, true, "No space left on device");
   File& file = files_[name];
   file.current.insert(file.current.end(), data.begin(), data.end());
   bytes_written_ += data.size();
@@ -25,14 +49,22 @@ void SimDisk::truncate(const std::string& name, std::uint64_t size) {
 void SimDisk::sync(const std::string& name) {
   auto it = files_.find(name);
   if (it == files_.end()) return;
-  it->second.durable = it->second.current;
+  File& file = it->second;
+  if (failing_syncs_ > 0) {
+    file.write_back_lost = true;
+    fail("EIO", "fsync", name, false, "Input/output error");
+  }
+  if (!file.write_back_lost) file.durable = file.current;
   ++syncs_;
 }
 
 void SimDisk::replace(const std::string& name, engine::ByteView data) {
+  if (full_ > 0) fail("ENOSPC", "write", name, true, "No space left on device");
+  if (failing_syncs_ > 0) fail("EIO", "fsync", name, true, "Input/output error");
   File& file = files_[name];
   file.current.assign(data.begin(), data.end());
   file.durable = file.current;
+  file.write_back_lost = false;
   bytes_written_ += data.size();
   ++syncs_;
 }
@@ -61,9 +93,12 @@ std::uint64_t SimDisk::unsynced_bytes() const {
 void SimDisk::crash(bool torn, Prng& prng) {
   for (auto it = files_.begin(); it != files_.end();) {
     File& file = it->second;
+    // Bytes whose write-back failed never reach the platter, not even in part.
+    const bool tear = torn && !file.write_back_lost;
+    file.write_back_lost = false;
     if (!file.durable) {
       // Never synced: the file's directory entry was never made durable either.
-      const bool keep_some = torn && !file.current.empty() && prng.chance(0.5);
+      const bool keep_some = tear && !file.current.empty() && prng.chance(0.5);
       if (!keep_some) {
         it = files_.erase(it);
         continue;
@@ -76,7 +111,7 @@ void SimDisk::crash(bool torn, Prng& prng) {
     const engine::Bytes& durable = *file.durable;
     const bool pure_append = file.current.size() > durable.size() &&
                              std::equal(durable.begin(), durable.end(), file.current.begin());
-    if (torn && pure_append) {
+    if (tear && pure_append) {
       const std::size_t tail = file.current.size() - durable.size();
       file.current.resize(durable.size() + prng.below(tail + 1));
     } else {

@@ -413,15 +413,17 @@ TEST(LocalStore, DamagedMiddleRecordIsRefused) {
     raft::ByteReader r(ByteView(wal.data() + offset, 4));
     offset += 8 + r.u32("len");
   }
+  raft::ByteReader r(ByteView(wal.data() + offset, 4));
+  const size_t len = r.u32("len");
   f.disk.raw("store.wal")[offset + 10] ^= 0x01;
   try {
     reload(f.disk);
     FAIL() << "a damaged middle record was accepted";
   } catch (const LocalStoreError& e) {
     EXPECT_EQ(std::string(e.what()),
-              fmt::format("store.wal: record at byte {} is damaged (checksum mismatch) but valid "
-                          "records follow it",
-                          offset));
+              fmt::format("store.wal: record at byte {} is damaged (checksum mismatch) but a valid "
+                          "record follows at byte {}: not a torn tail",
+                          offset, offset + 8 + len));
   }
 }
 

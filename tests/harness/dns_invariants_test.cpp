@@ -157,5 +157,28 @@ TEST(DnsWorkload, ZoneFilesDifferPerNodeAndThePoolStartsAbsent) {
   }
 }
 
+TEST(DnsInvariants, ADiskFaultedNodeMustKeepServingWhatItHad) {
+  DnsInvariants c(3);
+  dns::Database view;
+  view.load({kSoa, kA});
+  c.on_disk_fault(2, view);
+  EXPECT_EQ(violated([&] { c.check_faulted_serving(2, view); }), "");
+  dns::Database lost;
+  lost.load({kSoa});
+  EXPECT_EQ(violated([&] { c.check_faulted_serving(2, lost); }),
+            "a disk-faulted node keeps serving what it had");
+  dns::Database grown;
+  grown.load({kSoa, kA, kB});
+  EXPECT_EQ(violated([&] { c.check_faulted_serving(2, grown); }),
+            "a disk-faulted node keeps serving what it had");
+  // Other nodes, and the node once recovered or restarted, are not held to it.
+  EXPECT_EQ(violated([&] { c.check_faulted_serving(1, lost); }), "");
+  c.on_disk_recovered(2);
+  EXPECT_EQ(violated([&] { c.check_faulted_serving(2, lost); }), "");
+  c.on_disk_fault(3, view);
+  c.on_store_loaded(3, 0, dns::Database{});
+  EXPECT_EQ(violated([&] { c.check_faulted_serving(3, lost); }), "");
+}
+
 }  // namespace
 }  // namespace harness

@@ -52,10 +52,14 @@ TEST(ScenarioTable, ABugSwitchChangesTheOptionsItNames) {
   RaftDriverOptions raft;
   find_bug_switch(find_scenario("rejoin-storm"), "no-pre-vote").raft_run(raft);
   EXPECT_FALSE(raft.pre_vote);
-  engine::NodeOptions node;
+  DnsDriverOptions node;
   find_bug_switch(find_scenario("crash-before-fsync"), "ack-before-fsync").dns_run(node);
-  EXPECT_TRUE(node.bugs.ack_before_fsync);
-  EXPECT_FALSE(node.bugs.drop_on_majority_ack);
+  EXPECT_TRUE(node.engine.bugs.ack_before_fsync);
+  EXPECT_FALSE(node.engine.bugs.drop_on_majority_ack);
+  DnsDriverOptions careless;
+  find_bug_switch(find_scenario("disk-full"), "ignore-fsync-error").dns_run(careless);
+  EXPECT_TRUE(careless.disk_bugs.ignore_fsync_errors);
+  EXPECT_FALSE(careless.disk_bugs.drop_failed_writes);
 }
 
 TEST(ScenarioTable, PlansSitWithTheirScenarios) {
@@ -97,7 +101,7 @@ TEST(ScenarioTable, DnsScenariosAreTheDnsEntriesOfTheTableInOrder) {
   EXPECT_EQ(names,
             (std::vector<std::string>{"checkpoint-race", "majority-loss", "leader-crash-mid-write",
                                       "crash-before-fsync", "long-down-node",
-                                      "whole-cluster-restart", "random-dns"}));
+                                      "whole-cluster-restart", "disk-full", "random-dns"}));
 }
 
 }  // namespace

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <stdexcept>
+
 namespace sim {
 namespace {
 
@@ -78,6 +81,90 @@ TEST(SimDisk, TornCrashKeepsAPrefixOfTheUnsyncedTailAndSometimesPartOfIt) {
     ASSERT_EQ(*disk.read("log"), after);
   }
   EXPECT_TRUE(saw_partial);
+}
+
+// The error a call threw, or nullopt if it returned.
+template <typename Call>
+std::optional<engine::DiskError> error_of(Call call) {
+  try {
+    call();
+  } catch (const engine::DiskError& e) {
+    return e;
+  }
+  return std::nullopt;
+}
+
+TEST(SimDisk, AFullDiskRefusesWritesRetrySafelyAndChangesNothing) {
+  SimDisk disk;
+  Prng prng(1);
+  disk.append("log", bytes({1, 2}));
+  disk.begin_fault(DiskFault::Full);
+  const auto append = error_of([&] { disk.append("log", bytes({3})); });
+  ASSERT_TRUE(append.has_value());
+  EXPECT_EQ(append->code(), "ENOSPC");
+  EXPECT_EQ(append->operation(), "write");
+  EXPECT_EQ(append->file(), "log");
+  EXPECT_TRUE(append->retry_safe());
+  const auto replace = error_of([&] { disk.replace("snap", bytes({9})); });
+  ASSERT_TRUE(replace.has_value());
+  EXPECT_TRUE(replace->retry_safe());
+  EXPECT_FALSE(disk.read("snap").has_value());
+  EXPECT_EQ(*disk.read("log"), bytes({1, 2}));
+  // What needs no new space still works: syncing what was written before, truncating.
+  EXPECT_FALSE(error_of([&] { disk.sync("log"); }).has_value());
+  EXPECT_FALSE(error_of([&] { disk.truncate("log", 1); }).has_value());
+  EXPECT_EQ(disk.failed_calls(), 2u);
+  disk.end_fault(DiskFault::Full);
+  EXPECT_FALSE(disk.faulty());
+  disk.append("log", bytes({3}));
+  disk.sync("log");
+  disk.crash(false, prng);
+  EXPECT_EQ(*disk.read("log"), bytes({1, 3}));
+}
+
+TEST(SimDisk, AFailedFsyncIsNotRetrySafeAndItsDataNeverBecomesDurable) {
+  SimDisk disk;
+  Prng prng(1);
+  disk.append("log", bytes({1}));
+  disk.sync("log");
+  disk.append("log", bytes({2}));
+  disk.begin_fault(DiskFault::FailingSyncs);
+  const auto sync = error_of([&] { disk.sync("log"); });
+  ASSERT_TRUE(sync.has_value());
+  EXPECT_EQ(sync->code(), "EIO");
+  EXPECT_EQ(sync->operation(), "fsync");
+  EXPECT_FALSE(sync->retry_safe());
+  // A replace() whose temp file's fsync fails leaves the old file: retry-safe.
+  const auto replace = error_of([&] { disk.replace("snap", bytes({9})); });
+  ASSERT_TRUE(replace.has_value());
+  EXPECT_TRUE(replace->retry_safe());
+  disk.end_fault(DiskFault::FailingSyncs);
+  // The kernel forgot the dirty data: a later fsync "works" and proves nothing.
+  EXPECT_EQ(*disk.read("log"), bytes({1, 2}));
+  disk.append("log", bytes({3}));
+  EXPECT_FALSE(error_of([&] { disk.sync("log"); }).has_value());
+  disk.crash(/*torn=*/true, prng);
+  EXPECT_EQ(*disk.read("log"), bytes({1}));
+  // After the restart the file syncs normally again.
+  disk.append("log", bytes({4}));
+  disk.sync("log");
+  disk.crash(false, prng);
+  EXPECT_EQ(*disk.read("log"), bytes({1, 4}));
+}
+
+TEST(SimDisk, OverlappingFaultWindowsEndWithTheLast) {
+  SimDisk disk;
+  disk.begin_fault(DiskFault::Full);
+  disk.begin_fault(DiskFault::Full);
+  disk.end_fault(DiskFault::Full);
+  EXPECT_TRUE(disk.faulty());
+  EXPECT_TRUE(error_of([&] { disk.append("log", bytes({1})); }).has_value());
+  disk.end_fault(DiskFault::Full);
+  EXPECT_FALSE(disk.faulty());
+  EXPECT_THROW(disk.end_fault(DiskFault::Full), std::logic_error);
+  disk.begin_fault(DiskFault::FailingSyncs);
+  disk.clear_faults();
+  EXPECT_FALSE(disk.faulty());
 }
 
 }  // namespace
