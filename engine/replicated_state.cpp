@@ -10,7 +10,9 @@
 
 namespace engine {
 namespace {
+// Format 1: the base layout; format 2: the base layout followed by tagged sections.
 constexpr std::uint8_t kSnapshotFormatVersion = 1;
+constexpr std::uint8_t kSnapshotWithSections = 2;
 constexpr std::uint32_t kMaxMembers = 4096;
 }  // namespace
 
@@ -115,7 +117,7 @@ ApplyOutcome ReplicatedState::apply(const raft::Entry& entry) {
 Bytes ReplicatedState::snapshot() const {
   Bytes out;
   raft::ByteWriter w(out);
-  w.u8(kSnapshotFormatVersion);
+  w.u8(sections_.empty() ? kSnapshotFormatVersion : kSnapshotWithSections);
   w.u64(applied_);
   w.u64(hash_);
   w.u32(static_cast<std::uint32_t>(acked_.size()));
@@ -135,13 +137,14 @@ Bytes ReplicatedState::snapshot() const {
     w.u64(origin);
     w.u64(request);
   }
+  put_state_sections(w, sections_);
   return out;
 }
 
 void ReplicatedState::restore(ByteView data, raft::Index index) {
   raft::ByteReader r(data);
   const std::uint8_t version = r.u8("state version");
-  if (version != kSnapshotFormatVersion)
+  if (version != kSnapshotFormatVersion && version != kSnapshotWithSections)
     throw raft::DecodeError(fmt::format("state version: {} is not a known format", version));
   const raft::Index applied = r.u64("state applied");
   if (applied != index)
@@ -172,6 +175,8 @@ void ReplicatedState::restore(ByteView data, raft::Index index) {
     const NodeId origin = r.u64("recent origin");
     order.emplace_back(origin, r.u64("recent request"));
   }
+  StateSections sections;
+  if (version == kSnapshotWithSections) sections = get_state_sections(r);
   r.expect_end("state");
   // Members come from the configuration, not the snapshot; an ack from a node not configured
   // here is dropped, a member missing from the snapshot starts at 0 (it has copied nothing).
@@ -185,6 +190,11 @@ void ReplicatedState::restore(ByteView data, raft::Index index) {
   recent_ = {recent_order_.begin(), recent_order_.end()};
   applied_ = applied;
   hash_ = hash;
+  sections_ = std::move(sections);
+}
+
+void ReplicatedState::set_section(StateSection tag, Bytes payload) {
+  sections_[tag] = std::move(payload);
 }
 
 }  // namespace engine

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/command.h"
+#include "engine/state_sections.h"
 #include "raft/message.h"
 #include "raft/types.h"
 
@@ -55,6 +56,12 @@ class ReplicatedState {
   // The pending batches' changes in their encoded size (engine/record_codec.h).
   std::size_t pending_bytes() const { return pending_bytes_; }
 
+  // Extra state each feature keeps in R under its own tag (engine/state_sections.h); kept in
+  // the snapshot, replaced on restore. A feature reads and writes only its own section.
+  const StateSections& sections() const { return sections_; }
+  void set_section(StateSection tag, Bytes payload);
+  void clear_section(StateSection tag) { sections_.erase(tag); }
+
   // Test-only broken variant: drop pending once a majority (not all) acked.
   void set_drop_on_majority(bool on) { drop_on_majority_ = on; }
 
@@ -73,6 +80,7 @@ class ReplicatedState {
   // Recently applied (origin, request id), oldest first, to skip re-proposed duplicates.
   std::deque<std::pair<NodeId, std::uint64_t>> recent_order_;
   std::set<std::pair<NodeId, std::uint64_t>> recent_;
+  StateSections sections_;
   bool drop_on_majority_ = false;
 };
 

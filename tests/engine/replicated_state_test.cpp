@@ -92,6 +92,46 @@ TEST(ReplicatedState, MalformedSnapshotThrowsDecodeError) {
   EXPECT_THROW(copy.restore(snap, 1), raft::DecodeError);
 }
 
+TEST(ReplicatedState, SectionsRoundTripAndOnlyTheyChangeTheFormat) {
+  ReplicatedState r({1, 2});
+  r.apply(entry(1, batch(1, 1)));
+  const Bytes plain = r.snapshot();
+  EXPECT_EQ(plain[0], 1u);  // no section: the base layout, byte for byte as before
+  r.set_section(StateSection::PendingUpdates, {7, 8});
+  r.set_section(StateSection::Membership, {1});
+  const Bytes with = r.snapshot();
+  EXPECT_EQ(with[0], 2u);
+  ReplicatedState copy({1, 2});
+  copy.restore(with, 1);
+  EXPECT_EQ(copy.snapshot(), with);
+  ASSERT_EQ(copy.sections().size(), 2u);
+  EXPECT_EQ(copy.sections().at(StateSection::PendingUpdates), (Bytes{7, 8}));
+  copy.restore(plain, 1);  // a restore replaces the sections too
+  EXPECT_TRUE(copy.sections().empty());
+  r.clear_section(StateSection::PendingUpdates);
+  r.clear_section(StateSection::Membership);
+  EXPECT_EQ(r.snapshot(), plain);
+}
+
+TEST(ReplicatedState, MalformedSectionsAreRefused) {
+  ReplicatedState r({1, 2});
+  r.set_section(StateSection::Membership, {1});
+  Bytes snap = r.snapshot();
+  // The section list is: u32 count, u8 tag, u32 length, payload (1 byte): the tag sits 6 bytes
+  // from the end.
+  ReplicatedState copy({1, 2});
+  Bytes unknown = snap;
+  unknown[unknown.size() - 6] = 9;
+  EXPECT_THROW(copy.restore(unknown, 0), raft::DecodeError);
+  Bytes empty_list = r.snapshot();
+  empty_list.resize(empty_list.size() - 10);
+  for (int i = 0; i < 4; ++i) empty_list.push_back(0);
+  EXPECT_THROW(copy.restore(empty_list, 0), raft::DecodeError);
+  Bytes cut = snap;
+  cut.pop_back();
+  EXPECT_THROW(copy.restore(cut, 0), raft::DecodeError);
+}
+
 TEST(ReplicatedState, HashChainsEveryEntry) {
   ReplicatedState a({1}), b({1});
   a.apply(entry(1, batch(1, 1)));
