@@ -21,12 +21,17 @@ struct FaultProxy::Link {
 };
 
 FaultProxy::FaultProxy(asio::io_context& io, std::vector<asio::ip::tcp::endpoint> nodes,
-                       const asio::ip::address& listen_host, std::uint64_t seed)
+                       const asio::ip::address& listen_host, std::uint64_t seed,
+                       const std::vector<std::uint16_t>& ports)
     : io_(io),
       nodes_(std::move(nodes)),
       faults_(nodes_.size()),
       prng_(raft::Prng::stream(seed, "fault-proxy")) {
   const std::size_t n = nodes_.size();
+  if (!ports.empty() && ports.size() != n * (n - 1))
+    throw std::invalid_argument(fmt::format("{} link ports given; {} nodes have {} directed links",
+                                            ports.size(), n, n * (n - 1)));
+  std::size_t next_port = 0;
   for (std::size_t i = 0; i < n * n; ++i) {
     auto l = std::make_unique<Link>();
     l->from = i / n + 1;

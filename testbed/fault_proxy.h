@@ -27,10 +27,12 @@ class RelaySession;
 class FaultProxy {
  public:
   // `nodes[n-1]` is node n's real raft address. Binds one port per ordered pair on
-  // `listen_host` (port 0: free ports; see link_endpoint()). Throws boost::system::system_error
-  // if a port cannot be bound.
+  // `listen_host`: `ports` in the order 1->2, 1->3, ..., 2->1, ... (N*(N-1) of them), or free
+  // ports when empty (see link_endpoint()). Throws std::invalid_argument for a wrong number of
+  // ports, boost::system::system_error if a port cannot be bound.
   FaultProxy(boost::asio::io_context& io, std::vector<boost::asio::ip::tcp::endpoint> nodes,
-             const boost::asio::ip::address& listen_host, std::uint64_t seed);
+             const boost::asio::ip::address& listen_host, std::uint64_t seed,
+             const std::vector<std::uint16_t>& ports = {});
   ~FaultProxy();
   FaultProxy(const FaultProxy&) = delete;
   FaultProxy& operator=(const FaultProxy&) = delete;

@@ -2,7 +2,8 @@
 // time (see testbed/fault_proxy.h and docs/testbed.md).
 //
 //   fault-proxy --node 127.0.0.1:7001 --node 127.0.0.1:7002 --node 127.0.0.1:7003
-//               --control proxy.sock [--faults SPEC] [--seed N] [--listen 127.0.0.1]
+//               --control proxy.sock [--faults SPEC] [--ports P,P,...] [--seed N]
+//               [--listen 127.0.0.1]
 //
 // Prints one line "link A->B IP:PORT" per directed link (node A must reach node B there), then
 // "ready". Runs until SIGINT or SIGTERM.
@@ -27,6 +28,7 @@ int main(int argc, char** argv) {
   std::string faults;
   std::string listen = "127.0.0.1";
   std::uint64_t seed = 1;
+  std::vector<std::uint16_t> ports;
   app.add_option("--node", node_addresses,
                  "node n's real raft address ip:port, once per node in order (nodes 1..N)")
       ->required();
@@ -36,6 +38,9 @@ int main(int argc, char** argv) {
   app.add_option("--faults", faults,
                  "a schedule in sim-runner's --faults syntax (link kinds), from start");
   app.add_option("--listen", listen, "the IP the per-link ports are bound on");
+  app.add_option("--ports", ports,
+                 "the link ports in the order 1->2, 1->3, ..., 2->1, ... (default: free ports)")
+      ->delimiter(',');
   app.add_option("--seed", seed, "seed of the jitter and loss draws");
   CLI11_PARSE(app, argc, argv);
 
@@ -47,7 +52,7 @@ int main(int argc, char** argv) {
     }
     if (nodes.size() < 2) throw std::invalid_argument("--node: give at least two nodes");
     boost::asio::io_context io;
-    testbed::FaultProxy proxy(io, nodes, boost::asio::ip::make_address(listen), seed);
+    testbed::FaultProxy proxy(io, nodes, boost::asio::ip::make_address(listen), seed, ports);
     if (!faults.empty()) proxy.schedule(harness::parse_schedule(faults));
     std::unique_ptr<net::ControlSocket> control;
     if (!control_path.empty()) {
