@@ -29,6 +29,8 @@ const char* to_string(FaultKind kind) {
       return "disk-full";
     case FaultKind::FsyncFail:
       return "fsync-fail";
+    case FaultKind::IsolateLeader:
+      return "isolate-leader";
   }
   return "?";
 }
@@ -48,6 +50,7 @@ std::string describe(const Fault& f) {
       return fmt::format("{:.3f}s {} n{} for {:.3f}s", at, to_string(f.kind), f.a, dur);
     case FaultKind::CrashLeader:
     case FaultKind::IsolateFollower:
+    case FaultKind::IsolateLeader:
       return fmt::format("{:.3f}s {} for {:.3f}s", at, to_string(f.kind), dur);
     case FaultKind::Partition: {
       std::string side;
@@ -88,9 +91,10 @@ std::vector<Fault> parse_schedule(const std::string& text) {
     const std::string kind = item.substr(0, at_sign);
     Fault f;
     bool known = false;
-    for (auto k : {FaultKind::Crash, FaultKind::CrashLeader, FaultKind::Isolate,
-                   FaultKind::IsolateFollower, FaultKind::Partition, FaultKind::OneWay,
-                   FaultKind::Clog, FaultKind::DiskFull, FaultKind::FsyncFail})
+    for (auto k :
+         {FaultKind::Crash, FaultKind::CrashLeader, FaultKind::Isolate, FaultKind::IsolateFollower,
+          FaultKind::Partition, FaultKind::OneWay, FaultKind::Clog, FaultKind::DiskFull,
+          FaultKind::FsyncFail, FaultKind::IsolateLeader})
       if (kind == to_string(k)) f.kind = k, known = true;
     long long at = 0, dur = 0;
     unsigned long long a = 0, b = 0;

@@ -64,7 +64,10 @@ std::optional<LinkFault> link_fault_of(const harness::Fault& fault, std::string*
       out.kind = LinkFault::Kind::Clog;
       return out;
     case harness::FaultKind::IsolateFollower:
-      if (why) *why = "isolate-follower needs the leader: the runner resolves it into isolate";
+    case harness::FaultKind::IsolateLeader:
+      if (why)
+        *why = fmt::format("{} needs the leader: the runner resolves it into isolate",
+                           harness::to_string(fault.kind));
       return std::nullopt;
     default:
       if (why)
