@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <functional>
+#include <limits>
 #include <stdexcept>
 
 namespace harness {
@@ -80,6 +81,8 @@ std::string format_schedule(const std::vector<Fault>& schedule) {
 }
 
 std::vector<Fault> parse_schedule(const std::string& text) {
+  // Beyond this, milliseconds overflow nanoseconds of SimTime (about 292 years).
+  constexpr long long kMaxMs = std::numeric_limits<sim::SimTime>::max() / sim::kMillisecond;
   std::vector<Fault> out;
   std::size_t start = 0;
   while (start < text.size()) {
@@ -102,7 +105,8 @@ std::vector<Fault> parse_schedule(const std::string& text) {
     if (!known || at_sign == std::string::npos ||
         std::sscanf(item.c_str() + at_sign + 1, "%lld/%llu/%llu/%lld%n", &at, &a, &b, &dur,
                     &used) != 4 ||
-        static_cast<std::size_t>(used) != item.size() - at_sign - 1 || at < 0 || dur < 0)
+        static_cast<std::size_t>(used) != item.size() - at_sign - 1 || at < 0 || dur < 0 ||
+        at > kMaxMs || dur > kMaxMs)
       throw std::invalid_argument(
           fmt::format("--faults: bad item '{}' (want kind@AT_MS/A/B/DURATION_MS)", item));
     f.at = at * sim::kMillisecond;

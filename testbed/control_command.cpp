@@ -10,12 +10,13 @@ namespace testbed {
 
 namespace {
 
+// Node numbers, ids and milliseconds: at most a day's worth, so no timer arithmetic overflows.
 std::uint64_t number(const std::string& verb, const char* field, const std::string& word) {
   std::uint64_t v = 0;
   auto [end, ec] = std::from_chars(word.data(), word.data() + word.size(), v);
-  if (ec != std::errc() || end != word.data() + word.size())
+  if (ec != std::errc() || end != word.data() + word.size() || v > 86'400'000)
     throw std::invalid_argument(
-        fmt::format("{}: {} '{}' is not a non-negative integer", verb, field, word));
+        fmt::format("{}: {} '{}' is not an integer in 0..86400000", verb, field, word));
   return v;
 }
 

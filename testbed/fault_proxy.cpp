@@ -11,6 +11,10 @@ namespace testbed {
 namespace asio = boost::asio;
 using boost::system::error_code;
 
+namespace {
+constexpr sim::SimTime kMaxScheduleTime = 24LL * 3600 * sim::kSecond;
+}  // namespace
+
 struct FaultProxy::Link {
   std::uint64_t from = 0;
   std::uint64_t to = 0;
@@ -122,6 +126,9 @@ std::vector<std::uint64_t> FaultProxy::schedule(const std::vector<harness::Fault
     if (!lf) throw std::invalid_argument(fmt::format("{}: {}", harness::describe(f), why));
     LinkFaults check(nodes_.size());
     check.add(*lf);  // throws for bad node numbers now rather than when it starts
+    if (f.at > kMaxScheduleTime || f.duration > kMaxScheduleTime)
+      throw std::invalid_argument(
+          fmt::format("{}: start and duration are at most a day", harness::describe(f)));
     link_faults.push_back(*lf);
   }
   for (std::size_t i = 0; i < schedule.size(); ++i) {
@@ -145,7 +152,7 @@ void FaultProxy::changed() {
 std::string FaultProxy::execute_line(std::string_view line) {
   try {
     return execute(parse_control_command(line));
-  } catch (const std::invalid_argument& e) {
+  } catch (const std::exception& e) {  // bad input is a reply, never the proxy's end
     return fmt::format("ERROR {}", e.what());
   }
 }

@@ -30,6 +30,8 @@ TEST(FaultSchedule, BadItemsAreRejectedByName) {
   EXPECT_THROW(parse_schedule("crash@1/1/1"), std::invalid_argument);
   EXPECT_THROW(parse_schedule("crash@1/1/1/1x"), std::invalid_argument);
   EXPECT_THROW(parse_schedule("crash@-5/1/1/1"), std::invalid_argument);
+  EXPECT_THROW(parse_schedule("crash@9300000000000000/1/1/1"), std::invalid_argument);
+  EXPECT_THROW(parse_schedule("crash@1/1/1/9300000000000000"), std::invalid_argument);
   try {
     parse_schedule("crash@1/1/1/1,bogus");
     FAIL();

@@ -51,10 +51,12 @@ TEST(ControlCommand, DelayAndLossWithOptionalDuration) {
 }
 
 TEST(ControlCommand, ErrorsNameTheBadWord) {
-  EXPECT_EQ(error_of("delay 1 2 40 x"), "delay: JITTER_MS 'x' is not a non-negative integer");
+  EXPECT_EQ(error_of("delay 1 2 40 x"), "delay: JITTER_MS 'x' is not an integer in 0..86400000");
   EXPECT_EQ(error_of("loss 1 2 2"), "loss: P '2' is not a probability in [0, 1]");
   EXPECT_EQ(error_of("drop 1"), "drop: want 'drop A B'");
-  EXPECT_EQ(error_of("end -1"), "end: ID '-1' is not a non-negative integer");
+  EXPECT_EQ(error_of("loss 1 2 0.5 99999999999999999999"),
+            "loss: FOR_MS '99999999999999999999' is not an integer in 0..86400000");
+  EXPECT_EQ(error_of("end -1"), "end: ID '-1' is not an integer in 0..86400000");
   EXPECT_NE(error_of("partition 1").find("unknown command 'partition'"), std::string::npos);
 }
 

@@ -184,6 +184,8 @@ TEST_F(FaultProxyTest, ScheduledFaultStartsLaterAndBadLinesAreErrors) {
   EXPECT_EQ(proxy.execute_line("end 9"), "ERROR end: no active fault 9");
   EXPECT_EQ(proxy.execute_line("drop 1 1"), "ERROR no link n1->n1 (nodes are 1..3)");
   EXPECT_NE(proxy.execute_line("status").find("1=isolate n1"), std::string::npos);
+  EXPECT_EQ(proxy.execute_line("fault isolate@99999999999/1/0/0").rfind("ERROR ", 0), 0u);
+  EXPECT_EQ(proxy.faults().active().size(), 1u);
 }
 
 }  // namespace
