@@ -13,20 +13,21 @@ def fmt_ms(seconds):
     return "-" if seconds is None else f"{seconds * 1000:.0f}"
 
 def leader_metrics(leader_spans, end):
-    """leader_spans: [(t, leader or None)] in time order (a change of who claims leadership,
-    None: nobody). Returns elections after the first as [(t, node)], time without a leader
-    between the first leader and `end`."""
+    """leader_spans: [(t, leader or None, term)] in time order (a change of who claims
+    leadership, None: nobody). Returns the elections after the first as [(t, node, term)] (a new
+    node or a new term) and the time without a leader between the first leader and `end`."""
     changes, without, first = [], 0.0, None
-    prev_t, prev_leader = None, None
-    for t, leader in leader_spans + [(end, "end")]:
+    prev_t, prev_leader, last_claim = None, None, None
+    for t, leader, term in leader_spans + [(end, "end", 0)]:
         t = min(t, end)
         if prev_t is not None and prev_leader is None and first is not None:
             without += max(0.0, t - prev_t)
         if leader not in (None, "end"):
             if first is None:
                 first = t
-            elif leader != prev_leader and t < end:
-                changes.append((t, leader))
+            elif (leader, term) != last_claim and t < end:
+                changes.append((t, leader, term))
+            last_claim = (leader, term)
         prev_t, prev_leader = t, leader
     return changes, without
 

@@ -1,12 +1,14 @@
 """The real half of experiments/real_faults: a cluster through fault-proxy under the simulator's
 workload shape, with the schedule's faults done to links (the proxy) or processes (kill -9)."""
 
+import concurrent.futures
 import random
 import threading
 import time
 from pathlib import Path
 
 import query_load
+from raftdns import control
 from raftdns.faultproxy import ProxiedCluster
 from raftdns.processes import wait_until
 
@@ -20,7 +22,7 @@ class RoleSampler:
 
     def __init__(self, cluster, t0, interval=0.05):
         self.c, self.t0, self.interval = cluster, t0, interval
-        self.spans = []  # [(t, leader or None)]
+        self.spans = []  # [(t, leader or None, term)]
         self.current = "start"
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -28,18 +30,22 @@ class RoleSampler:
     def _run(self):
         while not self._stop.is_set():
             t = time.perf_counter() - self.t0
-            claims = []
+            claims, silent = [], False
             for i in self.c.up_nodes():
                 try:
                     s = self.c.status(i, timeout=0.5)
                 except (TimeoutError, OSError):
+                    silent = True
                     continue
                 if str(s.get("role", "")).lower() == "leader":
                     claims.append((s.get("term", 0), i + 1))
-            leader = max(claims)[1] if claims else None  # the newest term's claim
-            if leader != self.current:
-                self.spans.append((t, leader))
-                self.current = leader
+            # The newest term's claim counts: an old leader cut off claims until it steps down.
+            # No claim but a node did not answer: unknown, not "no leader".
+            if claims or not silent:
+                term, leader = max(claims) if claims else (0, None)
+                if (leader, term) != self.current:
+                    self.spans.append((t, leader, term))
+                    self.current = (leader, term)
             self._stop.wait(self.interval)
 
     def start(self):
@@ -74,7 +80,18 @@ def run_real(args, workdir, log):
         queries = query_load.QueryLoad(c.query_ports, names, args.query_rate / n, t0,
                                        answer_timeout=0.5).start()
         stop = threading.Event()
-        submitted = []  # (t, node, name, Pending)
+        submitted = []  # (t, node, name, address, Future of (reply or None, perf_counter))
+        # Each write on its own control-socket connection: replies cannot be matched to the
+        # wrong write (on a console, a refusal at the deadline can overtake a later commit).
+        pool = concurrent.futures.ThreadPoolExecutor(max_workers=64)
+        reply_timeout = args.write_timeout_ms / 1000 + 10
+
+        def send_write(path, line):
+            try:
+                reply = control.request(path, line, reply_timeout)
+            except (OSError, TimeoutError):  # killed: the connection drops unanswered
+                reply = None
+            return reply, time.perf_counter()
 
         def writer():
             k, next_at = 0, rng.expovariate(args.write_rate)
@@ -89,8 +106,8 @@ def run_real(args, workdir, log):
                     name = f"rf-{k}.example.com"
                     t = time.perf_counter() - t0
                     address = f"192.0.2.{k % 250 + 1}"
-                    submitted.append((t, node, name, address, c.console(node).submit(
-                        f"ADD: {name} A {address}")))
+                    submitted.append((t, node, name, address, pool.submit(
+                        send_write, c.control_socket(node), f"ADD: {name} A {address}")))
                 next_at += rng.expovariate(args.write_rate)
 
         writer_thread = threading.Thread(target=writer, daemon=True)
@@ -166,9 +183,8 @@ def run_real(args, workdir, log):
         events.append((heal_at, "HEAL: proxy heal, killed nodes restarted"))
         for i in range(n):
             c.nodes[i].wait_ready(c.ready_timeout)
-        deadline = args.write_timeout_ms / 1000 + 5
-        for *_, pending in submitted:
-            pending.wait(max(0.0, deadline - (now() - heal_at)))
+        concurrent.futures.wait([f for *_, f in submitted], timeout=reply_timeout)
+        pool.shutdown(wait=False, cancel_futures=True)
         converged_after = None
         try:
             c.wait_settled(timeout=args.settle_s)
@@ -177,9 +193,9 @@ def run_real(args, workdir, log):
             log(f"real: not converged: {e}")
         sampler.stop()
         writes = []
-        for t, node, name, address, pending in submitted:
-            reply = pending.reply
-            answered = None if pending.resolved_at is None else pending.resolved_at - t0
+        for t, node, name, address, future in submitted:
+            reply, at = future.result() if future.done() else (None, None)
+            answered = None if reply is None else at - t0
             result = ("unanswered" if reply is None else "OK" if reply.startswith("OK") else
                       "NOOP" if reply.startswith("NOOP") else
                       "no-quorum" if reply.startswith("ERROR no quorum") else "other")

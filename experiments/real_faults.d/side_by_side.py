@@ -12,7 +12,7 @@ def report(args, sim, real):
     r_changes, r_without = leader_metrics(real["leader_spans"], end)
     s_w = write_metrics(sim["writes"], end)
     r_w = write_metrics([w[:4] for w in real["writes"]], end)
-    first = lambda spans: next((f"n{l} at {t:.2f}s" for t, l in spans if l), "none")  # noqa
+    first = lambda spans: next((f"n{l} at {t:.2f}s" for t, l, _ in spans if l), "none")  # noqa
     lines = [f"# One fault schedule in both worlds: `{args.faults}`", "",
              f"{args.nodes} nodes, fault phase {args.time:g} s, {args.write_rate:g} writes/s and "
              f"{args.query_rate:g} queries/s; election timeout {args.election_timeout_ms} ms, "
@@ -27,8 +27,7 @@ def report(args, sim, real):
 
     row("first leader", first(sim["leader_spans"]), first(real["leader_spans"]))
     row("leader changes in the fault phase", len(s_changes), len(r_changes))
-    row("new leaders (time, node)", ", ".join(f"{t:.2f}s n{x}" for t, x in s_changes) or "-",
-        ", ".join(f"{t:.2f}s n{x}" for t, x in r_changes) or "-")
+    row("new leaders (time, node, term)", elections(s_changes), elections(r_changes))
     row("each isolate-leader: isolated -> next leader (after)",
         failovers(sim["isolated"], sim["leader_spans"]),
         failovers(real["isolated"], real["leader_spans"]))
@@ -80,12 +79,16 @@ def report(args, sim, real):
                                        "events": real["events"]}}
 
 
+def elections(changes):
+    return ", ".join(f"{t:.2f}s n{x} (term {term})" for t, x, term in changes) or "-"
+
+
 def failovers(isolated, spans):
     """For each (t, node) an isolate-leader hit: the first leader other than that node claiming
     leadership after t, and how long after."""
     out = []
     for t, node, _ in isolated:
-        nxt = next(((u, x) for u, x in spans if u >= t and x not in (None, node)), None)
+        nxt = next(((u, x) for u, x, _ in spans if u >= t and x not in (None, node)), None)
         out.append(f"n{node} -> " + ("none" if nxt is None else
                                      f"n{nxt[1]} ({(nxt[0] - t) * 1000:.0f} ms)"))
     return "; ".join(out) or "-"

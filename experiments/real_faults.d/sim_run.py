@@ -18,7 +18,7 @@ def run_sim(args, out):
     leader_spans, writes, queue = [], [], {n: [] for n in range(1, args.nodes + 1)}
     down = {n: [] for n in range(1, args.nodes + 1)}  # [(from, to)]
     isolated = []  # (t, node) for isolate-leader / isolate-follower as the sim resolved them
-    current = None
+    current, current_term = None, 0
     for line in run.stderr.splitlines():
         m = SIM_LINE.match(line)
         if not m:
@@ -57,10 +57,10 @@ def run_sim(args, out):
         # An old leader cut off still claims leadership until it hears of the new term: the
         # claim of the newest term counts (as in the real run).
         claims = [(term, x) for x, (role, term) in roles.items() if role == "Leader"]
-        now_leader = max(claims)[1] if claims else None
-        if now_leader != current:
-            leader_spans.append((t, now_leader))
-            current = now_leader
+        term, now_leader = max(claims) if claims else (0, None)
+        if (now_leader, term) != (current, current_term):
+            leader_spans.append((t, now_leader, term))
+            current, current_term = now_leader, term
     for n, q in queue.items():
         writes += [(s, None, n, "unanswered") for s in q]
     result = re.search(r"result=(\S+)", summary)
