@@ -3,6 +3,7 @@ side (markdown and a JSON summary)."""
 
 import json
 
+import agreement
 from outcome import fmt_ms, leader_metrics, write_metrics
 
 
@@ -48,6 +49,11 @@ def report(args, sim, real):
     row("converged after heal (s)", sim["converged_after"],
         "-" if real["converged_after"] is None else f"{real['converged_after']:.2f}")
     row("verdict", sim["result"], "ok" if real_ok(real) else "FAILED")
+    checks = agreement.claims(args, sim, real)
+    yes = {True: "yes", False: "NO"}
+    lines += ["", "## Same outcome in both worlds?", "", "| claim | simulator | real |",
+              "| --- | --- | --- |"]
+    lines += [f"| {claim} | {yes[a]} | {yes[b]} |" for claim, a, b in checks]
     lines += ["", "Real run's fault driver:", ""]
     lines += [f"- {t:.3f}s {what}" for t, what in real["events"]]
     if sim["isolated"]:
@@ -76,7 +82,8 @@ def report(args, sim, real):
                                        "writes": r_w, "lost": real["lost"],
                                        "disagree": real["disagree"],
                                        "converged_after_s": real["converged_after"],
-                                       "events": real["events"]}}
+                                       "events": real["events"]},
+                              "claims": [{"claim": c, "sim": a, "real": b} for c, a, b in checks]}
 
 
 def elections(changes):
