@@ -26,6 +26,7 @@
 
 namespace testbed {
 
+// One parsed control line.
 struct ControlCommand {
   enum class Verb : std::uint8_t { Fault, Add, Drop, End, Heal, Status, Blank };
   Verb verb = Verb::Blank;

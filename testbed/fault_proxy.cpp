@@ -15,6 +15,7 @@ namespace {
 constexpr sim::SimTime kMaxScheduleTime = 24LL * 3600 * sim::kSecond;
 }  // namespace
 
+// One directed link's listening port and the connections relayed through it.
 struct FaultProxy::Link {
   std::uint64_t from = 0;
   std::uint64_t to = 0;
