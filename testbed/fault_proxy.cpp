@@ -42,8 +42,9 @@ FaultProxy::FaultProxy(asio::io_context& io, std::vector<asio::ip::tcp::endpoint
     l->from = i / n + 1;
     l->to = i % n + 1;
     if (l->from != l->to) {
-      l->acceptor =
-          std::make_unique<asio::ip::tcp::acceptor>(io_, asio::ip::tcp::endpoint(listen_host, 0));
+      const std::uint16_t port = ports.empty() ? 0 : ports[next_port++];
+      l->acceptor = std::make_unique<asio::ip::tcp::acceptor>(
+          io_, asio::ip::tcp::endpoint(listen_host, port));
     }
     links_.push_back(std::move(l));
   }

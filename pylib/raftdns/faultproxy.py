@@ -61,6 +61,11 @@ class FaultProxy:
             self.log.flush()
             raise RuntimeError(f"fault-proxy exited before 'ready':\n{tail(self.log_path)}")
         self.log.flush()
+        pairs = [(a, b) for a in range(1, n + 1) for b in range(1, n + 1) if a != b]
+        if sorted(self.links) != sorted(pairs) or any(
+                self.links[pair][1] != port for pair, port in zip(pairs, ports)):
+            raise RuntimeError(f"fault-proxy listens on {self.links}, not on the ports given "
+                               f"({dict(zip(pairs, ports))})")
         # The proxy logs every control command it applies: keep its pipe drained.
         self._drain = threading.Thread(target=self._copy_output, daemon=True)
         self._drain.start()

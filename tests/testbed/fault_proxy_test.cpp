@@ -188,5 +188,23 @@ TEST_F(FaultProxyTest, ScheduledFaultStartsLaterAndBadLinesAreErrors) {
   EXPECT_EQ(proxy.faults().active().size(), 1u);
 }
 
+// --ports: each directed link on the port given for it, in the order 1->2, 1->3, 2->1, ...
+TEST(FaultProxyPorts, LinksListenOnTheGivenPortsInOrder) {
+  asio::io_context io;
+  std::vector<std::uint16_t> ports;
+  std::vector<tcp::acceptor> probes;
+  for (int i = 0; i < 2; ++i) {  // two free ports, released before the proxy binds them
+    probes.emplace_back(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    ports.push_back(probes.back().local_endpoint().port());
+  }
+  probes.clear();
+  const tcp::endpoint a(asio::ip::make_address("127.0.0.1"), 1);
+  FaultProxy proxy(io, {a, a}, asio::ip::make_address("127.0.0.1"), 1, ports);
+  EXPECT_EQ(proxy.link_endpoint(1, 2).port(), ports[0]);
+  EXPECT_EQ(proxy.link_endpoint(2, 1).port(), ports[1]);
+  EXPECT_THROW(FaultProxy(io, {a, a, a}, asio::ip::make_address("127.0.0.1"), 1, ports),
+               std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace testbed
