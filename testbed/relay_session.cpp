@@ -118,8 +118,10 @@ void RelaySession::close() {
   upstream_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   upstream_.close(ignored);
   due_timer_.cancel();
-  queue_.clear();
-  queued_bytes_ = 0;
+  if (!writing_) {  // an aborted write still refers to the front chunk until it completes
+    queue_.clear();
+    queued_bytes_ = 0;
+  }
 }
 
 }  // namespace testbed
