@@ -89,6 +89,11 @@ void FaultApplier::apply(const Fault& f, sim::Prng& prng) {
     case FaultKind::Isolate:
       if (f.a >= 1 && f.a <= n) isolate_for(f.a);
       break;
+    case FaultKind::IsolateLeader: {
+      const std::uint64_t leader = hooks_.leader();
+      isolate_for(leader != 0 ? leader : 1 + (f.a - 1) % n);
+      break;
+    }
     case FaultKind::IsolateFollower: {
       // Keep a majority around the leader: only a minority minus the leader may be cut off.
       std::size_t isolated = 0;

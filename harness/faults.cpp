@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <functional>
+#include <limits>
 #include <stdexcept>
 
 namespace harness {
@@ -29,6 +30,8 @@ const char* to_string(FaultKind kind) {
       return "disk-full";
     case FaultKind::FsyncFail:
       return "fsync-fail";
+    case FaultKind::IsolateLeader:
+      return "isolate-leader";
   }
   return "?";
 }
@@ -48,6 +51,7 @@ std::string describe(const Fault& f) {
       return fmt::format("{:.3f}s {} n{} for {:.3f}s", at, to_string(f.kind), f.a, dur);
     case FaultKind::CrashLeader:
     case FaultKind::IsolateFollower:
+    case FaultKind::IsolateLeader:
       return fmt::format("{:.3f}s {} for {:.3f}s", at, to_string(f.kind), dur);
     case FaultKind::Partition: {
       std::string side;
@@ -77,6 +81,8 @@ std::string format_schedule(const std::vector<Fault>& schedule) {
 }
 
 std::vector<Fault> parse_schedule(const std::string& text) {
+  // Beyond this, milliseconds overflow nanoseconds of SimTime (about 292 years).
+  constexpr long long kMaxMs = std::numeric_limits<sim::SimTime>::max() / sim::kMillisecond;
   std::vector<Fault> out;
   std::size_t start = 0;
   while (start < text.size()) {
@@ -88,9 +94,10 @@ std::vector<Fault> parse_schedule(const std::string& text) {
     const std::string kind = item.substr(0, at_sign);
     Fault f;
     bool known = false;
-    for (auto k : {FaultKind::Crash, FaultKind::CrashLeader, FaultKind::Isolate,
-                   FaultKind::IsolateFollower, FaultKind::Partition, FaultKind::OneWay,
-                   FaultKind::Clog, FaultKind::DiskFull, FaultKind::FsyncFail})
+    for (auto k :
+         {FaultKind::Crash, FaultKind::CrashLeader, FaultKind::Isolate, FaultKind::IsolateFollower,
+          FaultKind::Partition, FaultKind::OneWay, FaultKind::Clog, FaultKind::DiskFull,
+          FaultKind::FsyncFail, FaultKind::IsolateLeader})
       if (kind == to_string(k)) f.kind = k, known = true;
     long long at = 0, dur = 0;
     unsigned long long a = 0, b = 0;
@@ -98,7 +105,8 @@ std::vector<Fault> parse_schedule(const std::string& text) {
     if (!known || at_sign == std::string::npos ||
         std::sscanf(item.c_str() + at_sign + 1, "%lld/%llu/%llu/%lld%n", &at, &a, &b, &dur,
                     &used) != 4 ||
-        static_cast<std::size_t>(used) != item.size() - at_sign - 1 || at < 0 || dur < 0)
+        static_cast<std::size_t>(used) != item.size() - at_sign - 1 || at < 0 || dur < 0 ||
+        at > kMaxMs || dur > kMaxMs)
       throw std::invalid_argument(
           fmt::format("--faults: bad item '{}' (want kind@AT_MS/A/B/DURATION_MS)", item));
     f.at = at * sim::kMillisecond;

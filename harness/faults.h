@@ -21,6 +21,7 @@ enum class FaultKind : std::uint8_t {
   Clog,             // messages a -> b are held until the fault ends
   DiskFull,         // node a's disk has no space: writes fail (ENOSPC, retry-safe)
   FsyncFail,        // node a's fsyncs fail (EIO, not retry-safe: the node needs a restart)
+  IsolateLeader,    // whoever leads at that moment (or node a if none) cut off both ways
 };
 
 const char* to_string(FaultKind kind);

@@ -176,11 +176,11 @@ int main(int argc, char** argv) {
   app.add_flag("--outcome-only", outcome_only,
                "DNS scenarios: only outcome checks (no direct ack/pending-drop checks)");
   app.add_option("--bug", bug, bug_help());
-  CLI::Option* faults_option =
-      app.add_option("--faults", faults,
-                     "replace the scenario's fault schedule: kind@AT_MS/A/B/DURATION_MS,... "
-                     "(kinds: crash, crash-leader, isolate, isolate-follower, partition (A = "
-                     "bitmask of one side), one-way, clog, disk-full, fsync-fail (DNS runs))");
+  CLI::Option* faults_option = app.add_option(
+      "--faults", faults,
+      "replace the scenario's fault schedule: kind@AT_MS/A/B/DURATION_MS,... "
+      "(kinds: crash, crash-leader, isolate, isolate-leader, isolate-follower, partition (A = "
+      "bitmask of one side), one-way, clog, disk-full, fsync-fail (DNS runs))");
   CLI11_PARSE(app, argc, argv);
 
   harness::RunOptions base;

@@ -117,6 +117,11 @@ class Cluster:
 
     # --- addresses and files
 
+    def node_config_path(self, i):
+        """The config file node i starts with: the one shared file (a ProxiedCluster gives each
+        node its own, whose peer addresses point at the fault proxy)."""
+        return self.config_path
+
     def query_addr(self, i):
         host, port = self.config["nodes"][str(i)]["query_loc"].rsplit(":", 1)
         return host, int(port)
@@ -170,7 +175,8 @@ class Cluster:
         """Starts node i (again); returns its ready line (or None without wait_ready)."""
         if self.alive(i):
             raise RuntimeError(f"node {i} is already running")
-        args = [self.binary, "-n", str(i), "-c", self.config_path, "--log-level", self.log_level]
+        args = [self.binary, "-n", str(i), "-c", self.node_config_path(i), "--log-level",
+                self.log_level]
         for zf in self.zone_files[i]:
             args += ["-z", zf]
         args += self.extra_args[i]
