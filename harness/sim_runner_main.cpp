@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <fstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -152,7 +153,8 @@ int main(int argc, char** argv) {
   std::optional<std::int64_t> drift, checkpoint_ms;
   std::optional<std::size_t> snapshot_chunk_bytes;
   bool torn = false, no_torn = false;
-  std::string bug, faults;
+  std::string bug, faults, history_file;
+  bool no_invariants = false;
   app.add_option("--seed", seed, "the seed of a single run");
   app.add_option("--seeds", seeds_text, "sweep seeds A..B (inclusive)");
   app.add_option("--scenario", scenario, scenario_help());
@@ -175,6 +177,12 @@ int main(int argc, char** argv) {
   app.add_flag("--trace", trace, "print every event to stderr");
   app.add_flag("--outcome-only", outcome_only,
                "DNS scenarios: only outcome checks (no direct ack/pending-drop checks)");
+  app.add_option("--history", history_file,
+                 "DNS scenarios, one seed: write the clients' history (one JSON object per line) "
+                 "to this file, for build/history-check");
+  app.add_flag("--no-invariants", no_invariants,
+               "DNS scenarios: check no invariant during the run (only convergence is waited "
+               "for), so that --history shows what clients of a broken cluster see to the end");
   app.add_option("--bug", bug, bug_help());
   CLI::Option* faults_option =
       app.add_option("--faults", faults,
@@ -214,6 +222,7 @@ int main(int argc, char** argv) {
     if (faults_option->count() > 0) base.schedule = harness::parse_schedule(faults);
     base.trace = trace;
     base.outcome_checks_only = outcome_only;
+    base.no_invariants = no_invariants;
     base.trace_formatter = describe_event;
     if (!seeds_text.empty())
       std::tie(first, last) = parse_range<std::uint64_t>(seeds_text, "--seeds");
@@ -230,9 +239,23 @@ int main(int argc, char** argv) {
     if (k.disk_fault_rate < 0) throw std::invalid_argument("--disk-fault-rate must be >= 0");
     if (k.disk_fault_rate > 0 && !dns_run)
       throw std::invalid_argument("--disk-fault-rate: disk faults need a DNS scenario");
+    if ((!history_file.empty() || no_invariants) && !dns_run)
+      throw std::invalid_argument("--history and --no-invariants need a DNS scenario");
+    if (!history_file.empty() && !seeds_text.empty())
+      throw std::invalid_argument("--history records one run: give --seed, not --seeds");
   } catch (const std::exception& e) {
     fmt::print(stderr, "sim-runner: {}\n", e.what());
     return 2;
+  }
+
+  std::ofstream history;
+  if (!history_file.empty()) {
+    history.open(history_file, std::ios::trunc);
+    if (!history) {
+      fmt::print(stderr, "sim-runner: cannot write --history {}\n", history_file);
+      return 2;
+    }
+    base.history = &history;
   }
 
   const bool sweep = !seeds_text.empty();
@@ -248,7 +271,9 @@ int main(int argc, char** argv) {
     options.seed = s;
     harness::RunResult r = harness::run_scenario(options);
     if (r.ok && check_determinism) {
-      const harness::RunResult again = harness::run_scenario(options);
+      harness::RunOptions twice = options;
+      twice.history = nullptr;  // the history holds the first run only
+      const harness::RunResult again = harness::run_scenario(twice);
       if (again.trace_hash != r.trace_hash) {
         r.ok = false;
         r.invariant = "determinism";
