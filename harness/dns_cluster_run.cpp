@@ -196,7 +196,8 @@ void DnsClusterRun::submit_write(engine::NodeId node, std::vector<dns::Change> c
                              world().options().timer_jitter + sim::kMillisecond / 10;
   world().queue().schedule_after(bound, [this, id, bound] {
     const Write& w = writes_.at(id);
-    if (!invariants_ || w.answered || w.incarnation != incarnation(w.node) || !driver(w.node)) return;
+    if (!invariants_ || w.answered || w.incarnation != incarnation(w.node) || !driver(w.node))
+      return;
     throw InvariantViolation(
         "every write answered within write_timeout",
         fmt::format("n{} has not answered a write submitted at {:.3f}s after {:.3f}s", w.node,

@@ -67,7 +67,8 @@ HistoryRead history_read(const dns::Database& serving, std::size_t query_index) 
   r.qtype = dns::type_to_text(q.qtype);
   r.rcode = dns::rcode_to_text(reply.header.rcode);
   for (const dns::Record& a : reply.answer)
-    if (a.owner == q.name && a.type == q.qtype) r.answer.push_back(dns::rdata_to_text(a.type, a.rdata));
+    if (a.owner == q.name && a.type == q.qtype)
+      r.answer.push_back(dns::rdata_to_text(a.type, a.rdata));
   std::sort(r.answer.begin(), r.answer.end());
   for (std::size_t z = 0; z < kDnsZones; ++z) {
     const dns::Name apex = dns::Name::from_text(dns_zone_apex(z));
@@ -76,7 +77,8 @@ HistoryRead history_read(const dns::Database& serving, std::size_t query_index) 
     // A second client question in the same instant: the zone's SOA, for its serial.
     const dns::Message soa = ask(serving, {apex, dns::type::SOA});
     for (const dns::Record& a : soa.answer)
-      if (a.type == dns::type::SOA && a.owner == apex) r.serial = dns::soa_from_rdata(a.rdata).serial;
+      if (a.type == dns::type::SOA && a.owner == apex)
+        r.serial = dns::soa_from_rdata(a.rdata).serial;
   }
   return r;
 }

@@ -18,8 +18,7 @@ constexpr const char* kOutcomes[] = {"ok", "noop", "fail", "unknown"};
 WriteOutcome outcome_from(const std::string& text) {
   for (int i = 0; i < 4; ++i)
     if (text == kOutcomes[i]) return static_cast<WriteOutcome>(i);
-  throw std::invalid_argument(
-      fmt::format("result '{}' is none of ok, noop, fail, unknown", text));
+  throw std::invalid_argument(fmt::format("result '{}' is none of ok, noop, fail, unknown", text));
 }
 
 // The field `key` of `j`, which must be there with the right type (the message names it).
@@ -30,8 +29,8 @@ T field(const json& j, const char* key) {
   try {
     return it->get<T>();
   } catch (const json::exception&) {
-    throw std::invalid_argument(fmt::format("field \"{}\" has the wrong type ({})", key,
-                                            it->dump()));
+    throw std::invalid_argument(
+        fmt::format("field \"{}\" has the wrong type ({})", key, it->dump()));
   }
 }
 

@@ -52,12 +52,12 @@ struct HistoryRead {
   std::int64_t time_ns = 0;  // invocation and completion (a simulated read is instantaneous)
   std::string name;          // the question, lowercase
   std::string qtype;
-  std::string rcode;                 // "NOERROR", "NXDOMAIN", "REFUSED", ...
-  std::vector<std::string> answer;   // rdata of the answer records of the question, sorted
-  std::string zone;                  // the zone the name is in ("z1.test.")
+  std::string rcode;                    // "NOERROR", "NXDOMAIN", "REFUSED", ...
+  std::vector<std::string> answer;      // rdata of the answer records of the question, sorted
+  std::string zone;                     // the zone the name is in ("z1.test.")
   std::optional<std::uint32_t> serial;  // that zone's SOA serial on the node; none: no zone yet
-  std::uint64_t index = 0;           // the last commit index the node serves
-  bool final = false;                // taken after the heal, once the cluster converged
+  std::uint64_t index = 0;              // the last commit index the node serves
+  bool final = false;                   // taken after the heal, once the cluster converged
   friend bool operator==(const HistoryRead&, const HistoryRead&) = default;
 };
 

@@ -168,17 +168,18 @@ class Checker {
   }
 
   CheckOutcome final_reads() {
-    CheckOutcome c = named("final-reads",
-                   "every node was read after the heal and all nodes' final reads agree");
+    CheckOutcome c =
+        named("final-reads", "every node was read after the heal and all nodes' final reads agree");
     const HistoryRead* reference = nullptr;  // the first final read of each question
     std::map<std::pair<std::string, std::string>, const HistoryRead*> first;
     std::map<std::string, const HistoryRead*> first_serial;
     for (std::uint64_t node : nodes_) {
       ++c.cases;
       if (!final_.contains(node)) {
-        c.failures.push_back(fmt::format("{}: n{} has no final read (the history ends before the "
-                                         "heal, or the node was down)",
-                                         file_, node));
+        c.failures.push_back(
+            fmt::format("{}: n{} has no final read (the history ends before the "
+                        "heal, or the node was down)",
+                        file_, node));
         continue;
       }
       for (const auto& [question, r] : final_.at(node)) {
@@ -190,11 +191,11 @@ class Checker {
                                            reference->index, at(reference->line)));
         auto [it, inserted] = first.try_emplace(question, r);
         if (!inserted && (it->second->rcode != r->rcode || it->second->answer != r->answer))
-          c.failures.push_back(fmt::format("{}: n{} answers {} {} with {} after the heal, n{} with "
-                                           "{} ({})",
-                                           at(r->line), r->node, r->name, r->qtype, answer_text(*r),
-                                           it->second->node, answer_text(*it->second),
-                                           at(it->second->line)));
+          c.failures.push_back(
+              fmt::format("{}: n{} answers {} {} with {} after the heal, n{} with "
+                          "{} ({})",
+                          at(r->line), r->node, r->name, r->qtype, answer_text(*r),
+                          it->second->node, answer_text(*it->second), at(it->second->line)));
         auto [s, fresh] = first_serial.try_emplace(r->zone, r);
         if (!fresh && s->second->serial != r->serial)
           c.failures.push_back(fmt::format(
@@ -209,7 +210,7 @@ class Checker {
 
   CheckOutcome acked_visible() {
     CheckOutcome c = named("acked-visible-after-heal",
-                   "every acknowledged write is in every node's final state");
+                           "every acknowledged write is in every node's final state");
     for (const HistoryWrite& w : h_.writes) {
       if (w.result != WriteOutcome::Ok) continue;
       for (const auto& [node, reads] : final_) {
@@ -242,8 +243,8 @@ class Checker {
   }
 
   CheckOutcome one_write_per_index() {
-    CheckOutcome c = named("one-write-per-index",
-                   "no two acknowledged writes carry the same commit index");
+    CheckOutcome c =
+        named("one-write-per-index", "no two acknowledged writes carry the same commit index");
     std::map<Index, const HistoryWrite*> seen;
     for (const HistoryWrite& w : h_.writes) {
       if (!acknowledged(w)) continue;
@@ -258,8 +259,9 @@ class Checker {
   }
 
   CheckOutcome real_time_order() {
-    CheckOutcome c = named("real-time-order",
-                   "a write acknowledged before another was invoked has a lower commit index");
+    CheckOutcome c =
+        named("real-time-order",
+              "a write acknowledged before another was invoked has a lower commit index");
     std::vector<const HistoryWrite*> acked;
     for (const HistoryWrite& w : h_.writes)
       if (acknowledged(w)) acked.push_back(&w);
@@ -342,24 +344,25 @@ class Checker {
   }
 
   CheckOutcome reads_agree() {
-    CheckOutcome c = named("reads-agree-at-index",
-                   "reads at the same served index give the same serial and the same answer");
+    CheckOutcome c =
+        named("reads-agree-at-index",
+              "reads at the same served index give the same serial and the same answer");
     std::map<std::tuple<Index, std::string, std::string>, const HistoryRead*> answers;
     std::map<std::pair<Index, std::string>, const HistoryRead*> serials;
     for (const HistoryRead& r : h_.reads) {
       ++c.cases;
       auto [a, fresh] = answers.try_emplace({r.index, r.name, r.qtype}, &r);
       if (!fresh && (a->second->rcode != r.rcode || a->second->answer != r.answer))
-        c.failures.push_back(fmt::format("{}: n{} at index {} answers {} {} with {}, n{} with {} "
-                                         "at the same index ({})",
-                                         at(r.line), r.node, r.index, r.name, r.qtype,
-                                         answer_text(r), a->second->node,
-                                         answer_text(*a->second), at(a->second->line)));
+        c.failures.push_back(
+            fmt::format("{}: n{} at index {} answers {} {} with {}, n{} with {} "
+                        "at the same index ({})",
+                        at(r.line), r.node, r.index, r.name, r.qtype, answer_text(r),
+                        a->second->node, answer_text(*a->second), at(a->second->line)));
       auto [s, new_serial] = serials.try_emplace({r.index, r.zone}, &r);
       if (!new_serial && s->second->serial != r.serial)
         c.failures.push_back(fmt::format(
-            "{}: n{} at index {} has {} at serial {}, n{} at {} ({})", at(r.line), r.node,
-            r.index, r.zone, r.serial ? fmt::format("{}", *r.serial) : "none", s->second->node,
+            "{}: n{} at index {} has {} at serial {}, n{} at {} ({})", at(r.line), r.node, r.index,
+            r.zone, r.serial ? fmt::format("{}", *r.serial) : "none", s->second->node,
             s->second->serial ? fmt::format("{}", *s->second->serial) : "none",
             at(s->second->line)));
     }
@@ -367,10 +370,12 @@ class Checker {
   }
 
   std::pair<CheckOutcome, CheckOutcome> reads_match_model() {
-    CheckOutcome only = named("read-shows-only-committed",
-                      "no read shows a record the writes committed up to its index do not give it");
-    CheckOutcome all = named("read-shows-all-committed",
-                     "no read misses a record the writes committed up to its index give it");
+    CheckOutcome only =
+        named("read-shows-only-committed",
+              "no read shows a record the writes committed up to its index do not give it");
+    CheckOutcome all =
+        named("read-shows-all-committed",
+              "no read misses a record the writes committed up to its index give it");
     for (const HistoryRead& r : h_.reads) {
       if (!judged(r)) continue;
       const std::set<std::string>* universe = model_.universe(r.name, r.qtype);
@@ -396,8 +401,8 @@ class Checker {
   }
 
   CheckOutcome unacked_agree() {
-    CheckOutcome c = named("unacked-agree",
-                   "a write with unknown outcome is in every node's final state or in none");
+    CheckOutcome c = named(
+        "unacked-agree", "a write with unknown outcome is in every node's final state or in none");
     for (const HistoryWrite& w : h_.writes) {
       if (w.result != WriteOutcome::Unknown) continue;
       for (const HistoryChange& ch : w.changes) {
@@ -481,14 +486,14 @@ class Checker {
   const std::string file_;
   const CommitModel model_;
   std::set<std::uint64_t> nodes_;
-  std::map<std::uint64_t, std::map<std::pair<std::string, std::string>, const HistoryRead*>>
-      final_;
+  std::map<std::uint64_t, std::map<std::pair<std::string, std::string>, const HistoryRead*>> final_;
 };
 
 }  // namespace
 
 std::size_t CheckReport::passed() const {
-  return std::count_if(checks.begin(), checks.end(), [](const CheckOutcome& c) { return c.passed(); });
+  return std::count_if(checks.begin(), checks.end(),
+                       [](const CheckOutcome& c) { return c.passed(); });
 }
 
 std::size_t CheckReport::failed() const {
@@ -509,9 +514,10 @@ std::string format_report(const CheckReport& report, std::size_t max_failures) {
   }
   out += "staleness (commit to first read serving it, ms; an upper bound):\n";
   for (const NodeStaleness& s : report.staleness)
-    out += fmt::format("  n{}: writes seen {} p50 {:.1f} p99 {:.1f} max {:.1f}; first seen after "
-                       "the heal {}\n",
-                       s.node, s.seen, s.p50_ms, s.p99_ms, s.max_ms, s.only_final);
+    out += fmt::format(
+        "  n{}: writes seen {} p50 {:.1f} p99 {:.1f} max {:.1f}; first seen after "
+        "the heal {}\n",
+        s.node, s.seen, s.p50_ms, s.p99_ms, s.max_ms, s.only_final);
   for (const CheckOutcome& c : report.checks)
     out += fmt::format("{} {}: {} ({} cases, {} failures)\n", c.passed() ? "PASS" : "FAIL", c.name,
                        c.claim, c.cases, c.failures.size());

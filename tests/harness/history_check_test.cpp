@@ -224,8 +224,7 @@ TEST(HistoryCheck, AWriteWithUnknownOutcomeMayOrMayNotShow) {
   // Before the last write acknowledged ahead of it, it cannot have committed.
   o.writes.back().invoke_ns = 250;
   o.reads.push_back(read(2, 260, 5, {"10.0.0.1", "10.0.0.9"}, 4));
-  EXPECT_FALSE(
-      outcome(check_history(round_trip(o), "h"), "read-shows-only-committed").passed());
+  EXPECT_FALSE(outcome(check_history(round_trip(o), "h"), "read-shows-only-committed").passed());
 }
 
 TEST(HistoryCheck, StalenessIsTimeFromCommitToTheFirstReadServingIt) {
@@ -276,8 +275,9 @@ Ops model_history(const std::vector<std::pair<bool, int>>& ops, int nodes,
 }
 
 rc::Gen<std::vector<std::pair<bool, int>>> ops_gen() {
-  return rc::gen::resize(20, rc::gen::nonEmpty(rc::gen::container<std::vector<std::pair<bool, int>>>(
-                                 rc::gen::pair(rc::gen::arbitrary<bool>(), rc::gen::inRange(0, 3)))));
+  return rc::gen::resize(20,
+                         rc::gen::nonEmpty(rc::gen::container<std::vector<std::pair<bool, int>>>(
+                             rc::gen::pair(rc::gen::arbitrary<bool>(), rc::gen::inRange(0, 3)))));
 }
 
 RC_GTEST_PROP(HistoryCheckProperty, ACorrectModelPasses, ()) {
