@@ -18,7 +18,7 @@ namespace harness {
 struct CheckOutcome {
   std::string name;
   std::string claim;
-  std::size_t cases = 0;              // how many things it looked at
+  std::size_t cases = 0;              // how many things it could judge
   std::vector<std::string> failures;  // "FILE:LINE: ..." each
   bool passed() const { return failures.empty(); }
 };
