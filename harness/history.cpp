@@ -4,8 +4,10 @@
 #include <nlohmann/json.hpp>
 
 #include <istream>
+#include <limits>
 #include <ostream>
 #include <stdexcept>
+#include <type_traits>
 
 namespace harness {
 
@@ -26,6 +28,22 @@ template <typename T>
 T field(const json& j, const char* key) {
   const auto it = j.find(key);
   if (it == j.end()) throw std::invalid_argument(fmt::format("no field \"{}\"", key));
+  // Numbers must be integers of the right sign and size (a float or an overflow is refused, not
+  // converted).
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    const bool fits = std::is_unsigned_v<T>
+                          ? it->is_number_unsigned() &&
+                                it->template get<std::uint64_t>() <= std::numeric_limits<T>::max()
+                          : it->is_number_integer() &&
+                                (it->is_number_unsigned()
+                                     ? it->template get<std::uint64_t>() <=
+                                           static_cast<std::uint64_t>(std::numeric_limits<T>::max())
+                                     : true);
+    if (!fits)
+      throw std::invalid_argument(fmt::format("field \"{}\" is not a {} integer ({})", key,
+                                              std::is_unsigned_v<T> ? "non-negative" : "64-bit",
+                                              it->dump()));
+  }
   try {
     return it->get<T>();
   } catch (const json::exception&) {

@@ -120,6 +120,17 @@ TEST(HistoryCheck, MalformedLinesAreNamedAndFail) {
   EXPECT_EQ(h.errors[1].rfind("x.jsonl:2: not JSON", 0), 0u) << h.errors[1];
   EXPECT_EQ(h.errors[2], "x.jsonl:4: no field \"node\"");
   EXPECT_FALSE(outcome(check_history(h, "x.jsonl"), "well-formed").passed());
+  // Numbers are integers of the right sign and size, not converted floats or wrapped negatives.
+  for (const char* bad : {"-1", "1.5", "1e300", "4294967296"}) {
+    HistoryRead r = good().reads[0];
+    std::string line = history_line(r);
+    line.replace(line.find("\"serial\":3"), 10, std::string("\"serial\":") + bad);
+    std::istringstream one(line);
+    const History parsed = parse_history(one, "y");
+    ASSERT_EQ(parsed.errors.size(), 1u) << bad;
+    EXPECT_EQ(parsed.errors[0].rfind("y:1: field \"serial\" is not a non-negative integer", 0), 0u)
+        << parsed.errors[0];
+  }
 }
 
 TEST(HistoryCheck, LostAcknowledgedWriteFailsNamingItsLine) {
@@ -330,6 +341,37 @@ RC_GTEST_PROP(HistoryCheckProperty, AReadGoingBackFails, ()) {
   back.time_ns = o.reads[i].time_ns + 1;
   o.reads.push_back(back);
   RC_ASSERT(!outcome(check_history(round_trip(o), "h"), "monotonic-reads").passed());
+}
+
+// Bad input is reported, never a crash: random edits of a good history's lines (cut, spliced,
+// retyped fields) parse into errors naming their line, and the checker still ends its report.
+RC_GTEST_PROP(HistoryCheckProperty, DamagedLinesAreReportedNotFatal, ()) {
+  std::ostringstream out;
+  HistoryWriter writer(out);
+  for (const HistoryWrite& w : good().writes) writer.write(w);
+  for (const HistoryRead& r : good().reads) writer.read(r);
+  std::string text = out.str();
+  const int edits = *rc::gen::inRange(1, 8);
+  for (int i = 0; i < edits; ++i) {
+    const std::size_t at = *rc::gen::inRange<std::size_t>(0, text.size());
+    switch (*rc::gen::inRange(0, 3)) {
+      case 0:
+        text.erase(at, *rc::gen::inRange<std::size_t>(0, 20));
+        break;
+      case 1:
+        text.insert(at, *rc::gen::element<std::string>("\"", "{", "}", "-1", "1e400", "null", "[]",
+                                                       "\"x\"", "\n", "18446744073709551616"));
+        break;
+      default:
+        text[at] = *rc::gen::inRange<char>(0, 127);
+    }
+  }
+  std::istringstream in(text);
+  const History h = parse_history(in, "d.jsonl");
+  for (const std::string& e : h.errors) RC_ASSERT(e.rfind("d.jsonl:", 0) == 0u);
+  const CheckReport r = check_history(h, "d.jsonl");
+  RC_ASSERT(format_report(r).find(" failed\n") != std::string::npos);
+  RC_ASSERT(outcome(r, "well-formed").passed() == h.errors.empty());
 }
 
 // ---- the simulator's histories -------------------------------------------------------------
