@@ -143,6 +143,7 @@ class Checker {
     auto [only, all] = reads_match_model();
     report.checks.push_back(std::move(only));
     report.checks.push_back(std::move(all));
+    report.checks.push_back(served_after_invoke());
     report.checks.push_back(unacked_agree());
     report.staleness = staleness();
     return report;
@@ -431,18 +432,47 @@ class Checker {
   // Reads by time with the highest index served so far: the first read serving index i is
   // where that running maximum first reaches i (binary search, so long histories stay fast).
   struct Timeline {
-    std::vector<std::int64_t> time;
+    std::vector<const HistoryRead*> reads;
     std::vector<Index> highest;
     void add(const HistoryRead& r) {
-      time.push_back(r.time_ns);
+      reads.push_back(&r);
       highest.push_back(std::max(highest.empty() ? 0 : highest.back(), r.index));
     }
-    std::optional<std::int64_t> first_serving(Index index) const {
+    const HistoryRead* first_serving(Index index) const {
       const auto it = std::lower_bound(highest.begin(), highest.end(), index);
-      if (it == highest.end()) return std::nullopt;
-      return time[static_cast<std::size_t>(it - highest.begin())];
+      return it == highest.end() ? nullptr : reads[static_cast<std::size_t>(it - highest.begin())];
     }
   };
+
+  // Every read (final ones too) by time.
+  Timeline all_reads() const {
+    std::vector<const HistoryRead*> sorted;
+    for (const HistoryRead& r : h_.reads) sorted.push_back(&r);
+    std::stable_sort(sorted.begin(), sorted.end(), [](const HistoryRead* a, const HistoryRead* b) {
+      return a->time_ns < b->time_ns;
+    });
+    Timeline t;
+    for (const HistoryRead* r : sorted) t.add(*r);
+    return t;
+  }
+
+  CheckOutcome served_after_invoke() {
+    CheckOutcome c = named("served-after-invoke",
+                           "no node serves a write's commit index before the write was invoked");
+    const Timeline reads = all_reads();
+    for (const HistoryWrite& w : h_.writes) {
+      if (!acknowledged(w)) continue;
+      ++c.cases;
+      const HistoryRead* first = reads.first_serving(w.index);
+      if (first && first->time_ns < w.invoke_ns)
+        c.failures.push_back(fmt::format(
+            "{}: write invoked at {} ns acknowledged at index {}, but n{} already served index {} "
+            "at {} ns ({}): that index holds another write",
+            at(w.line), w.invoke_ns, w.index, first->node, first->index, first->time_ns,
+            at(first->line)));
+    }
+    return c;
+  }
 
   std::vector<NodeStaleness> staleness() const {
     std::vector<const HistoryRead*> live;
@@ -462,14 +492,14 @@ class Checker {
     for (const HistoryWrite& w : h_.writes) {
       if (w.result != WriteOutcome::Ok) continue;
       // Committed no later than its answer or the first read anywhere that serves its index.
+      const HistoryRead* first = anywhere.first_serving(w.index);
       const std::int64_t committed =
-          std::min(*w.complete_ns, anywhere.first_serving(w.index).value_or(*w.complete_ns));
+          std::min(*w.complete_ns, first ? first->time_ns : *w.complete_ns);
       for (std::uint64_t node : nodes_) {
         const auto it = on_node.find(node);
-        const std::optional<std::int64_t> seen =
-            it == on_node.end() ? std::nullopt : it->second.first_serving(w.index);
+        const HistoryRead* seen = it == on_node.end() ? nullptr : it->second.first_serving(w.index);
         if (seen)
-          delays[node].push_back(static_cast<double>(*seen - committed) / 1e6);
+          delays[node].push_back(static_cast<double>(seen->time_ns - committed) / 1e6);
         else if (final_.contains(node))
           ++only_final[node];
       }

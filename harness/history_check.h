@@ -51,6 +51,7 @@ struct CheckReport {
 //   reads-agree-at-index       reads at the same index (any node) give the same serial and answer
 //   read-shows-only-committed  no read shows a record its index's committed writes do not give it
 //   read-shows-all-committed   no read misses a record its index's committed writes give it
+//   served-after-invoke        no node serves a write's commit index before the write was invoked
 //   unacked-agree              a write with unknown outcome is in every node's final state or none
 CheckReport check_history(const History& history, const std::string& file);
 

@@ -95,7 +95,7 @@ TEST(HistoryCheck, ACorrectHistoryPassesEveryCheck) {
   const CheckReport r = check_history(round_trip(good()), "h.jsonl");
   EXPECT_EQ(r.failed(), 0u) << format_report(r);
   EXPECT_EQ(r.passed(), r.checks.size());
-  EXPECT_NE(format_report(r).find("11 passed, 0 failed\n"), std::string::npos);
+  EXPECT_NE(format_report(r).find("12 passed, 0 failed\n"), std::string::npos);
 }
 
 TEST(HistoryCheck, RoundTripKeepsEveryField) {
@@ -209,6 +209,22 @@ TEST(HistoryCheck, AReadShowingAWriteBeforeItsIndexFails) {
   const CheckOutcome c = outcome(check_history(round_trip(o), "h"), "read-shows-only-committed");
   ASSERT_EQ(c.failures.size(), 1u);
   EXPECT_EQ(c.failures[0].rfind("h:2: n1 at index 4 shows h0.z1.test. A 10.0.0.1", 0), 0u)
+      << c.failures[0];
+}
+
+TEST(HistoryCheck, AnIndexServedBeforeItsWriteWasInvokedFails) {
+  Ops o = good();
+  o.reads[0].index = 5;  // at 150 n1 serves index 5, which a write invoked at 100 got: fine
+  o.reads[0].answer = {"10.0.0.1"};
+  o.reads[0].serial = 4;
+  EXPECT_TRUE(outcome(check_history(round_trip(o), "h"), "served-after-invoke").passed());
+  o.writes[0].invoke_ns = 160;  // ... but not one invoked after that read
+  const CheckOutcome c = outcome(check_history(round_trip(o), "h"), "served-after-invoke");
+  ASSERT_EQ(c.failures.size(), 1u);
+  EXPECT_EQ(c.failures[0].rfind("h:1: write invoked at 160 ns acknowledged at index 5, but n1 "
+                                "already served index 5 at 150 ns (h:2)",
+                                0),
+            0u)
       << c.failures[0];
 }
 
