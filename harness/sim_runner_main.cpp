@@ -9,12 +9,15 @@
 #include <charconv>
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "harness/bug_switches.h"
 #include "harness/dns_cluster_run.h"
+#include "harness/history.h"
+#include "harness/history_check.h"
 #include "harness/scenario.h"
 #include "harness/scenario_run.h"
 #include "raft/message.h"
@@ -89,12 +92,13 @@ std::string describe_event(const sim::TraceEvent& e) {
   }
 }
 
-void print_failure(const harness::RunOptions& options, const harness::RunResult& r) {
+void print_failure(const harness::RunOptions& options, const harness::RunResult& r,
+                   const std::string& reproduce) {
   fmt::print("VIOLATION: {}\n", r.detail);
   fmt::print("fault schedule: {}\n", harness::describe(r.schedule));
   fmt::print("last {} events:\n", r.history.size());
   for (const auto& e : r.history) fmt::print("  {}\n", describe_event(e));
-  fmt::print("reproduce: {}\n", harness::reproduce_command(options));
+  fmt::print("reproduce: {}\n", reproduce);
 }
 
 void print_dns_stats(const harness::DnsRunStats& d) {
@@ -154,7 +158,7 @@ int main(int argc, char** argv) {
   std::optional<std::size_t> snapshot_chunk_bytes;
   bool torn = false, no_torn = false;
   std::string bug, faults, history_file;
-  bool no_invariants = false;
+  bool no_invariants = false, check_history = false;
   app.add_option("--seed", seed, "the seed of a single run");
   app.add_option("--seeds", seeds_text, "sweep seeds A..B (inclusive)");
   app.add_option("--scenario", scenario, scenario_help());
@@ -180,6 +184,9 @@ int main(int argc, char** argv) {
   app.add_option("--history", history_file,
                  "DNS scenarios, one seed: write the clients' history (one JSON object per line) "
                  "to this file, for build/history-check");
+  app.add_flag("--check-history", check_history,
+               "DNS scenarios: record every seed's history and judge it as build/history-check "
+               "does; a failed check fails the seed");
   app.add_flag("--no-invariants", no_invariants,
                "DNS scenarios: check no invariant during the run (only convergence is waited "
                "for), so that --history shows what clients of a broken cluster see to the end");
@@ -239,8 +246,9 @@ int main(int argc, char** argv) {
     if (k.disk_fault_rate < 0) throw std::invalid_argument("--disk-fault-rate must be >= 0");
     if (k.disk_fault_rate > 0 && !dns_run)
       throw std::invalid_argument("--disk-fault-rate: disk faults need a DNS scenario");
-    if ((!history_file.empty() || no_invariants) && !dns_run)
-      throw std::invalid_argument("--history and --no-invariants need a DNS scenario");
+    if ((!history_file.empty() || no_invariants || check_history) && !dns_run)
+      throw std::invalid_argument(
+          "--history, --check-history and --no-invariants need a DNS scenario");
     if (!history_file.empty() && !seeds_text.empty())
       throw std::invalid_argument("--history records one run: give --seed, not --seeds");
   } catch (const std::exception& e) {
@@ -255,10 +263,12 @@ int main(int argc, char** argv) {
       fmt::print(stderr, "sim-runner: cannot write --history {}\n", history_file);
       return 2;
     }
-    base.history = &history;
   }
 
   const bool sweep = !seeds_text.empty();
+  auto reproduce = [&](const harness::RunOptions& options) {
+    return harness::reproduce_command(options) + (check_history ? " --check-history" : "");
+  };
   if (sweep)
     fmt::print("seed={}..{} commit={}\n", first, last, RAFTDNS_GIT_COMMIT);
   else
@@ -269,7 +279,25 @@ int main(int argc, char** argv) {
   for (std::uint64_t s = first;; ++s) {
     harness::RunOptions options = base;
     options.seed = s;
+    std::ostringstream recorded;
+    if (check_history || history.is_open()) options.history = &recorded;
     harness::RunResult r = harness::run_scenario(options);
+    if (history.is_open()) history << recorded.str();
+    if (check_history && r.ok) {
+      std::istringstream in(recorded.str());
+      const std::string name = fmt::format("seed-{}.history", s);
+      const harness::CheckReport report =
+          harness::check_history(harness::parse_history(in, name), name);
+      if (report.failed() > 0) {
+        r.ok = false;
+        r.invariant = "history check";
+        std::string first;
+        for (const harness::CheckOutcome& c : report.checks)
+          if (!c.passed() && first.empty()) first = c.failures.front();
+        r.detail = fmt::format("history check: {} of {} checks failed, first: {}", report.failed(),
+                               report.checks.size(), first);
+      }
+    }
     if (r.ok && check_determinism) {
       harness::RunOptions twice = options;
       twice.history = nullptr;  // the history holds the first run only
@@ -292,13 +320,11 @@ int main(int argc, char** argv) {
                  options.knobs.nodes, r.schedule.size(), r.ok ? "ok" : "VIOLATION");
       print_stats(r);
       if (r.dns) print_dns_stats(*r.dns);
-      if (!r.ok) print_failure(options, r);
+      if (!r.ok) print_failure(options, r, reproduce(options));
       fmt::print("trace-hash={:016x}\n", r.trace_hash);
       return r.ok ? 0 : 1;
     }
-    if (!r.ok)
-      fmt::print("FAIL seed={} {} | reproduce: {}\n", s, r.detail,
-                 harness::reproduce_command(options));
+    if (!r.ok) fmt::print("FAIL seed={} {} | reproduce: {}\n", s, r.detail, reproduce(options));
     std::fflush(stdout);
     if (s == last) break;
   }
