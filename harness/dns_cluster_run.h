@@ -6,12 +6,14 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "harness/dns_invariants.h"
 #include "harness/dns_node_driver.h"
+#include "harness/history.h"
 #include "harness/scenario.h"
 #include "harness/scenario_run.h"
 #include "sim/world.h"
@@ -84,6 +86,13 @@ class DnsClusterRun final : public ScenarioRun<DnsNodeDriver> {
   void schedule_sampling();
   // Throws InvariantViolation unless every node serves and stores the reference record set.
   void check_converged();
+  // The history (RunOptions::history): a write's line once its outcome is known (`result` null:
+  // never answered), a read through `node`'s query path, every node's reads after the heal.
+  void record_write(std::uint64_t id, const Write& w, const engine::WriteResult* result);
+  void record_read(engine::NodeId node, std::size_t index, bool final);
+  void record_final_reads();
+  // Reads only the history sees, on top of the workload's (they change nothing in the run).
+  void schedule_history_reads(sim::SimTime until);
 
   DnsInvariants dns_checks_;
   sim::Prng plan_prng_;
@@ -91,6 +100,11 @@ class DnsClusterRun final : public ScenarioRun<DnsNodeDriver> {
   std::map<std::uint64_t, Write> writes_;
   std::uint64_t next_write_ = 1;
   DnsRunStats stats_;
+  const bool invariants_;  // false: RunOptions::no_invariants
+  std::unique_ptr<HistoryWriter> history_;
+  sim::Prng history_prng_;
+  std::uint64_t next_read_ = 1;
+  bool final_reads_done_ = false;
 };
 
 }  // namespace harness

@@ -171,6 +171,7 @@ std::string reproduce_command(const RunOptions& o) {
     cmd += fmt::format(" --snapshot-chunk-bytes {}", k.snapshot_chunk_bytes);
   if (!k.bug.empty()) cmd += fmt::format(" --bug {}", k.bug);
   if (o.outcome_checks_only) cmd += " --outcome-only";
+  if (o.no_invariants) cmd += " --no-invariants";
   if (o.schedule) cmd += fmt::format(" --faults '{}'", format_schedule(*o.schedule));
   return cmd;
 }

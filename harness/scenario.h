@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <iosfwd>
 #include <optional>
 #include <string>
 #include <vector>
@@ -87,6 +88,12 @@ struct RunOptions {
   // leaving only the outcome checks (restart loads, acknowledged writes, convergence) - to
   // measure how soon a broken engine loses data visibly.
   bool outcome_checks_only = false;
+  // DNS scenarios: the client-observed history (history.h) is written here, one line per
+  // operation; null: none (the run is the same either way: its trace hash does not change).
+  std::ostream* history = nullptr;
+  // DNS scenarios: no invariant is checked while the run goes on (only convergence is waited
+  // for), so that a history shows what clients of a broken cluster see to the end.
+  bool no_invariants = false;
   std::function<std::string(const sim::TraceEvent&)> trace_formatter;  // for `trace`
 };
 

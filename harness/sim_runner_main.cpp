@@ -8,12 +8,16 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "harness/bug_switches.h"
 #include "harness/dns_cluster_run.h"
+#include "harness/history.h"
+#include "harness/history_check.h"
 #include "harness/scenario.h"
 #include "harness/scenario_run.h"
 #include "raft/message.h"
@@ -88,12 +92,13 @@ std::string describe_event(const sim::TraceEvent& e) {
   }
 }
 
-void print_failure(const harness::RunOptions& options, const harness::RunResult& r) {
+void print_failure(const harness::RunOptions& options, const harness::RunResult& r,
+                   const std::string& reproduce) {
   fmt::print("VIOLATION: {}\n", r.detail);
   fmt::print("fault schedule: {}\n", harness::describe(r.schedule));
   fmt::print("last {} events:\n", r.history.size());
   for (const auto& e : r.history) fmt::print("  {}\n", describe_event(e));
-  fmt::print("reproduce: {}\n", harness::reproduce_command(options));
+  fmt::print("reproduce: {}\n", reproduce);
 }
 
 void print_dns_stats(const harness::DnsRunStats& d) {
@@ -152,7 +157,8 @@ int main(int argc, char** argv) {
   std::optional<std::int64_t> drift, checkpoint_ms;
   std::optional<std::size_t> snapshot_chunk_bytes;
   bool torn = false, no_torn = false;
-  std::string bug, faults;
+  std::string bug, faults, history_file;
+  bool no_invariants = false, check_history = false;
   app.add_option("--seed", seed, "the seed of a single run");
   app.add_option("--seeds", seeds_text, "sweep seeds A..B (inclusive)");
   app.add_option("--scenario", scenario, scenario_help());
@@ -175,6 +181,15 @@ int main(int argc, char** argv) {
   app.add_flag("--trace", trace, "print every event to stderr");
   app.add_flag("--outcome-only", outcome_only,
                "DNS scenarios: only outcome checks (no direct ack/pending-drop checks)");
+  app.add_option("--history", history_file,
+                 "DNS scenarios, one seed: write the clients' history (one JSON object per line) "
+                 "to this file, for build/history-check");
+  app.add_flag("--check-history", check_history,
+               "DNS scenarios: record every seed's history and judge it as build/history-check "
+               "does; a failed check fails the seed");
+  app.add_flag("--no-invariants", no_invariants,
+               "DNS scenarios: check no invariant during the run (only convergence is waited "
+               "for), so that --history shows what clients of a broken cluster see to the end");
   app.add_option("--bug", bug, bug_help());
   CLI::Option* faults_option = app.add_option(
       "--faults", faults,
@@ -214,6 +229,7 @@ int main(int argc, char** argv) {
     if (faults_option->count() > 0) base.schedule = harness::parse_schedule(faults);
     base.trace = trace;
     base.outcome_checks_only = outcome_only;
+    base.no_invariants = no_invariants;
     base.trace_formatter = describe_event;
     if (!seeds_text.empty())
       std::tie(first, last) = parse_range<std::uint64_t>(seeds_text, "--seeds");
@@ -230,12 +246,29 @@ int main(int argc, char** argv) {
     if (k.disk_fault_rate < 0) throw std::invalid_argument("--disk-fault-rate must be >= 0");
     if (k.disk_fault_rate > 0 && !dns_run)
       throw std::invalid_argument("--disk-fault-rate: disk faults need a DNS scenario");
+    if ((!history_file.empty() || no_invariants || check_history) && !dns_run)
+      throw std::invalid_argument(
+          "--history, --check-history and --no-invariants need a DNS scenario");
+    if (!history_file.empty() && !seeds_text.empty())
+      throw std::invalid_argument("--history records one run: give --seed, not --seeds");
   } catch (const std::exception& e) {
     fmt::print(stderr, "sim-runner: {}\n", e.what());
     return 2;
   }
 
+  std::ofstream history;
+  if (!history_file.empty()) {
+    history.open(history_file, std::ios::trunc);
+    if (!history) {
+      fmt::print(stderr, "sim-runner: cannot write --history {}\n", history_file);
+      return 2;
+    }
+  }
+
   const bool sweep = !seeds_text.empty();
+  auto reproduce = [&](const harness::RunOptions& options) {
+    return harness::reproduce_command(options) + (check_history ? " --check-history" : "");
+  };
   if (sweep)
     fmt::print("seed={}..{} commit={}\n", first, last, RAFTDNS_GIT_COMMIT);
   else
@@ -246,9 +279,29 @@ int main(int argc, char** argv) {
   for (std::uint64_t s = first;; ++s) {
     harness::RunOptions options = base;
     options.seed = s;
+    std::ostringstream recorded;
+    if (check_history || history.is_open()) options.history = &recorded;
     harness::RunResult r = harness::run_scenario(options);
+    if (history.is_open()) history << recorded.str();
+    if (check_history && r.ok) {
+      std::istringstream in(recorded.str());
+      const std::string name = fmt::format("seed-{}.history", s);
+      const harness::CheckReport report =
+          harness::check_history(harness::parse_history(in, name), name);
+      if (report.failed() > 0) {
+        r.ok = false;
+        r.invariant = "history check";
+        std::string first;
+        for (const harness::CheckOutcome& c : report.checks)
+          if (!c.passed() && first.empty()) first = c.failures.front();
+        r.detail = fmt::format("history check: {} of {} checks failed, first: {}", report.failed(),
+                               report.checks.size(), first);
+      }
+    }
     if (r.ok && check_determinism) {
-      const harness::RunResult again = harness::run_scenario(options);
+      harness::RunOptions twice = options;
+      twice.history = nullptr;  // the history holds the first run only
+      const harness::RunResult again = harness::run_scenario(twice);
       if (again.trace_hash != r.trace_hash) {
         r.ok = false;
         r.invariant = "determinism";
@@ -267,13 +320,11 @@ int main(int argc, char** argv) {
                  options.knobs.nodes, r.schedule.size(), r.ok ? "ok" : "VIOLATION");
       print_stats(r);
       if (r.dns) print_dns_stats(*r.dns);
-      if (!r.ok) print_failure(options, r);
+      if (!r.ok) print_failure(options, r, reproduce(options));
       fmt::print("trace-hash={:016x}\n", r.trace_hash);
       return r.ok ? 0 : 1;
     }
-    if (!r.ok)
-      fmt::print("FAIL seed={} {} | reproduce: {}\n", s, r.detail,
-                 harness::reproduce_command(options));
+    if (!r.ok) fmt::print("FAIL seed={} {} | reproduce: {}\n", s, r.detail, reproduce(options));
     std::fflush(stdout);
     if (s == last) break;
   }
