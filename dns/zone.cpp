@@ -437,7 +437,10 @@ void Zone::adjust_ancestors(std::string_view owner_wire, std::string_view key, i
     ZoneNode* node =
         nodes_.writable(ancestor, name_key_hash(ancestor), owner_wire.substr(off), edit);
     node->names_below += delta;
-    if (!node->has_data() && node->names_below == 0) nodes_.erase(ancestor, node->hash, edit);
+    if (!node->has_data() && node->names_below == 0) {
+      if (last_.node == node) last_.node = nullptr;
+      nodes_.erase(ancestor, node->hash, edit);
+    }
   }
 }
 
@@ -445,7 +448,9 @@ bool Zone::add(const Record& record, uint64_t edit) {
   char buf[Name::kMaxWireLength];
   const std::string_view key = lower_key(record.owner, buf);
   const uint64_t hash = name_key_hash(key);
-  const ZoneNode* existing = nodes_.find(key, hash);
+  const ZoneNode* existing = last_.node && last_.node->edit == edit && last_.node->key() == key
+                                 ? last_.node
+                                 : nodes_.find(key, hash);
   const RRset* set = existing ? existing->find(record.type) : nullptr;
   if (set && record.type != type::SOA) {
     if (set->ttl == record.ttl)
@@ -481,6 +486,7 @@ bool Zone::add(const Record& record, uint64_t edit) {
     }
   }
   if (!had_data) adjust_ancestors(record.owner.wire(), key, +1, edit);
+  last_.node = node;
   return true;
 }
 
@@ -500,6 +506,7 @@ bool Zone::remove(const Record& record, uint64_t edit) {
   if (index == set->rdatas.size()) return false;
 
   apex_cache_ = nullptr;
+  last_.node = nullptr;  // the node below may be erased
   ZoneNode* node = nodes_.writable(key, hash, record.owner.wire(), edit);
   auto it = std::find_if(node->rrsets.begin(), node->rrsets.end(),
                          [&](const RRset& s) { return s.type == record.type; });

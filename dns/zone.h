@@ -96,6 +96,19 @@ class Zone {
   NodeMap nodes_;
   size_t record_count_ = 0;
   const ZoneNode* apex_cache_ = nullptr;  // reset by every change
+  // The node the last add() wrote (private to that edit), so that the next records of the same
+  // owner, a zone file's usual order, skip the trie walk. Reset by every removal; a copy of the
+  // zone starts without it.
+  struct LastNode {
+    ZoneNode* node = nullptr;
+    LastNode() = default;
+    LastNode(const LastNode&) {}
+    LastNode& operator=(const LastNode&) {
+      node = nullptr;
+      return *this;
+    }
+  };
+  LastNode last_;
 };
 
 // Wire helpers over lowercase keys (uncompressed wire names): the key of the parent name, and
