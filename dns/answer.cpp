@@ -183,7 +183,7 @@ struct LookupName {
 };
 
 // The name inside rdata that additional processing or CNAME chasing follows; empty if none.
-Bytes target_of(uint16_t rrtype, const std::vector<uint8_t>& rdata) {
+Bytes target_of(uint16_t rrtype, Bytes rdata) {
   size_t skip = 0;
   switch (rrtype) {
     case type::NS:
@@ -241,7 +241,7 @@ void add_referral(Plan& p, const Zone& zone, Bytes cut_owner, const ZoneNode& cu
     const LookupName n(target);
     if (!key_at_or_below(n.suffix(0), zone.apex_key())) continue;  // not ours to give
     // Glue below the cut is what the referral needs to be usable (RFC 9471).
-    add_addresses(p, target, zone.find(n.suffix(0)), key_at_or_below(n.suffix(0), cut.key));
+    add_addresses(p, target, zone.find(n.suffix(0)), key_at_or_below(n.suffix(0), cut.key()));
   }
 }
 

@@ -9,17 +9,18 @@
 
 namespace dns {
 
-bool rdata_equal(uint16_t type, const std::vector<uint8_t>& a, const std::vector<uint8_t>& b) {
+bool rdata_equal(uint16_t type, std::span<const uint8_t> a, std::span<const uint8_t> b) {
   if (a.size() != b.size()) return false;
+  const bool same_octets = a.empty() || std::memcmp(a.data(), b.data(), a.size()) == 0;
   const wire::RdataLayout* layout = wire::name_layout(type);
-  if (!layout) return a == b;
+  if (!layout) return same_octets;
   // Walk both in step without allocating: names case-insensitively, fixed fields exactly.
   std::span<const uint8_t> x = a, y = b;
   size_t pos = 0;
   for (uint8_t f = 0; f < layout->field_count; ++f) {
     const auto& field = layout->fields[f];
     size_t len = field.is_name ? wire::uncompressed_name_length(x.subspan(pos)) : field.fixed_size;
-    if (len == 0 || len > x.size() - pos) return a == b;  // malformed: compare octets
+    if (len == 0 || len > x.size() - pos) return same_octets;  // malformed: compare octets
     if (field.is_name) {
       if (wire::uncompressed_name_length(y.subspan(pos)) != len) return false;
       for (size_t i = pos; i < pos + len; ++i) {
@@ -30,7 +31,7 @@ bool rdata_equal(uint16_t type, const std::vector<uint8_t>& a, const std::vector
     }
     pos += len;
   }
-  return pos == x.size() || a == b;
+  return pos == x.size() || same_octets;
 }
 
 bool Record::operator==(const Record& other) const {

@@ -1,6 +1,7 @@
 #pragma once
 // dns::Record: one resource record with its rdata in uncompressed wire form.
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,6 @@ struct Record {
 std::string to_text(const Record& record);
 
 // True when a and b have the same rdata once embedded names are lowercased (RFC 4034 §6.2).
-bool rdata_equal(uint16_t type, const std::vector<uint8_t>& a, const std::vector<uint8_t>& b);
+bool rdata_equal(uint16_t type, std::span<const uint8_t> a, std::span<const uint8_t> b);
 
 }  // namespace dns

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <bit>
 #include <cassert>
+#include <cstdlib>
+#include <cstring>
+#include <new>
 
 #include "dns/error.h"
 #include "dns/rdata.h"
@@ -23,142 +26,338 @@ inline unsigned popcount32(uint32_t v) {
 
 // ---------------------------------------------------------------------------------- NodeMap
 
-const NodeMap::Child* NodeMap::find_child(const Branch* b, std::string_view key, uint64_t hash) {
-  for (unsigned depth = 0; b != nullptr; ++depth) {
+// A trie level: which of the 32 hash digits have a child (unused at the collision depth, where
+// every child is a node with the same hash), then the children in one block with the header.
+struct NodeMap::Branch {
+  std::atomic<uint32_t> refs{1};
+  uint32_t bitmap = 0;
+  uint64_t edit = 0;
+  uint32_t count = 0;
+  uint32_t capacity = 0;
+  Slot* slots() { return reinterpret_cast<Slot*>(this + 1); }
+  const Slot* slots() const { return reinterpret_cast<const Slot*>(this + 1); }
+};
+
+struct NodeMap::Ops {
+  static bool is_branch(Slot s) { return (s & 1) != 0; }
+  static Branch* branch(Slot s) { return reinterpret_cast<Branch*>(s & ~Slot{1}); }
+  static ZoneNode* node(Slot s) { return reinterpret_cast<ZoneNode*>(s); }
+  static Slot slot(Branch* b) { return reinterpret_cast<Slot>(b) | 1; }
+  static Slot slot(ZoneNode* n) { return reinterpret_cast<Slot>(n); }
+
+  static Branch* allocate(uint32_t capacity, uint64_t edit) {
+    void* mem = std::malloc(sizeof(Branch) + capacity * sizeof(Slot));
+    if (!mem) throw std::bad_alloc();
+    auto* b = new (mem) Branch;
+    b->capacity = capacity;
+    b->edit = edit;
+    return b;
+  }
+  static void free_branch(Branch* b) {
+    b->~Branch();
+    std::free(b);
+  }
+  static void retain(Slot s) {
+    if (is_branch(s))
+      branch(s)->refs.fetch_add(1, std::memory_order_relaxed);
+    else
+      node(s)->retain();
+  }
+  static void release(Branch* b) {
+    if (b->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    for (uint32_t i = 0; i < b->count; ++i) release(b->slots()[i]);
+    free_branch(b);
+  }
+  static void release(Slot s) {
+    if (is_branch(s))
+      release(branch(s));
+    else
+      node(s)->release();
+  }
+  static bool ours(const Branch* b, uint64_t edit) {
+    return b->edit == edit && b->refs.load(std::memory_order_acquire) == 1;
+  }
+
+  // Takes over the reference to b (may be null); returns a branch private to this edit with room
+  // for `need` children: b itself when it already is one and has room, else a copy.
+  static Branch* writable(Branch* b, uint64_t edit, uint32_t need, unsigned depth) {
+    if (b && ours(b, edit) && b->capacity >= need) return b;
+    const uint32_t limit = depth == kCollisionDepth ? UINT32_MAX : 32;
+    // Growing our own branch doubles (a bulk load stays linear); a copy of a published one is
+    // sized to fit, since most are never touched again.
+    uint32_t capacity = need;
+    if (b && b->edit == edit) capacity = std::min(std::max(need, 2 * b->capacity), limit);
+    Branch* w = allocate(std::max(capacity, 1u), edit);
+    if (!b) return w;
+    w->bitmap = b->bitmap;
+    w->count = b->count;
+    std::memcpy(w->slots(), b->slots(), b->count * sizeof(Slot));
+    if (ours(b, edit)) {
+      free_branch(b);  // the children move over with their references
+    } else {
+      for (uint32_t i = 0; i < w->count; ++i) retain(w->slots()[i]);
+      release(b);
+    }
+    return w;
+  }
+
+  static uint32_t digit_bit(uint64_t hash, unsigned depth) {
+    return 1u << ((hash >> (kBits * depth)) & 31);
+  }
+
+  // The make() of upsert that keeps the node it was given (one type, so recursion stays finite).
+  struct Keep {
+    ZoneNode* leaf;
+    ZoneNode* operator()(const ZoneNode*) const { return leaf; }
+  };
+
+  // Finds or places the node for key below b (whose reference it takes over; may be null) and
+  // returns the new branch. make(existing) gives the node to store, with its reference:
+  // `existing` itself to keep it (it must then already be private to this edit), a new node, or
+  // (existing == nullptr) the node to add. *out is the node stored.
+  template <class Make>
+  static Branch* upsert(Branch* b, unsigned depth, std::string_view key, uint64_t hash,
+                        uint64_t edit, Make& make, ZoneNode*& out, bool& added) {
     if (depth == kCollisionDepth) {
-      for (const Child& c : b->children)
-        if (c.leaf->key == key) return &c;
+      const uint32_t count = b ? b->count : 0;
+      for (uint32_t i = 0; i < count; ++i) {
+        ZoneNode* leaf = node(b->slots()[i]);
+        if (leaf->key() != key) continue;
+        ZoneNode* put = make(leaf);
+        Branch* w = writable(b, edit, count, depth);
+        if (put != leaf) {
+          release(w->slots()[i]);
+          w->slots()[i] = slot(put);
+        }
+        out = put;
+        return w;
+      }
+      Branch* w = writable(b, edit, count + 1, depth);
+      out = make(nullptr);
+      w->slots()[w->count++] = slot(out);
+      added = true;
+      return w;
+    }
+    const uint32_t bit = digit_bit(hash, depth);
+    const uint32_t count = b ? b->count : 0;
+    const uint32_t pos = b ? popcount32(b->bitmap & (bit - 1)) : 0;
+    if (!b || (b->bitmap & bit) == 0) {
+      Branch* w = writable(b, edit, count + 1, depth);
+      Slot* slots = w->slots();
+      std::memmove(slots + pos + 1, slots + pos, (w->count - pos) * sizeof(Slot));
+      out = make(nullptr);
+      slots[pos] = slot(out);
+      w->bitmap |= bit;
+      ++w->count;
+      added = true;
+      return w;
+    }
+    Branch* w = writable(b, edit, count, depth);
+    Slot& c = w->slots()[pos];
+    if (is_branch(c)) {
+      c = slot(upsert(branch(c), depth + 1, key, hash, edit, make, out, added));
+      return w;
+    }
+    ZoneNode* leaf = node(c);
+    if (leaf->hash == hash && leaf->key() == key) {
+      ZoneNode* put = make(leaf);
+      if (put != leaf) {
+        leaf->release();
+        c = slot(put);
+      }
+      out = put;
+      return w;
+    }
+    // Two nodes share this digit: push the old one down a level (its reference moves with it).
+    Keep keep{leaf};
+    ZoneNode* ignored_out = nullptr;
+    bool ignored_added = false;
+    Branch* sub =
+        upsert(nullptr, depth + 1, leaf->key(), leaf->hash, edit, keep, ignored_out, ignored_added);
+    c = slot(upsert(sub, depth + 1, key, hash, edit, make, out, added));
+    return w;
+  }
+
+  // Removes the node for key, which must be present below b (whose reference it takes over).
+  // Returns the new branch, or null when it became empty.
+  static Branch* erase(Branch* b, unsigned depth, std::string_view key, uint64_t hash,
+                       uint64_t edit) {
+    Branch* w = writable(b, edit, b->count, depth);
+    Slot* slots = w->slots();
+    uint32_t pos = 0;
+    if (depth == kCollisionDepth) {
+      while (node(slots[pos])->key() != key) ++pos;
+    } else {
+      const uint32_t bit = digit_bit(hash, depth);
+      pos = popcount32(w->bitmap & (bit - 1));
+      if (is_branch(slots[pos])) {
+        Branch* sub = erase(branch(slots[pos]), depth + 1, key, hash, edit);
+        if (sub && sub->count == 1 && !is_branch(sub->slots()[0])) {
+          // A branch holding a single node is replaced by the node: lookups stay short.
+          slots[pos] = sub->slots()[0];
+          retain(slots[pos]);
+          release(sub);
+          return w;
+        }
+        if (sub) {
+          slots[pos] = slot(sub);
+          return w;
+        }
+      } else {
+        release(slots[pos]);
+      }
+      w->bitmap &= ~bit;
+    }
+    if (depth == kCollisionDepth) release(slots[pos]);
+    std::memmove(slots + pos, slots + pos + 1, (w->count - pos - 1) * sizeof(Slot));
+    if (--w->count == 0) {
+      free_branch(w);
       return nullptr;
     }
-    const uint32_t bit = 1u << ((hash >> (kBits * depth)) & 31);
+    return w;
+  }
+
+  static void visit_all(const Branch* b, const std::function<void(const ZoneNode&)>& visit) {
+    if (!b) return;
+    for (uint32_t i = 0; i < b->count; ++i) {
+      const Slot s = b->slots()[i];
+      if (is_branch(s))
+        visit_all(branch(s), visit);
+      else
+        visit(*node(s));
+    }
+  }
+};
+
+NodeMap::NodeMap(const NodeMap& other) : root_(other.root_), size_(other.size_) {
+  if (root_) root_->refs.fetch_add(1, std::memory_order_relaxed);
+}
+
+NodeMap::NodeMap(NodeMap&& other) noexcept : root_(other.root_), size_(other.size_) {
+  other.root_ = nullptr;
+  other.size_ = 0;
+}
+
+NodeMap& NodeMap::operator=(const NodeMap& other) {
+  if (this != &other) {
+    NodeMap copy(other);
+    *this = std::move(copy);
+  }
+  return *this;
+}
+
+NodeMap& NodeMap::operator=(NodeMap&& other) noexcept {
+  if (this != &other) {
+    if (root_) Ops::release(root_);
+    root_ = other.root_;
+    size_ = other.size_;
+    other.root_ = nullptr;
+    other.size_ = 0;
+  }
+  return *this;
+}
+
+NodeMap::~NodeMap() {
+  if (root_) Ops::release(root_);
+}
+
+const ZoneNode* NodeMap::find(std::string_view key, uint64_t hash) const {
+  const Branch* b = root_;
+  for (unsigned depth = 0; b != nullptr; ++depth) {
+    if (depth == kCollisionDepth) {
+      for (uint32_t i = 0; i < b->count; ++i)
+        if (Ops::node(b->slots()[i])->key() == key) return Ops::node(b->slots()[i]);
+      return nullptr;
+    }
+    const uint32_t bit = Ops::digit_bit(hash, depth);
     if ((b->bitmap & bit) == 0) return nullptr;
-    const Child& c = b->children[popcount32(b->bitmap & (bit - 1))];
-    if (c.leaf) return c.leaf->hash == hash && c.leaf->key == key ? &c : nullptr;
-    b = c.sub.get();
+    const Slot c = b->slots()[popcount32(b->bitmap & (bit - 1))];
+    if (!Ops::is_branch(c)) {
+      const ZoneNode* leaf = Ops::node(c);
+      return leaf->hash == hash && leaf->key() == key ? leaf : nullptr;
+    }
+    b = Ops::branch(c);
   }
   return nullptr;
 }
 
-const ZoneNode* NodeMap::find(std::string_view key, uint64_t hash) const {
-  const Child* c = find_child(root_.get(), key, hash);
-  return c ? c->leaf.get() : nullptr;
-}
-
-std::shared_ptr<ZoneNode> NodeMap::find_shared(std::string_view key, uint64_t hash) const {
-  const Child* c = find_child(root_.get(), key, hash);
-  return c ? c->leaf : nullptr;
-}
-
-std::shared_ptr<NodeMap::Branch> NodeMap::writable(const std::shared_ptr<Branch>& b,
-                                                   uint64_t edit) {
-  if (b && b->edit == edit) return b;  // created in this batch: not visible to readers yet
-  auto copy = b ? std::make_shared<Branch>(*b) : std::make_shared<Branch>();
-  copy->edit = edit;
-  return copy;
-}
-
-std::shared_ptr<NodeMap::Branch> NodeMap::put_in(const std::shared_ptr<Branch>& b, unsigned depth,
-                                                 std::shared_ptr<ZoneNode> node, uint64_t edit,
-                                                 bool& added) {
-  auto w = writable(b, edit);
-  if (depth == kCollisionDepth) {
-    for (Child& c : w->children)
-      if (c.leaf->key == node->key) {
-        c.leaf = std::move(node);
-        return w;
-      }
-    w->children.push_back(Child{nullptr, std::move(node)});
-    added = true;
-    return w;
-  }
-  const uint32_t bit = 1u << ((node->hash >> (kBits * depth)) & 31);
-  const size_t pos = popcount32(w->bitmap & (bit - 1));
-  if ((w->bitmap & bit) == 0) {
-    w->children.insert(w->children.begin() + pos, Child{nullptr, std::move(node)});
-    w->bitmap |= bit;
-    added = true;
-    return w;
-  }
-  Child& c = w->children[pos];
-  if (c.leaf) {
-    if (c.leaf->key == node->key) {
-      c.leaf = std::move(node);
-      return w;
-    }
-    bool ignored = false;
-    auto sub = put_in(nullptr, depth + 1, c.leaf, edit, ignored);
-    sub = put_in(sub, depth + 1, std::move(node), edit, added);
-    c = Child{std::move(sub), nullptr};
-    return w;
-  }
-  c.sub = put_in(c.sub, depth + 1, std::move(node), edit, added);
-  return w;
-}
-
-std::shared_ptr<NodeMap::Branch> NodeMap::erase_in(const std::shared_ptr<Branch>& b, unsigned depth,
-                                                   std::string_view key, uint64_t hash,
-                                                   uint64_t edit, bool& removed) {
-  if (!b) return b;
-  if (depth == kCollisionDepth) {
-    auto it = std::find_if(b->children.begin(), b->children.end(),
-                           [&](const Child& c) { return c.leaf->key == key; });
-    if (it == b->children.end()) return b;
-    auto w = writable(b, edit);
-    w->children.erase(w->children.begin() + (it - b->children.begin()));
-    removed = true;
-    return w->children.empty() ? nullptr : w;
-  }
-  const uint32_t bit = 1u << ((hash >> (kBits * depth)) & 31);
-  if ((b->bitmap & bit) == 0) return b;
-  const size_t pos = popcount32(b->bitmap & (bit - 1));
-  const Child& c = b->children[pos];
-  std::shared_ptr<Branch> new_sub;
-  if (c.leaf) {
-    if (c.leaf->key != key) return b;
-  } else {
-    new_sub = erase_in(c.sub, depth + 1, key, hash, edit, removed);
-    if (!removed) return b;
-  }
-  removed = true;
-  auto w = writable(b, edit);
-  if (new_sub && new_sub->children.size() == 1 && new_sub->children[0].leaf) {
-    // A branch holding a single node is replaced by the node: lookups stay short.
-    w->children[pos] = Child{nullptr, new_sub->children[0].leaf};
-  } else if (new_sub) {
-    w->children[pos].sub = std::move(new_sub);
-  } else {
-    w->children.erase(w->children.begin() + pos);
-    w->bitmap &= ~bit;
-  }
-  return w->children.empty() ? nullptr : w;
-}
-
-void NodeMap::put(std::shared_ptr<ZoneNode> node, uint64_t edit) {
+void NodeMap::put(ZoneNode* node, uint64_t edit) {
+  auto make = [node](const ZoneNode*) { return node; };
+  ZoneNode* out = nullptr;
   bool added = false;
-  root_ = put_in(root_, 0, std::move(node), edit, added);
+  root_ = Ops::upsert(root_, 0, node->key(), node->hash, edit, make, out, added);
   if (added) ++size_;
 }
 
+ZoneNode* NodeMap::writable(std::string_view key, uint64_t hash, std::string_view owner_wire,
+                            uint64_t edit) {
+  auto make = [&](ZoneNode* existing) -> ZoneNode* {
+    if (!existing) return ZoneNode::create(key, owner_wire, hash);
+    if (existing->edit == edit && !existing->shared()) return existing;
+    ZoneNode* copy = ZoneNode::clone(*existing);
+    copy->edit = edit;
+    return copy;
+  };
+  ZoneNode* out = nullptr;
+  bool added = false;
+  root_ = Ops::upsert(root_, 0, key, hash, edit, make, out, added);
+  if (added) {
+    out->edit = edit;
+    ++size_;
+  }
+  return out;
+}
+
 void NodeMap::erase(std::string_view key, uint64_t hash, uint64_t edit) {
-  bool removed = false;
-  auto r = erase_in(root_, 0, key, hash, edit, removed);
-  if (!removed) return;
-  root_ = std::move(r);
+  if (!find(key, hash)) return;
+  root_ = Ops::erase(root_, 0, key, hash, edit);
   --size_;
 }
 
-void NodeMap::visit_all(const Branch* b, const std::function<void(const ZoneNode&)>& visit) {
-  if (!b) return;
-  for (const Child& c : b->children) {
-    if (c.leaf)
-      visit(*c.leaf);
-    else
-      visit_all(c.sub.get(), visit);
-  }
+void NodeMap::for_each(const std::function<void(const ZoneNode&)>& visit) const {
+  Ops::visit_all(root_, visit);
 }
 
-void NodeMap::for_each(const std::function<void(const ZoneNode&)>& visit) const {
-  visit_all(root_.get(), visit);
+// ------------------------------------------------------------------------------------ ZoneNode
+
+ZoneNode* ZoneNode::allocate(std::string_view key, std::string_view owner_wire) {
+  assert(key.size() == owner_wire.size() && key.size() <= Name::kMaxWireLength);
+  const bool own_case = owner_wire != key;
+  void* mem = ::operator new(sizeof(ZoneNode) + key.size() * (own_case ? 2 : 1));
+  auto* n = new (mem) ZoneNode(static_cast<uint8_t>(key.size()), own_case);
+  std::memcpy(n->names(), key.data(), key.size());
+  if (own_case) std::memcpy(n->names() + key.size(), owner_wire.data(), key.size());
+  n->refs_.store(1, std::memory_order_relaxed);
+  return n;
+}
+
+ZoneNode* ZoneNode::create(std::string_view key, std::string_view owner_wire, uint64_t hash) {
+  ZoneNode* n = allocate(key, owner_wire);
+  n->hash = hash;
+  return n;
+}
+
+ZoneNode* ZoneNode::clone(const ZoneNode& other) {
+  const std::string_view key = other.key();
+  ZoneNode* n = allocate(
+      key, other.own_case_ ? std::string_view(other.names() + key.size(), key.size()) : key);
+  n->hash = other.hash;
+  n->edit = other.edit;
+  n->names_below = other.names_below;
+  n->rrsets = other.rrsets;
+  return n;
+}
+
+void ZoneNode::release() const {
+  if (refs_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  ZoneNode* self = const_cast<ZoneNode*>(this);
+  self->~ZoneNode();
+  ::operator delete(self);
+}
+
+Name ZoneNode::owner() const {
+  const char* p = own_case_ ? names() + key_length_ : names();
+  return Name::from_validated_wire(std::string(p, key_length_));
 }
 
 // ------------------------------------------------------------------------------ wire helpers
@@ -212,52 +411,62 @@ const RRset* Zone::soa() const {
   return n ? n->find(type::SOA) : nullptr;
 }
 
-std::shared_ptr<ZoneNode> Zone::edit_node(std::string_view key, const Name* owner, uint64_t edit) {
-  const uint64_t hash = name_key_hash(key);
-  std::shared_ptr<ZoneNode> found = nodes_.find_shared(key, hash);
-  if (found && found->edit == edit) return found;
-  std::shared_ptr<ZoneNode> node;
-  if (found) {
-    node = std::make_shared<ZoneNode>(*found);
-  } else {
-    node = std::make_shared<ZoneNode>();
-    // An empty non-terminal takes the case of the name below it that created it.
-    node->owner = owner ? *owner : Name::from_validated_wire(std::string(key));
-    node->key = std::string(key);
-    node->hash = hash;
-  }
-  node->edit = edit;
-  nodes_.put(node, edit);
-  return node;
+namespace {
+
+// The owner's lowercase wire form, written into buf (no allocation).
+std::string_view lower_key(const Name& owner, char (&buf)[Name::kMaxWireLength]) {
+  const std::string& wire = owner.wire();
+  for (size_t i = 0; i < wire.size(); ++i)
+    buf[i] = static_cast<char>(ascii_lower(static_cast<uint8_t>(wire[i])));
+  return {buf, wire.size()};
 }
 
-void Zone::adjust_ancestors(const Name& owner, int delta, uint64_t edit) {
-  const std::string lower = name_key(owner);
-  std::string_view key = lower;
-  Name ancestor = owner;
-  while (key.size() > apex_key_.size()) {
-    key = parent_key(key);
-    ancestor = ancestor.parent();
-    auto node = edit_node(key, &ancestor, edit);
+bool same_octets(std::span<const uint8_t> a, std::span<const uint8_t> b) {
+  return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size()) == 0);
+}
+
+}  // namespace
+
+void Zone::adjust_ancestors(std::string_view owner_wire, std::string_view key, int delta,
+                            uint64_t edit) {
+  size_t off = 0;
+  while (key.size() - off > apex_key_.size()) {
+    off += 1 + static_cast<uint8_t>(key[off]);
+    const std::string_view ancestor = key.substr(off);
+    // An empty non-terminal takes the case of the name below it that created it.
+    ZoneNode* node =
+        nodes_.writable(ancestor, name_key_hash(ancestor), owner_wire.substr(off), edit);
     node->names_below += delta;
-    if (!node->has_data() && node->names_below == 0) nodes_.erase(node->key, node->hash, edit);
+    if (!node->has_data() && node->names_below == 0) {
+      if (last_.node == node) last_.node = nullptr;
+      nodes_.erase(ancestor, node->hash, edit);
+    }
   }
 }
 
 bool Zone::add(const Record& record, uint64_t edit) {
-  const std::string key = name_key(record.owner);
-  const ZoneNode* existing = find(key);
+  char buf[Name::kMaxWireLength];
+  const std::string_view key = lower_key(record.owner, buf);
+  const uint64_t hash = name_key_hash(key);
+  const ZoneNode* existing = last_.node && last_.node->edit == edit && last_.node->key() == key
+                                 ? last_.node
+                                 : nodes_.find(key, hash);
   const RRset* set = existing ? existing->find(record.type) : nullptr;
   if (set && record.type != type::SOA) {
-    for (const auto& rd : set->rdatas)
-      if (rdata_equal(record.type, rd, record.rdata) && set->ttl == record.ttl) return false;
+    if (set->ttl == record.ttl)
+      for (const auto rd : set->rdatas)
+        if (rdata_equal(record.type, rd, record.rdata)) return false;
   }
   if (set && record.type == type::SOA && set->rdatas.size() == 1 && set->ttl == record.ttl &&
-      set->rdatas[0] == record.rdata)
+      same_octets(set->rdatas[0], record.rdata))
     return false;
 
+  apex_cache_ = nullptr;  // the apex node may be replaced by a copy below
   const bool had_data = existing && existing->has_data();
-  auto node = edit_node(key, &record.owner, edit);
+  // A node this batch created is private to the writer already: no second walk.
+  ZoneNode* node = existing && existing->edit == edit && !existing->shared()
+                       ? const_cast<ZoneNode*>(existing)
+                       : nodes_.writable(key, hash, record.owner.wire(), edit);
   auto it = std::lower_bound(node->rrsets.begin(), node->rrsets.end(), record.type,
                              [](const RRset& s, uint16_t t) { return s.type < t; });
   if (it == node->rrsets.end() || it->type != record.type)
@@ -265,50 +474,58 @@ bool Zone::add(const Record& record, uint64_t edit) {
   it->ttl = record.ttl;
   if (record.type == type::SOA) {
     record_count_ += 1 - it->rdatas.size();
-    it->rdatas.assign(1, record.rdata);
+    it->rdatas = RdataList();
+    it->rdatas.push_back(record.rdata);
   } else {
     bool present = false;
-    for (const auto& rd : it->rdatas)
+    for (const auto rd : it->rdatas)
       present = present || rdata_equal(record.type, rd, record.rdata);
     if (!present) {
       it->rdatas.push_back(record.rdata);
       ++record_count_;
     }
   }
-  if (!had_data) adjust_ancestors(record.owner, +1, edit);
+  if (!had_data) adjust_ancestors(record.owner.wire(), key, +1, edit);
+  last_.node = node;
   return true;
 }
 
 bool Zone::remove(const Record& record, uint64_t edit) {
-  const std::string key = name_key(record.owner);
-  const ZoneNode* existing = find(key);
+  char buf[Name::kMaxWireLength];
+  const std::string_view key = lower_key(record.owner, buf);
+  const uint64_t hash = name_key_hash(key);
+  const ZoneNode* existing = nodes_.find(key, hash);
   const RRset* set = existing ? existing->find(record.type) : nullptr;
   if (!set) return false;
   size_t index = set->rdatas.size();
-  for (size_t i = 0; i < set->rdatas.size(); ++i)
-    if (rdata_equal(record.type, set->rdatas[i], record.rdata)) index = i;
+  size_t i = 0;
+  for (const auto rd : set->rdatas) {
+    if (rdata_equal(record.type, rd, record.rdata)) index = i;
+    ++i;
+  }
   if (index == set->rdatas.size()) return false;
 
-  auto node = edit_node(key, nullptr, edit);
+  apex_cache_ = nullptr;
+  last_.node = nullptr;  // the node below may be erased
+  ZoneNode* node = nodes_.writable(key, hash, record.owner.wire(), edit);
   auto it = std::find_if(node->rrsets.begin(), node->rrsets.end(),
                          [&](const RRset& s) { return s.type == record.type; });
-  it->rdatas.erase(it->rdatas.begin() + index);
+  it->rdatas.erase(index);
   --record_count_;
   if (it->rdatas.empty()) node->rrsets.erase(it);
   if (!node->has_data()) {
-    if (node->names_below == 0) nodes_.erase(node->key, node->hash, edit);
-    adjust_ancestors(record.owner, -1, edit);
+    if (node->names_below == 0) nodes_.erase(key, hash, edit);
+    adjust_ancestors(record.owner.wire(), key, -1, edit);
   }
   return true;
 }
 
 void Zone::set_soa_serial(uint32_t serial, uint64_t edit) {
-  auto node = edit_node(apex_key_, &apex_, edit);
-  RRset* set = nullptr;
-  for (RRset& s : node->rrsets)
-    if (s.type == type::SOA) set = &s;
+  apex_cache_ = nullptr;
+  ZoneNode* node = nodes_.writable(apex_key_, name_key_hash(apex_key_), apex_.wire(), edit);
+  RRset* set = node->find(type::SOA);
   if (!set || set->rdatas.empty()) return;
-  auto& rd = set->rdatas[0];
+  const std::span<uint8_t> rd = set->rdatas.mutable_at(0);
   const size_t pos = soa_serial_offset(rd);
   rd[pos] = serial >> 24;
   rd[pos + 1] = serial >> 16;
@@ -318,8 +535,10 @@ void Zone::set_soa_serial(uint32_t serial, uint64_t edit) {
 
 void Zone::append_records(std::vector<Record>& out) const {
   nodes_.for_each([&](const ZoneNode& n) {
+    const Name owner = n.owner();
     for (const RRset& s : n.rrsets)
-      for (const auto& rd : s.rdatas) out.push_back(Record{n.owner, s.type, rclass::IN, s.ttl, rd});
+      for (const auto rd : s.rdatas)
+        out.push_back(Record{owner, s.type, rclass::IN, s.ttl, {rd.begin(), rd.end()}});
   });
 }
 

@@ -20,42 +20,38 @@ namespace dns {
 // A persistent hash array mapped trie from lowercase wire keys to ZoneNodes. Parts created under
 // the current edit id are still private to the writer and are updated in place (so a bulk load
 // is O(n)); everything else is copied on write. Readers only ever see published parts.
+// Branches and nodes carry their own atomic reference counts, and a child slot is one tagged
+// pointer, so a stored name costs 8 bytes of trie plus its share of a branch header.
 class NodeMap {
  public:
+  NodeMap() = default;
+  NodeMap(const NodeMap& other);  // shares everything; both may then be edited independently
+  NodeMap(NodeMap&& other) noexcept;
+  NodeMap& operator=(const NodeMap& other);
+  NodeMap& operator=(NodeMap&& other) noexcept;
+  ~NodeMap();
+
   const ZoneNode* find(std::string_view key, uint64_t hash) const;
-  // Inserts or replaces the node with node->key.
-  void put(std::shared_ptr<ZoneNode> node, uint64_t edit);
+  // Inserts or replaces the node with node->key(), taking over the caller's reference.
+  void put(ZoneNode* node, uint64_t edit);
+  // The node for key, writable under `edit`, in one walk: the stored node if this edit created
+  // it, else a copy of it that replaces it, else a new empty node named owner_wire (the owner's
+  // wire form in its original case). The pointer stays valid until the next change.
+  ZoneNode* writable(std::string_view key, uint64_t hash, std::string_view owner_wire,
+                     uint64_t edit);
   // Removes the node with this key, if any.
   void erase(std::string_view key, uint64_t hash, uint64_t edit);
   size_t size() const { return size_; }
   void for_each(const std::function<void(const ZoneNode&)>& visit) const;
-  // The stored node itself (for in-place update of a node created under the current edit id).
-  std::shared_ptr<ZoneNode> find_shared(std::string_view key, uint64_t hash) const;
 
  private:
   struct Branch;
-  struct Child {
-    std::shared_ptr<Branch> sub;     // either a deeper branch...
-    std::shared_ptr<ZoneNode> leaf;  // ...or one node
-  };
-  struct Branch {
-    uint64_t edit = 0;
-    uint32_t bitmap = 0;          // unused at the collision depth (children are all leaves)
-    std::vector<Child> children;  // one per set bit, in bit order
-  };
+  struct Ops;              // the recursive helpers (zone.cpp)
+  using Slot = uintptr_t;  // a Branch* with bit 0 set, or a ZoneNode*
   static constexpr unsigned kBits = 5;
   static constexpr unsigned kCollisionDepth = 13;  // 13 * 5 >= 64 hash bits
 
-  static std::shared_ptr<Branch> writable(const std::shared_ptr<Branch>& b, uint64_t edit);
-  static std::shared_ptr<Branch> put_in(const std::shared_ptr<Branch>& b, unsigned depth,
-                                        std::shared_ptr<ZoneNode> node, uint64_t edit, bool& added);
-  static std::shared_ptr<Branch> erase_in(const std::shared_ptr<Branch>& b, unsigned depth,
-                                          std::string_view key, uint64_t hash, uint64_t edit,
-                                          bool& removed);
-  static const Child* find_child(const Branch* b, std::string_view key, uint64_t hash);
-  static void visit_all(const Branch* b, const std::function<void(const ZoneNode&)>& visit);
-
-  std::shared_ptr<Branch> root_;
+  Branch* root_ = nullptr;
   size_t size_ = 0;
 };
 
@@ -90,16 +86,29 @@ class Zone {
   void append_records(std::vector<Record>& out) const;
 
  private:
-  // The node for key, writable under `edit` (copied from the published one if needed), or a new
-  // node if there is none.
-  std::shared_ptr<ZoneNode> edit_node(std::string_view key, const Name* owner, uint64_t edit);
-  void adjust_ancestors(const Name& owner, int delta, uint64_t edit);
+  // Adds delta to names_below of every ancestor of the owner (key: its lowercase wire form)
+  // strictly between it and the apex, creating empty non-terminals and dropping them when empty.
+  void adjust_ancestors(std::string_view owner_wire, std::string_view key, int delta,
+                        uint64_t edit);
 
   Name apex_;
   std::string apex_key_;
   NodeMap nodes_;
   size_t record_count_ = 0;
   const ZoneNode* apex_cache_ = nullptr;  // reset by every change
+  // The node the last add() wrote (private to that edit), so that the next records of the same
+  // owner, a zone file's usual order, skip the trie walk. Reset by every removal; a copy of the
+  // zone starts without it.
+  struct LastNode {
+    ZoneNode* node = nullptr;
+    LastNode() = default;
+    LastNode(const LastNode&) {}
+    LastNode& operator=(const LastNode&) {
+      node = nullptr;
+      return *this;
+    }
+  };
+  LastNode last_;
 };
 
 // Wire helpers over lowercase keys (uncompressed wire names): the key of the parent name, and

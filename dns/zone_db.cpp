@@ -99,7 +99,7 @@ struct Database::Working {
     return s.edited ? *s.edited : *s.published;
   }
   // Apex key of the deepest zone holding `key`, or kOutsideKey.
-  std::string apex_for(std::string_view key) const {
+  const std::string& apex_for(std::string_view key) const {
     for (size_t off = 0; off < key.size(); off += 1 + static_cast<uint8_t>(key[off])) {
       auto it = zones.find(key.substr(off));
       if (it != zones.end()) return it->first;
@@ -192,8 +192,11 @@ std::vector<std::string> Database::load(std::vector<Record> records) {
       w.zones[key].edited->add(r, w.edit);
     }
   }
+  std::string key;
   for (const Record* r : data) {
-    const std::string apex = w.apex_for(name_key(r->owner));
+    key.assign(r->owner.wire());
+    for (char& c : key) c = static_cast<char>(ascii_lower(static_cast<uint8_t>(c)));
+    const std::string& apex = w.apex_for(key);
     if (apex == kOutsideKey)
       warnings.push_back(
           fmt::format("{}: outside every zone (no SOA above it), not served", describe(*r)));
@@ -205,11 +208,11 @@ std::vector<std::string> Database::load(std::vector<Record> records) {
       if (!cname) return;
       if (cname->rdatas.size() > 1)
         warnings.push_back(fmt::format("{} CNAME: {} targets; the first is followed",
-                                       n.owner.to_text(), cname->rdatas.size()));
+                                       n.owner().to_text(), cname->rdatas.size()));
       if (n.rrsets.size() > 1)
         warnings.push_back(fmt::format(
             "{}: CNAME beside other data; queries for those types get the data, others the CNAME",
-            n.owner.to_text()));
+            n.owner().to_text()));
     });
   }
   publish(w);

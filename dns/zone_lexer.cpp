@@ -66,8 +66,15 @@ void ZoneLexer::read_word(ZoneEntry& entry) {
 }
 
 std::optional<ZoneEntry> ZoneLexer::next() {
+  ZoneEntry entry;
+  if (!next(entry)) return std::nullopt;
+  return entry;
+}
+
+bool ZoneLexer::next(ZoneEntry& entry) {
   while (!at_end()) {
-    ZoneEntry entry;
+    entry.fields.clear();
+    entry.field_lines.clear();
     entry.line = line_;
     entry.blank_owner = peek() == ' ' || peek() == '\t';
     size_t open_paren_line = 0;  // 0 = not inside parentheses
@@ -104,9 +111,9 @@ std::optional<ZoneEntry> ZoneLexer::next() {
         read_word(entry);
       }
     }
-    if (!entry.fields.empty()) return entry;
+    if (!entry.fields.empty()) return true;
   }
-  return std::nullopt;
+  return false;
 }
 
 }  // namespace dns

@@ -30,6 +30,9 @@ class ZoneLexer {
 
   // The next entry with at least one field, or nullopt at the end of the text.
   std::optional<ZoneEntry> next();
+  // Same into `entry`, reusing its buffers (a large file then allocates per field, not per
+  // line); false at the end of the text.
+  bool next(ZoneEntry& entry);
 
   const std::string& file_name() const { return file_name_; }
 

@@ -46,12 +46,13 @@ class MasterFileReader {
     const std::string* file = &file_names_.emplace_back(file_name);
     include_stack_.push_back(file_name);
     ZoneLexer lexer(text, file_name);
-    while (std::optional<ZoneEntry> entry = lexer.next()) {
-      const TextToken& first = entry->fields[0];
-      if (!entry->blank_owner && !first.quoted && first.text.starts_with('$')) {
-        directive(*entry, *file, state, depth);
+    ZoneEntry entry;
+    while (lexer.next(entry)) {
+      const TextToken& first = entry.fields[0];
+      if (!entry.blank_owner && !first.quoted && first.text.starts_with('$')) {
+        directive(entry, *file, state, depth);
       } else {
-        record(*entry, *file, state);
+        record(entry, *file, state);
       }
     }
     include_stack_.pop_back();

@@ -175,7 +175,8 @@ void BM_AnswerHitViaCodec(benchmark::State& state) {
     const dns::ZoneNode* node = zone ? zone->find(key) : nullptr;
     if (const dns::RRset* set = node ? node->find(q.questions[0].qtype) : nullptr)
       for (const auto& rd : set->rdatas)
-        r.answer.push_back(Record{q.questions[0].name, set->type, dns::rclass::IN, set->ttl, rd});
+        r.answer.push_back(Record{
+            q.questions[0].name, set->type, dns::rclass::IN, set->ttl, {rd.begin(), rd.end()}});
     benchmark::DoNotOptimize(dns::encode_message(r, std::span<uint8_t>(out)));
   }
 }

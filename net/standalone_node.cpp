@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include <malloc.h>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -34,6 +36,11 @@ void StandaloneNode::load_files() {
   auto contents = read_zone_files(config_.zone_files, config_.default_ttl);
   for (const auto& warning : contents.warnings) spdlog::warn("{}", warning);
   for (const auto& warning : db_.load(std::move(contents.records))) spdlog::warn("{}", warning);
+    // The parsed records are gone now, but their many small blocks sit between the zone's in the
+    // heap; hand the free pages back so resident memory is the zone's (issue 16: 1M records).
+#ifdef __GLIBC__
+  ::malloc_trim(0);
+#endif
 }
 
 bool StandaloneNode::reload(std::string* error) {

@@ -52,7 +52,12 @@ ZoneFileContents read_zone_files(const std::vector<std::string>& paths, std::uin
       }
     };
     auto parsed = dns::parse_zone(text, path, options);
-    for (auto& record : parsed.records) result.records.push_back(std::move(record));
+    if (result.records.empty()) {
+      result.records = std::move(parsed.records);  // the usual single file: no copy
+    } else {
+      result.records.reserve(result.records.size() + parsed.records.size());
+      for (auto& record : parsed.records) result.records.push_back(std::move(record));
+    }
     for (const auto& warning : parsed.warnings)
       result.warnings.push_back(
           fmt::format("{}:{}: {}", warning.file, warning.line, warning.message));

@@ -302,12 +302,7 @@ TEST(ZoneDb, ManyNamesSurviveInsertAndRemoveInTheHashTrie) {
 // Hash collisions and near-collisions, forced with made-up hashes: full collisions go to the
 // bucket at the deepest level; erasing collapses branches back to single nodes.
 TEST(NodeMap, CollidingAndNearCollidingHashesAreKeptApart) {
-  auto make = [](std::string key, uint64_t hash) {
-    auto n = std::make_shared<ZoneNode>();
-    n->key = std::move(key);
-    n->hash = hash;
-    return n;
-  };
+  auto make = [](std::string_view key, uint64_t hash) { return ZoneNode::create(key, key, hash); };
   const uint64_t h = 0x0123456789abcdefULL;
   NodeMap map;
   map.put(make("a", h), 1);
@@ -320,7 +315,7 @@ TEST(NodeMap, CollidingAndNearCollidingHashesAreKeptApart) {
   EXPECT_EQ(map.size(), 4u);
   for (auto [key, hash] : {std::pair{"a", h}, {"b", h}, {"c", h ^ (1ULL << 63)}, {"d", h ^ 1}}) {
     ASSERT_NE(map.find(key, hash), nullptr) << key;
-    EXPECT_EQ(map.find(key, hash)->key, key);
+    EXPECT_EQ(map.find(key, hash)->key(), key);
   }
   EXPECT_EQ(map.find("e", h), nullptr);
   EXPECT_EQ(map.find("a", h ^ 2), nullptr);
