@@ -309,6 +309,11 @@ void Signer::sign(std::vector<uint8_t>& message, uint64_t now, uint16_t error,
   first_ = false;
 }
 
+void append(std::vector<uint8_t>& message, const Record& record) {
+  put_record(message, record);
+  add_to_arcount(message, 1);
+}
+
 void append_unsigned(std::vector<uint8_t>& message, const Record& request, uint64_t now,
                      uint16_t error) {
   Record r;

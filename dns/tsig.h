@@ -109,6 +109,10 @@ class Signer {
 void append_unsigned(std::vector<uint8_t>& message, const Record& request, uint64_t now,
                      uint16_t error);
 
+// Appends `record` as a TSIG RR to `message` and raises its ARCOUNT (for tests and tools that
+// build TSIG records by hand; sign() and append_unsigned() use it).
+void append(std::vector<uint8_t>& message, const Record& record);
+
 // Checks a signed response to a request we signed (a client's side; used by tests and for
 // checking the signer against itself). True when the MAC matches.
 bool verify_response(std::span<const uint8_t> message, const Key& key,
