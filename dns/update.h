@@ -12,12 +12,14 @@
 #include "dns/message.h"
 #include "dns/name.h"
 #include "dns/record.h"
+#include "dns/types.h"
 #include "dns/zone_db.h"
 
 namespace dns::update {
 
-// The UPDATE rcodes beyond RFC 1035's (RFC 2136 §2.2).
+// The UPDATE rcodes beyond RFC 1035's (RFC 2136 §2.2), and RFC 1035's own.
 namespace rcode {
+using namespace dns::rcode;
 inline constexpr uint16_t YXDOMAIN = 6, YXRRSET = 7, NXRRSET = 8, NOTAUTH = 9, NOTZONE = 10;
 }
 
