@@ -201,6 +201,8 @@ void ReplicatedState::restore(ByteView data, raft::Index index) {
   if (auto it = sections.find(StateSection::PendingUpdates); it != sections.end()) {
     updates = decode_pending_updates(it->second);
     sections.erase(it);
+    if (updates.empty())  // snapshot() writes the section only with something in it
+      throw raft::DecodeError("pending updates: an empty section");
     for (const auto& [at, u] : updates) {
       auto batch = pending.find(at);
       if (batch == pending.end() || batch->second.request_id != u.request_id ||
