@@ -192,8 +192,8 @@ std::vector<uint8_t> hmac(Algorithm algorithm, std::span<const uint8_t> key,
 
 std::optional<Located> find(std::span<const uint8_t> message) {
   if (message.size() < kHeaderSize)
-    throw FormatError(fmt::format("message of {} octets is shorter than the 12-octet header",
-                                  message.size()));
+    throw FormatError(
+        fmt::format("message of {} octets is shorter than the 12-octet header", message.size()));
   wire::Reader r(message, 4);
   const uint16_t qd = r.u16("QDCOUNT");
   const uint32_t records =
@@ -356,8 +356,10 @@ std::optional<std::vector<uint8_t>> base64_decode(std::string_view text) {
                                 static_cast<int>(clean.size()));
   if (n < 0) return std::nullopt;
   std::size_t pad = 0;
-  if (clean.ends_with("==")) pad = 2;
-  else if (clean.ends_with('=')) pad = 1;
+  if (clean.ends_with("=="))
+    pad = 2;
+  else if (clean.ends_with('='))
+    pad = 1;
   out.resize(static_cast<std::size_t>(n) - pad);
   return out;
 }

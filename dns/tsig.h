@@ -16,8 +16,8 @@
 
 namespace dns::tsig {
 
-inline constexpr uint16_t kType = 250;       // TSIG RR type
-inline constexpr uint16_t kNotAuth = 9;      // rcode NOTAUTH
+inline constexpr uint16_t kType = 250;          // TSIG RR type
+inline constexpr uint16_t kNotAuth = 9;         // rcode NOTAUTH
 inline constexpr uint16_t kDefaultFudge = 300;  // seconds of clock skew accepted (RFC 8945 §10)
 
 // TSIG error field values (RFC 8945 §3).

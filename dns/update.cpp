@@ -232,16 +232,16 @@ Parsed parse(const Message& m) {
     const bool meta = r.rclass == rclass::ANY || r.rclass == rclass::NONE;
     if (meta && !r.rdata.empty())
       return fail(dns::rcode::FORMERR, fmt::format("prerequisite {} of class {} has rdata",
-                                              r.owner.to_text(), class_to_text(r.rclass)));
+                                                   r.owner.to_text(), class_to_text(r.rclass)));
     if (!meta && r.rclass != rclass::IN)
-      return fail(dns::rcode::FORMERR, fmt::format("prerequisite {} has class {}", r.owner.to_text(),
-                                              class_to_text(r.rclass)));
+      return fail(dns::rcode::FORMERR, fmt::format("prerequisite {} has class {}",
+                                                   r.owner.to_text(), class_to_text(r.rclass)));
     if (!meta && is_meta_type(r.type))
       return fail(dns::rcode::FORMERR, fmt::format("prerequisite {} has type {}", r.owner.to_text(),
-                                              type_to_text(r.type)));
+                                                   type_to_text(r.type)));
     if (r.rclass == rclass::NONE && r.type != type::ANY && is_meta_type(r.type))
       return fail(dns::rcode::FORMERR, fmt::format("prerequisite {} has type {}", r.owner.to_text(),
-                                              type_to_text(r.type)));
+                                                   type_to_text(r.type)));
     p.request.prerequisites.push_back(r);
   }
   for (const Record& r : m.authority) {

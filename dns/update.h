@@ -21,7 +21,7 @@ namespace dns::update {
 namespace rcode {
 using namespace dns::rcode;
 inline constexpr uint16_t YXDOMAIN = 6, YXRRSET = 7, NXRRSET = 8, NOTAUTH = 9, NOTZONE = 10;
-}
+}  // namespace rcode
 
 // One UPDATE request: its zone, prerequisite RRs and update RRs as they came on the wire
 // (classes ANY/NONE and empty rdata carry the RFC's meanings).

@@ -18,7 +18,7 @@ namespace engine {
 // One client write (or import batch) waiting to commit.
 struct Node::Write {
   std::uint64_t request_id = 0;
-  Bytes command;  // encoded ChangeBatch, re-proposed as is
+  Bytes command;            // encoded ChangeBatch, re-proposed as is
   std::size_t changes = 0;  // 0 for an UPDATE
   bool update = false;
   dns::Change::Kind first_kind = dns::Change::Add;
@@ -245,7 +245,8 @@ void Node::submit_update(dns::update::Request request, WriteCallback done) {
     write->request_id = random_.next_u64();
   } while (write->request_id == 0 || writes_.contains(write->request_id));
   write->update = true;
-  write->command = encode_command(UpdateCommand{options_.id, write->request_id, std::move(request)});
+  write->command =
+      encode_command(UpdateCommand{options_.id, write->request_id, std::move(request)});
   if (write->command.size() > options_.max_batch_bytes)
     return done({WriteResult::Invalid, 0, 0, 0,
                  fmt::format("ERROR update too large: {} bytes, above the limit of {} bytes for "

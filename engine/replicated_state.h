@@ -33,8 +33,8 @@ struct ApplyOutcome {
   // Batch of an UPDATE: the request, whose changes are only known once evaluated against the
   // state as of this index (the batch itself then holds no changes).
   const PendingUpdate* update = nullptr;
-  raft::Index dropped_through = 0;     // pending <= this was dropped by this step (0: none)
-  std::string error;                   // Invalid: why
+  raft::Index dropped_through = 0;  // pending <= this was dropped by this step (0: none)
+  std::string error;                // Invalid: why
 };
 
 class ReplicatedState {

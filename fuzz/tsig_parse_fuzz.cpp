@@ -15,8 +15,7 @@ namespace {
 
 const dns::tsig::Key& test_key() {
   static const dns::tsig::Key key{dns::Name::from_text("ddns-key."),
-                                  dns::tsig::Algorithm::HmacSha256,
-                                  std::vector<uint8_t>(32, 0x5a)};
+                                  dns::tsig::Algorithm::HmacSha256, std::vector<uint8_t>(32, 0x5a)};
   return key;
 }
 
@@ -24,10 +23,10 @@ dns::Database& test_db() {
   static dns::Database* db = [] {
     auto* d = new dns::Database;  // lives for the whole run
     d->load(dns::parse_master_file("example.com. 300 IN SOA ns1.example.com. h.example.com. 1 2 3 "
-                                  "4 5\nexample.com. 300 IN NS ns1.example.com.\n"
-                                  "www.example.com. 300 IN A 192.0.2.1\n",
-                                  "fuzz", {})
-               .records);
+                                   "4 5\nexample.com. 300 IN NS ns1.example.com.\n"
+                                   "www.example.com. 300 IN A 192.0.2.1\n",
+                                   "fuzz", {})
+                .records);
     return d;
   }();
   return *db;

@@ -95,7 +95,7 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
   bool close_after_write_ = false;   // malformed framing seen: flush earlier answers, then close
   std::vector<std::uint8_t> input_;  // received bytes not yet answered: [0, input_used_)
   std::size_t input_used_ = 0;
-  std::vector<std::uint8_t> output_;  // framed responses being written
+  std::vector<std::uint8_t> output_;    // framed responses being written
   std::vector<std::uint8_t> deferred_;  // framed deferred answers waiting for the next write
   bool reading_ = false;
   bool writing_ = false;

@@ -113,18 +113,18 @@ std::size_t UdpServer::serve_batch() {
 void UdpServer::defer(std::span<const std::uint8_t> query, const sockaddr_storage& peer,
                       socklen_t peer_length) {
   try {
-    handler_.handle_deferred(query, false, [this, gate = gate_, peer, peer_length](
-                                               std::vector<std::uint8_t> answer) {
-      // Runs on this server's thread while it serves (the gate drops it afterwards), so the
-      // socket is still ours; a full send buffer drops the answer, as UDP may.
-      gate->post([this, peer, peer_length, answer = std::move(answer)] {
-        if (::sendto(socket_.native_handle(), answer.data(), answer.size(), MSG_DONTWAIT,
-                     reinterpret_cast<const sockaddr*>(&peer), peer_length) < 0) {
-          spdlog::debug("udp sendto (deferred answer): {}", std::strerror(errno));
-          ++dropped_responses_;
-        }
-      });
-    });
+    handler_.handle_deferred(
+        query, false, [this, gate = gate_, peer, peer_length](std::vector<std::uint8_t> answer) {
+          // Runs on this server's thread while it serves (the gate drops it afterwards), so the
+          // socket is still ours; a full send buffer drops the answer, as UDP may.
+          gate->post([this, peer, peer_length, answer = std::move(answer)] {
+            if (::sendto(socket_.native_handle(), answer.data(), answer.size(), MSG_DONTWAIT,
+                         reinterpret_cast<const sockaddr*>(&peer), peer_length) < 0) {
+              spdlog::debug("udp sendto (deferred answer): {}", std::strerror(errno));
+              ++dropped_responses_;
+            }
+          });
+        });
   } catch (const std::exception& e) {
     spdlog::warn("udp deferred query: {}", e.what());
   }

@@ -100,8 +100,8 @@ void UpdateService::handle(std::span<const std::uint8_t> query, QueryHandler::Re
       return refuse(dns::rcode::FORMERR, "TSIG MAC of an impossible length");
     }
     if (v.error != 0)
-      return refuse(dns::update::rcode::NOTAUTH,
-                    fmt::format("TSIG error {} for key {}", v.error, tsig->record.key_name.to_text()));
+      return refuse(dns::update::rcode::NOTAUTH, fmt::format("TSIG error {} for key {}", v.error,
+                                                             tsig->record.key_name.to_text()));
   }
   dns::update::Parsed parsed = dns::update::parse(message);
   if (parsed.rcode != dns::rcode::NOERROR) return refuse(parsed.rcode, parsed.error);

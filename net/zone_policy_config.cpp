@@ -99,7 +99,8 @@ class PolicyReader {
     AddressPrefix p;
     boost::system::error_code ec;
     p.address = boost::asio::ip::make_address(text.substr(0, slash), ec);
-    if (ec) throw error(field, fmt::format("'{}' is neither a key name nor an address prefix", text));
+    if (ec)
+      throw error(field, fmt::format("'{}' is neither a key name nor an address prefix", text));
     const unsigned max = p.address.is_v4() ? 32 : 128;
     p.length = max;
     if (slash != std::string::npos) {
@@ -114,7 +115,8 @@ class PolicyReader {
   ZonePolicy zone(const std::string& zone_name, const json& v,
                   const std::vector<dns::tsig::Key>& keys) const {
     const std::string field = "zones." + zone_name;
-    if (!v.is_object()) throw error(field, "expected an object (allow_update, allow_transfer, notify)");
+    if (!v.is_object())
+      throw error(field, "expected an object (allow_update, allow_transfer, notify)");
     for (const auto& [k, ignored] : v.items())
       if (!kZoneFields.contains(k))
         warnings_.push_back(fmt::format("{}: unknown field {}.{}", path_, field, k));
@@ -227,8 +229,7 @@ ZonePolicyConfig parse_zone_policy(const nlohmann::json& document, const std::st
     if (!it->is_object()) throw read.error("zones", "expected an object of zones by name");
     for (const auto& [name, value] : it->items()) {
       ZonePolicy zone = read.zone(name, value, config.keys);
-      if (config.zone(zone.zone))
-        throw read.error("zones." + name, "this zone is listed twice");
+      if (config.zone(zone.zone)) throw read.error("zones." + name, "this zone is listed twice");
       config.zones.push_back(std::move(zone));
     }
   }

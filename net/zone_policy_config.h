@@ -49,8 +49,8 @@ struct AddressPrefix {
 // What may be done to one zone.
 struct ZonePolicy {
   dns::Name zone;
-  std::vector<dns::Name> allow_update;    // key names
-  std::vector<dns::Name> transfer_keys;   // allow_transfer's key names
+  std::vector<dns::Name> allow_update;       // key names
+  std::vector<dns::Name> transfer_keys;      // allow_transfer's key names
   std::vector<AddressPrefix> transfer_from;  // allow_transfer's prefixes
   std::vector<ListenAddress> notify;
   bool may_update(const dns::Name& key) const;

@@ -59,8 +59,8 @@ Verified verify(const Vector& v, const std::vector<uint8_t>& message, const Key&
                 uint64_t now) {
   const std::optional<Located> tsig = find(message);
   EXPECT_TRUE(tsig.has_value());
-  return verify_request(message, *tsig, [&](const Name& n) { return n == key.name ? &key : nullptr; },
-                        now);
+  return verify_request(
+      message, *tsig, [&](const Name& n) { return n == key.name ? &key : nullptr; }, now);
 }
 
 TEST(Tsig, VectorsCoverEveryAlgorithm) {
@@ -93,8 +93,8 @@ TEST(Tsig, WrongSecretIsBadsigUnknownKeyOrAlgorithmIsBadkey) {
     other_name.name = Name::from_text("someone-else.");
     EXPECT_EQ(verify(v, v.request, other_name, v.time).error, error::BADKEY);
     Key other_algorithm = v.key;
-    other_algorithm.algorithm = v.key.algorithm == Algorithm::HmacSha256 ? Algorithm::HmacSha512
-                                                                         : Algorithm::HmacSha256;
+    other_algorithm.algorithm =
+        v.key.algorithm == Algorithm::HmacSha256 ? Algorithm::HmacSha512 : Algorithm::HmacSha256;
     EXPECT_EQ(verify(v, v.request, other_algorithm, v.time).error, error::BADKEY);
     // A changed message: BADSIG.
     std::vector<uint8_t> changed = v.request;

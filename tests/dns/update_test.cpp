@@ -67,9 +67,8 @@ class UpdateTest : public ::testing::Test {
     return o.rcode;
   }
   uint32_t serial() const {
-    return soa_serial(db_.current()->find_zone(Name::from_text("example.com.").wire())
-                          ->soa()
-                          ->rdatas.front());
+    return soa_serial(
+        db_.current()->find_zone(Name::from_text("example.com.").wire())->soa()->rdatas.front());
   }
   std::vector<std::string> rdatas(std::string_view owner, uint16_t type) const {
     const Zone* z = db_.current()->find_zone(Name::from_text("example.com.").wire());
@@ -107,8 +106,7 @@ TEST_F(UpdateTest, PrerequisitesOfEveryKind) {
   EXPECT_EQ(run(V{meta("www.example.com.", type::MX, rclass::NONE)}, {}).rcode, rcode::NOERROR);
   EXPECT_EQ(run(V{meta("www.example.com.", type::A, rclass::NONE)}, {}).rcode, rcode::YXRRSET);
   // RRset exists with exactly these values (order and duplicates do not matter).
-  EXPECT_EQ(run(V{value_prereq("www 0 IN A 192.0.2.11"), value_prereq("www 0 IN A 192.0.2.10")},
-                {})
+  EXPECT_EQ(run(V{value_prereq("www 0 IN A 192.0.2.11"), value_prereq("www 0 IN A 192.0.2.10")}, {})
                 .rcode,
             rcode::NOERROR);
   EXPECT_EQ(run(V{value_prereq("www 0 IN A 192.0.2.10")}, {}).rcode, rcode::NXRRSET);
@@ -121,8 +119,8 @@ TEST_F(UpdateTest, PrerequisitesOfEveryKind) {
 }
 
 TEST_F(UpdateTest, UnmetPrerequisiteChangesNothing) {
-  Outcome o = run({meta("www.example.com.", type::A, rclass::NONE)},
-                  {rec("new 300 IN A 192.0.2.50")});
+  Outcome o =
+      run({meta("www.example.com.", type::A, rclass::NONE)}, {rec("new 300 IN A 192.0.2.50")});
   EXPECT_EQ(o.rcode, rcode::YXRRSET);
   EXPECT_TRUE(o.changes.empty());
   EXPECT_FALSE(o.detail.empty());
@@ -131,8 +129,9 @@ TEST_F(UpdateTest, UnmetPrerequisiteChangesNothing) {
 TEST_F(UpdateTest, DeleteRrsetNameAndRr) {
   EXPECT_EQ(apply({}, {none_rr("www 300 IN A 192.0.2.10")}), rcode::NOERROR);
   EXPECT_EQ(rdatas("www.example.com.", type::A), (std::vector<std::string>{"192.0.2.11"}));
-  EXPECT_EQ(apply({}, {rec("www 300 IN TXT \"hi\""), meta("www.example.com.", type::A, rclass::ANY)}),
-            rcode::NOERROR);
+  EXPECT_EQ(
+      apply({}, {rec("www 300 IN TXT \"hi\""), meta("www.example.com.", type::A, rclass::ANY)}),
+      rcode::NOERROR);
   EXPECT_TRUE(rdatas("www.example.com.", type::A).empty());
   EXPECT_EQ(rdatas("www.example.com.", type::TXT).size(), 1u);
   EXPECT_EQ(apply({}, {meta("www.example.com.", type::ANY, rclass::ANY)}), rcode::NOERROR);
@@ -141,8 +140,9 @@ TEST_F(UpdateTest, DeleteRrsetNameAndRr) {
 }
 
 TEST_F(UpdateTest, LaterUpdatesSeeEarlierOnesOfTheSameRequest) {
-  Outcome o = run({}, {rec("tmp 300 IN A 192.0.2.60"), meta("tmp.example.com.", type::ANY, rclass::ANY),
-                       rec("tmp 300 IN A 192.0.2.61")});
+  Outcome o =
+      run({}, {rec("tmp 300 IN A 192.0.2.60"), meta("tmp.example.com.", type::ANY, rclass::ANY),
+               rec("tmp 300 IN A 192.0.2.61")});
   ASSERT_EQ(o.rcode, rcode::NOERROR);
   ASSERT_EQ(o.changes.size(), 1u);
   EXPECT_EQ(rdata_to_text(type::A, o.changes[0].record.rdata), "192.0.2.61");
@@ -190,10 +190,10 @@ Message update_message(std::vector<Record> prereqs, std::vector<Record> updates)
 }
 
 TEST(UpdateParse, SurvivesTheWireAndChecksSections) {
-  Message m = update_message({meta("www.example.com.", type::A, rclass::ANY)},
-                             {rec("new 300 IN A 192.0.2.50"),
-                              meta("old.example.com.", type::ANY, rclass::ANY),
-                              none_rr("www 300 IN A 192.0.2.10")});
+  Message m = update_message(
+      {meta("www.example.com.", type::A, rclass::ANY)},
+      {rec("new 300 IN A 192.0.2.50"), meta("old.example.com.", type::ANY, rclass::ANY),
+       none_rr("www 300 IN A 192.0.2.10")});
   Parsed p = parse(decode_message(encode_message(m)));
   ASSERT_EQ(p.rcode, rcode::NOERROR) << p.error;
   EXPECT_EQ(p.request.prerequisites.size(), 1u);

@@ -102,7 +102,8 @@ TEST_F(NodeUpdateTest, ConcurrentConflictingUpdatesSerializeInLogOrder) {
   ASSERT_EQ(second.result.kind, WriteResult::Ok) << second.result.message;
   std::vector<std::uint16_t> rcodes = {first.result.rcode, second.result.rcode};
   std::sort(rcodes.begin(), rcodes.end());
-  EXPECT_EQ(rcodes, (std::vector<std::uint16_t>{dns::rcode::NOERROR, dns::update::rcode::YXDOMAIN}));
+  EXPECT_EQ(rcodes,
+            (std::vector<std::uint16_t>{dns::rcode::NOERROR, dns::update::rcode::YXDOMAIN}));
   const bool first_won = first.result.rcode == dns::rcode::NOERROR;
   const dns::Record winner =
       record(first_won ? "claim.a.test. 300 IN A 192.0.2.10" : "claim.a.test. 300 IN A 192.0.2.20");

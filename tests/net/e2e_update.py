@@ -177,7 +177,7 @@ class UpdateCluster(ClusterDirTestCase):
         self.wait_everywhere("py.example.com", "A", "192.0.2.6", present=False)
         self.wait_serials(base + 3)
 
-    def test_wrong_key_is_notauth_with_badsig_or_badkey(self):
+    def test_wrong_key_is_notauth_with_badsig_badkey_or_badtime(self):
         before = self.serials()
         # Right name, wrong secret: BADSIG.
         u = self.update(secret=WRONG_SECRET)
@@ -192,6 +192,23 @@ class UpdateCluster(ClusterDirTestCase):
         with self.assertRaises(dns.tsig.PeerBadKey):
             self.send(1, u)
         self.assertEqual(self.raw_answer(1, u), (dns.rcode.NOTAUTH, dns.rcode.BADKEY))
+        # Right key, clock 1000 s behind (beyond the 300 s fudge): BADTIME, in a signed answer.
+        u = self.update()
+        u.add("bad", 300, "A", "192.0.2.66")
+        real_time = time.time
+        time.time = lambda: real_time() - 1000  # dnspython signs with time.time()
+        try:
+            wire = u.to_wire()
+        finally:
+            time.time = real_time
+        host, port = self.addr(2)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.settimeout(5)
+            s.sendto(wire, (host, port))
+            data, _ = s.recvfrom(65535)
+        with self.assertRaises(dns.tsig.PeerBadTime):
+            dns.message.from_wire(data, keyring=u.keyring, request_mac=u.mac)
+        self.assertEqual(data[3] & 0x0F, dns.rcode.NOTAUTH)
         # Known key, not in allow_update: REFUSED.
         u = self.update(secret=WRONG_SECRET, key="other-key.")
         u.keyring = None

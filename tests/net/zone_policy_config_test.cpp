@@ -45,8 +45,8 @@ TEST(ZonePolicyConfig, ThePrototypeConfigHasNoKeysAndNoZones) {
 
 TEST(ZonePolicyConfig, KeysAndZonesAreRead) {
   const ClusterConfig c = parse_cluster_config(
-      config(keys(std::string(R"("ddns-key": {"algorithm": "hmac-sha256", "secret": ")") +
-                  kSecret + R"("}, "old": {"algorithm": "HMAC-MD5", "secret": "AAECAw=="})") +
+      config(keys(std::string(R"("ddns-key": {"algorithm": "hmac-sha256", "secret": ")") + kSecret +
+                  R"("}, "old": {"algorithm": "HMAC-MD5", "secret": "AAECAw=="})") +
              R"(, "zones": {"example.com": {"allow_update": ["ddns-key"],
                    "allow_transfer": ["ddns-key", "127.0.0.0/8", "::1"],
                    "notify": ["127.0.0.1:5399"]}, "other.org.": {}})"),
@@ -74,9 +74,7 @@ TEST(ZonePolicyConfig, KeysAndZonesAreRead) {
 
 TEST(ZonePolicyConfig, SecretFileIsReadBesideTheConfig) {
   testing::TempDir dir;
-  {
-    std::ofstream(dir.path() / "ddns.secret") << kSecret << "\n";
-  }
+  { std::ofstream(dir.path() / "ddns.secret") << kSecret << "\n"; }
   const std::string path = (dir.path() / "dns-config.json").string();
   const ClusterConfig c = parse_cluster_config(
       config(keys(R"("k": {"algorithm": "hmac-sha512", "secret_file": "ddns.secret"})")), path);
@@ -92,8 +90,8 @@ TEST(ZonePolicyConfig, SecretFileIsReadBesideTheConfig) {
 }
 
 TEST(ZonePolicyConfig, ErrorsNameTheField) {
-  const std::string good_key = std::string(R"("k": {"algorithm": "hmac-sha256", "secret": ")") +
-                               kSecret + R"("})";
+  const std::string good_key =
+      std::string(R"("k": {"algorithm": "hmac-sha256", "secret": ")") + kSecret + R"("})";
   struct Case {
     std::string extra, expected;
   };
