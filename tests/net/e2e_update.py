@@ -82,6 +82,12 @@ class UpdateCluster(ClusterDirTestCase):
         self.cluster.start_all()
         self.cluster.wait_serving(["example.com", "other.org"])
         self.cluster.wait_leader()
+        # Every node imports its zone files at first boot, each import re-setting the SOA as the
+        # file has it: serials are only comparable once all three imports committed everywhere.
+        wait_until(lambda: all(self.cluster.status(i).get("imported") in ("yes", True)
+                               for i in range(3)), 15, interval=0.05,
+                   what="every node's first-boot import committed")
+        self.cluster.wait_settled(drained=False)
 
     # --- helpers
 
@@ -116,8 +122,16 @@ class UpdateCluster(ClusterDirTestCase):
                        interval=0.05, what=f"node {i}: {name} {rdtype} {rdata} present={present}")
 
     def wait_serials(self, expected, timeout=5.0):
-        wait_until(lambda: self.serials() == [expected] * 3, timeout, interval=0.05,
-                   what=f"serial {expected} on every node")
+        seen = []
+
+        def done():
+            seen.append(self.serials())
+            return seen[-1] == [expected] * 3
+
+        try:
+            wait_until(done, timeout, interval=0.05, what=f"serial {expected} on every node")
+        except TimeoutError as e:
+            raise AssertionError(f"{e}; serials seen: {seen[0]} ... {seen[-1]}") from None
 
     # --- the Done-when cases
 
