@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "net/cluster_config.h"
+#include "tests/net/config_text.h"
 #include "tests/net/temp_dir.h"
 
 namespace net {
@@ -15,18 +16,13 @@ namespace {
 
 constexpr const char* kSecret = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
+// A valid config with `extra` (top-level fields, no trailing comma) spliced in.
 std::string config(const std::string& extra) {
-  return R"({)" + extra + R"(, "nodes": {"0": {"raft_loc": "127.0.0.1:4321",
-                                             "query_loc": "127.0.0.1:10053"}}})";
+  return test::two_node_config(extra + ",");
 }
 
 std::string error_of(const std::string& extra) {
-  try {
-    parse_cluster_config(config(extra), "dns-config.json");
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
+  return test::config_error(config(extra));
 }
 
 std::string keys(const std::string& body) {
