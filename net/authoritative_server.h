@@ -22,9 +22,8 @@ class AuthoritativeServer {
                       UpdateService* updates = nullptr)
       : server_(
             [&db, metrics, updates]() -> std::unique_ptr<QueryHandler> {
-              std::unique_ptr<QueryHandler> handler = std::make_unique<ZoneQueryHandler>(db);
-              if (updates != nullptr)
-                handler = std::make_unique<UpdateAwareHandler>(std::move(handler), *updates);
+              std::unique_ptr<QueryHandler> handler =
+                  std::make_unique<ZoneQueryHandler>(db, updates);
               if (metrics == nullptr) return handler;
               return metrics->metered(std::move(handler));
             },

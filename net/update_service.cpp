@@ -131,19 +131,4 @@ void UpdateService::handle(std::span<const std::uint8_t> query, QueryHandler::Re
   });
 }
 
-std::size_t UpdateAwareHandler::handle(std::span<const std::uint8_t> query,
-                                       std::span<std::uint8_t> out, bool tcp) {
-  const std::size_t n = inner_->handle(query, out, tcp);
-  // The zone handler answers every opcode but QUERY with NOTIMP: only then look closer.
-  if (n >= dns::kHeaderSize && (out[3] & 0x0f) == dns::rcode::NOTIMP &&
-      ((query[2] >> 3) & 0x0f) == dns::opcode::UPDATE)
-    return kDeferred;
-  return n;
-}
-
-void UpdateAwareHandler::handle_deferred(std::span<const std::uint8_t> query, bool /*tcp*/,
-                                         Reply reply) {
-  service_.handle(query, std::move(reply));
-}
-
 }  // namespace net

@@ -12,11 +12,12 @@
 #include "engine/node.h"
 #include "net/query_handler.h"
 #include "net/zone_policy_config.h"
+#include "net/zone_query_handler.h"
 
 namespace net {
 
 // Takes UPDATE requests from any DNS worker thread and submits them on the engine's thread.
-class UpdateService {
+class UpdateService final : public UpdateSink {
  public:
   // `engine_io` runs `node` (only that thread may touch it).
   UpdateService(std::shared_ptr<const ZonePolicyConfig> policy, boost::asio::io_context& engine_io,
@@ -24,7 +25,7 @@ class UpdateService {
 
   // On a DNS worker thread. `reply` is called exactly once (at once for a request refused
   // before raft: FORMERR, NOTAUTH with a TSIG error, REFUSED), from this or the engine's thread.
-  void handle(std::span<const std::uint8_t> query, QueryHandler::Reply reply);
+  void handle(std::span<const std::uint8_t> query, QueryHandler::Reply reply) override;
 
   // Requests handled since start, by outcome (for logs and tests).
   std::uint64_t submitted() const { return submitted_.load(); }
@@ -34,22 +35,6 @@ class UpdateService {
   boost::asio::io_context& engine_io_;
   engine::Node& node_;
   std::atomic<std::uint64_t> submitted_{0};
-};
-
-// Wraps a worker's handler: answers as it does, except that an UPDATE (which the zone handler
-// answers NOTIMP) is deferred to the UpdateService. Normal queries pay one comparison of the
-// answer's rcode.
-class UpdateAwareHandler final : public QueryHandler {
- public:
-  UpdateAwareHandler(std::unique_ptr<QueryHandler> inner, UpdateService& service)
-      : inner_(std::move(inner)), service_(service) {}
-  std::size_t handle(std::span<const std::uint8_t> query, std::span<std::uint8_t> out,
-                     bool tcp) override;
-  void handle_deferred(std::span<const std::uint8_t> query, bool tcp, Reply reply) override;
-
- private:
-  std::unique_ptr<QueryHandler> inner_;
-  UpdateService& service_;
 };
 
 }  // namespace net
