@@ -107,6 +107,11 @@ void read_records(wire::Reader& r, Section section, uint16_t count, Message& m) 
     }
 
     Record rec{std::move(owner), type, rclass, ttl, {}};
+    // Classes ANY and NONE with no rdata are UPDATE's "any value" (RFC 2136 §2.4, §2.5).
+    if (rdlength == 0 && (rclass == rclass::ANY || rclass == rclass::NONE)) {
+      out.push_back(std::move(rec));
+      continue;
+    }
     if (const wire::RdataLayout* layout = wire::name_layout(type)) {
       rec.rdata = decompress_rdata(*layout, type, r.data(), start, rdlength);
     } else {

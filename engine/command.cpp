@@ -3,11 +3,13 @@
 #include <fmt/core.h>
 
 #include "engine/record_codec.h"
+#include "engine/update_codec.h"
 
 namespace engine {
 namespace {
 constexpr std::uint8_t kChangeBatch = 1;
 constexpr std::uint8_t kAck = 2;
+constexpr std::uint8_t kUpdate = 3;
 }  // namespace
 
 Bytes encode_command(const Command& command) {
@@ -19,6 +21,11 @@ Bytes encode_command(const Command& command) {
     w.u64(batch->origin);
     w.u64(batch->request_id);
     put_changes(w, batch->changes);
+  } else if (const auto* update = std::get_if<UpdateCommand>(&command)) {
+    w.u8(kUpdate);
+    w.u64(update->origin);
+    w.u64(update->request_id);
+    put_update_request(w, update->request);
   } else {
     const Ack& ack = std::get<Ack>(command);
     w.u8(kAck);
@@ -48,6 +55,14 @@ Command decode_command(ByteView bytes) {
       ack.node = r.u64("ack node");
       ack.index = r.u64("ack index");
       command = ack;
+      break;
+    }
+    case kUpdate: {
+      UpdateCommand update;
+      update.origin = r.u64("update origin");
+      update.request_id = r.u64("update request id");
+      update.request = get_update_request(r);
+      command = std::move(update);
       break;
     }
     default:

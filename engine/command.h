@@ -1,11 +1,13 @@
 #pragma once
-// The commands replicated through raft: record changes from a client, and a node's
-// acknowledgement that it has durably copied everything up to an index into its local datastore.
+// The commands replicated through raft: record changes from a client, a node's acknowledgement
+// that it has durably copied everything up to an index into its local datastore, and DNS UPDATE
+// requests (evaluated by every replica when applied, against the state as of that index).
 
 #include <cstdint>
 #include <variant>
 #include <vector>
 
+#include "dns/update.h"
 #include "dns/zone_db.h"
 #include "engine/io.h"
 #include "raft/types.h"
@@ -28,7 +30,17 @@ struct Ack {
   friend bool operator==(const Ack&, const Ack&) = default;
 };
 
-using Command = std::variant<ChangeBatch, Ack>;
+// One DNS UPDATE (RFC 2136) as received: its prerequisites are checked and its updates turned
+// into changes only when the entry is applied, by every replica against the same committed
+// state, so concurrent UPDATEs serialize in log order. (origin, request_id) as for ChangeBatch.
+struct UpdateCommand {
+  NodeId origin = 0;
+  std::uint64_t request_id = 0;
+  dns::update::Request request;
+  bool operator==(const UpdateCommand&) const = default;
+};
+
+using Command = std::variant<ChangeBatch, Ack, UpdateCommand>;
 
 inline constexpr std::uint8_t kCommandFormatVersion = 1;
 

@@ -9,6 +9,7 @@
 
 #include "dns/rdata.h"
 #include "dns/types.h"
+#include "dns/update.h"
 #include "engine/change_batches.h"
 #include "raft/message.h"
 
@@ -17,8 +18,9 @@ namespace engine {
 // One client write (or import batch) waiting to commit.
 struct Node::Write {
   std::uint64_t request_id = 0;
-  Bytes command;  // encoded ChangeBatch, re-proposed as is
-  std::size_t changes = 0;
+  Bytes command;            // encoded ChangeBatch, re-proposed as is
+  std::size_t changes = 0;  // 0 for an UPDATE
+  bool update = false;
   dns::Change::Kind first_kind = dns::Change::Add;
   WriteCallback done;
   std::optional<TimePoint> deadline;  // none: import batches wait as long as it takes
@@ -213,11 +215,46 @@ std::uint64_t Node::submit_batch(std::vector<dns::Change> changes, WriteCallback
   write->done = std::move(done);
   if (!no_deadline) write->deadline = clock_.now() + options_.write_timeout;
   const std::uint64_t id = write->request_id;
+  propose_new(std::move(write));
+  return id;
+}
+
+void Node::propose_new(std::unique_ptr<Write> write) {
   Write& w = *write;
-  writes_.emplace(id, std::move(write));
+  writes_.emplace(w.request_id, std::move(write));
   propose_write(w);
   process_soon();
-  return id;
+}
+
+std::optional<WriteResult> Node::refuse_write() const {
+  if (!started_ || stopped_)
+    return WriteResult{WriteResult::Stopped, 0, 0, 0, "ERROR node stopping: not committed"};
+  if (disk_fault_)
+    return WriteResult{WriteResult::DiskFault, 0, 0, 0,
+                       fmt::format("ERROR disk fault on this node ({}): write not accepted; "
+                                   "send it to another node",
+                                   disk_fault_->summary)};
+  return std::nullopt;
+}
+
+void Node::submit_update(dns::update::Request request, WriteCallback done) {
+  done = observed(std::move(done));
+  if (auto refused = refuse_write()) return done(*refused);
+  auto write = std::make_unique<Write>();
+  do {
+    write->request_id = random_.next_u64();
+  } while (write->request_id == 0 || writes_.contains(write->request_id));
+  write->update = true;
+  write->command =
+      encode_command(UpdateCommand{options_.id, write->request_id, std::move(request)});
+  if (write->command.size() > options_.max_batch_bytes)
+    return done({WriteResult::Invalid, 0, 0, 0,
+                 fmt::format("ERROR update too large: {} bytes, above the limit of {} bytes for "
+                             "one entry",
+                             write->command.size(), options_.max_batch_bytes)});
+  write->done = std::move(done);
+  write->deadline = clock_.now() + options_.write_timeout;
+  propose_new(std::move(write));
 }
 
 void Node::propose_write(Write& write) {
@@ -462,18 +499,36 @@ void Node::serve_pending_after(raft::Index index) {
 }
 
 void Node::serve(raft::Index index, const ChangeBatch& batch) {
-  const dns::ApplyResult result = serving_.apply(batch.changes);
+  // An UPDATE becomes changes here: evaluated against the serving database, which holds exactly
+  // the batches before `index` on every replica (served in log order), so all agree.
+  const PendingUpdate* update = state_.pending_update(index);
+  std::optional<ChangeBatch> evaluated;
+  std::uint16_t rcode = 0;
+  if (update) {
+    dns::update::Outcome outcome = dns::update::evaluate(*serving_.current(), update->request);
+    rcode = outcome.rcode;
+    evaluated = ChangeBatch{batch.origin, batch.request_id, std::move(outcome.changes)};
+    if (rcode != dns::rcode::NOERROR)
+      log(LogLevel::Debug, fmt::format("update at index {}: {} ({})", index,
+                                       dns::update::rcode_text(rcode), outcome.detail));
+  }
+  const ChangeBatch& served = evaluated ? *evaluated : batch;
+  const dns::ApplyResult result = serving_.apply(served.changes);
   served_ = index;
-  if (index > store_.hw()) unstored_.push_back({index, batch.changes});
-  observer_->on_served(index, batch, result);
+  if (index > store_.hw()) unstored_.push_back({index, served.changes});
+  observer_->on_served(index, served, result);
   if (batch.origin != options_.id || !writes_.contains(batch.request_id)) return;
   WriteResult reply;
   reply.index = index;
   reply.applied = result.applied;
   reply.noops = result.noops;
-  reply.kind = result.applied == 0 ? WriteResult::Noop : WriteResult::Ok;
+  reply.rcode = rcode;
+  reply.kind = result.applied == 0 && !update ? WriteResult::Noop : WriteResult::Ok;
   const Write& write = *writes_.at(batch.request_id);
-  if (reply.kind == WriteResult::Noop && write.changes == 1)
+  if (update)
+    reply.message = fmt::format("UPDATE {} index={} applied={}", dns::update::rcode_text(rcode),
+                                index, result.applied);
+  else if (reply.kind == WriteResult::Noop && write.changes == 1)
     reply.message = fmt::format(
         "NOOP {} index={}",
         write.first_kind == dns::Change::Add ? "already present" : "not present", index);

@@ -78,6 +78,9 @@ struct WriteResult {
   std::size_t applied = 0;
   std::size_t noops = 0;
   std::string message;  // one line for a human: "OK index=12", "ERROR no quorum: ..."
+  // submit_update, kind Ok: the DNS rcode of evaluating the UPDATE at its index (NOERROR, or
+  // the failed prerequisite's YXDOMAIN, NXDOMAIN, YXRRSET, NXRRSET; NOTAUTH, NOTZONE).
+  std::uint16_t rcode = 0;
 };
 
 // Why the node is disk-faulted (see Node).
@@ -160,6 +163,11 @@ class Node {
   // A client write: answered exactly once through `done` (maybe before submit returns, e.g. for
   // an invalid write or while disk-faulted).
   void submit(std::vector<dns::Change> changes, WriteCallback done);
+  // A DNS UPDATE (RFC 2136): one raft entry, evaluated when applied (prerequisites, then the
+  // updates, against the state as of its index, identically on every replica); answered once
+  // it committed and was applied here (kind Ok with the rcode of that evaluation) or failed
+  // (NoQuorum after the write timeout, Invalid, DiskFault, Stopped).
+  void submit_update(dns::update::Request request, WriteCallback done);
   // Proposes the difference between `zone_records` and what is served in their zones (the zones
   // whose SOA is among them): ADDs for what is missing, REMOVEs for what the file no longer has.
   void reload_zone(std::vector<dns::Record> zone_records, WriteCallback done);
@@ -201,6 +209,9 @@ class Node {
   void submit_changes(std::vector<dns::Change> changes, WriteCallback done);
   std::uint64_t submit_batch(std::vector<dns::Change> changes, WriteCallback done,
                              bool no_deadline);
+  // Why a client write cannot be accepted now (stopped, disk-faulted), or none.
+  std::optional<WriteResult> refuse_write() const;
+  void propose_new(std::unique_ptr<Write> write);
 
   NodeOptions options_;
   Transport& transport_;

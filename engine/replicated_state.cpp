@@ -62,6 +62,7 @@ void ReplicatedState::drop_acked(ApplyOutcome& outcome) {
     pending_bytes_ -= encoded_size(it->second.changes);
   }
   pending_.erase(pending_.begin(), end);
+  pending_updates_.erase(pending_updates_.begin(), pending_updates_.upper_bound(through));
   outcome.dropped_through = through;
 }
 
@@ -94,6 +95,20 @@ ApplyOutcome ReplicatedState::apply(const raft::Entry& entry) {
     outcome.batch = &it->second;
     return outcome;
   }
+  if (auto* update = std::get_if<UpdateCommand>(&command)) {
+    if (recent_.contains({update->origin, update->request_id})) {
+      outcome.kind = ApplyOutcome::DuplicateBatch;
+      return outcome;
+    }
+    remember_request(update->origin, update->request_id);
+    auto [it, inserted] =
+        pending_.emplace(entry.index, ChangeBatch{update->origin, update->request_id, {}});
+    auto [u, u_inserted] = pending_updates_.emplace(entry.index, std::move(*update));
+    outcome.kind = ApplyOutcome::Batch;
+    outcome.batch = &it->second;
+    outcome.update = &u->second;
+    return outcome;
+  }
   const Ack& ack = std::get<Ack>(command);
   auto it = acked_.find(ack.node);
   if (it == acked_.end()) {
@@ -117,7 +132,11 @@ ApplyOutcome ReplicatedState::apply(const raft::Entry& entry) {
 Bytes ReplicatedState::snapshot() const {
   Bytes out;
   raft::ByteWriter w(out);
-  w.u8(sections_.empty() ? kSnapshotFormatVersion : kSnapshotWithSections);
+  // Pending UPDATEs travel in their own section, present only while there are any.
+  StateSections sections = sections_;
+  if (!pending_updates_.empty())
+    sections[StateSection::PendingUpdates] = encode_pending_updates(pending_updates_);
+  w.u8(sections.empty() ? kSnapshotFormatVersion : kSnapshotWithSections);
   w.u64(applied_);
   w.u64(hash_);
   w.u32(static_cast<std::uint32_t>(acked_.size()));
@@ -137,7 +156,7 @@ Bytes ReplicatedState::snapshot() const {
     w.u64(origin);
     w.u64(request);
   }
-  put_state_sections(w, sections_);
+  put_state_sections(w, sections);
   return out;
 }
 
@@ -178,12 +197,27 @@ void ReplicatedState::restore(ByteView data, raft::Index index) {
   StateSections sections;
   if (version == kSnapshotWithSections) sections = get_state_sections(r);
   r.expect_end("state");
+  std::map<raft::Index, PendingUpdate> updates;
+  if (auto it = sections.find(StateSection::PendingUpdates); it != sections.end()) {
+    updates = decode_pending_updates(it->second);
+    sections.erase(it);
+    if (updates.empty())  // snapshot() writes the section only with something in it
+      throw raft::DecodeError("pending updates: an empty section");
+    for (const auto& [at, u] : updates) {
+      auto batch = pending.find(at);
+      if (batch == pending.end() || batch->second.request_id != u.request_id ||
+          !batch->second.changes.empty())
+        throw raft::DecodeError(
+            fmt::format("pending update index: {} is not an UPDATE in pending", at));
+    }
+  }
   // Members come from the configuration, not the snapshot; an ack from a node not configured
   // here is dropped, a member missing from the snapshot starts at 0 (it has copied nothing).
   std::map<NodeId, raft::Index> merged;
   for (NodeId m : members_) merged[m] = acked.contains(m) ? acked[m] : 0;
   acked_ = std::move(merged);
   pending_ = std::move(pending);
+  pending_updates_ = std::move(updates);
   pending_changes_ = pending_changes;
   pending_bytes_ = pending_bytes;
   recent_order_ = std::move(order);
@@ -191,6 +225,11 @@ void ReplicatedState::restore(ByteView data, raft::Index index) {
   applied_ = applied;
   hash_ = hash;
   sections_ = std::move(sections);
+}
+
+const PendingUpdate* ReplicatedState::pending_update(raft::Index index) const {
+  auto it = pending_updates_.find(index);
+  return it == pending_updates_.end() ? nullptr : &it->second;
 }
 
 void ReplicatedState::set_section(StateSection tag, Bytes payload) {

@@ -13,6 +13,7 @@
 
 #include "engine/command.h"
 #include "engine/state_sections.h"
+#include "engine/update_codec.h"
 #include "raft/message.h"
 #include "raft/types.h"
 
@@ -21,7 +22,7 @@ namespace engine {
 // What applying one committed entry did.
 struct ApplyOutcome {
   enum Kind {
-    Batch,           // a new change batch: now in pending at this index
+    Batch,           // a new change batch (or UPDATE, see `update`): now in pending here
     DuplicateBatch,  // a re-proposed batch already applied: ignored
     Ack,             // raised (or repeated) a node's acked index
     Noop,            // a leader's noop entry
@@ -29,8 +30,11 @@ struct ApplyOutcome {
   };
   Kind kind = Noop;
   const ChangeBatch* batch = nullptr;  // Batch: the stored batch (valid until the next apply)
-  raft::Index dropped_through = 0;     // pending <= this was dropped by this step (0: none)
-  std::string error;                   // Invalid: why
+  // Batch of an UPDATE: the request, whose changes are only known once evaluated against the
+  // state as of this index (the batch itself then holds no changes).
+  const PendingUpdate* update = nullptr;
+  raft::Index dropped_through = 0;  // pending <= this was dropped by this step (0: none)
+  std::string error;                // Invalid: why
 };
 
 class ReplicatedState {
@@ -46,6 +50,10 @@ class ReplicatedState {
   void restore(ByteView data, raft::Index index);
 
   const std::map<raft::Index, ChangeBatch>& pending() const { return pending_; }
+  // The UPDATE requests among the pending entries (each also has an empty batch in pending()),
+  // kept in the snapshot's PendingUpdates section while there are any.
+  const std::map<raft::Index, PendingUpdate>& pending_updates() const { return pending_updates_; }
+  const PendingUpdate* pending_update(raft::Index index) const;
   raft::Index acked(NodeId node) const;
   const std::map<NodeId, raft::Index>& acked() const { return acked_; }
   raft::Index min_acked() const;
@@ -72,6 +80,7 @@ class ReplicatedState {
 
   std::vector<NodeId> members_;
   std::map<raft::Index, ChangeBatch> pending_;
+  std::map<raft::Index, PendingUpdate> pending_updates_;
   std::map<NodeId, raft::Index> acked_;
   raft::Index applied_ = 0;
   std::uint64_t hash_;

@@ -6,20 +6,24 @@
 #include "dns/zone_db.h"
 #include "net/dns_server.h"
 #include "net/metrics_dns.h"
+#include "net/update_service.h"
 #include "net/zone_query_handler.h"
 
 namespace net {
 
 // Serves `db` on one address. Used by standalone mode (data from zone files) and cluster mode
 // (data applied from raft); whoever owns `db` may publish new versions at any time. With
-// `metrics`, every worker counts its queries there (it must outlive the server).
+// `metrics`, every worker counts its queries there (it must outlive the server). With `updates`,
+// DNS UPDATE requests go there (cluster mode); without, they get NOTIMP.
 class AuthoritativeServer {
  public:
   AuthoritativeServer(const dns::Database& db, const ListenAddress& listen,
-                      const ServerOptions& options = {}, DnsMetrics* metrics = nullptr)
+                      const ServerOptions& options = {}, DnsMetrics* metrics = nullptr,
+                      UpdateService* updates = nullptr)
       : server_(
-            [&db, metrics]() -> std::unique_ptr<QueryHandler> {
-              auto handler = std::make_unique<ZoneQueryHandler>(db);
+            [&db, metrics, updates]() -> std::unique_ptr<QueryHandler> {
+              std::unique_ptr<QueryHandler> handler =
+                  std::make_unique<ZoneQueryHandler>(db, updates);
               if (metrics == nullptr) return handler;
               return metrics->metered(std::move(handler));
             },

@@ -12,6 +12,8 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include "net/zone_policy_config.h"
+
 #include "net/zone_files.h"
 
 namespace net {
@@ -27,7 +29,8 @@ constexpr std::size_t kMaxClusterNameLength = 64;
 const std::set<std::string> kTopLevelFields = {
     "nodes",        "cluster_name",           "election_timeout_ms",
     "heartbeat_ms", "checkpoint_interval_ms", "write_timeout_ms",
-    "threads",      "cluster_key_file",
+    "threads",      "cluster_key_file",       "keys",
+    "zones",
 };
 const std::set<std::string> kNodeFields = {"raft_loc", "query_loc", "data_dir",
                                            "threads",  "http_loc",  "control_socket"};
@@ -266,6 +269,9 @@ ClusterConfig parse_cluster_config(std::string_view text, const std::string& pat
     for (const auto& warning : key_warnings)
       config.warnings.push_back(fmt::format("{}: cluster_key_file: {}", path, warning));
   }
+
+  config.policy = std::make_shared<const ZonePolicyConfig>(
+      parse_zone_policy(document, path, config_dir, config.warnings));
 
   auto nodes_it = document.find("nodes");
   if (nodes_it == document.end())

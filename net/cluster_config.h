@@ -44,6 +44,8 @@
 //                           and every raft frame is integrity-checked (net/peer_auth.h). Without
 //                           it, peer links are unauthenticated (as in the prototype) and a node
 //                           warns at start. A missing or malformed key file is a ConfigError.
+//   keys, zones             optional: TSIG keys and per-zone rules for DNS UPDATE (and later
+//                           AXFR/NOTIFY); see net/zone_policy_config.h.
 // Per-node fields (inside "nodes": {"X": {...}}):
 //   raft_loc                "ip:port", required. Where the node listens for its peers (TCP);
 //                           peers connect to it there. IPv6 as "[::1]:4321".
@@ -77,6 +79,7 @@
 #include "net/error.h"
 #include "net/listen_address.h"
 #include "net/peer_key.h"
+#include "net/zone_policy_config.h"
 
 namespace net {
 
@@ -107,6 +110,8 @@ struct ClusterConfig {
   std::map<engine::NodeId, NodeConfig> nodes;     // at least one
   std::filesystem::path cluster_key_file;         // resolved; empty without one
   std::shared_ptr<const ClusterKey> cluster_key;  // read from cluster_key_file; null without
+  // keys and zones (net/zone_policy_config.h): TSIG keys, per-zone UPDATE/transfer/NOTIFY rules.
+  std::shared_ptr<const ZonePolicyConfig> policy = std::make_shared<const ZonePolicyConfig>();
   // "dns-config.json: unknown field nodes.0.foo"; the caller logs them.
   std::vector<std::string> warnings;
 

@@ -84,6 +84,7 @@ class ClusterNode {
   std::vector<dns::Record> zone_records_;
   std::unique_ptr<PeerTransport> transport_;
   std::unique_ptr<engine::Node> node_;
+  std::unique_ptr<UpdateService> updates_;
   std::unique_ptr<AuthoritativeServer> server_;
   std::unique_ptr<ConsoleReader> console_;
   std::unique_ptr<HttpServer> http_;  // with http_loc only

@@ -71,6 +71,13 @@ CLUSTER MODE
     most one line per address per 10 s). Without the field the links are unauthenticated, as
     in the 2017 prototype, and the node warns once at start.
 
+    DNS UPDATE (RFC 2136) with TSIG (RFC 8945): "keys" (name: algorithm hmac-sha256 etc. and
+    base64 "secret" or "secret_file") and "zones" (zone: "allow_update": [key names]) in
+    CONFIG let nsupdate/knsupdate change records through any node, UDP or TCP; the answer
+    comes once the UPDATE committed (prerequisites are checked when it is applied, the same
+    on every node), SERVFAIL if it cannot commit within write_timeout_ms. Zones not listed
+    refuse UPDATE. See docs/operations.md, "Keys and zone rules".
+
     Metrics and health over HTTP: with "http_loc": "IP:PORT" for the node in CONFIG (or
     --http in standalone mode) the node serves GET /metrics (Prometheus text format, every
     name prefixed raftdns_), /health (200 while it serves DNS), /ready (200 while it can

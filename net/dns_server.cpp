@@ -59,6 +59,9 @@ class SharedHandler : public QueryHandler {
                      bool tcp) override {
     return shared_.handle(query, out, tcp);
   }
+  void handle_deferred(std::span<const std::uint8_t> query, bool tcp, Reply reply) override {
+    shared_.handle_deferred(query, tcp, std::move(reply));
+  }
 
  private:
   QueryHandler& shared_;

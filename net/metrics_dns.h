@@ -76,6 +76,9 @@ class MeteredQueryHandler final : public QueryHandler {
       : inner_(std::move(inner)), metrics_(std::move(m)) {}
   std::size_t handle(std::span<const std::uint8_t> query, std::span<std::uint8_t> out,
                      bool tcp) override;
+  void handle_deferred(std::span<const std::uint8_t> query, bool tcp, Reply reply) override {
+    inner_->handle_deferred(query, tcp, std::move(reply));
+  }
 
  private:
   std::unique_ptr<QueryHandler> inner_;

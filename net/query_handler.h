@@ -3,7 +3,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <span>
+#include <vector>
 
 namespace net {
 
@@ -16,6 +18,17 @@ class QueryHandler {
   // with QR=1). `tcp` tells whether the UDP size limits (512 / EDNS) apply.
   virtual std::size_t handle(std::span<const std::uint8_t> query, std::span<std::uint8_t> out,
                              bool tcp) = 0;
+
+  // What handle() returns for a request answered later (a DNS UPDATE waits for its raft
+  // commit): the server then calls handle_deferred with a way to send the answer. Only this one
+  // comparison is added to the query path.
+  static constexpr std::size_t kDeferred = ~std::size_t{0};
+  // Sends a deferred answer to the client; callable from any thread, at most once. Dropped if
+  // the connection or the server is gone by then.
+  using Reply = std::function<void(std::vector<std::uint8_t>)>;
+  // Takes over a request handle() deferred (`query` is only valid during the call).
+  virtual void handle_deferred(std::span<const std::uint8_t> /*query*/, bool /*tcp*/,
+                               Reply /*reply*/) {}
 };
 
 }  // namespace net

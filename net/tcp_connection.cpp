@@ -84,6 +84,7 @@ void TcpConnection::wait_idle_deadline() {
 
 void TcpConnection::read() {
   if (input_used_ == input_.size()) input_.resize(input_.size() * 2);
+  reading_ = true;
   socket_.async_read_some(
       boost::asio::buffer(input_.data() + input_used_, input_.size() - input_used_),
       [self = shared_from_this()](const boost::system::error_code& ec, std::size_t bytes) {
@@ -92,6 +93,7 @@ void TcpConnection::read() {
 }
 
 void TcpConnection::on_read(const boost::system::error_code& ec, std::size_t bytes) {
+  reading_ = false;
   if (closed_) return;
   if (ec) {
     if (ec != boost::asio::error::eof && ec != boost::asio::error::operation_aborted)
@@ -100,19 +102,34 @@ void TcpConnection::on_read(const boost::system::error_code& ec, std::size_t byt
     return;
   }
   input_used_ += bytes;
+  if (writing_) return;  // a deferred answer is being written; its completion serves the input
   serve_input();
 }
 
 void TcpConnection::serve_input() {
   // After a write this also answers the frames the output cap left waiting, before reading more.
+  if (writing_) return;
   if (!close_after_write_ && !answer_complete_frames()) close_after_write_ = true;
+  output_.insert(output_.end(), deferred_.begin(), deferred_.end());
+  deferred_.clear();
   if (!output_.empty()) {
     write();
   } else if (close_after_write_) {
     close();
-  } else {
+  } else if (!reading_) {
     read();
   }
+}
+
+void TcpConnection::deliver(std::vector<std::uint8_t> answer) {
+  if (closed_ || answer.empty() || answer.size() > 65535) return;
+  deferred_.push_back(static_cast<std::uint8_t>(answer.size() >> 8));
+  deferred_.push_back(static_cast<std::uint8_t>(answer.size() & 0xff));
+  deferred_.insert(deferred_.end(), answer.begin(), answer.end());
+  if (writing_) return;  // written after the current write
+  output_ = std::move(deferred_);
+  deferred_.clear();
+  write();
 }
 
 bool TcpConnection::answer_complete_frames() {
@@ -139,6 +156,17 @@ bool TcpConnection::answer_complete_frames() {
       well_formed = false;
       break;
     }
+    if (answer == QueryHandler::kDeferred) {
+      handler_.handle_deferred(
+          {input_.data() + pos + 2, length}, true,
+          [gate = registry_->gate(),
+           weak = weak_from_this()](std::vector<std::uint8_t> bytes) mutable {
+            gate->post([weak = std::move(weak), bytes = std::move(bytes)]() mutable {
+              if (auto self = weak.lock()) self->deliver(std::move(bytes));
+            });
+          });
+      answer = 0;
+    }
     if (answer > 0) {
       output_.push_back(static_cast<std::uint8_t>(answer >> 8));
       output_.push_back(static_cast<std::uint8_t>(answer & 0xff));
@@ -155,9 +183,11 @@ bool TcpConnection::answer_complete_frames() {
 }
 
 void TcpConnection::write() {
+  writing_ = true;
   boost::asio::async_write(
       socket_, boost::asio::buffer(output_),
       [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+        self->writing_ = false;
         if (self->closed_) return;
         if (ec) {
           spdlog::debug("tcp write: {}", ec.message());
@@ -166,6 +196,13 @@ void TcpConnection::write() {
         }
         self->output_.clear();
         self->note_activity();
+        if (!self->deferred_.empty()) {
+          self->output_ = std::move(self->deferred_);
+          self->deferred_.clear();
+          self->write();
+          return;
+        }
+        if (self->reading_) return;  // the pending read serves what arrives
         self->serve_input();
       });
 }

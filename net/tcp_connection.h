@@ -13,6 +13,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "net/query_handler.h"
+#include "net/reply_gate.h"
 #include "net/server_options.h"
 
 namespace net {
@@ -23,6 +24,9 @@ class TcpConnection;
 // with the connections because they may outlive the listener while the io_context shuts down.
 class ConnectionRegistry {
  public:
+  explicit ConnectionRegistry(std::shared_ptr<ReplyGate> gate) : gate_(std::move(gate)) {}
+  // Where deferred answers enter this thread (closed when the listener closes).
+  const std::shared_ptr<ReplyGate>& gate() const { return gate_; }
   void add(TcpConnection* connection) { open_.insert(connection); }
   void remove(TcpConnection* connection) { open_.erase(connection); }
   void close_all();
@@ -32,6 +36,7 @@ class ConnectionRegistry {
 
  private:
   std::unordered_set<TcpConnection*> open_;
+  std::shared_ptr<ReplyGate> gate_;
 };
 
 // Serves one TCP connection (RFC 7766): reads 2-byte length framed queries, answers the complete
@@ -39,7 +44,8 @@ class ConnectionRegistry {
 // those are written), writes the responses in one batch, and closes the connection on malformed
 // framing (length 0 or above the limit), on EOF, or when no complete message has arrived for the
 // idle timeout (bytes of an unfinished message do not count: a client trickling one byte at a
-// time cannot hold a slot).
+// time cannot hold a slot). A deferred answer (a DNS UPDATE after its commit) is written when it
+// arrives, between the in-order answers (RFC 7766 §7 lets answers come out of order).
 class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
  public:
   // `response_scratch` is the worker's buffer (>= 65535 bytes) shared by its connections; it is
@@ -72,6 +78,8 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
   // Answers what is complete in the input (up to the output cap), then writes the answers,
   // closes after malformed framing, or reads more.
   void serve_input();
+  // A deferred answer, on this connection's thread: written now, or after the current write.
+  void deliver(std::vector<std::uint8_t> answer);
 
   boost::asio::ip::tcp::socket socket_;
   boost::asio::steady_timer idle_timer_;
@@ -87,7 +95,10 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
   bool close_after_write_ = false;   // malformed framing seen: flush earlier answers, then close
   std::vector<std::uint8_t> input_;  // received bytes not yet answered: [0, input_used_)
   std::size_t input_used_ = 0;
-  std::vector<std::uint8_t> output_;  // framed responses being written
+  std::vector<std::uint8_t> output_;    // framed responses being written
+  std::vector<std::uint8_t> deferred_;  // framed deferred answers waiting for the next write
+  bool reading_ = false;
+  bool writing_ = false;
 };
 
 }  // namespace net

@@ -18,7 +18,8 @@ TcpListener::TcpListener(boost::asio::io_context& io, QueryHandler& handler,
       handler_(handler),
       options_(options),
       open_connections_(open_connections),
-      response_scratch_(65535) {
+      response_scratch_(65535),
+      connections_(std::make_shared<ConnectionRegistry>(std::make_shared<ReplyGate>(io))) {
   acceptor_.set_option(boost::asio::ip::tcp::acceptor::reuse_address(true));
   set_reuse_port(acceptor_);
   acceptor_.bind(endpoint);
@@ -30,6 +31,7 @@ void TcpListener::start() {
 }
 
 void TcpListener::close() {
+  connections_->gate()->close();
   boost::system::error_code ignored;
   acceptor_.close(ignored);
   retry_timer_.cancel();

@@ -39,7 +39,7 @@ class TcpListener {
   const ServerOptions& options_;
   std::atomic<std::size_t>& open_connections_;
   std::vector<std::uint8_t> response_scratch_;
-  std::shared_ptr<ConnectionRegistry> connections_ = std::make_shared<ConnectionRegistry>();
+  std::shared_ptr<ConnectionRegistry> connections_;
 };
 
 }  // namespace net

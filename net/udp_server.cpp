@@ -21,7 +21,8 @@ UdpServer::UdpServer(boost::asio::io_context& io, QueryHandler& handler,
     : socket_(io, endpoint.protocol()),
       handler_(handler),
       requests_(kBatch * kMaxDatagram),
-      responses_(kBatch * kMaxDatagram) {
+      responses_(kBatch * kMaxDatagram),
+      gate_(std::make_shared<ReplyGate>(io)) {
   set_reuse_port(socket_);
   set_buffer_sizes(socket_.native_handle(), options.udp_receive_buffer_bytes,
                    options.udp_send_buffer_bytes);
@@ -34,6 +35,7 @@ void UdpServer::start() {
 }
 
 void UdpServer::close() {
+  gate_->close();
   boost::system::error_code ignored;
   socket_.close(ignored);
 }
@@ -78,6 +80,10 @@ std::size_t UdpServer::serve_batch() {
       spdlog::warn("udp query: {}", e.what());
       continue;
     }
+    if (size == QueryHandler::kDeferred) {
+      defer(query, peers_[i], message.msg_hdr.msg_namelen);
+      continue;
+    }
     if (size == 0) continue;
     response_iov_[answers] = {out.data(), size};
     response_msgs_[answers].msg_hdr = {};
@@ -102,6 +108,26 @@ std::size_t UdpServer::serve_batch() {
     ++sent;
   }
   return static_cast<std::size_t>(received);
+}
+
+void UdpServer::defer(std::span<const std::uint8_t> query, const sockaddr_storage& peer,
+                      socklen_t peer_length) {
+  try {
+    handler_.handle_deferred(
+        query, false, [this, gate = gate_, peer, peer_length](std::vector<std::uint8_t> answer) {
+          // Runs on this server's thread while it serves (the gate drops it afterwards), so the
+          // socket is still ours; a full send buffer drops the answer, as UDP may.
+          gate->post([this, peer, peer_length, answer = std::move(answer)] {
+            if (::sendto(socket_.native_handle(), answer.data(), answer.size(), MSG_DONTWAIT,
+                         reinterpret_cast<const sockaddr*>(&peer), peer_length) < 0) {
+              spdlog::debug("udp sendto (deferred answer): {}", std::strerror(errno));
+              ++dropped_responses_;
+            }
+          });
+        });
+  } catch (const std::exception& e) {
+    spdlog::warn("udp deferred query: {}", e.what());
+  }
 }
 
 }  // namespace net

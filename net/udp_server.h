@@ -11,6 +11,7 @@
 #include <boost/asio/ip/udp.hpp>
 
 #include "net/query_handler.h"
+#include "net/reply_gate.h"
 #include "net/server_options.h"
 
 namespace net {
@@ -35,6 +36,9 @@ class UdpServer {
   void wait_readable();
   // Serves one batch; returns how many datagrams were received (< kBatch: queue drained).
   std::size_t serve_batch();
+  // Hands a deferred request to the handler, with a reply that comes back to this thread.
+  void defer(std::span<const std::uint8_t> query, const sockaddr_storage& peer,
+             socklen_t peer_length);
 
   boost::asio::ip::udp::socket socket_;
   QueryHandler& handler_;
@@ -46,6 +50,7 @@ class UdpServer {
   std::array<iovec, kBatch> response_iov_{};
   std::array<mmsghdr, kBatch> response_msgs_{};
   std::uint64_t dropped_responses_ = 0;
+  std::shared_ptr<ReplyGate> gate_;
 };
 
 }  // namespace net

@@ -93,11 +93,12 @@ TEST(ReplicatedState, MalformedSnapshotThrowsDecodeError) {
 }
 
 TEST(ReplicatedState, SectionsRoundTripAndOnlyTheyChangeTheFormat) {
+  // (PendingUpdates is R's own section, filled from its pending UPDATEs: node_update_test.)
   ReplicatedState r({1, 2});
   r.apply(entry(1, batch(1, 1)));
   const Bytes plain = r.snapshot();
   EXPECT_EQ(plain[0], 1u);  // no section: the base layout, byte for byte as before
-  r.set_section(StateSection::PendingUpdates, {7, 8});
+  r.set_section(StateSection::ClusterIdentity, {7, 8});
   r.set_section(StateSection::Membership, {1});
   const Bytes with = r.snapshot();
   EXPECT_EQ(with[0], 2u);
@@ -105,10 +106,10 @@ TEST(ReplicatedState, SectionsRoundTripAndOnlyTheyChangeTheFormat) {
   copy.restore(with, 1);
   EXPECT_EQ(copy.snapshot(), with);
   ASSERT_EQ(copy.sections().size(), 2u);
-  EXPECT_EQ(copy.sections().at(StateSection::PendingUpdates), (Bytes{7, 8}));
+  EXPECT_EQ(copy.sections().at(StateSection::ClusterIdentity), (Bytes{7, 8}));
   copy.restore(plain, 1);  // a restore replaces the sections too
   EXPECT_TRUE(copy.sections().empty());
-  r.clear_section(StateSection::PendingUpdates);
+  r.clear_section(StateSection::ClusterIdentity);
   r.clear_section(StateSection::Membership);
   EXPECT_EQ(r.snapshot(), plain);
 }
