@@ -30,6 +30,16 @@ struct WorkingName {
   std::map<uint16_t, RRset> rrsets;
 };
 
+std::vector<uint8_t> to_vector(std::span<const uint8_t> rdata) {
+  return {rdata.begin(), rdata.end()};
+}
+
+RRset single_rrset(uint16_t rrtype, uint32_t ttl, std::span<const uint8_t> rdata) {
+  RRset set{rrtype, ttl, {}};
+  set.rdatas.push_back(rdata);
+  return set;
+}
+
 class Working {
  public:
   explicit Working(const Zone& zone) : zone_(zone) {}
@@ -52,7 +62,7 @@ class Working {
       std::map<uint16_t, const RRset*> before;
       if (node)
         for (const RRset& s : node->rrsets) before[s.type] = &s;
-      auto contains = [](const RRset* set, uint16_t t, const std::vector<uint8_t>& rdata) {
+      auto contains = [](const RRset* set, uint16_t t, std::span<const uint8_t> rdata) {
         return set && std::any_of(set->rdatas.begin(), set->rdatas.end(),
                                   [&](const auto& r) { return rdata_equal(t, r, rdata); });
       };
@@ -61,7 +71,8 @@ class Working {
         const RRset* now = after == w.rrsets.end() ? nullptr : &after->second;
         for (const auto& rdata : set->rdatas)
           if (!contains(now, t, rdata))
-            removes.push_back({Change::Remove, Record{w.owner, t, rclass::IN, set->ttl, rdata}});
+            removes.push_back(
+                {Change::Remove, Record{w.owner, t, rclass::IN, set->ttl, to_vector(rdata)}});
       }
       for (const auto& [t, set] : w.rrsets) {
         auto old = before.find(t);
@@ -69,7 +80,8 @@ class Working {
         const bool ttl_changed = prior && prior->ttl != set.ttl;
         for (const auto& rdata : set.rdatas)
           if (ttl_changed || !contains(prior, t, rdata))
-            adds.push_back({Change::Add, Record{w.owner, t, rclass::IN, set.ttl, rdata}});
+            adds.push_back(
+                {Change::Add, Record{w.owner, t, rclass::IN, set.ttl, to_vector(rdata)}});
       }
     }
     removes.insert(removes.end(), std::make_move_iterator(adds.begin()),
@@ -155,7 +167,7 @@ void apply_update(Working& working, const Zone& zone, const Record& u) {
       auto soa = name.rrsets.find(type::SOA);
       if (!at_apex || soa == name.rrsets.end() || soa->second.rdatas.empty()) return;
       if (!serial_newer(soa_serial(u.rdata), soa_serial(soa->second.rdatas.front()))) return;
-      soa->second = RRset{type::SOA, u.ttl, {u.rdata}};
+      soa->second = single_rrset(type::SOA, u.ttl, u.rdata);
       return;
     }
     const bool has_cname = name.rrsets.contains(type::CNAME);
@@ -164,7 +176,7 @@ void apply_update(Working& working, const Zone& zone, const Record& u) {
       const bool other_data = std::any_of(name.rrsets.begin(), name.rrsets.end(),
                                           [](const auto& s) { return s.first != type::CNAME; });
       if (other_data) return;
-      name.rrsets[type::CNAME] = RRset{type::CNAME, u.ttl, {u.rdata}};
+      name.rrsets[type::CNAME] = single_rrset(type::CNAME, u.ttl, u.rdata);
       return;
     }
     if (has_cname) return;  // no other data beside a CNAME
@@ -193,10 +205,10 @@ void apply_update(Working& working, const Zone& zone, const Record& u) {
   if (u.type == type::SOA) return;
   auto it = name.rrsets.find(u.type);
   if (it == name.rrsets.end()) return;
-  auto& rdatas = it->second.rdatas;
-  auto match = std::find_if(rdatas.begin(), rdatas.end(),
-                            [&](const auto& r) { return rdata_equal(u.type, r, u.rdata); });
-  if (match == rdatas.end()) return;
+  RdataList& rdatas = it->second.rdatas;
+  size_t match = 0;
+  while (match < rdatas.size() && !rdata_equal(u.type, rdatas[match], u.rdata)) ++match;
+  if (match == rdatas.size()) return;
   if (at_apex && u.type == type::NS && rdatas.size() == 1) return;
   rdatas.erase(match);
   if (rdatas.empty()) name.rrsets.erase(it);
