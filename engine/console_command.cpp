@@ -174,8 +174,7 @@ std::string parse_address(std::string_view keyword, std::string_view what, std::
       port = port * 10 + static_cast<unsigned>(c - '0');
     }
   if (!ok || port == 0 || port > 65535)
-    throw LineError{
-        fmt::format("{}: {} address {} is not ip:port", keyword, what, shown(text))};
+    throw LineError{fmt::format("{}: {} address {} is not ip:port", keyword, what, shown(text))};
   return std::string(text);
 }
 
@@ -219,9 +218,11 @@ ConsoleCommand parse_line(std::string_view line, const ConsoleDefaults& defaults
   if (keyword == "ADD-NODE") {
     const auto args = words(rest);
     if (args.size() != 3)
-      throw LineError{"ADD-NODE takes a node id, its raft ip:port and its DNS ip:port, e.g. "
-                      "ADD-NODE 3 10.0.0.4:7000 10.0.0.4:53"};
-    return console::AddNode{parse_node_id(keyword, args[0]), parse_address(keyword, "raft", args[1]),
+      throw LineError{
+          "ADD-NODE takes a node id, its raft ip:port and its DNS ip:port, e.g. "
+          "ADD-NODE 3 10.0.0.4:7000 10.0.0.4:53"};
+    return console::AddNode{parse_node_id(keyword, args[0]),
+                            parse_address(keyword, "raft", args[1]),
                             parse_address(keyword, "DNS", args[2])};
   }
   if (keyword == "REMOVE-NODE") {
@@ -229,10 +230,10 @@ ConsoleCommand parse_line(std::string_view line, const ConsoleDefaults& defaults
     if (args.size() != 1) throw LineError{"REMOVE-NODE takes one node id, e.g. REMOVE-NODE 2"};
     return console::RemoveNode{parse_node_id(keyword, args[0])};
   }
-  throw LineError{fmt::format(
-      "unknown command {}; expected ADD:, REMOVE:, STATUS, RELOAD, MEMBERS, ADD-NODE, "
-      "REMOVE-NODE or HELP (type HELP for examples)",
-      shown(line.substr(0, end)))};
+  throw LineError{
+      fmt::format("unknown command {}; expected ADD:, REMOVE:, STATUS, RELOAD, MEMBERS, ADD-NODE, "
+                  "REMOVE-NODE or HELP (type HELP for examples)",
+                  shown(line.substr(0, end)))};
 }
 
 }  // namespace

@@ -73,9 +73,8 @@ struct Error {
 }  // namespace console
 
 using ConsoleCommand =
-    std::variant<console::Change, console::Status, console::Help, console::Reload,
-                 console::Members, console::AddNode, console::RemoveNode, console::Empty,
-                 console::Error>;
+    std::variant<console::Change, console::Status, console::Help, console::Reload, console::Members,
+                 console::AddNode, console::RemoveNode, console::Empty, console::Error>;
 
 // Parses one line of console input (without its line end; a trailing '\r' is ignored).
 // line_number is used only in error messages. Never throws on bad input: every problem becomes
