@@ -75,9 +75,7 @@ ClusterNode::ClusterNode(ClusterNodeOptions options) : options_(std::move(option
   peer_options.cluster_key = config_.cluster_key;
   transport_ = std::make_unique<PeerTransport>(
       io_, options_.id, config_.cluster_name, std::move(members),
-      [this](engine::NodeId from, engine::Bytes bytes) {
-        if (node_) node_->receive(from, bytes);
-      },
+      [this](engine::NodeId from, engine::Bytes bytes) { on_peer_frame(from, std::move(bytes)); },
       spdlog_sink(component_logger("peers")), peer_options);
   // A joining node hears first from a leader it may not know; it admits any node id (with
   // the cluster key, if there is one) until the change that added it tells it the members.
@@ -176,6 +174,10 @@ void ClusterNode::watch_initialization() {
                     static_cast<unsigned long long>(s.raft.term));
       initialized_ = true;
       std::fflush(stdout);
+    }
+    if (++book_ticks_ >= 20) {  // every second
+      book_ticks_ = 0;
+      send_book_to_learners();
     }
     watch_initialization();
   });
@@ -278,6 +280,36 @@ void ClusterNode::on_members(const engine::MemberSet& members) {
         "is only the initial membership",
         fmt::join(now, ","), fmt::join(config_.member_ids(), ","));
   }
+}
+
+void ClusterNode::on_peer_frame(engine::NodeId from, engine::Bytes bytes) {
+  if (!node_) return;
+  if (!is_address_book_frame(bytes)) return node_->receive(from, bytes);
+  // Only a joining node that has not yet seen the change adding it needs this; everyone else
+  // follows R's member set.
+  const engine::MemberSet& members = node_->state().members();
+  if (!options_.join || members.membership.contains(options_.id)) return;
+  AddressBook book;
+  try {
+    book = decode_address_book_frame(bytes);
+  } catch (const Error& e) {
+    spdlog::warn("dropped an address book from node {}: {}", from, e.what());
+    return;
+  }
+  if (!book.contains(from) || !book.contains(options_.id)) return;
+  for (const auto& [id, addresses] : book) address_book_.try_emplace(id, addresses);
+  PeerMembers peers;
+  for (const auto& [id, addresses] : address_book_) peers[id] = tcp_endpoint(addresses.raft);
+  transport_->set_members(std::move(peers));
+}
+
+void ClusterNode::send_book_to_learners() {
+  if (node_->raft().role() != raft::Role::Leader) return;
+  const engine::MemberSet& members = node_->state().members();
+  if (members.membership.learners.empty()) return;
+  const engine::Bytes frame = address_book_frame(address_book_);
+  for (engine::NodeId learner : members.membership.learners)
+    if (learner != options_.id) transport_->send(learner, frame);
 }
 
 void ClusterNode::add_node(const engine::console::AddNode& command, ControlReplyFn reply) {

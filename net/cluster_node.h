@@ -67,6 +67,10 @@ class ClusterNode {
   void add_node(const engine::console::AddNode& command, ControlReplyFn reply);
   // R's member set changed: update the address book and point the peer links at the members.
   void on_members(const engine::MemberSet& members);
+  // A peer frame: an address book (a joining node learns where to reply) or a raft message.
+  void on_peer_frame(engine::NodeId from, engine::Bytes bytes);
+  // Leader: tells each learner every member's address (see address_book_frame).
+  void send_book_to_learners();
   void watch_initialization();
   void wait_for_signals();
   void wait_for_reload();
@@ -97,6 +101,7 @@ class ClusterNode {
   std::unique_ptr<ControlSocket> control_;
   AddressBook address_book_;  // every member's addresses: the config's, then the changes'
   bool config_members_warned_ = false;
+  int book_ticks_ = 0;  // watch_initialization rounds since the last book sent to learners
   int console_line_ = 0;
   bool initialized_ = false;
   bool stopped_ = false;

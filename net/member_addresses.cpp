@@ -56,6 +56,26 @@ AddressBook decode_address_book(engine::ByteView bytes) {
   return book;
 }
 
+namespace {
+constexpr std::string_view kBookMagic = "RDNSBOOK";
+}
+
+engine::Bytes address_book_frame(const AddressBook& book) {
+  engine::Bytes out(kBookMagic.begin(), kBookMagic.end());
+  const engine::Bytes text = encode_address_book(book);
+  out.insert(out.end(), text.begin(), text.end());
+  return out;
+}
+
+bool is_address_book_frame(engine::ByteView bytes) {
+  return bytes.size() >= kBookMagic.size() &&
+         std::equal(kBookMagic.begin(), kBookMagic.end(), bytes.begin());
+}
+
+AddressBook decode_address_book_frame(engine::ByteView bytes) {
+  return decode_address_book(bytes.subspan(kBookMagic.size()));
+}
+
 AddressBook merge_member_books(AddressBook known, const engine::MemberSet& members,
                                std::vector<std::string>* warnings) {
   std::vector<std::pair<raft::Index, engine::NodeId>> order;

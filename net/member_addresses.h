@@ -30,6 +30,14 @@ engine::Bytes encode_address_book(const AddressBook& book);
 // Throws net::Error naming the line and field on anything else.
 AddressBook decode_address_book(engine::ByteView bytes);
 
+// A peer frame carrying an address book, sent by the leader to its learners (a node started
+// with --join knows no peer, so without it its replies to the leader would have nowhere to
+// go until the leader's snapshot reached it). Starts with a magic no raft message starts with.
+engine::Bytes address_book_frame(const AddressBook& book);
+bool is_address_book_frame(engine::ByteView bytes);
+// Throws net::Error on a malformed book (the magic is checked by is_address_book_frame).
+AddressBook decode_address_book_frame(engine::ByteView bytes);
+
 // `known` (from the config file and earlier changes) updated with the books of the members'
 // ConfChange contexts, oldest change first; a context that is no address book is skipped and
 // named in `warnings`.
