@@ -65,6 +65,10 @@ class ReplaceNode(ClusterDirTestCase):
                 wait_until(lambda: c.has_record(i, zone, "A", address), SETTLE,
                            what=f"node {i} serves {zone}")
         self.assertEqual(self.members(0), ([0, 1, 2], [], leader))
+        # The same over the control socket, with dnsctl.
+        out = c.dnsctl("-s", c.control_socket(1), "MEMBERS")
+        self.assertEqual((out.returncode, out.stdout.strip()),
+                         (0, f"OK voters=0,1,2 learners= leader={leader}"), out.stderr)
         self.write(leader, "before.example.com", "192.0.2.50")
 
         follower = 1 - leader
