@@ -77,7 +77,9 @@ class ReplaceNode(ClusterDirTestCase):
         self.assertTrue(refused.startswith("ERROR") and f"leader: {leader}" in refused, refused)
         added = c.send(leader, f"ADD-NODE {spare} {raft_addr} {dns_addr}", 10.0)
         self.assertRegex(added, r"^OK index=\d+$")
-        self.assertEqual(self.members(follower)[1], [spare])
+        # Committed and applied on the leader; the follower applies it with the next append.
+        wait_until(lambda: self.members(follower)[1] == [spare], 5.0, interval=0.05,
+                   what=f"node {follower} lists learner {spare}")
 
         c.start(spare)
         wait_until(lambda: spare in self.members(leader)[0], SETTLE,
@@ -86,7 +88,8 @@ class ReplaceNode(ClusterDirTestCase):
                               ("cs244b.com.", "10.20.30.40")):
             wait_until(lambda: c.has_record(spare, name, "A", address), SETTLE,
                        what=f"node {spare} answers {name}")
-        self.assertEqual(self.members(spare)[:2], ([0, 1, 2, spare], []))
+        wait_until(lambda: self.members(spare)[:2] == ([0, 1, 2, spare], []), 5.0,
+                   interval=0.05, what=f"node {spare} lists itself as a voter")
 
         self.assertGreater(c.status(leader)["pending"], 0)
         removed = c.send(leader, "REMOVE-NODE 2", 10.0)
@@ -96,7 +99,8 @@ class ReplaceNode(ClusterDirTestCase):
                    interval=0.05, what="pending drained on the survivors within 5 s")
         print(f"pending drained {time.monotonic() - start:.2f} s after REMOVE-NODE",
               file=sys.stderr)
-        self.assertEqual(self.members(follower)[:2], ([0, 1, spare], []))
+        wait_until(lambda: self.members(follower)[:2] == ([0, 1, spare], []), 5.0,
+                   interval=0.05, what=f"node {follower} lists voters 0,1,{spare}")
 
         c.kill9(leader)
         survivors = [follower, spare]
