@@ -218,6 +218,34 @@ TEST_F(NodeMembershipTest, ARestartedMemberKeepsTheCommittedMembers) {
   EXPECT_FALSE(cluster_.node(other).raft().membership().contains(dead));
 }
 
+TEST_F(NodeMembershipTest, AJoinerRestartedMidwayResumesFromItsSnapshotAndIsPromoted) {
+  const NodeId leader = cluster_.leader();
+  cluster_.crash(follower_of(leader));  // nothing leaves pending from here on
+  const NodeId spare = cluster_.add_spare();
+  ASSERT_EQ(add_node(leader, spare).result.kind, WriteResult::Ok);
+  cluster_.start(spare);
+  ASSERT_TRUE(cluster_.run_until(
+      [&] { return cluster_.node(spare).state().members().membership.contains(spare); }, 5s));
+  cluster_.restart(spare);  // joins again from its own raft state (snapshot and log)
+  EXPECT_TRUE(cluster_.node(spare).state().members().membership.contains(spare));
+  EXPECT_TRUE(cluster_.node(spare).raft().membership().contains(spare));
+  ASSERT_TRUE(cluster_.run_until(
+      [&] { return cluster_.node(leader).state().members().membership.is_voter(spare); }, 10s))
+      << cluster_.node(leader).members_line();
+  EXPECT_EQ(cluster_.db(spare).all_records().size(), 4u);
+}
+
+TEST_F(NodeMembershipTest, AChangeNotCommittedInTimeIsAnsweredOnce) {
+  const NodeId leader = cluster_.leader();
+  for (NodeId n = 1; n <= 3; ++n)
+    if (n != leader) cluster_.block(leader, n);
+  Reply reply = remove_node(leader, follower_of(leader));
+  // Refused up front (no quorum heard recently) or not committed within write_timeout.
+  EXPECT_TRUE(reply.done);
+  EXPECT_NE(reply.result.kind, WriteResult::Ok) << reply.result.message;
+  EXPECT_TRUE(reply.result.message.starts_with("ERROR")) << reply.result.message;
+}
+
 class KeepRemovedAcksTest : public NodeMembershipTest {
  protected:
   static NodeOptions buggy() {
