@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -140,6 +141,43 @@ dns::Record parse_record(std::string_view keyword, std::string_view text,
   return record;
 }
 
+std::vector<std::string_view> words(std::string_view s) {
+  std::vector<std::string_view> out;
+  while (!s.empty()) {
+    size_t end = 0;
+    while (end < s.size() && !is_blank(s[end])) ++end;
+    out.push_back(s.substr(0, end));
+    s = trim(s.substr(end));
+  }
+  return out;
+}
+
+std::uint64_t parse_node_id(std::string_view keyword, std::string_view text) {
+  std::uint64_t value = 0;
+  bool ok = !text.empty() && text.size() <= 19;
+  for (char c : text) {
+    if (c < '0' || c > '9') ok = false;
+    value = value * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  if (!ok) throw LineError{fmt::format("{}: node id {} is not a number", keyword, shown(text))};
+  return value;
+}
+
+std::string parse_address(std::string_view keyword, std::string_view what, std::string_view text) {
+  const size_t colon = text.rfind(':');
+  bool ok = colon != std::string_view::npos && colon > 0 && colon + 1 < text.size() &&
+            colon + 6 >= text.size();
+  unsigned port = 0;
+  if (ok)
+    for (char c : text.substr(colon + 1)) {
+      if (c < '0' || c > '9') ok = false;
+      port = port * 10 + static_cast<unsigned>(c - '0');
+    }
+  if (!ok || port == 0 || port > 65535)
+    throw LineError{fmt::format("{}: {} address {} is not ip:port", keyword, what, shown(text))};
+  return std::string(text);
+}
+
 ConsoleCommand parse_line(std::string_view line, const ConsoleDefaults& defaults) {
   if (line.size() > kMaxConsoleLineLength) {
     throw LineError{
@@ -176,9 +214,26 @@ ConsoleCommand parse_line(std::string_view line, const ConsoleDefaults& defaults
   if (keyword == "STATUS") return no_arguments(console::Status{});
   if (keyword == "HELP") return no_arguments(console::Help{});
   if (keyword == "RELOAD") return no_arguments(console::Reload{});
-  throw LineError{fmt::format(
-      "unknown command {}; expected ADD:, REMOVE:, STATUS, RELOAD or HELP (type HELP for examples)",
-      shown(line.substr(0, end)))};
+  if (keyword == "MEMBERS") return no_arguments(console::Members{});
+  if (keyword == "ADD-NODE") {
+    const auto args = words(rest);
+    if (args.size() != 3)
+      throw LineError{
+          "ADD-NODE takes a node id, its raft ip:port and its DNS ip:port, e.g. "
+          "ADD-NODE 3 10.0.0.4:7000 10.0.0.4:53"};
+    return console::AddNode{parse_node_id(keyword, args[0]),
+                            parse_address(keyword, "raft", args[1]),
+                            parse_address(keyword, "DNS", args[2])};
+  }
+  if (keyword == "REMOVE-NODE") {
+    const auto args = words(rest);
+    if (args.size() != 1) throw LineError{"REMOVE-NODE takes one node id, e.g. REMOVE-NODE 2"};
+    return console::RemoveNode{parse_node_id(keyword, args[0])};
+  }
+  throw LineError{
+      fmt::format("unknown command {}; expected ADD:, REMOVE:, STATUS, RELOAD, MEMBERS, ADD-NODE, "
+                  "REMOVE-NODE or HELP (type HELP for examples)",
+                  shown(line.substr(0, end)))};
 }
 
 }  // namespace
@@ -213,6 +268,11 @@ const std::string& console_help() {
       REMOVE: example.com. 300 IN NS ns1.example.com.
   STATUS                           role, term, leader, commit index, pending size, acks, local hw
   RELOAD                           import this node's zone file again
+  MEMBERS                          voters, learners, leader: OK voters=0,1,2 learners= leader=1
+  ADD-NODE id raft-addr dns-addr   add a learner (start it with --join), promoted once caught up
+      ADD-NODE 3 10.0.0.4:7000 10.0.0.4:53
+  REMOVE-NODE id                   remove a voter or learner (e.g. a dead node)
+      REMOVE-NODE 2
   HELP                             this text
 Types: A AAAA NS CNAME MX TXT SOA SRV PTR CAA, and any type as TYPEnnn \# length hex.
 Names without a trailing dot are absolute (relative to the node's origin, the root by default).

@@ -49,6 +49,19 @@ struct Status {};
 struct Help {};
 // RELOAD: re-import the node's zone file.
 struct Reload {};
+// MEMBERS: print the voters, learners and leader.
+struct Members {};
+// ADD-NODE <id> <raft ip:port> <dns ip:port>: add a learner (the leader promotes it later).
+// The addresses are checked for shape only (host, colon, port 1-65535); the node checks more.
+struct AddNode {
+  std::uint64_t id = 0;
+  std::string raft_address;
+  std::string dns_address;
+};
+// REMOVE-NODE <id>: remove a voter or learner.
+struct RemoveNode {
+  std::uint64_t id = 0;
+};
 // A blank line or a comment (`#` or `;` first): nothing to do, nothing to reply.
 struct Empty {};
 // A line that is not a valid command. message is "line N: what is wrong", ready to print after
@@ -59,8 +72,9 @@ struct Error {
 
 }  // namespace console
 
-using ConsoleCommand = std::variant<console::Change, console::Status, console::Help,
-                                    console::Reload, console::Empty, console::Error>;
+using ConsoleCommand =
+    std::variant<console::Change, console::Status, console::Help, console::Reload, console::Members,
+                 console::AddNode, console::RemoveNode, console::Empty, console::Error>;
 
 // Parses one line of console input (without its line end; a trailing '\r' is ignored).
 // line_number is used only in error messages. Never throws on bad input: every problem becomes

@@ -31,6 +31,20 @@ struct Node::Write {
 
 namespace {
 
+// Stands in for the bootstrap voters on a joining node that knows no other node: raft and R
+// need some configuration until the leader's snapshot (which carries the real one) arrives; a
+// node that is no voter never campaigns, so nothing is ever sent to it.
+constexpr NodeId kUnknownBootstrap = raft::kNoNode - 1;
+
+std::vector<NodeId> bootstrap_members(const NodeOptions& options) {
+  if (!options.join) return options.members;
+  std::vector<NodeId> others;
+  for (NodeId m : options.members)
+    if (m != options.id) others.push_back(m);
+  if (others.empty()) others.push_back(kUnknownBootstrap);
+  return others;
+}
+
 std::string ms_text(Duration d) {
   return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
 }
@@ -58,11 +72,12 @@ Node::Node(NodeOptions options, Transport& transport, Clock& clock, Disk& disk, 
       observer_(observer ? observer : &null_observer_),
       raft_store_(disk, "raft"),
       store_(disk, "store"),
-      state_(options_.members) {
-  if (std::find(options_.members.begin(), options_.members.end(), options_.id) ==
-      options_.members.end())
+      state_(bootstrap_members(options_)) {
+  if (!options_.join && std::find(options_.members.begin(), options_.members.end(), options_.id) ==
+                            options_.members.end())
     throw std::invalid_argument(fmt::format("node {} is not among the members", options_.id));
   state_.set_drop_on_majority(options_.bugs.drop_on_majority_ack);
+  state_.set_keep_removed_acks(options_.bugs.keep_removed_acks);
 }
 
 Node::~Node() {
@@ -103,7 +118,7 @@ void Node::start(std::vector<dns::Record> zone_records) {
   }
   raft::Config config;
   config.id = options_.id;
-  config.voters = options_.members;
+  config.voters = bootstrap_members(options_);
   config.election_ticks = options_.election_ticks;
   config.heartbeat_ticks = options_.heartbeat_ticks;
   config.pre_vote = options_.pre_vote;
@@ -116,7 +131,10 @@ void Node::start(std::vector<dns::Record> zone_records) {
 
   tick_timer_ = clock_.start_timer(options_.tick, [this] { on_tick(); });
   checkpoint_timer_ = clock_.start_timer(options_.checkpoint_interval, [this] { on_checkpoint(); });
+  members_changed();
   process();
+  // A joining node never imports: the cluster already has its data.
+  if (options_.join) zone_records.clear();
   if (!imported_) start_import(std::move(zone_records));
 }
 
@@ -135,6 +153,10 @@ void Node::stop() {
   writes_.clear();
   for (auto& [id, write] : writes)
     write->done({WriteResult::Stopped, 0, 0, 0, "ERROR node stopping: not committed"});
+  auto changes = std::move(conf_changes_);
+  conf_changes_.clear();
+  for (ConfChangeWait& change : changes)
+    change.done({WriteResult::Stopped, 0, 0, 0, "ERROR node stopping: check MEMBERS"});
 }
 
 void Node::receive(NodeId from, ByteView bytes) {
@@ -323,6 +345,8 @@ void Node::on_tick() {
   }
   raft_->tick();
   retry_and_expire_writes();
+  expire_conf_changes();
+  maybe_promote_learners();
   process();
 }
 
@@ -481,6 +505,7 @@ void Node::install(const raft::Snapshot& snapshot) {
   state_.restore(snapshot.data, snapshot.meta.index);
   observer_->on_applied(state_.applied(), state_.hash());
   last_compaction_ = snapshot.meta.index;
+  members_changed();
   serve_pending_after(served_);
 }
 
@@ -551,9 +576,15 @@ void Node::apply(const raft::Entry& entry) {
     case ApplyOutcome::Invalid:
       log(LogLevel::Warn, fmt::format("ignored a committed entry: {}", outcome.error));
       break;
+    case ApplyOutcome::MemberChange:
+      log(LogLevel::Info, fmt::format("members as of index {}: {}", entry.index,
+                                      raft::describe(state_.members().membership)));
+      members_changed();
+      break;
     default:
       break;
   }
+  if (!conf_changes_.empty()) answer_conf_change(entry, outcome);
   if (outcome.dropped_through) {
     observer_->on_pending_dropped(outcome.dropped_through);
     log(LogLevel::Info, fmt::format("checkpoint: every node has copied up to index {}; {} "
@@ -626,8 +657,18 @@ void Node::mark_imported() {
   imported_ = true;
 }
 
+void Node::members_changed() {
+  if (options_.on_members) options_.on_members(state_.members());
+}
+
 void Node::maybe_ack() {
   if (disk_fault_) return;
+  try {
+    if (maybe_ack_as_learner()) return;
+  } catch (const DiskError& e) {
+    on_disk_error(e);
+    return;
+  }
   const raft::Index hw = options_.bugs.ack_before_fsync ? store_.hw() : store_.durable_hw();
   const raft::Index acked = state_.acked(options_.id);
   // Only worth an entry if it lets something leave pending.
@@ -641,7 +682,9 @@ void Node::maybe_compact_raft() {
   if (applied <= last_compaction_) return;
   const raft::Index since = applied - last_compaction_;
   // R is small when little is pending, so compact often then; otherwise every compact_every.
-  if (since < options_.compact_every && !(state_.pending().empty() && since >= 128)) return;
+  if (since < options_.compact_every && !(state_.pending().empty() && since >= 128) &&
+      !compact_for_learners())
+    return;
   if (applied > raft_->status().applied) return;
   raft_->compact(applied, state_.snapshot());
   last_compaction_ = applied;

@@ -37,11 +37,16 @@ namespace engine {
 struct NodeTestBugs {
   bool ack_before_fsync = false;      // ACK proposed before the WAL is synced (synced next time)
   bool drop_on_majority_ack = false;  // pending dropped once a majority (not all) acked
+  bool keep_removed_acks = false;     // a removed member's ack stays in R (pending never drops)
 };
 
 struct NodeOptions {
   NodeId id = 0;
   std::vector<NodeId> members;  // every node of the cluster, including id
+  // Started with --join: a learner added by ADD-NODE. `members` is then only the other nodes
+  // this node knows of (maybe none): the configuration comes from the leader's snapshot. It
+  // imports no zone file and, being no voter, never campaigns until it is promoted.
+  bool join = false;
   Duration tick = std::chrono::milliseconds(100);
   int election_ticks = 10;  // election timeout = election_ticks..2*election_ticks ticks
   int heartbeat_ticks = 1;
@@ -66,6 +71,9 @@ struct NodeOptions {
   // timer. For real I/O, where an fsync costs milliseconds; the simulator leaves it off.
   bool coalesce_io = false;
   LogSink log;  // may be empty
+  // Called with R's member set whenever it changes here (an applied ConfChange, an installed
+  // snapshot, the state restored at start); dns-node points its peer links at the members.
+  std::function<void(const MemberSet&)> on_members;
   NodeTestBugs bugs;
   raft::TestBugs raft_bugs;
 };
@@ -172,6 +180,15 @@ class Node {
   // whose SOA is among them): ADDs for what is missing, REMOVEs for what the file no longer has.
   void reload_zone(std::vector<dns::Record> zone_records, WriteCallback done);
 
+  // Membership changes (engine/node_membership.cpp), leader only; answered once through `done`:
+  // "OK index=N" once the change is applied here, "ERROR ..." if raft refuses it (with the
+  // leader's id on a follower), it is lost to a leader change, or it does not commit within
+  // write_timeout. `context` travels in the ConfChange (dns-node: the node's addresses).
+  void add_node(NodeId node, Bytes context, WriteCallback done);
+  void remove_node(NodeId node, WriteCallback done);
+  // "OK voters=0,1,2 learners= leader=1": the committed members as R applied them here.
+  std::string members_line() const;
+
   NodeStatus status() const;
   const ReplicatedState& state() const { return state_; }
   const raft::Raft& raft() const { return *raft_; }
@@ -180,6 +197,13 @@ class Node {
 
  private:
   struct Write;
+  // A proposed ConfChange waiting to be applied here (engine/node_membership.cpp).
+  struct ConfChangeWait {
+    raft::Index index = 0;
+    raft::Term term = 0;
+    TimePoint deadline{};
+    WriteCallback done;
+  };
 
   void log(LogLevel level, const std::string& message) const;
   void on_tick();
@@ -201,6 +225,15 @@ class Node {
   void write_store_snapshot();
   void mark_imported();
   void maybe_ack();
+  // A member added by ADD-NODE acks everything applied once its datastore holds all of it, even
+  // with nothing pending (its ack reaching the index it was added at lets it be promoted).
+  bool maybe_ack_as_learner();
+  void propose_conf_change(raft::ConfChange change, WriteCallback done);
+  void answer_conf_change(const raft::Entry& entry, const ApplyOutcome& outcome);
+  void expire_conf_changes();
+  void maybe_promote_learners();
+  void members_changed();
+  bool compact_for_learners() const;
   void maybe_compact_raft();
   void start_import(std::vector<dns::Record> records);
   void finish(std::uint64_t request_id, const WriteResult& result);
@@ -236,6 +269,7 @@ class Node {
   std::uint64_t leader_changes_ = 0;
   std::map<NodeId, TimePoint> last_heard_;
   std::map<std::uint64_t, std::unique_ptr<Write>> writes_;  // by request id
+  std::vector<ConfChangeWait> conf_changes_;                // ADD-NODE / REMOVE-NODE waiting
   std::size_t import_remaining_ = 0;
   bool imported_ = false;
   bool unsynced_ = false;  // ack_before_fsync bug: the WAL has appends not yet synced

@@ -7,6 +7,7 @@
 
 #include "engine/entry_chain.h"
 #include "engine/record_codec.h"
+#include "raft/codec.h"
 
 namespace engine {
 namespace {
@@ -16,12 +17,11 @@ constexpr std::uint8_t kSnapshotWithSections = 2;
 constexpr std::uint32_t kMaxMembers = 4096;
 }  // namespace
 
-ReplicatedState::ReplicatedState(std::vector<NodeId> members)
-    : members_(std::move(members)), hash_(kEmptyChain) {
-  std::sort(members_.begin(), members_.end());
-  members_.erase(std::unique(members_.begin(), members_.end()), members_.end());
-  if (members_.empty()) throw std::invalid_argument("replicated state: no members");
-  for (NodeId m : members_) acked_[m] = 0;
+ReplicatedState::ReplicatedState(std::vector<NodeId> members) : hash_(kEmptyChain) {
+  auto membership = raft::make_membership(std::move(members), {});
+  if (!membership) throw std::invalid_argument("replicated state: no members");
+  members_.membership = std::move(*membership);
+  for (NodeId m : members_.membership.voters) acked_[m] = 0;
 }
 
 raft::Index ReplicatedState::acked(NodeId node) const {
@@ -73,6 +73,10 @@ ApplyOutcome ReplicatedState::apply(const raft::Entry& entry) {
   hash_ = chain_hash(hash_, entry);
   applied_ = entry.index;
   ApplyOutcome outcome;
+  if (entry.kind == raft::EntryKind::ConfChange) {
+    apply_conf_change(entry, outcome);
+    return outcome;
+  }
   if (entry.kind != raft::EntryKind::Normal) return outcome;  // Noop
   Command command;
   try {
@@ -127,6 +131,32 @@ ApplyOutcome ReplicatedState::apply(const raft::Entry& entry) {
   it->second = std::max(it->second, ack.index);
   drop_acked(outcome);
   return outcome;
+}
+
+void ReplicatedState::apply_conf_change(const raft::Entry& entry, ApplyOutcome& outcome) {
+  raft::ConfChange change;
+  try {
+    change = raft::decode_conf_change(entry.data);
+  } catch (const raft::DecodeError& e) {
+    outcome.kind = ApplyOutcome::Invalid;
+    outcome.error = fmt::format("entry {}: conf change: {}", entry.index, e.what());
+    return;
+  }
+  // What pending has dropped so far: a new member needs everything after it (still pending).
+  const raft::Index dropped = min_acked();
+  if (std::string problem = apply_member_change(members_, change, entry.index); !problem.empty()) {
+    outcome.kind = ApplyOutcome::Invalid;
+    outcome.error =
+        fmt::format("entry {}: {} skipped: {}", entry.index, raft::describe(change), problem);
+    return;
+  }
+  outcome.kind = ApplyOutcome::MemberChange;
+  if (change.kind == raft::ConfChange::Kind::AddLearner) acked_[change.node] = dropped;
+  if (change.kind == raft::ConfChange::Kind::RemoveNode && !keep_removed_acks_)
+    acked_.erase(change.node);
+  // From the first change on, R carries its member set (a joining node learns it from there).
+  set_section(StateSection::Membership, encode_member_set(members_));
+  drop_acked(outcome);
 }
 
 Bytes ReplicatedState::snapshot() const {
@@ -211,10 +241,25 @@ void ReplicatedState::restore(ByteView data, raft::Index index) {
             fmt::format("pending update index: {} is not an UPDATE in pending", at));
     }
   }
-  // Members come from the configuration, not the snapshot; an ack from a node not configured
-  // here is dropped, a member missing from the snapshot starts at 0 (it has copied nothing).
+  // Members come from the snapshot: its member set section once membership has changed, else
+  // the bootstrap voters, which are exactly the nodes it has acks for.
+  MemberSet members;
+  if (auto it = sections.find(StateSection::Membership); it != sections.end()) {
+    members = decode_member_set(it->second);
+  } else {
+    std::vector<NodeId> voters;
+    for (const auto& [node, ack] : acked) voters.push_back(node);
+    auto membership = raft::make_membership(voters, {});
+    if (!membership) throw raft::DecodeError("state acked: no members and no member set");
+    members.membership = std::move(*membership);
+  }
   std::map<NodeId, raft::Index> merged;
-  for (NodeId m : members_) merged[m] = acked.contains(m) ? acked[m] : 0;
+  for (NodeId m : members.membership.voters) merged[m] = acked.contains(m) ? acked[m] : 0;
+  for (NodeId m : members.membership.learners) merged[m] = acked.contains(m) ? acked[m] : 0;
+  // keep_removed_acks bug: a removed member's ack travels in the snapshot as well.
+  if (keep_removed_acks_)
+    for (const auto& [node, ack] : acked) merged.emplace(node, ack);
+  members_ = std::move(members);
   acked_ = std::move(merged);
   pending_ = std::move(pending);
   pending_updates_ = std::move(updates);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/command.h"
+#include "engine/member_set.h"
 #include "engine/state_sections.h"
 #include "engine/update_codec.h"
 #include "raft/message.h"
@@ -26,6 +27,7 @@ struct ApplyOutcome {
     DuplicateBatch,  // a re-proposed batch already applied: ignored
     Ack,             // raised (or repeated) a node's acked index
     Noop,            // a leader's noop entry
+    MemberChange,    // a ConfChange entry changed the member set (acks follow it)
     Invalid,         // bytes that are not a command, or an ACK from a non-member: ignored
   };
   Kind kind = Noop;
@@ -39,7 +41,10 @@ struct ApplyOutcome {
 
 class ReplicatedState {
  public:
-  // `members`: every node whose ack is needed before an entry may leave pending.
+  // `members`: the bootstrap voters, every node whose ack is needed before an entry may leave
+  // pending until ConfChange entries change the member set (then acked follows the committed
+  // voters and learners: an added member starts at the index up to which pending was dropped,
+  // since it needs what is still pending; a removed member's ack is dropped at once).
   explicit ReplicatedState(std::vector<NodeId> members);
 
   // Applies the next committed entry (index must be applied() + 1).
@@ -66,19 +71,25 @@ class ReplicatedState {
 
   // Extra state each feature keeps in R under its own tag (engine/state_sections.h); kept in
   // the snapshot, replaced on restore. A feature reads and writes only its own section.
+  // The committed members as of applied(): voters, learners, when and how each was added.
+  const MemberSet& members() const { return members_; }
+
   const StateSections& sections() const { return sections_; }
   void set_section(StateSection tag, Bytes payload);
   void clear_section(StateSection tag) { sections_.erase(tag); }
 
   // Test-only broken variant: drop pending once a majority (not all) acked.
   void set_drop_on_majority(bool on) { drop_on_majority_ = on; }
+  // Test-only broken variant: a removed member's ack stays, so pending never drops without it.
+  void set_keep_removed_acks(bool on) { keep_removed_acks_ = on; }
 
  private:
   raft::Index drop_threshold() const;
   void remember_request(NodeId origin, std::uint64_t request_id);
   void drop_acked(ApplyOutcome& outcome);
+  void apply_conf_change(const raft::Entry& entry, ApplyOutcome& outcome);
 
-  std::vector<NodeId> members_;
+  MemberSet members_;
   std::map<raft::Index, ChangeBatch> pending_;
   std::map<raft::Index, PendingUpdate> pending_updates_;
   std::map<NodeId, raft::Index> acked_;
@@ -91,6 +102,7 @@ class ReplicatedState {
   std::set<std::pair<NodeId, std::uint64_t>> recent_;
   StateSections sections_;
   bool drop_on_majority_ = false;
+  bool keep_removed_acks_ = false;
 };
 
 // How many recent requests R remembers for duplicate detection (well above what one write

@@ -27,6 +27,9 @@ const std::vector<BugSwitch>& bug_switches() {
       {.name = "drop-on-majority-ack",
        .summary = "pending batches are dropped once a majority (not every node) acknowledged",
        .dns_run = [](DnsDriverOptions& o) { o.engine.bugs.drop_on_majority_ack = true; }},
+      {.name = "keep-removed-acks",
+       .summary = "a removed member's ack stays in R: pending never drains without it",
+       .dns_run = [](DnsDriverOptions& o) { o.engine.bugs.keep_removed_acks = true; }},
       {.name = "ignore-fsync-error",
        .summary = "a failed fsync is taken for success: the node acks and votes on data the "
                   "kernel dropped",

@@ -168,6 +168,32 @@ void DnsClusterRun::check_recovered(engine::NodeId node, raft::Index commit_at_e
                     node, status.applied, static_cast<double>(kDiskSettle) / 1e9, commit_at_end));
 }
 
+bool DnsClusterRun::is_member(engine::NodeId node) {
+  const engine::Node* most = nullptr;
+  for (engine::NodeId n = 1; n <= nodes(); ++n)
+    if (driver(n) && (!most || driver(n)->node().state().applied() > most->state().applied()))
+      most = &driver(n)->node();
+  return !most || most->state().members().membership.contains(node);
+}
+
+void DnsClusterRun::note_removed(engine::NodeId node) {
+  raft::Term term = 0;
+  for (engine::NodeId n = 1; n <= nodes(); ++n)
+    if (driver(n)) term = std::max(term, driver(n)->node().raft().term());
+  removed_.try_emplace(node, term);
+}
+
+void DnsClusterRun::check_removed_never_lead() {
+  for (const auto& [node, term] : removed_) {
+    if (!driver(node)) continue;
+    const raft::Status s = driver(node)->node().raft().status();
+    if (s.role == raft::Role::Leader && s.term > term)
+      throw InvariantViolation(
+          "a removed node never leads",
+          fmt::format("n{} leads term {}; its removal committed by term {}", node, s.term, term));
+  }
+}
+
 engine::NodeId DnsClusterRun::random_live_node() {
   std::vector<engine::NodeId> live;
   for (engine::NodeId n = 1; n <= nodes(); ++n)
@@ -306,6 +332,7 @@ void DnsClusterRun::schedule_queries(sim::SimTime until) {
 
 void DnsClusterRun::schedule_sampling() {
   world().queue().schedule_after(kPoll, [this] {
+    check_removed_never_lead();
     for (engine::NodeId n = 1; n <= nodes(); ++n)
       if (driver(n))
         stats_.max_pending =
@@ -317,13 +344,21 @@ void DnsClusterRun::schedule_sampling() {
 // ---- heal and convergence -------------------------------------------------------------------
 
 std::string DnsClusterRun::convergence_gap() {
+  check_removed_never_lead();
   const engine::NodeId leader = cluster_.leader();
   if (leader == 0) return "no leader";
   const raft::Status ls = driver(leader)->node().raft().status();
   if (ls.commit < ls.last_index)
     return fmt::format("leader n{} has committed {} of {}", leader, ls.commit, ls.last_index);
+  const engine::MemberSet& members = driver(leader)->node().state().members();
   for (engine::NodeId n = 1; n <= nodes(); ++n) {
+    // A removed node is out of the cluster: it no longer receives anything to converge to.
+    if (!members.membership.contains(n)) continue;
     const engine::Node& node = driver(n)->node();
+    if (node.state().members() != members)
+      return fmt::format("n{} has members {}, leader n{} {}", n,
+                         raft::describe(node.state().members().membership), leader,
+                         raft::describe(members.membership));
     const raft::Status s = node.raft().status();
     if (s.term != ls.term) return fmt::format("n{} at term {}, leader at {}", n, s.term, ls.term);
     if (node.state().applied() != ls.commit)
@@ -342,11 +377,14 @@ void DnsClusterRun::check_converged() {
       dns_checks_.reference_records(dns_checks_.last_committed_batch());
   const std::vector<std::string> reference = canonical(reference_records);
   stats_.records = reference.size();
+  std::vector<engine::NodeId> members;
+  for (engine::NodeId n = 1; n <= nodes(); ++n)
+    if (is_member(n)) members.push_back(n);
   // SOA serials first: the clearest symptom of a lost or doubled change.
   for (std::size_t z = 0; z < kDnsZones && z < nodes(); ++z) {
     const dns::Name apex = dns::Name::from_text(dns_zone_apex(z));
     const std::uint32_t want = soa_serial(reference_records, apex);
-    for (engine::NodeId n = 1; n <= nodes(); ++n) {
+    for (engine::NodeId n : members) {
       const std::uint32_t got = soa_serial(driver(n)->serving().all_records(), apex);
       if (got != want)
         throw InvariantViolation("converged: SOA serials equal everywhere",
@@ -357,7 +395,8 @@ void DnsClusterRun::check_converged() {
   // First boot imported every node's zone file through raft: the cluster serves their union
   // (the workload's pool is disjoint from the zone files, so nothing in them was removed).
   for (engine::NodeId n = 1; n <= nodes(); ++n)
-    for (const dns::Record& r : dns_zone_file(n)) {
+    for (const dns::Record& r :
+         removed_.contains(n) ? std::vector<dns::Record>{} : dns_zone_file(n)) {
       const bool present = r.type == dns::type::SOA
                                ? soa_serial(reference_records, r.owner) != 0
                                : std::find(reference_records.begin(), reference_records.end(), r) !=
@@ -368,7 +407,7 @@ void DnsClusterRun::check_converged() {
             fmt::format("n{}'s zone file record {} was never committed", n, dns::to_text(r)));
     }
   const std::vector<dns::Record> removed = dns_checks_.removed_records();
-  for (engine::NodeId n = 1; n <= nodes(); ++n) {
+  for (engine::NodeId n : members) {
     const std::vector<dns::Record> served = driver(n)->serving().all_records();
     const std::vector<std::string> got = canonical(served);
     if (got != reference)
@@ -471,6 +510,7 @@ void DnsClusterRun::finish_result(RunResult& result) {
   if (history_ && healed_at_ > 0) record_final_reads();
   for (const auto& [id, w] : writes_)
     if (!w.answered) record_write(id, w, nullptr);
+  stats_.removed_members = removed_.size();
   for (const auto& [id, w] : writes_)
     if (!w.answered) ++stats_.unanswered;
   stats_.committed_batches = dns_checks_.committed_batches();

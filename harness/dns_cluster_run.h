@@ -53,6 +53,12 @@ class DnsClusterRun final : public ScenarioRun<DnsNodeDriver> {
   // A client write on `node` (ignored while it is down); `must_fail`: only "no quorum" is a
   // correct answer.
   void submit_write(engine::NodeId node, std::vector<dns::Change> changes, bool must_fail);
+  // Membership plans (remove-leader, reconfig-partition): whether `node` is a member as the
+  // most advanced running node's R says (every node while none runs), and the nodes whose
+  // removal committed, with the highest term seen when it did (they must never lead later).
+  bool is_member(engine::NodeId node);
+  void note_removed(engine::NodeId node);
+  const std::map<engine::NodeId, raft::Term>& removed() const { return removed_; }
 
  private:
   // One client write, from submission to its single answer.
@@ -94,6 +100,10 @@ class DnsClusterRun final : public ScenarioRun<DnsNodeDriver> {
   // Reads only the history sees, on top of the workload's (they change nothing in the run).
   void schedule_history_reads(sim::SimTime until);
 
+  // Throws InvariantViolation if a node whose removal committed leads in a later term.
+  void check_removed_never_lead();
+
+  std::map<engine::NodeId, raft::Term> removed_;
   DnsInvariants dns_checks_;
   sim::Prng plan_prng_;
   sim::Prng probe_prng_;

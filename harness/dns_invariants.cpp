@@ -42,10 +42,11 @@ void DnsInvariants::on_store_synced(engine::NodeId node, raft::Index hw) {
   d = hw;
 }
 
-void DnsInvariants::on_pending_dropped(engine::NodeId node, raft::Index index) {
+void DnsInvariants::on_pending_dropped(engine::NodeId node, raft::Index index,
+                                       const std::vector<engine::NodeId>& members) {
   if (!direct_checks_) return;
-  for (engine::NodeId m = 1; m < durable_hw_.size(); ++m)
-    if (durable_hw_[m] < index)
+  for (engine::NodeId m : members)
+    if (m < durable_hw_.size() && durable_hw_[m] < index)
       throw InvariantViolation(
           "pending kept until every node copied it durably",
           fmt::format("n{} dropped pending entries <= {} but n{} has only copied up to {} "

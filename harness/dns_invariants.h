@@ -30,7 +30,9 @@ class DnsInvariants {
   // A node's local datastore is durable (fsynced) up to `hw`. Survives the node's crashes.
   void on_store_synced(engine::NodeId node, raft::Index hw);
   // R on `node` dropped pending <= `index`: every node must have copied it durably.
-  void on_pending_dropped(engine::NodeId node, raft::Index index);
+  // `members`: the members of `node`'s R after the step (a removed node's copy is not needed).
+  void on_pending_dropped(engine::NodeId node, raft::Index index,
+                          const std::vector<engine::NodeId>& members);
   // A committed batch reached `node`'s serving database.
   void on_served(engine::NodeId node, raft::Index index, const engine::ChangeBatch& batch);
   // A client was told OK: `changes` committed at `index` (origin `node`).

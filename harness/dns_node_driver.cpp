@@ -245,7 +245,12 @@ void DnsNodeDriver::check_store_durable(raft::Index hw) const {
 }
 
 void DnsNodeDriver::on_pending_dropped(raft::Index index) {
-  if (dns_checks_) dns_checks_->on_pending_dropped(id_, index);
+  if (dns_checks_) {
+    const raft::Membership& m = node_->state().members().membership;
+    std::vector<engine::NodeId> members = m.voters;
+    members.insert(members.end(), m.learners.begin(), m.learners.end());
+    dns_checks_->on_pending_dropped(id_, index, members);
+  }
   if (hooks_.pending_dropped) hooks_.pending_dropped(id_, index);
 }
 

@@ -92,7 +92,50 @@ void whole_cluster_restart_until(DnsClusterRun& run, sim::SimTime until) {
   });
 }
 
+// Removes `removals` members, one at a time: the leader when `leader_only`, else a drawn
+// member. Every 300-700 ms: a removal seen committed (a running node's R lacks the target)
+// moves on to the next; otherwise the current leader proposes it again (refusals, lost
+// leaders and crashes just mean another try).
+void remove_members_until(DnsClusterRun& run, sim::SimTime until, bool leader_only,
+                          std::size_t removals, engine::NodeId target) {
+  const sim::SimTime at = run.world().now() + between(run.plan_prng(), 300 * sim::kMillisecond,
+                                                      700 * sim::kMillisecond);
+  if (at >= until || removals == 0) return;
+  run.world().queue().schedule_at(at, [&run, until, leader_only, removals, target]() mutable {
+    if (!run.workload_on()) return;
+    if (target != 0 && !run.is_member(target)) {
+      run.note_removed(target);
+      target = 0;
+      if (--removals == 0) return;
+    }
+    const engine::NodeId leader = run.leader();
+    if (target == 0 && leader != 0) {
+      if (leader_only) {
+        target = leader;
+      } else {
+        std::vector<engine::NodeId> members;
+        for (engine::NodeId n = 1; n <= run.nodes(); ++n)
+          if (run.is_member(n) && !run.removed().contains(n)) members.push_back(n);
+        if (!members.empty()) target = members[run.plan_prng().below(members.size())];
+      }
+    }
+    if (target != 0 && leader != 0 && run.driver(leader))
+      run.driver(leader)->node().remove_node(target, [](const engine::WriteResult&) {});
+    remove_members_until(run, until, leader_only, removals, target);
+  });
+}
+
 }  // namespace
+
+void plan_remove_leader(DnsClusterRun& run) {
+  run.world().queue().schedule_at(
+      kWarmup, [&run] { remove_members_until(run, run.fault_end(), true, 1, 0); });
+}
+
+void plan_reconfig_partition(DnsClusterRun& run) {
+  run.world().queue().schedule_at(
+      kWarmup, [&run] { remove_members_until(run, run.fault_end(), false, 2, 0); });
+}
 
 void plan_majority_loss(DnsClusterRun& run) {
   const std::size_t n = run.nodes();

@@ -21,5 +21,12 @@ void plan_long_down_node(DnsClusterRun& run);
 // Every node loses power at once, again and again; the first outage usually interrupts the
 // first-boot import.
 void plan_whole_cluster_restart(DnsClusterRun& run);
+// The leader is removed from the cluster (REMOVE-NODE of itself) after the warm-up, retried
+// until the removal commits: the survivors elect a new leader and drain pending without it,
+// and the removed node, still running, never leads again.
+void plan_remove_leader(DnsClusterRun& run);
+// Two members (leader or not, drawn) are removed one after the other while the schedule's
+// partitions, crashes and message loss go on: each removal retried until it commits.
+void plan_reconfig_partition(DnsClusterRun& run);
 
 }  // namespace harness

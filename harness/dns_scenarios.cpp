@@ -108,6 +108,34 @@ void add_dns_scenarios(std::vector<Scenario>& table) {
     x.bugs.push_back("drop-failed-write");
     table.push_back(x);
   }
+  {
+    Scenario x = dns_scenario("remove-leader",
+                              "the leader removes itself (REMOVE-NODE) under message loss and "
+                              "crashes: a new leader takes over, pending drains without the "
+                              "removed node, which never leads again",
+                              plan_remove_leader);
+    x.defaults.nodes = 4;
+    x.defaults.loss = 0.02;
+    x.defaults.crash_rate = 0.3;
+    x.w_crash = 1, x.w_crash_leader = 1;
+    x.bugs.push_back("keep-removed-acks");
+    table.push_back(x);
+  }
+  {
+    Scenario x = dns_scenario("reconfig-partition",
+                              "two members removed one after the other during partitions, "
+                              "crashes and message loss",
+                              plan_reconfig_partition);
+    x.defaults.nodes = 5;
+    x.defaults.loss = 0.03;
+    x.defaults.crash_rate = 0.4;
+    x.defaults.partition_rate = 0.6;
+    x.defaults.torn = true;
+    x.w_partition = 2, x.w_isolate = 1, x.w_one_way = 1, x.w_clog = 1;
+    x.w_crash = 2, x.w_crash_leader = 1;
+    x.bugs.push_back("keep-removed-acks");
+    table.push_back(x);
+  }
   table.push_back(random_dns);
 }
 

@@ -1,8 +1,8 @@
 #pragma once
 // The named scenarios of the whole DNS cluster (engine::Node in the simulator): checkpoint-race,
 // majority-loss, leader-crash-mid-write, crash-before-fsync, long-down-node,
-// whole-cluster-restart, disk-full and random-dns, with their knobs, bug switches and scripted
-// plans (dns_plans.h).
+// whole-cluster-restart, disk-full, remove-leader, reconfig-partition and random-dns, with their
+// knobs, bug switches and scripted plans (dns_plans.h).
 
 #include <vector>
 

@@ -33,6 +33,7 @@ struct DnsRunStats {
   std::size_t disk_restarts = 0;       // restarts an operator did for a failed fsync
   std::size_t probes = 0;              // writes that had to commit while a disk was faulted
   std::size_t records = 0;             // records served after convergence
+  std::size_t removed_members = 0;     // members a plan removed (REMOVE-NODE committed)
   double converge_s = 0;               // sim seconds from the heal to convergence
 };
 

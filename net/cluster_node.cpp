@@ -5,7 +5,10 @@
 #include <cstdio>
 
 #include <fmt/core.h>
+#include <fmt/ranges.h>
+
 #include <spdlog/spdlog.h>
+#include <algorithm>
 
 #include "engine/console_command.h"
 #include "engine/status_text.h"
@@ -64,19 +67,25 @@ ClusterNode::ClusterNode(ClusterNodeOptions options) : options_(std::move(option
   zone_records_ = std::move(zones.records);
 
   PeerMembers members;
-  for (const auto& [id, node] : config_.nodes) members[id] = tcp_endpoint(node.raft);
+  for (const auto& [id, node] : config_.nodes) {
+    members[id] = tcp_endpoint(node.raft);
+    address_book_[id] = {node.raft, node.query};
+  }
   PeerOptions peer_options;
   peer_options.cluster_key = config_.cluster_key;
   transport_ = std::make_unique<PeerTransport>(
       io_, options_.id, config_.cluster_name, std::move(members),
-      [this](engine::NodeId from, engine::Bytes bytes) {
-        if (node_) node_->receive(from, bytes);
-      },
+      [this](engine::NodeId from, engine::Bytes bytes) { on_peer_frame(from, std::move(bytes)); },
       spdlog_sink(component_logger("peers")), peer_options);
+  // A joining node hears first from a leader it may not know; it admits any node id (with
+  // the cluster key, if there is one) until the change that added it tells it the members.
+  if (options_.join) transport_->admit_unknown_peers(true);
 
   engine::NodeOptions engine_options;
   engine_options.id = options_.id;
   engine_options.members = config_.member_ids();
+  engine_options.join = options_.join;
+  engine_options.on_members = [this](const engine::MemberSet& m) { on_members(m); };
   engine_options.tick = config_.heartbeat;
   engine_options.heartbeat_ticks = 1;
   engine_options.election_ticks = std::max<int>(
@@ -168,6 +177,10 @@ void ClusterNode::watch_initialization() {
       initialized_ = true;
       std::fflush(stdout);
     }
+    if (++book_ticks_ >= 20) {  // every second
+      book_ticks_ = 0;
+      send_book_to_learners();
+    }
     watch_initialization();
   });
 }
@@ -229,6 +242,12 @@ void ClusterNode::handle_command(std::string line, int line_number, ControlReply
           reply(engine::console_help());
         } else if constexpr (std::is_same_v<T, engine::console::Reload>) {
           reload(reply);
+        } else if constexpr (std::is_same_v<T, engine::console::Members>) {
+          reply(node_->members_line());
+        } else if constexpr (std::is_same_v<T, engine::console::AddNode>) {
+          add_node(c, reply);
+        } else if constexpr (std::is_same_v<T, engine::console::RemoveNode>) {
+          node_->remove_node(c.id, [reply](const engine::WriteResult& r) { reply(r.message); });
         } else if constexpr (std::is_same_v<T, engine::console::Error>) {
           reply("ERROR " + c.message);
         } else {
@@ -236,6 +255,77 @@ void ClusterNode::handle_command(std::string line, int line_number, ControlReply
         }
       },
       command);
+}
+
+void ClusterNode::on_members(const engine::MemberSet& members) {
+  std::vector<std::string> warnings;
+  address_book_ = merge_member_books(std::move(address_book_), members, &warnings);
+  for (const std::string& w : warnings) spdlog::warn("{}", w);
+  std::vector<engine::NodeId> missing;
+  PeerMembers peers = peer_members(address_book_, members, options_.id, &missing);
+  if (!missing.empty())
+    spdlog::warn("no raft address known for member(s) {}: nothing is sent to them",
+                 fmt::join(missing, ", "));
+  transport_->set_members(std::move(peers));
+  if (options_.join && members.membership.contains(options_.id))
+    transport_->admit_unknown_peers(false);
+  // The config's node list is only the initial membership; a restarted member follows raft.
+  std::vector<engine::NodeId> now = members.membership.voters;
+  now.insert(now.end(), members.membership.learners.begin(), members.membership.learners.end());
+  std::sort(now.begin(), now.end());
+  if (!options_.join && !config_members_warned_ && now != config_.member_ids() &&
+      !members.added_at.empty()) {
+    config_members_warned_ = true;
+    spdlog::warn(
+        "the cluster's members are {} (from raft), not the config's node list {}: "
+        "membership changes since the cluster began are followed; the config's list "
+        "is only the initial membership",
+        fmt::join(now, ","), fmt::join(config_.member_ids(), ","));
+  }
+}
+
+void ClusterNode::on_peer_frame(engine::NodeId from, engine::Bytes bytes) {
+  if (!node_) return;
+  if (!is_address_book_frame(bytes)) return node_->receive(from, bytes);
+  // Only a joining node that has not yet seen the change adding it needs this; everyone else
+  // follows R's member set.
+  const engine::MemberSet& members = node_->state().members();
+  if (!options_.join || members.membership.contains(options_.id)) return;
+  AddressBook book;
+  try {
+    book = decode_address_book_frame(bytes);
+  } catch (const Error& e) {
+    spdlog::warn("dropped an address book from node {}: {}", from, e.what());
+    return;
+  }
+  if (!book.contains(from) || !book.contains(options_.id)) return;
+  for (const auto& [id, addresses] : book) address_book_.try_emplace(id, addresses);
+  PeerMembers peers;
+  for (const auto& [id, addresses] : address_book_) peers[id] = tcp_endpoint(addresses.raft);
+  transport_->set_members(std::move(peers));
+}
+
+void ClusterNode::send_book_to_learners() {
+  if (node_->raft().role() != raft::Role::Leader) return;
+  const engine::MemberSet& members = node_->state().members();
+  if (members.membership.learners.empty()) return;
+  const engine::Bytes frame = address_book_frame(address_book_);
+  for (engine::NodeId learner : members.membership.learners)
+    if (learner != options_.id) transport_->send(learner, frame);
+}
+
+void ClusterNode::add_node(const engine::console::AddNode& command, ControlReplyFn reply) {
+  MemberAddresses addresses;
+  try {
+    addresses = {ListenAddress::parse(command.raft_address),
+                 ListenAddress::parse(command.dns_address)};
+  } catch (const Error& e) {
+    return reply(fmt::format("ERROR ADD-NODE: {}", e.what()));
+  }
+  AddressBook book = address_book_;
+  book[command.id] = addresses;
+  node_->add_node(command.id, encode_address_book(book),
+                  [reply](const engine::WriteResult& r) { reply(r.message); });
 }
 
 void ClusterNode::shutdown() {

@@ -14,6 +14,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "dns/zone_db.h"
+#include "engine/console_command.h"
 #include "engine/node.h"
 #include "net/asio_clock.h"
 #include "net/authoritative_server.h"
@@ -23,6 +24,7 @@
 #include "net/data_dir_lock.h"
 #include "net/file_disk.h"
 #include "net/http_server.h"
+#include "net/member_addresses.h"
 #include "net/metrics_cluster.h"
 #include "net/metrics_disk.h"
 #include "net/metrics_dns.h"
@@ -42,6 +44,7 @@ struct ClusterNodeOptions {
   std::uint32_t default_ttl = 3600;
   bool console = true;                        // read commands on standard input
   std::optional<std::string> control_socket;  // overrides the config's (and the default)
+  bool join = false;  // --join: added with ADD-NODE; no import, no campaign until a voter
 };
 
 class ClusterNode {
@@ -60,6 +63,14 @@ class ClusterNode {
   void handle_command(std::string line, int line_number, ControlReplyFn reply);
   void reply(const std::string& text);
   void reload(ControlReplyFn reply);
+  // ADD-NODE: the change carries the address book with the new node's addresses in it.
+  void add_node(const engine::console::AddNode& command, ControlReplyFn reply);
+  // R's member set changed: update the address book and point the peer links at the members.
+  void on_members(const engine::MemberSet& members);
+  // A peer frame: an address book (a joining node learns where to reply) or a raft message.
+  void on_peer_frame(engine::NodeId from, engine::Bytes bytes);
+  // Leader: tells each learner every member's address (see address_book_frame).
+  void send_book_to_learners();
   void watch_initialization();
   void wait_for_signals();
   void wait_for_reload();
@@ -89,6 +100,9 @@ class ClusterNode {
   std::unique_ptr<ConsoleReader> console_;
   std::unique_ptr<HttpServer> http_;  // with http_loc only
   std::unique_ptr<ControlSocket> control_;
+  AddressBook address_book_;  // every member's addresses: the config's, then the changes'
+  bool config_members_warned_ = false;
+  int book_ticks_ = 0;  // watch_initialization rounds since the last book sent to learners
   int console_line_ = 0;
   bool initialized_ = false;
   bool stopped_ = false;

@@ -31,6 +31,7 @@ SYNOPSIS
     dns-node -n NODE -c CONFIG [-z FILE ...] [--data-dir DIR] [--threads N]
              [--log-level LEVEL] [--default-ttl SECONDS] [--no-console]
              [--control-socket PATH] [--log-format FORMAT]
+    dns-node -n NODE -c CONFIG --join [--data-dir DIR] [...]
     dns-node --gen-key FILE
     dns-node --help
 
@@ -115,6 +116,12 @@ OPTIONS
         Where the raft log and the local datastore live. Default: the config's data_dir for
         this node, else data/node-NODE beside CONFIG. Locked: a second dns-node on the same
         directory is refused.
+    --join
+        Start a node that was added to a running cluster with ADD-NODE (on any member's
+        console or dnsctl). It imports no zone file (-z is refused), never campaigns before
+        the cluster promotes it to voter, and learns the other members and their addresses
+        from the leader; CONFIG needs to list only this node. See docs/operations.md
+        "Replacing a node".
     --no-console
         Do not read commands on standard input.
     --control-socket PATH
@@ -237,6 +244,7 @@ int main(int argc, char** argv) {
   std::string cluster_config;
   std::string data_dir;
   bool no_console = false;
+  bool join = false;
   std::string log_format = "text";
   std::string control_socket;
   app.add_flag("--standalone", standalone);
@@ -253,6 +261,7 @@ int main(int argc, char** argv) {
   app.add_option("-c", cluster_config);
   app.add_option("--data-dir", data_dir);
   app.add_flag("--no-console", no_console);
+  app.add_flag("--join", join);
   app.add_option("--log-format", log_format)->check(CLI::IsMember({"text", "json"}));
   app.add_option("--control-socket", control_socket);
   try {
@@ -274,8 +283,11 @@ int main(int argc, char** argv) {
       return fail(
           "--http is for --standalone; a cluster node serves HTTP on its http_loc in the "
           "config");
+    if (join && !zone_files.empty())
+      return fail("--join imports no zone file: the cluster already has the data (drop -z)");
     try {
       net::ClusterNodeOptions options;
+      options.join = join;
       options.config_path = cluster_config;
       options.id = *node_id;
       options.zone_files = zone_files;
@@ -294,6 +306,7 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
+  if (join) return fail("--join is for cluster mode (-n NODE -c CONFIG)");
   if (zone_files.empty()) return fail("--standalone needs at least one zone file (-z FILE)");
 
   try {

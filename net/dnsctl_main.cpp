@@ -33,7 +33,7 @@ constexpr const char* kDescription = R"(dnsctl - send commands to a dns-node ove
   dnsctl -c CONFIG -n NODE 'COMMAND' ...
 
 COMMAND is a console line: 'ADD: name TYPE value', 'REMOVE: name TYPE value', STATUS, RELOAD,
-HELP. Commands run one after another; each reply is printed as one line (HELP: several).
+MEMBERS, 'ADD-NODE id raft-ip:port dns-ip:port', 'REMOVE-NODE id', HELP. Commands run one after another; each reply is printed as one line (HELP: several).
 Exit status: 0 if every reply is OK/NOOP (or STATUS, RELOAD OK/NOOP, HELP), 1 if any is an
 ERROR, 2 for bad usage or when the node cannot be reached or does not answer in time.)";
 

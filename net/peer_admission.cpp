@@ -33,12 +33,13 @@ std::string version_refusal(std::uint16_t theirs, std::uint16_t ours) {
 std::optional<std::string> hello_refusal(
     const PeerHello& hello, std::uint16_t version, engine::NodeId self, const std::string& cluster,
     const std::map<engine::NodeId, boost::asio::ip::tcp::endpoint>& members,
-    const boost::asio::ip::address& from, bool check_address) {
+    const boost::asio::ip::address& from, bool check_address, bool admit_unknown) {
   if (hello.version != version) return version_refusal(hello.version, version);
   if (hello.cluster != cluster)
     return fmt::format("wrong cluster name \"{}\" (expected \"{}\")", printable(hello.cluster),
                        printable(cluster));
   auto member = members.find(hello.node);
+  if (member == members.end() && admit_unknown && hello.node != self) return std::nullopt;
   if (member == members.end()) {
     std::vector<engine::NodeId> ids;
     for (const auto& [id, endpoint] : members) ids.push_back(id);

@@ -26,6 +26,7 @@ struct PeerContext {
   engine::NodeId self = 0;
   std::string cluster;
   PeerMembers members;
+  bool admit_unknown = false;  // a joining node: accept any node id (see admit_unknown_peers)
   PeerOptions options;
   PeerReceiveFn receive;
   engine::LogSink log_sink;

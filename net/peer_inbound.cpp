@@ -115,7 +115,7 @@ void PeerInbound::accept_hello(engine::ByteView payload) {
   PeerHello hello = decode_hello(payload);
   if (auto refusal = hello_refusal(hello, context_->protocol_version(), context_->self,
                                    context_->cluster, context_->members, remote_.address(),
-                                   context_->options.check_peer_address)) {
+                                   context_->options.check_peer_address, context_->admit_unknown)) {
     refuse(*refusal);
     return;
   }

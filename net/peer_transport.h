@@ -58,15 +58,30 @@ class PeerTransport : public engine::Transport {
   PeerTransport(const PeerTransport&) = delete;
   PeerTransport& operator=(const PeerTransport&) = delete;
 
-  // Queues `message` for `to`. Unknown ids and this node's own id are logged and ignored.
+  // Queues `message` for `to`. A message to a node not yet known (raft adds a member when it
+  // appends the change; its address arrives when the change is applied) waits in a small queue
+  // until set_members() names it; this node's own id is logged and ignored.
   void send(engine::NodeId to, engine::Bytes message) override;
+  // The cluster's members changed (a committed ConfChange): links to removed nodes close, new
+  // nodes get a link, a node whose address changed gets a new one; `members` must include this
+  // node at the address it listens on. Inbound connections are checked against the new list.
+  void set_members(PeerMembers members);
+  // A node started with --join knows no peer until the leader's snapshot names them: until
+  // then it accepts connections from any node id (still authenticated by the cluster key).
+  void admit_unknown_peers(bool on);
   PeerTransportStats stats() const;
   boost::asio::ip::tcp::endpoint local_endpoint() const;
   // Closes every connection and timer; no callback runs afterwards. Idempotent.
   void close();
 
  private:
+  void add_link(engine::NodeId id);
+
+  boost::asio::any_io_executor executor_;
+  std::uint64_t jitter_seed_ = 0;
   std::shared_ptr<PeerContext> context_;
+  // Messages for nodes not yet known, kept until set_members names them (bounded).
+  std::map<engine::NodeId, std::vector<engine::Bytes>> waiting_;
   std::shared_ptr<PeerListener> listener_;
   std::map<engine::NodeId, std::shared_ptr<PeerLink>> links_;
 };

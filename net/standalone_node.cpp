@@ -91,6 +91,10 @@ void StandaloneNode::handle_command(std::string line, int line_number, ControlRe
           reply(reload(&error)
                     ? fmt::format("RELOAD OK serving {}", summary())
                     : fmt::format("RELOAD ERROR {}; still serving the previous data", error));
+        } else if constexpr (std::is_same_v<T, engine::console::Members> ||
+                             std::is_same_v<T, engine::console::AddNode> ||
+                             std::is_same_v<T, engine::console::RemoveNode>) {
+          reply("ERROR standalone node: it has no cluster members");
         } else if constexpr (std::is_same_v<T, engine::console::Error>) {
           reply("ERROR " + c.message);
         } else {

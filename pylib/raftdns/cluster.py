@@ -102,6 +102,29 @@ class Cluster:
         self.node_env = node_env or [None] * size
         self.dnsctl_binary = str(dnsctl or os.path.join(os.path.dirname(self.binary), "dnsctl"))
         self.nodes = [None] * size
+        self.config_paths = {}  # node -> its own config file (add_joiner), else config_path
+
+    def add_joiner(self, host="127.0.0.1"):
+        """A node outside the cluster's config, numbered self.size (then self.size grows), to be
+        added with ADD-NODE and started with --join: its own config file node-N-join.json lists
+        only itself (the cluster's other fields are kept). Returns (id, raft addr, dns addr)."""
+        i = self.size
+        node = {"raft_loc": f"{host}:{free_port([host])}",
+                "query_loc": f"{host}:{free_port([host])}"}
+        config = {k: v for k, v in self.config.items() if k != "nodes"}
+        config["nodes"] = {str(i): node}
+        path = os.path.join(self.workdir, f"node-{i}-join.json")
+        with open(path, "w") as f:
+            json.dump(config, f, indent=2)
+        self.config["nodes"][str(i)] = node  # in memory only: addresses for query_addr()
+        self.config_paths[i] = path
+        self.size += 1
+        self.hosts.append(host)
+        self.zone_files.append([])
+        self.extra_args.append(["--join"])
+        self.node_env.append(None)
+        self.nodes.append(None)
+        return i, node["raft_loc"], node["query_loc"]
 
     def _assign_ports(self, same_port):
         if same_port:

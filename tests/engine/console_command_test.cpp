@@ -279,18 +279,51 @@ TEST(ConsoleCommand, GarbageIsAnErrorNotACrash) {
   EXPECT_LT(message.size(), 400u) << message.size();
 }
 
+TEST(ConsoleCommand, MembershipCommands) {
+  EXPECT_TRUE(std::holds_alternative<console::Members>(parse_console_line("members", 1, {})));
+  const ConsoleCommand add = parse_console_line("ADD-NODE 3 127.0.0.1:7003\t[::1]:53", 1, {});
+  ASSERT_TRUE(std::holds_alternative<console::AddNode>(add));
+  EXPECT_EQ(std::get<console::AddNode>(add).id, 3u);
+  EXPECT_EQ(std::get<console::AddNode>(add).raft_address, "127.0.0.1:7003");
+  EXPECT_EQ(std::get<console::AddNode>(add).dns_address, "[::1]:53");
+  const ConsoleCommand remove = parse_console_line("remove-node 12", 1, {});
+  ASSERT_TRUE(std::holds_alternative<console::RemoveNode>(remove));
+  EXPECT_EQ(std::get<console::RemoveNode>(remove).id, 12u);
+  for (const auto& [line, error] : std::vector<std::pair<std::string, std::string>>{
+           {"MEMBERS now", "MEMBERS takes no arguments"},
+           {"ADD-NODE 3 127.0.0.1:7003", "ADD-NODE takes a node id"},
+           {"ADD-NODE x 127.0.0.1:7003 127.0.0.1:53", "node id 'x' is not a number"},
+           {"ADD-NODE 3 127.0.0.1 127.0.0.1:53", "raft address '127.0.0.1' is not ip:port"},
+           {"ADD-NODE 3 127.0.0.1:7003 127.0.0.1:70000", "DNS address"},
+           {"ADD-NODE 3 127.0.0.1:7003 :53", "DNS address"},
+           {"REMOVE-NODE", "REMOVE-NODE takes one node id"},
+           {"REMOVE-NODE 1 2", "REMOVE-NODE takes one node id"},
+           {"REMOVE-NODE 99999999999999999999", "is not a number"},
+       }) {
+    const ConsoleCommand c = parse_console_line(line, 4, {});
+    ASSERT_TRUE(std::holds_alternative<console::Error>(c)) << line;
+    EXPECT_NE(std::get<console::Error>(c).message.find(error), std::string::npos)
+        << line << " -> " << std::get<console::Error>(c).message;
+    EXPECT_TRUE(std::get<console::Error>(c).message.starts_with("line 4: ")) << line;
+  }
+}
+
 TEST(ConsoleCommand, HelpExamplesAllParse) {
   std::istringstream help(console_help());
   size_t examples = 0;
-  for (const char* command : {"ADD:", "REMOVE:", "STATUS", "RELOAD", "HELP"}) {
+  for (const char* command :
+       {"ADD:", "REMOVE:", "STATUS", "RELOAD", "HELP", "MEMBERS", "ADD-NODE", "REMOVE-NODE"}) {
     EXPECT_NE(console_help().find(std::string("\n  ") + command), std::string::npos) << command;
   }
   for (std::string line; std::getline(help, line);) {
     std::string_view example = line;
     if (!example.starts_with("      ")) continue;
     ++examples;
-    EXPECT_TRUE(std::holds_alternative<console::Change>(parse_console_line(example, 1, {})))
-        << example;
+    const ConsoleCommand command = parse_console_line(example, 1, {});
+    if (example.find("-NODE") != std::string_view::npos)
+      EXPECT_FALSE(std::holds_alternative<console::Error>(command)) << example;
+    else
+      EXPECT_TRUE(std::holds_alternative<console::Change>(command)) << example;
   }
   EXPECT_GE(examples, 10u);
 }

@@ -113,6 +113,7 @@ class FakeCluster {
     std::unique_ptr<Node> node;
     std::vector<dns::Record> zone;
     NodeObserver* observer = nullptr;  // handed to every incarnation's Node
+    bool join = false;                 // a spare started as dns-node --join (knows no peer)
   };
 
   FakeCluster(std::size_t n, NodeOptions base) : base_(std::move(base)) {
@@ -127,6 +128,15 @@ class FakeCluster {
     for (auto& m : members_) m->node.reset();
   }
 
+  // A node outside the bootstrap members, to be added with ADD-NODE and started joining.
+  NodeId add_spare() {
+    auto m = std::make_unique<Member>();
+    m->id = members_.size() + 1;
+    m->join = true;
+    members_.push_back(std::move(m));
+    return members_.back()->id;
+  }
+
   Member& member(NodeId id) { return *members_.at(id - 1); }
   Node& node(NodeId id) { return *member(id).node; }
   dns::Database& db(NodeId id) { return *member(id).db; }
@@ -138,6 +148,10 @@ class FakeCluster {
     ++m.incarnation;
     NodeOptions options = base_;
     options.id = id;
+    if (m.join) {
+      options.join = true;
+      options.members = {id};
+    }
     m.clock = std::make_unique<MemberClock>(loop_, m.alive);
     m.transport = std::make_unique<MemberTransport>(*this, id);
     m.random = std::make_unique<SeededRandom>(id * 1000 + m.incarnation);

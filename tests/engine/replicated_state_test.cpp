@@ -99,7 +99,9 @@ TEST(ReplicatedState, SectionsRoundTripAndOnlyTheyChangeTheFormat) {
   const Bytes plain = r.snapshot();
   EXPECT_EQ(plain[0], 1u);  // no section: the base layout, byte for byte as before
   r.set_section(StateSection::ClusterIdentity, {7, 8});
-  r.set_section(StateSection::Membership, {1});
+  MemberSet members;
+  members.membership = *raft::make_membership({1, 2}, {});
+  r.set_section(StateSection::Membership, encode_member_set(members));
   const Bytes with = r.snapshot();
   EXPECT_EQ(with[0], 2u);
   ReplicatedState copy({1, 2});

@@ -45,11 +45,14 @@ TEST(DnsInvariants, PendingMayLeaveOnlyOnceEveryNodeSyncedIt) {
   c.on_store_synced(1, 5);
   c.on_store_synced(2, 5);
   c.on_store_synced(3, 4);
-  EXPECT_EQ(violated([&] { c.on_pending_dropped(1, 4); }), "");
-  EXPECT_EQ(violated([&] { c.on_pending_dropped(2, 5); }),
+  const std::vector<engine::NodeId> all = {1, 2, 3};
+  EXPECT_EQ(violated([&] { c.on_pending_dropped(1, 4, all); }), "");
+  EXPECT_EQ(violated([&] { c.on_pending_dropped(2, 5, all); }),
             "pending kept until every node copied it durably");
+  // Once node 3 is removed from the cluster its copy is no longer needed.
+  EXPECT_EQ(violated([&] { c.on_pending_dropped(2, 5, {1, 2}); }), "");
   c.on_store_synced(3, 5);
-  EXPECT_EQ(violated([&] { c.on_pending_dropped(2, 5); }), "");
+  EXPECT_EQ(violated([&] { c.on_pending_dropped(2, 5, all); }), "");
 }
 
 TEST(DnsInvariants, DurableHwNeverGoesBack) {

@@ -482,10 +482,14 @@ TEST(SimHistory, EveryDnsBugSwitchIsFlaggedByTheChecker) {
     EXPECT_NE(flagged, 0u) << c.bug << " on " << c.scenario << " went unflagged in " << c.seeds
                            << " seeds";
   }
-  // Every bug a DNS scenario accepts is here.
+  // Every bug a DNS scenario accepts is here, but those no client can see: keep-removed-acks
+  // only keeps `pending` from draining (every answer stays right), which the run's convergence
+  // check catches (sim_runner_catches_keep-removed-acks_*).
+  const std::set<std::string> invisible{"keep-removed-acks"};
   for (const Scenario& s : dns_scenarios())
     for (const std::string& bug : s.bugs)
-      EXPECT_TRUE(covered.contains(bug)) << bug << " (scenario " << s.name << ") has no case";
+      EXPECT_TRUE(covered.contains(bug) || invisible.contains(bug))
+          << bug << " (scenario " << s.name << ") has no case";
 }
 
 }  // namespace

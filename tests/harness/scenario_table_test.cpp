@@ -101,7 +101,8 @@ TEST(ScenarioTable, DnsScenariosAreTheDnsEntriesOfTheTableInOrder) {
   EXPECT_EQ(names,
             (std::vector<std::string>{"checkpoint-race", "majority-loss", "leader-crash-mid-write",
                                       "crash-before-fsync", "long-down-node",
-                                      "whole-cluster-restart", "disk-full", "random-dns"}));
+                                      "whole-cluster-restart", "disk-full", "remove-leader",
+                                      "reconfig-partition", "random-dns"}));
 }
 
 }  // namespace

@@ -302,7 +302,9 @@ TEST(PeerTransport, SendToUnknownOrOversizedIsLoggedAndIgnored) {
   a.transport->send(9, message("x"));
   a.transport->send(1, message("x"));
   a.transport->send(2, Bytes(11, 0));
-  EXPECT_TRUE(a.logged("no link to node 9"));
+  // An unknown id may be a member whose change is not applied yet: its message waits for
+  // set_members (tests/net/peer_members_test.cpp) instead of being dropped.
+  EXPECT_FALSE(a.logged("no link to node 9"));
   EXPECT_TRUE(a.logged("no link to node 1"));
   EXPECT_TRUE(a.logged("exceeds the limit of 10"));
   EXPECT_EQ(a.peer(2).queued, 0u);
