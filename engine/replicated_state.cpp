@@ -63,6 +63,11 @@ void ReplicatedState::drop_acked(ApplyOutcome& outcome) {
   }
   pending_.erase(pending_.begin(), end);
   outcome.dropped_through = through;
+  IdentityState identity = this->identity();
+  if (through > identity.dropped_through) {
+    identity.dropped_through = through;
+    set_section(StateSection::ClusterIdentity, encode_identity_state(identity));
+  }
 }
 
 ApplyOutcome ReplicatedState::apply(const raft::Entry& entry) {
@@ -92,6 +97,20 @@ ApplyOutcome ReplicatedState::apply(const raft::Entry& entry) {
     auto [it, inserted] = pending_.emplace(entry.index, std::move(*batch));
     outcome.kind = ApplyOutcome::Batch;
     outcome.batch = &it->second;
+    return outcome;
+  }
+  if (const auto* rejoin = std::get_if<Rejoin>(&command)) {
+    IdentityState identity = this->identity();
+    if (apply_rejoin(identity, *rejoin, acked(rejoin->node)))
+      set_section(StateSection::ClusterIdentity, encode_identity_state(identity));
+    outcome.kind = ApplyOutcome::Identity;
+    return outcome;
+  }
+  if (const auto* imported = std::get_if<Imported>(&command)) {
+    IdentityState identity = this->identity();
+    if (identity.imported.insert(imported->node).second)
+      set_section(StateSection::ClusterIdentity, encode_identity_state(identity));
+    outcome.kind = ApplyOutcome::Identity;
     return outcome;
   }
   const Ack& ack = std::get<Ack>(command);
@@ -178,6 +197,8 @@ void ReplicatedState::restore(ByteView data, raft::Index index) {
   StateSections sections;
   if (version == kSnapshotWithSections) sections = get_state_sections(r);
   r.expect_end("state");
+  if (auto it = sections.find(StateSection::ClusterIdentity); it != sections.end())
+    decode_identity_state(it->second);  // throws on a malformed section, before anything changes
   // Members come from the configuration, not the snapshot; an ack from a node not configured
   // here is dropped, a member missing from the snapshot starts at 0 (it has copied nothing).
   std::map<NodeId, raft::Index> merged;
@@ -191,6 +212,11 @@ void ReplicatedState::restore(ByteView data, raft::Index index) {
   applied_ = applied;
   hash_ = hash;
   sections_ = std::move(sections);
+}
+
+IdentityState ReplicatedState::identity() const {
+  auto it = sections_.find(StateSection::ClusterIdentity);
+  return it == sections_.end() ? IdentityState{} : decode_identity_state(it->second);
 }
 
 void ReplicatedState::set_section(StateSection tag, Bytes payload) {
