@@ -113,6 +113,7 @@ class FakeCluster {
     std::unique_ptr<Node> node;
     std::vector<dns::Record> zone;
     NodeObserver* observer = nullptr;  // handed to every incarnation's Node
+    std::function<void(NodeOptions&)> tweak;  // this member's options, e.g. a bug switch
   };
 
   FakeCluster(std::size_t n, NodeOptions base) : base_(std::move(base)) {
@@ -138,6 +139,7 @@ class FakeCluster {
     ++m.incarnation;
     NodeOptions options = base_;
     options.id = id;
+    if (m.tweak) m.tweak(options);
     m.clock = std::make_unique<MemberClock>(loop_, m.alive);
     m.transport = std::make_unique<MemberTransport>(*this, id);
     m.random = std::make_unique<SeededRandom>(id * 1000 + m.incarnation);
@@ -162,6 +164,14 @@ class FakeCluster {
     m.alive = false;
     m.node.reset();
     start(id);
+  }
+  void set_bugs(NodeId id, std::function<void(NodeOptions&)> tweak) {
+    member(id).tweak = std::move(tweak);
+  }
+  // kill -9, rm -rf of the data directory; start(id) brings it back empty.
+  void wipe(NodeId id) {
+    crash(id);
+    member(id).disk.wipe();
   }
   void block(NodeId a, NodeId b) { blocked_.insert({std::min(a, b), std::max(a, b)}); }
   void unblock_all() { blocked_.clear(); }
