@@ -196,12 +196,6 @@ void Node::submit_changes(std::vector<dns::Change> changes, WriteCallback done) 
                       disk_fault_->summary)});
     return;
   }
-  if (holding()) {
-    done({WriteResult::Stopped, 0, 0, 0,
-          fmt::format("ERROR this node is {}: write not accepted; send it to another node",
-                      holding_reason())});
-    return;
-  }
   for (const dns::Change& c : changes) {
     if (c.record.rclass != dns::rclass::IN) {
       done({WriteResult::Invalid, 0, 0, 0,
@@ -215,6 +209,12 @@ void Node::submit_changes(std::vector<dns::Change> changes, WriteCallback done) 
           fmt::format("ERROR write too large: {} changes take {} bytes, above the limit of {} "
                       "bytes for one batch; send them in smaller writes",
                       changes.size(), bytes, options_.max_batch_bytes)});
+    return;
+  }
+  if (holding()) {
+    done({WriteResult::Stopped, 0, 0, 0,
+          fmt::format("ERROR this node is {}: write not accepted; send it to another node",
+                      holding_reason())});
     return;
   }
   submit_batch(std::move(changes), std::move(done), false);
