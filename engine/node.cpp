@@ -211,8 +211,10 @@ void Node::submit_changes(std::vector<dns::Change> changes, WriteCallback done) 
                       changes.size(), bytes, options_.max_batch_bytes)});
     return;
   }
-  if (holding()) {
-    done({WriteResult::Stopped, 0, 0, 0,
+  // Waiting for the REJOIN decision, a write is proposed as usual and answered once the node
+  // serves again; while it copies a peer's datastore it is refused (that can take long).
+  if (transfer_wanted_) {
+    done({WriteResult::Copying, 0, 0, 0,
           fmt::format("ERROR this node is {}: write not accepted; send it to another node",
                       holding_reason())});
     return;

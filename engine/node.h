@@ -81,7 +81,8 @@ struct NodeOptions {
 
 // The answer to one client write.
 struct WriteResult {
-  enum Kind { Ok, Noop, NoQuorum, Invalid, Stopped, DiskFault };
+  // Copying: refused while the node copies a peer's datastore (NodeStatus::transfer).
+  enum Kind { Ok, Noop, NoQuorum, Invalid, Stopped, DiskFault, Copying };
   Kind kind = Ok;
   raft::Index index = 0;  // Ok/Noop: where it committed
   std::size_t applied = 0;

@@ -160,11 +160,15 @@ TEST_F(RejoinTest, AWipedNodeNeverReimportsAndCopiesAPeersDatastore) {
   cluster_.wipe(2);
   cluster_.start(2);
   // While it copies: writes elsewhere keep committing, and node 2 refuses writes with a reason.
+  for (int ms = 0; ms < 5000 && !cluster_.node(2).status().transfer; ++ms)
+    cluster_.loop().run_until(cluster_.loop().now() + 1ms);
+  ASSERT_TRUE(cluster_.node(2).status().transfer.has_value());
   bool refused = false;
   cluster_.node(2).submit({{dns::Change::Add, record("late.a.test. 300 IN A 192.0.2.200")}},
                           [&](const WriteResult& w) {
-                            refused = w.kind == WriteResult::Stopped &&
-                                      w.message.find("joining the cluster") != std::string::npos;
+                            refused = w.kind == WriteResult::Copying &&
+                                      w.message.find("copying the datastore from node") !=
+                                          std::string::npos;
                           });
   EXPECT_TRUE(refused);
   EXPECT_TRUE(write(other_than(2), dns::Change::Add, record("during.a.test. 300 IN A 192.0.2.201")));
