@@ -487,6 +487,7 @@ void Node::serve_pending_after(raft::Index index) {
                     "dropped through {}): copying a peer's datastore; until then zones this node "
                     "lacks are answered REFUSED and writes are refused",
                     index, dropped));
+    observer_->on_transfer_needed(index, dropped);
     start_transfer(false);
     return;
   }

@@ -146,6 +146,9 @@ class NodeObserver {
   virtual void on_pending_dropped(raft::Index /*index*/) {}
   // A checkpoint (copy to the local datastore, fsync) ran for `took` on the node's Clock.
   virtual void on_checkpoint(Duration /*took*/) {}
+  // The local datastore lacks batches R dropped (`dropped_through` > `served`): a copy of a
+  // peer's datastore begins. Without a lost disk this means acknowledged data was lost.
+  virtual void on_transfer_needed(raft::Index /*served*/, raft::Index /*dropped_through*/) {}
   // A client write (submit or reload_zone) was answered.
   virtual void on_write_answered(const WriteResult&) {}
 };
