@@ -28,8 +28,8 @@ struct RejoinDecision {
 
 // R's ClusterIdentity section.
 struct IdentityState {
-  std::uint64_t cluster_id = 0;      // 0: no REJOIN committed yet
-  raft::Index dropped_through = 0;   // highest index ever dropped from pending
+  std::uint64_t cluster_id = 0;     // 0: no REJOIN committed yet
+  raft::Index dropped_through = 0;  // highest index ever dropped from pending
   std::map<NodeId, RejoinDecision> rejoins;
   std::set<NodeId> imported;  // IMPORTED committed
   friend bool operator==(const IdentityState&, const IdentityState&) = default;

@@ -78,8 +78,8 @@ TransferRequest TransferSink::begin(NodeId peer, std::uint64_t transfer_id) {
 }
 
 TransferSink::Step TransferSink::on_chunk(NodeId from, const TransferChunk& chunk) {
-  if (!active_ || complete_ || from != progress_.peer || chunk.transfer_id != progress_.transfer_id ||
-      chunk.chunk != progress_.chunks)
+  if (!active_ || complete_ || from != progress_.peer ||
+      chunk.transfer_id != progress_.transfer_id || chunk.chunk != progress_.chunks)
     return Step::Ignored;
   if (chunk.chunk > 0 && chunk.index != progress_.index)
     throw raft::DecodeError(fmt::format("chunk index: chunk {} covers index {}, chunk 0 covered {}",
@@ -128,8 +128,8 @@ std::vector<dns::Record> TransferSink::finish(bool skip_sync) {
     rr.expect_end("part chunk records");
   }
   if (offset != file->size())
-    throw raft::DecodeError(fmt::format("{}: {} bytes after the last chunk", part_name_,
-                                        file->size() - offset));
+    throw raft::DecodeError(
+        fmt::format("{}: {} bytes after the last chunk", part_name_, file->size() - offset));
   return records;
 }
 

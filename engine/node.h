@@ -37,9 +37,9 @@ namespace engine {
 
 // Deliberate bugs for the simulator's "does it catch bugs" tests; never set in production.
 struct NodeTestBugs {
-  bool ack_before_fsync = false;      // ACK proposed before the WAL is synced (synced next time)
-  bool drop_on_majority_ack = false;  // pending dropped once a majority (not all) acked
-  bool reimport_after_wipe = false;   // imports its zone file whatever R decided on its REJOIN
+  bool ack_before_fsync = false;       // ACK proposed before the WAL is synced (synced next time)
+  bool drop_on_majority_ack = false;   // pending dropped once a majority (not all) acked
+  bool reimport_after_wipe = false;    // imports its zone file whatever R decided on its REJOIN
   bool transfer_before_fsync = false;  // installs a transfer without making it durable first
 };
 
@@ -116,8 +116,8 @@ struct NodeStatus {
   // Times this node saw a new leader (another node, or the same one in a later term).
   std::uint64_t leader_changes = 0;
   // Cluster identity and datastore transfer (engine/cluster_identity.h, datastore_transfer.h).
-  std::uint64_t cluster_id = 0;  // 0: not known yet
-  bool joining = false;          // waiting for R's decision on this node's REJOIN
+  std::uint64_t cluster_id = 0;              // 0: not known yet
+  bool joining = false;                      // waiting for R's decision on this node's REJOIN
   std::optional<TransferProgress> transfer;  // a datastore copy in progress
   raft::Index dropped_through = 0;
   // When each peer's last well-formed raft message arrived (peers never heard from are absent);
@@ -276,8 +276,8 @@ class Node {
   bool held_ready_saved_ = false;          // save() went through, compact() did not
   // Cluster identity (node_rejoin.cpp).
   DataDirIdentity identity_;
-  bool awaiting_decision_ = false;  // REJOIN proposed, R's decision not seen yet
-  bool identity_due_ = false;       // the identity file must be (re)written
+  bool awaiting_decision_ = false;         // REJOIN proposed, R's decision not seen yet
+  bool identity_due_ = false;              // the identity file must be (re)written
   std::vector<dns::Record> zone_records_;  // kept until R decides whether this node imports
   TimePoint next_rejoin_{};
   // Datastore transfer (node_transfer.cpp).
@@ -285,7 +285,7 @@ class Node {
   TransferSink sink_;
   bool transfer_wanted_ = false;  // the local datastore has a gap: copy a peer's
   TimePoint transfer_deadline_{};
-  int transfer_asks_ = 0;        // asks for the current chunk so far
+  int transfer_asks_ = 0;          // asks for the current chunk so far
   std::size_t transfer_turn_ = 0;  // rotates through the peers
   bool started_ = false;
   bool stopped_ = false;

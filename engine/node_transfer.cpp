@@ -52,10 +52,10 @@ void Node::transfer_tick() {
   if (!sink_.active()) return start_transfer(false);
   if (clock_.now() < transfer_deadline_) return;
   if (transfer_asks_ >= 3) {
-    log(LogLevel::Warn, fmt::format("datastore transfer: node {} did not answer {} asks for chunk "
-                                    "{}; starting again with another peer",
-                                    sink_.progress().peer, transfer_asks_,
-                                    sink_.progress().chunks));
+    log(LogLevel::Warn,
+        fmt::format("datastore transfer: node {} did not answer {} asks for chunk "
+                    "{}; starting again with another peer",
+                    sink_.progress().peer, transfer_asks_, sink_.progress().chunks));
     return start_transfer(true);
   }
   ++transfer_asks_;
@@ -73,14 +73,14 @@ void Node::on_transfer_message(NodeId from, ByteView bytes) {
     return;
   }
   if (const auto* request = std::get_if<TransferRequest>(&message)) {
-    const TransferMessage reply = source_.handle(
-        *request, [&](std::string& why) -> std::optional<TransferSource::Snapshot> {
+    const TransferMessage reply =
+        source_.handle(*request, [&](std::string& why) -> std::optional<TransferSource::Snapshot> {
           if (holding()) {
             why = fmt::format("node {} is itself {}", options_.id, holding_reason());
             return std::nullopt;
           }
-          log(LogLevel::Info, fmt::format("sending node {} a copy of the datastore at index {}",
-                                          from, served_));
+          log(LogLevel::Info,
+              fmt::format("sending node {} a copy of the datastore at index {}", from, served_));
           return TransferSource::Snapshot{serving_.current(), served_};
         });
     transport_.send(from, encode_transfer(reply));

@@ -103,8 +103,8 @@ TEST(DatastoreTransfer, ASourceThatForgotTheTransferRefusesAndTheReceiverStartsO
   TransferRequest request = f.sink.begin(2, 9);
   ASSERT_EQ(f.sink.on_chunk(2, std::get<TransferChunk>(f.ask(request))), TransferSink::Step::Next);
   TransferSource restarted{4096};
-  const TransferMessage reply =
-      restarted.handle(f.sink.next_request(), [](std::string&) -> std::optional<TransferSource::Snapshot> {
+  const TransferMessage reply = restarted.handle(
+      f.sink.next_request(), [](std::string&) -> std::optional<TransferSource::Snapshot> {
         ADD_FAILURE() << "a resumed chunk must not take a new snapshot";
         return std::nullopt;
       });
@@ -143,7 +143,8 @@ TEST(DatastoreTransfer, FinishSyncsThePartFileAndAPowerCutBeforeThatLosesIt) {
   Fixture f;
   f.db.load(many_records(1, 50));
   TransferRequest request = f.sink.begin(2, 4);
-  while (f.sink.on_chunk(2, std::get<TransferChunk>(f.ask(request))) != TransferSink::Step::Complete)
+  while (f.sink.on_chunk(2, std::get<TransferChunk>(f.ask(request))) !=
+         TransferSink::Step::Complete)
     request = f.sink.next_request();
   MemoryDisk copy = f.disk;
   copy.crash();

@@ -112,7 +112,7 @@ class FakeCluster {
     std::unique_ptr<SeededRandom> random;
     std::unique_ptr<Node> node;
     std::vector<dns::Record> zone;
-    NodeObserver* observer = nullptr;  // handed to every incarnation's Node
+    NodeObserver* observer = nullptr;         // handed to every incarnation's Node
     std::function<void(NodeOptions&)> tweak;  // this member's options, e.g. a bug switch
   };
 

@@ -19,7 +19,9 @@ using testing::MemoryDisk;
 std::vector<dns::Record> records(std::string_view text) {
   return dns::parse_master_file(text, "test", {}).records;
 }
-dns::Record record(std::string_view line) { return records(line).at(0); }
+dns::Record record(std::string_view line) {
+  return records(line).at(0);
+}
 
 bool has(dns::Database& db, const dns::Record& r) {
   const auto all = db.all_records();
@@ -57,8 +59,9 @@ TEST(ClusterIdentity, IdentityFileOfAnotherNodeOrClusterIsRefusedWithAClearError
     check_identity(*read_identity(disk), 1, 0, "data/node-1");
     FAIL() << "another node's data directory accepted";
   } catch (const IdentityError& e) {
-    EXPECT_NE(std::string(e.what()).find("data directory data/node-1 belongs to node 2, not node 1"),
-              std::string::npos)
+    EXPECT_NE(
+        std::string(e.what()).find("data directory data/node-1 belongs to node 2, not node 1"),
+        std::string::npos)
         << e.what();
   }
   try {
@@ -135,8 +138,8 @@ TEST_F(RejoinTest, EveryNodeOfANewClusterImportsAndAllShareOneClusterId) {
   EXPECT_NE(id, 0u);
   for (NodeId n = 1; n <= 3; ++n) {
     EXPECT_EQ(cluster_.node(n).status().cluster_id, id);
-    EXPECT_EQ(read_identity(cluster_.member(n).disk), (DataDirIdentity{id, n,
-              read_identity(cluster_.member(n).disk)->rejoin_nonce}));
+    EXPECT_EQ(read_identity(cluster_.member(n).disk),
+              (DataDirIdentity{id, n, read_identity(cluster_.member(n).disk)->rejoin_nonce}));
   }
   EXPECT_TRUE(has(cluster_.db(3), record("ns.a.test. 300 IN A 192.0.2.1")));
 }
@@ -164,14 +167,14 @@ TEST_F(RejoinTest, AWipedNodeNeverReimportsAndCopiesAPeersDatastore) {
     cluster_.loop().run_until(cluster_.loop().now() + 1ms);
   ASSERT_TRUE(cluster_.node(2).status().transfer.has_value());
   bool refused = false;
-  cluster_.node(2).submit({{dns::Change::Add, record("late.a.test. 300 IN A 192.0.2.200")}},
-                          [&](const WriteResult& w) {
-                            refused = w.kind == WriteResult::Copying &&
-                                      w.message.find("copying the datastore from node") !=
-                                          std::string::npos;
-                          });
+  cluster_.node(2).submit(
+      {{dns::Change::Add, record("late.a.test. 300 IN A 192.0.2.200")}}, [&](const WriteResult& w) {
+        refused = w.kind == WriteResult::Copying &&
+                  w.message.find("copying the datastore from node") != std::string::npos;
+      });
   EXPECT_TRUE(refused);
-  EXPECT_TRUE(write(other_than(2), dns::Change::Add, record("during.a.test. 300 IN A 192.0.2.201")));
+  EXPECT_TRUE(
+      write(other_than(2), dns::Change::Add, record("during.a.test. 300 IN A 192.0.2.201")));
   ASSERT_TRUE(cluster_.run_until(
       [&] { return same_everywhere() && !cluster_.node(2).status().transfer; }, 10s))
       << cluster_.db(2).all_records().size() << " records on node 2, "
@@ -185,8 +188,7 @@ TEST_F(RejoinTest, AWipedNodeNeverReimportsAndCopiesAPeersDatastore) {
   EXPECT_EQ(cluster_.node(2).status().cluster_id, cluster_.node(1).status().cluster_id);
   // It acknowledges again, so pending drains.
   EXPECT_TRUE(write(2, dns::Change::Add, record("after.a.test. 300 IN A 192.0.2.202")));
-  ASSERT_TRUE(cluster_.run_until(
-      [&] { return cluster_.node(1).state().pending().empty(); }, 5s));
+  ASSERT_TRUE(cluster_.run_until([&] { return cluster_.node(1).state().pending().empty(); }, 5s));
   // Restarted as is (no wipe), it starts from its own copy.
   cluster_.restart(2);
   EXPECT_TRUE(has(cluster_.db(2), record("h5.a.test. 300 IN A 192.0.2.15")));

@@ -10,8 +10,8 @@
 namespace engine {
 namespace {
 
-TransferMessage any_message(int kind, std::uint64_t a, std::uint64_t b, std::uint64_t c,
-                            bool last, std::uint32_t records, const std::vector<std::uint8_t>& bytes) {
+TransferMessage any_message(int kind, std::uint64_t a, std::uint64_t b, std::uint64_t c, bool last,
+                            std::uint32_t records, const std::vector<std::uint8_t>& bytes) {
   switch (kind % 3) {
     case 0:
       return TransferRequest{a, b};
