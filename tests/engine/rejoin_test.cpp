@@ -7,6 +7,7 @@
 
 #include "dns/zone_parser.h"
 #include "engine/cluster_identity.h"
+#include "engine/local_store.h"
 #include "tests/engine/fake_cluster.h"
 
 namespace engine {
@@ -219,6 +220,48 @@ TEST_F(RejoinTest, ANodeStartedOnAnotherNodesDataDirectoryRefusesToStart) {
         << e.what();
   }
 }
+
+}  // namespace
+}  // namespace engine
+
+namespace engine {
+namespace {
+
+// After a wiped node's copy is installed and acknowledged, a power cut must leave its local
+// datastore at least at what it acknowledged; the transfer_before_fsync switch breaks exactly
+// that (the check a simulator scenario would make: no ack ahead of the durable datastore).
+class TransferDurability : public RejoinTest, public ::testing::WithParamInterface<bool> {};
+
+TEST_P(TransferDurability, AnAcknowledgedCopySurvivesAPowerCutUnlessTheBugSwitchIsOn) {
+  const bool bug = GetParam();
+  for (int i = 0; i < 20; ++i)
+    ASSERT_TRUE(write(1, dns::Change::Add,
+                      record(fmt::format("d{}.a.test. 300 IN A 192.0.2.{}", i, i + 10))));
+  ASSERT_TRUE(cluster_.run_until(
+      [&] { return cluster_.node(1).state().pending().empty(); }, 5s));
+  cluster_.wipe(2);
+  if (bug) cluster_.set_bugs(2, [](NodeOptions& o) { o.bugs.transfer_before_fsync = true; });
+  cluster_.start(2);
+  ASSERT_TRUE(cluster_.run_until([&] { return same_everywhere(); }, 10s));
+  // It acknowledges what it installed.
+  ASSERT_TRUE(write(1, dns::Change::Add, record("x.a.test. 300 IN A 192.0.2.99")));
+  ASSERT_TRUE(cluster_.run_until(
+      [&] { return cluster_.node(1).state().pending().empty(); }, 5s));
+  const raft::Index acked = cluster_.node(1).state().acked(2);
+  cluster_.crash(2);
+  LocalStore store(cluster_.member(2).disk);
+  const LocalStoreContents c = store.load();
+  const dns::Record copied = record("d0.a.test. 300 IN A 192.0.2.10");
+  const bool kept = std::find(c.snapshot_records.begin(), c.snapshot_records.end(), copied) !=
+                    c.snapshot_records.end();
+  EXPECT_GE(c.hw, acked);
+  if (bug)
+    EXPECT_FALSE(kept) << "the bug switch did not lose the acknowledged copy";
+  else
+    EXPECT_TRUE(kept) << "node 2 acknowledged " << acked << " but lost the copy in a power cut";
+}
+
+INSTANTIATE_TEST_SUITE_P(BugSwitch, TransferDurability, ::testing::Bool());
 
 }  // namespace
 }  // namespace engine
