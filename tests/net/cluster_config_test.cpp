@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/net/config_text.h"
 #include "tests/net/temp_dir.h"
 
 namespace net {
@@ -32,21 +33,11 @@ constexpr const char* kPrototypeConfig = R"({
 }
 )";
 
-// The message of the ConfigError that parsing `text` (as "dns-config.json") raises, or "".
-std::string error_of(const std::string& text) {
-  try {
-    parse_cluster_config(text, "dns-config.json");
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
-}
+using test::config_error;
 
 // A valid two-node config with `extra_top` and `extra_node0` spliced in.
 std::string two_nodes(const std::string& extra_top = "", const std::string& extra_node0 = "") {
-  return R"({)" + extra_top + R"( "nodes": {"0": {)" + extra_node0 +
-         R"( "raft_loc": "127.0.0.1:4321", "query_loc": "127.0.0.1:10053"},
-             "1": {"raft_loc": "127.0.0.1:4322", "query_loc": "127.0.0.1:10063"}}})";
+  return test::two_node_config(extra_top, extra_node0);
 }
 
 void expect_prototype_cluster(const ClusterConfig& config, const std::filesystem::path& dir) {
@@ -135,39 +126,39 @@ TEST(ClusterConfig, IPv6AndDistinctLoopbackAddressesWork) {
 }
 
 TEST(ClusterConfig, WrongAddressTypeNamesTheField) {
-  EXPECT_EQ(error_of(R"({"nodes": {"0": {"raft_loc": "127.0.0.1:1", "query_loc": "127.0.0.1:2"},
+  EXPECT_EQ(config_error(R"({"nodes": {"0": {"raft_loc": "127.0.0.1:1", "query_loc": "127.0.0.1:2"},
                                    "1": {"raft_loc": 12, "query_loc": "127.0.0.1:3"}}})"),
             "dns-config.json: nodes.1.raft_loc: expected \"ip:port\", got 12");
 }
 
 TEST(ClusterConfig, BadAddressesNameTheField) {
   EXPECT_EQ(
-      error_of(R"({"nodes": {"0": {"raft_loc": "127.0.0.1:1", "query_loc": "localhost:53"}}})"),
+      config_error(R"({"nodes": {"0": {"raft_loc": "127.0.0.1:1", "query_loc": "localhost:53"}}})"),
       "dns-config.json: nodes.0.query_loc: bad listen address 'localhost:53': 'localhost' "
       "is not an IP address");
+  EXPECT_EQ(config_error(
+                R"({"nodes": {"0": {"raft_loc": "127.0.0.1:99999", "query_loc": "127.0.0.1:2"}}})"),
+            "dns-config.json: nodes.0.raft_loc: bad listen address '127.0.0.1:99999': '99999' is "
+            "not a port number (0-65535)");
   EXPECT_EQ(
-      error_of(R"({"nodes": {"0": {"raft_loc": "127.0.0.1:99999", "query_loc": "127.0.0.1:2"}}})"),
-      "dns-config.json: nodes.0.raft_loc: bad listen address '127.0.0.1:99999': '99999' is "
-      "not a port number (0-65535)");
-  EXPECT_EQ(
-      error_of(R"({"nodes": {"0": {"raft_loc": "127.0.0.1:0", "query_loc": "127.0.0.1:2"}}})"),
+      config_error(R"({"nodes": {"0": {"raft_loc": "127.0.0.1:0", "query_loc": "127.0.0.1:2"}}})"),
       "dns-config.json: nodes.0.raft_loc: port 0 in '127.0.0.1:0': peers and clients need a "
       "fixed port");
 }
 
 TEST(ClusterConfig, MissingFieldsAreNamed) {
-  EXPECT_EQ(error_of(R"({"nodes": {"0": {"raft_loc": "127.0.0.1:1"}}})"),
+  EXPECT_EQ(config_error(R"({"nodes": {"0": {"raft_loc": "127.0.0.1:1"}}})"),
             "dns-config.json: nodes.0: missing field query_loc");
-  EXPECT_EQ(error_of(R"({"nodez": {}})").rfind("dns-config.json: missing field nodes", 0), 0u);
-  EXPECT_EQ(error_of(R"({"nodes": {}})"), "dns-config.json: nodes: expected at least one node");
+  EXPECT_EQ(config_error(R"({"nodez": {}})").rfind("dns-config.json: missing field nodes", 0), 0u);
+  EXPECT_EQ(config_error(R"({"nodes": {}})"), "dns-config.json: nodes: expected at least one node");
 }
 
 TEST(ClusterConfig, WrongStructureIsNamed) {
-  EXPECT_EQ(error_of("[1, 2]"),
+  EXPECT_EQ(config_error("[1, 2]"),
             "dns-config.json: expected a JSON object with \"nodes\", got an array");
-  EXPECT_EQ(error_of(R"({"nodes": ["127.0.0.1:1"]})"),
+  EXPECT_EQ(config_error(R"({"nodes": ["127.0.0.1:1"]})"),
             "dns-config.json: nodes: expected an object of nodes by id, got an array");
-  EXPECT_EQ(error_of(R"({"nodes": {"0": "127.0.0.1:1"}})"),
+  EXPECT_EQ(config_error(R"({"nodes": {"0": "127.0.0.1:1"}})"),
             "dns-config.json: nodes.0: expected an object with raft_loc and query_loc, got "
             "\"127.0.0.1:1\"");
 }
@@ -175,8 +166,8 @@ TEST(ClusterConfig, WrongStructureIsNamed) {
 TEST(ClusterConfig, BadNodeIdsAreNamed) {
   for (const char* id :
        {"a", "-1", "01", "1.5", "", "18446744073709551615", "99999999999999999999"}) {
-    EXPECT_EQ(error_of(std::string(R"({"nodes": {")") + id +
-                       R"(": {"raft_loc": "127.0.0.1:1", "query_loc": "127.0.0.1:2"}}})"),
+    EXPECT_EQ(config_error(std::string(R"({"nodes": {")") + id +
+                           R"(": {"raft_loc": "127.0.0.1:1", "query_loc": "127.0.0.1:2"}}})"),
               std::string("dns-config.json: nodes.") + id +
                   ": a node id must be a decimal number (\"0\", \"1\", ...)")
         << id;
@@ -184,66 +175,66 @@ TEST(ClusterConfig, BadNodeIdsAreNamed) {
 }
 
 TEST(ClusterConfig, DuplicateNodeIdsAreAnError) {
-  EXPECT_EQ(error_of(R"({"nodes": {"0": {"raft_loc": "127.0.0.1:1", "query_loc": "127.0.0.1:2"},
+  EXPECT_EQ(config_error(R"({"nodes": {"0": {"raft_loc": "127.0.0.1:1", "query_loc": "127.0.0.1:2"},
                                    "0": {"raft_loc": "127.0.0.1:3", "query_loc": "127.0.0.1:4"}}})"),
             "dns-config.json: nodes.0: duplicate key");
-  EXPECT_EQ(error_of(two_nodes(R"("heartbeat_ms": 10, "heartbeat_ms": 20,)")),
+  EXPECT_EQ(config_error(two_nodes(R"("heartbeat_ms": 10, "heartbeat_ms": 20,)")),
             "dns-config.json: heartbeat_ms: duplicate key");
 }
 
 TEST(ClusterConfig, DuplicateAddressesAreAnError) {
-  EXPECT_EQ(error_of(R"({"nodes": {"0": {"raft_loc": "127.0.0.1:1", "query_loc": "127.0.0.1:2"},
+  EXPECT_EQ(config_error(R"({"nodes": {"0": {"raft_loc": "127.0.0.1:1", "query_loc": "127.0.0.1:2"},
                                    "1": {"raft_loc": "127.0.0.1:3", "query_loc": "127.0.0.1:1"}}})"),
             "dns-config.json: nodes.1.query_loc: 127.0.0.1:1 is already used by nodes.0.raft_loc");
   EXPECT_EQ(
-      error_of(R"({"nodes": {"0": {"raft_loc": "127.0.0.1:1", "query_loc": "127.0.0.1:1"}}})"),
+      config_error(R"({"nodes": {"0": {"raft_loc": "127.0.0.1:1", "query_loc": "127.0.0.1:1"}}})"),
       "dns-config.json: nodes.0.query_loc: 127.0.0.1:1 is already used by nodes.0.raft_loc");
 }
 
 TEST(ClusterConfig, SharedDataDirIsAnError) {
-  EXPECT_EQ(error_of(R"({"nodes": {
+  EXPECT_EQ(config_error(R"({"nodes": {
       "0": {"raft_loc": "127.0.0.1:1", "query_loc": "127.0.0.1:2", "data_dir": "d"},
       "1": {"raft_loc": "127.0.0.1:3", "query_loc": "127.0.0.1:4", "data_dir": "./d"}}})"),
             "dns-config.json: nodes.1.data_dir: d is already the data directory of node 0");
 }
 
 TEST(ClusterConfig, WrongTypesOfOptionalFieldsNameTheField) {
-  EXPECT_EQ(error_of(two_nodes(R"("election_timeout_ms": "1s",)")),
+  EXPECT_EQ(config_error(two_nodes(R"("election_timeout_ms": "1s",)")),
             "dns-config.json: election_timeout_ms: expected a whole number of milliseconds "
             "(1-3600000), got \"1s\"");
-  EXPECT_EQ(error_of(two_nodes(R"("heartbeat_ms": 1.5,)")),
+  EXPECT_EQ(config_error(two_nodes(R"("heartbeat_ms": 1.5,)")),
             "dns-config.json: heartbeat_ms: expected a whole number of milliseconds (1-3600000), "
             "got 1.5");
-  EXPECT_EQ(error_of(two_nodes(R"("write_timeout_ms": 0,)")),
+  EXPECT_EQ(config_error(two_nodes(R"("write_timeout_ms": 0,)")),
             "dns-config.json: write_timeout_ms: expected a whole number of milliseconds "
             "(1-3600000), got 0");
-  EXPECT_EQ(error_of(two_nodes(R"("checkpoint_interval_ms": true,)")),
+  EXPECT_EQ(config_error(two_nodes(R"("checkpoint_interval_ms": true,)")),
             "dns-config.json: checkpoint_interval_ms: expected a whole number of milliseconds "
             "(1-3600000), got true");
-  EXPECT_EQ(error_of(two_nodes(R"("checkpoint_interval_ms": 18446744073709551615,)")),
+  EXPECT_EQ(config_error(two_nodes(R"("checkpoint_interval_ms": 18446744073709551615,)")),
             "dns-config.json: checkpoint_interval_ms: expected a whole number of milliseconds "
             "(1-3600000), got 18446744073709551615");
-  EXPECT_EQ(error_of(two_nodes(R"("threads": -2,)")),
+  EXPECT_EQ(config_error(two_nodes(R"("threads": -2,)")),
             "dns-config.json: threads: expected a number of threads (1-64), got -2");
-  EXPECT_EQ(error_of(two_nodes("", R"("threads": "many",)")),
+  EXPECT_EQ(config_error(two_nodes("", R"("threads": "many",)")),
             "dns-config.json: nodes.0.threads: expected a number of threads (1-64), got \"many\"");
-  EXPECT_EQ(error_of(two_nodes("", R"("data_dir": 5,)")),
+  EXPECT_EQ(config_error(two_nodes("", R"("data_dir": 5,)")),
             "dns-config.json: nodes.0.data_dir: expected a directory name, got 5");
-  EXPECT_EQ(error_of(two_nodes(R"("cluster_name": "a b",)")),
+  EXPECT_EQ(config_error(two_nodes(R"("cluster_name": "a b",)")),
             "dns-config.json: cluster_name: expected 1-64 characters from A-Z a-z 0-9 . _ -, got "
             "\"a b\"");
-  EXPECT_EQ(error_of(two_nodes(R"("cluster_name": {},)")),
+  EXPECT_EQ(config_error(two_nodes(R"("cluster_name": {},)")),
             "dns-config.json: cluster_name: expected a string, got an object");
 }
 
 TEST(ClusterConfig, ElectionTimeoutMustExceedTwoHeartbeats) {
-  EXPECT_EQ(error_of(two_nodes(R"("election_timeout_ms": 150, "heartbeat_ms": 100,)")),
+  EXPECT_EQ(config_error(two_nodes(R"("election_timeout_ms": 150, "heartbeat_ms": 100,)")),
             "dns-config.json: election_timeout_ms: must be at least twice heartbeat_ms (100 ms), "
             "got 150");
 }
 
 TEST(ClusterConfig, InvalidJsonNamesLineAndColumn) {
-  const std::string message = error_of("{\n  \"nodes\": {\n    \"0\": {,}\n}");
+  const std::string message = config_error("{\n  \"nodes\": {\n    \"0\": {,}\n}");
   EXPECT_EQ(message.rfind("dns-config.json: invalid JSON: parse error at line 3, column", 0), 0u)
       << message;
 }

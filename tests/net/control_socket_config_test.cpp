@@ -5,24 +5,15 @@
 #include <gtest/gtest.h>
 
 #include "net/cluster_config.h"
+#include "tests/net/config_text.h"
 
 namespace net {
 namespace {
 
-std::string two_nodes(const std::string& node0, const std::string& node1 = "") {
-  return R"({"nodes": {"0": {)" + node0 +
-         R"( "raft_loc": "127.0.0.1:4321", "query_loc": "127.0.0.1:10053"},
-             "1": {)" +
-         node1 + R"( "raft_loc": "127.0.0.1:4322", "query_loc": "127.0.0.1:10063"}}})";
-}
+using test::config_error;
 
-std::string error_of(const std::string& text) {
-  try {
-    parse_cluster_config(text, "dns-config.json");
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
+std::string two_nodes(const std::string& node0, const std::string& node1 = "") {
+  return test::two_node_config("", node0, node1);
 }
 
 TEST(ControlSocketConfig, DefaultsToControlSockInTheDataDirectory) {
@@ -46,13 +37,14 @@ TEST(ControlSocketConfig, APathIsRelativeToTheConfigFile) {
 }
 
 TEST(ControlSocketConfig, BadOrSharedSocketsAreErrorsNamingTheField) {
-  EXPECT_EQ(error_of(two_nodes(R"("control_socket": 5,)")),
+  EXPECT_EQ(config_error(two_nodes(R"("control_socket": 5,)")),
             "dns-config.json: nodes.0.control_socket: expected a socket path, got 5");
-  EXPECT_EQ(error_of(two_nodes(R"("control_socket": "",)")),
+  EXPECT_EQ(config_error(two_nodes(R"("control_socket": "",)")),
             "dns-config.json: nodes.0.control_socket: expected a socket path, got \"\"");
-  EXPECT_EQ(error_of(two_nodes(R"("control_socket": "x.sock",)", R"("control_socket": "x.sock",)")),
-            "dns-config.json: nodes.1.control_socket: x.sock is already the control socket of "
-            "node 0");
+  EXPECT_EQ(
+      config_error(two_nodes(R"("control_socket": "x.sock",)", R"("control_socket": "x.sock",)")),
+      "dns-config.json: nodes.1.control_socket: x.sock is already the control socket of "
+      "node 0");
 }
 
 }  // namespace

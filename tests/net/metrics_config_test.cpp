@@ -6,24 +6,18 @@
 #include <gtest/gtest.h>
 
 #include "net/cluster_config.h"
+#include "tests/net/config_text.h"
 
 namespace net {
 namespace {
 
-std::string config_with_http(const std::string& node0_http, const std::string& node1_http = "") {
-  return R"({"nodes": {"0": {"raft_loc": "127.0.0.1:4321", "query_loc": "127.0.0.1:10053")" +
-         (node0_http.empty() ? "" : R"(, "http_loc": )" + node0_http) + R"(},
-             "1": {"raft_loc": "127.0.0.1:4322", "query_loc": "127.0.0.1:10063")" +
-         (node1_http.empty() ? "" : R"(, "http_loc": )" + node1_http) + "}}}";
-}
+using test::config_error;
 
-std::string error_of(const std::string& text) {
-  try {
-    parse_cluster_config(text, "dns-config.json");
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
+std::string config_with_http(const std::string& node0_http, const std::string& node1_http = "") {
+  const auto field = [](const std::string& value) {
+    return value.empty() ? std::string() : R"("http_loc": )" + value + ",";
+  };
+  return test::two_node_config("", field(node0_http), field(node1_http));
 }
 
 TEST(HttpLocConfig, AbsentMeansNoHttp) {
@@ -43,21 +37,22 @@ TEST(HttpLocConfig, IsReadPerNode) {
 }
 
 TEST(HttpLocConfig, BadValuesNameTheField) {
-  EXPECT_EQ(error_of(config_with_http("9100")),
+  EXPECT_EQ(config_error(config_with_http("9100")),
             "dns-config.json: nodes.0.http_loc: expected \"ip:port\", got 9100");
-  EXPECT_NE(error_of(config_with_http(R"("localhost:9100")")).find("nodes.0.http_loc: bad listen"),
+  EXPECT_NE(
+      config_error(config_with_http(R"("localhost:9100")")).find("nodes.0.http_loc: bad listen"),
+      std::string::npos);
+  EXPECT_NE(config_error(config_with_http(R"("127.0.0.1:0")")).find("nodes.0.http_loc: port 0"),
             std::string::npos);
-  EXPECT_NE(error_of(config_with_http(R"("127.0.0.1:0")")).find("nodes.0.http_loc: port 0"),
-            std::string::npos);
-  EXPECT_NE(error_of(config_with_http("", R"("127.0.0.1")")).find("nodes.1.http_loc:"),
+  EXPECT_NE(config_error(config_with_http("", R"("127.0.0.1")")).find("nodes.1.http_loc:"),
             std::string::npos);
 }
 
 TEST(HttpLocConfig, MustDifferFromEveryOtherAddress) {
-  EXPECT_EQ(error_of(config_with_http(R"("127.0.0.1:10053")")),
+  EXPECT_EQ(config_error(config_with_http(R"("127.0.0.1:10053")")),
             "dns-config.json: nodes.0.http_loc: 127.0.0.1:10053 is already used by "
             "nodes.0.query_loc");
-  EXPECT_EQ(error_of(config_with_http(R"("127.0.0.1:9100")", R"("127.0.0.1:9100")")),
+  EXPECT_EQ(config_error(config_with_http(R"("127.0.0.1:9100")", R"("127.0.0.1:9100")")),
             "dns-config.json: nodes.1.http_loc: 127.0.0.1:9100 is already used by "
             "nodes.0.http_loc");
 }
