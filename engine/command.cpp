@@ -9,7 +9,9 @@ namespace engine {
 namespace {
 constexpr std::uint8_t kChangeBatch = 1;
 constexpr std::uint8_t kAck = 2;
-constexpr std::uint8_t kUpdate = 3;
+constexpr std::uint8_t kUpdate = 3;  // its request: engine/update_codec
+constexpr std::uint8_t kImported = 4;
+constexpr std::uint8_t kRejoin = 5;
 }  // namespace
 
 Bytes encode_command(const Command& command) {
@@ -26,11 +28,18 @@ Bytes encode_command(const Command& command) {
     w.u64(update->origin);
     w.u64(update->request_id);
     put_update_request(w, update->request);
-  } else {
-    const Ack& ack = std::get<Ack>(command);
+  } else if (const auto* ack = std::get_if<Ack>(&command)) {
     w.u8(kAck);
-    w.u64(ack.node);
-    w.u64(ack.index);
+    w.u64(ack->node);
+    w.u64(ack->index);
+  } else if (const auto* rejoin = std::get_if<Rejoin>(&command)) {
+    w.u8(kRejoin);
+    w.u64(rejoin->node);
+    w.u64(rejoin->nonce);
+    w.u64(rejoin->cluster_id);
+  } else {
+    w.u8(kImported);
+    w.u64(std::get<Imported>(command).node);
   }
   return out;
 }
@@ -65,6 +74,18 @@ Command decode_command(ByteView bytes) {
       command = std::move(update);
       break;
     }
+    case kRejoin: {
+      Rejoin rejoin;
+      rejoin.node = r.u64("rejoin node");
+      rejoin.nonce = r.u64("rejoin nonce");
+      rejoin.cluster_id = r.u64("rejoin cluster id");
+      if (rejoin.cluster_id == 0) throw raft::DecodeError("rejoin cluster id: 0 is not an id");
+      command = rejoin;
+      break;
+    }
+    case kImported:
+      command = Imported{r.u64("imported node")};
+      break;
     default:
       throw raft::DecodeError(fmt::format("command kind: {} is not a known kind", kind));
   }

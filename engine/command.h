@@ -40,7 +40,25 @@ struct UpdateCommand {
   bool operator==(const UpdateCommand&) const = default;
 };
 
-using Command = std::variant<ChangeBatch, Ack, UpdateCommand>;
+// A node that started with an empty data directory (or one without an identity file) asks the
+// cluster whether it may import its zone file. Every replica decides the same way when it
+// commits (engine/cluster_identity.h): only a node the cluster has never heard of gets to import.
+// `nonce` tells the asker its own request from an earlier life's; `cluster_id` becomes the
+// cluster's id if R has none yet (the first REJOIN of a new cluster creates it).
+struct Rejoin {
+  NodeId node = 0;
+  std::uint64_t nonce = 0;
+  std::uint64_t cluster_id = 0;
+  friend bool operator==(const Rejoin&, const Rejoin&) = default;
+};
+
+// `node` finished importing its zone file (every batch committed).
+struct Imported {
+  NodeId node = 0;
+  friend bool operator==(const Imported&, const Imported&) = default;
+};
+
+using Command = std::variant<ChangeBatch, Ack, UpdateCommand, Rejoin, Imported>;
 
 inline constexpr std::uint8_t kCommandFormatVersion = 1;
 

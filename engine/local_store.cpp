@@ -313,3 +313,29 @@ void LocalStore::write_snapshot(const std::vector<dns::Record>& records) {
 }
 
 }  // namespace engine
+
+namespace engine {
+
+void LocalStore::install_snapshot(const std::vector<dns::Record>& records, raft::Index index,
+                                  bool durable) {
+  require_loaded("install_snapshot");
+  if (index < hw_)
+    throw std::logic_error(
+        fmt::format("LocalStore::install_snapshot: index {} is below hw {}", index, hw_));
+  if (!durable) {
+    hw_ = durable_hw_ = index;
+    return;
+  }
+  const raft::Index old_hw = hw_;
+  hw_ = index;
+  try {
+    write_snapshot(records);
+  } catch (...) {
+    if (snapshot_index_ != index) hw_ = old_hw;  // the old snapshot is still the store's
+    throw;
+  }
+  imported_ = true;
+  write_meta();
+}
+
+}  // namespace engine

@@ -73,6 +73,15 @@ class LocalStore {
   // Durable on return.
   void write_snapshot(const std::vector<dns::Record>& records);
 
+  // Replaces everything with a peer's datastore (engine/datastore_transfer.h): `records`, the
+  // whole record set as of raft index `index` (>= hw()), becomes the snapshot, the WAL is
+  // emptied and the import flag set (a node that copied a peer never imports its zone file).
+  // Durable on return; a crash in between leaves either the old or the new snapshot, each with a
+  // WAL load() accepts (the old WAL is below `index`, which a gap transfer guarantees).
+  // `durable` false is the simulator's bug switch only: hw rises without writing anything.
+  void install_snapshot(const std::vector<dns::Record>& records, raft::Index index,
+                        bool durable = true);
+
   raft::Index hw() const { return hw_; }                  // as appended (maybe not yet synced)
   raft::Index durable_hw() const { return durable_hw_; }  // as of the last sync
   std::uint64_t wal_bytes() const { return wal_bytes_; }

@@ -68,11 +68,14 @@ Node::Node(NodeOptions options, Transport& transport, Clock& clock, Disk& disk, 
       transport_(transport),
       clock_(clock),
       random_(random),
+      disk_(disk),
       serving_(serving),
       observer_(observer ? observer : &null_observer_),
       raft_store_(disk, "raft"),
       store_(disk, "store"),
-      state_(bootstrap_members(options_)) {
+      state_(bootstrap_members(options_)),
+      source_(options_.transfer_chunk_bytes),
+      sink_(disk, "xfer.part") {
   if (!options_.join && std::find(options_.members.begin(), options_.members.end(), options_.id) ==
                             options_.members.end())
     throw std::invalid_argument(fmt::format("node {} is not among the members", options_.id));
@@ -103,6 +106,8 @@ void Node::start(std::vector<dns::Record> zone_records) {
   served_ = contents.hw;
   if (!contents.initialized) store_.initialize();
   imported_ = contents.imported;
+  load_identity();
+  disk_.remove("xfer.part");  // a transfer cut short by a restart begins again
   log(LogLevel::Info,
       fmt::format("local datastore: hw={} ({} batches in the WAL){}", contents.hw,
                   contents.batches.size(), contents.initialized ? "" : ", first boot"));
@@ -114,6 +119,7 @@ void Node::start(std::vector<dns::Record> zone_records) {
     state_.restore(restored.snapshot->data, restored.snapshot->meta.index);
     observer_->on_applied(state_.applied(), state_.hash());
     last_compaction_ = state_.applied();
+    check_cluster_identity();  // throws IdentityError: no raft yet, the node refuses to start
     serve_pending_after(served_);
   }
   raft::Config config;
@@ -135,7 +141,13 @@ void Node::start(std::vector<dns::Record> zone_records) {
   process();
   // A joining node never imports: the cluster already has its data.
   if (options_.join) zone_records.clear();
-  if (!imported_) start_import(std::move(zone_records));
+  if (awaiting_decision_) {
+    zone_records_ = std::move(zone_records);
+    propose_rejoin();
+    process();
+  } else if (!imported_) {
+    start_import(std::move(zone_records));
+  }
 }
 
 void Node::stop() {
@@ -162,6 +174,7 @@ void Node::stop() {
 void Node::receive(NodeId from, ByteView bytes) {
   // Disk-faulted: raft stays as it was when its Ready failed, so the Ready can be redone as is.
   if (!started_ || stopped_ || disk_fault_) return;
+  if (is_transfer_message(bytes)) return on_transfer_message(from, bytes);
   raft::Message message;
   try {
     message = raft::decode(bytes);
@@ -220,6 +233,14 @@ void Node::submit_changes(std::vector<dns::Change> changes, WriteCallback done) 
           fmt::format("ERROR write too large: {} changes take {} bytes, above the limit of {} "
                       "bytes for one batch; send them in smaller writes",
                       changes.size(), bytes, options_.max_batch_bytes)});
+    return;
+  }
+  // Waiting for the REJOIN decision, a write is proposed as usual and answered once the node
+  // serves again; while it copies a peer's datastore it is refused (that can take long).
+  if (transfer_wanted_) {
+    done({WriteResult::Copying, 0, 0, 0,
+          fmt::format("ERROR this node is {}: write not accepted; send it to another node",
+                      holding_reason())});
     return;
   }
   submit_batch(std::move(changes), std::move(done), false);
@@ -347,6 +368,8 @@ void Node::on_tick() {
   retry_and_expire_writes();
   expire_conf_changes();
   maybe_promote_learners();
+  if (awaiting_decision_ && clock_.now() >= next_rejoin_) propose_rejoin();
+  transfer_tick();
   process();
 }
 
@@ -476,6 +499,10 @@ void Node::retry_disk() {
   const std::uint64_t errors_before = disk_errors_;
   // The failed step first, in the order they happen, so every file sees its writes in order.
   try {
+    if (identity_due_) {
+      write_identity(disk_, identity_);
+      identity_due_ = false;
+    }
     if (mark_imported_due_) mark_imported();
     if (checkpoint_due_ || store_snapshot_due_) {
       store_served();
@@ -506,24 +533,32 @@ void Node::install(const raft::Snapshot& snapshot) {
   observer_->on_applied(state_.applied(), state_.hash());
   last_compaction_ = snapshot.meta.index;
   members_changed();
+  check_cluster_identity();
+  check_rejoin_decision();
   serve_pending_after(served_);
 }
 
 void Node::serve_pending_after(raft::Index index) {
-  // Everything this node has not stored is still pending (it has not acked it) unless its local
-  // datastore lost batches it had acknowledged (damage, not a crash: it acks only what is
-  // synced); then raft may have dropped them everywhere, and only a peer's datastore has them.
-  if (state_.min_acked() > store_.hw())
-    log(LogLevel::Error,
-        fmt::format("local datastore is behind what the cluster dropped from raft (hw={}, every "
-                    "node acked {}): batches in between may be missing here; this node needs a "
-                    "datastore copy from a peer",
-                    store_.hw(), state_.min_acked()));
+  // Everything this node has not served is still pending unless R dropped batches above
+  // `index` (this node's datastore was wiped, lost batches it had acknowledged, or it is new):
+  // then only a peer's datastore has them, and serving the rest would be partial data.
+  if (holding()) return;  // served once the REJOIN decision or the transfer is in
+  if (const raft::Index dropped = state_.dropped_through(); dropped > index) {
+    log(LogLevel::Warn,
+        fmt::format("local datastore is behind what the cluster dropped from pending (served={}, "
+                    "dropped through {}): copying a peer's datastore; until then zones this node "
+                    "lacks are answered REFUSED and writes are refused",
+                    index, dropped));
+    observer_->on_transfer_needed(index, dropped);
+    start_transfer(false);
+    return;
+  }
   for (auto it = state_.pending().upper_bound(index); it != state_.pending().end(); ++it)
     serve(it->first, it->second);
 }
 
 void Node::serve(raft::Index index, const ChangeBatch& batch) {
+  if (holding()) return;  // serve_pending_after() serves it from pending later
   // An UPDATE becomes changes here: evaluated against the serving database, which holds exactly
   // the batches before `index` on every replica (served in log order), so all agree.
   const PendingUpdate* update = state_.pending_update(index);
@@ -572,6 +607,10 @@ void Node::apply(const raft::Entry& entry) {
   switch (outcome.kind) {
     case ApplyOutcome::Batch:
       if (entry.index > served_) serve(entry.index, *outcome.batch);
+      break;
+    case ApplyOutcome::Identity:
+      check_cluster_identity();
+      check_rejoin_decision();
       break;
     case ApplyOutcome::Invalid:
       log(LogLevel::Warn, fmt::format("ignored a committed entry: {}", outcome.error));
@@ -717,6 +756,7 @@ void Node::start_import(std::vector<dns::Record> records) {
           try {
             mark_imported();
             log(LogLevel::Info, "zone file import committed");
+            raft_->propose(encode_command(Imported{options_.id}));
           } catch (const DiskError& e) {
             on_disk_error(e);
           }
@@ -822,6 +862,10 @@ NodeStatus Node::status() const {
   s.disk_fault = disk_fault_;
   s.leader_changes = leader_changes_;
   s.last_heard = last_heard_;
+  s.cluster_id = identity_.cluster_id;
+  s.joining = awaiting_decision_;
+  if (transfer_wanted_) s.transfer = sink_.progress();
+  s.dropped_through = state_.dropped_through();
   return s;
 }
 

@@ -24,6 +24,8 @@
 #include <vector>
 
 #include "dns/zone_db.h"
+#include "engine/cluster_identity.h"
+#include "engine/datastore_transfer.h"
 #include "engine/event_log.h"
 #include "engine/io.h"
 #include "engine/local_store.h"
@@ -35,9 +37,11 @@ namespace engine {
 
 // Deliberate bugs for the simulator's "does it catch bugs" tests; never set in production.
 struct NodeTestBugs {
-  bool ack_before_fsync = false;      // ACK proposed before the WAL is synced (synced next time)
-  bool drop_on_majority_ack = false;  // pending dropped once a majority (not all) acked
-  bool keep_removed_acks = false;     // a removed member's ack stays in R (pending never drops)
+  bool ack_before_fsync = false;       // ACK proposed before the WAL is synced (synced next time)
+  bool drop_on_majority_ack = false;   // pending dropped once a majority (not all) acked
+  bool keep_removed_acks = false;      // a removed member's ack stays in R (pending never drops)
+  bool reimport_after_wipe = false;    // imports its zone file whatever R decided on its REJOIN
+  bool transfer_before_fsync = false;  // installs a transfer without making it durable first
 };
 
 struct NodeOptions {
@@ -66,6 +70,11 @@ struct NodeOptions {
   std::size_t max_snapshot_chunk_bytes = raft::Config{}.max_snapshot_chunk_bytes;
   std::uint64_t store_snapshot_wal_bytes = 4u << 20;  // WAL size that triggers a store snapshot
   Duration disk_retry_interval = std::chrono::seconds(1);  // redo a failed disk step this often
+  // Datastore transfer (engine/datastore_transfer.h): chunk size a source sends, and how long a
+  // receiver waits for a chunk before asking again (after 3 unanswered asks: another peer).
+  std::size_t transfer_chunk_bytes = std::size_t{1} << 20;
+  Duration transfer_timeout = std::chrono::seconds(1);
+  std::string data_dir_name = "the data directory";  // names it in identity errors
   // Handle raft output once per burst of inputs (one fsync for many messages and writes)
   // instead of once per input: receive() and submit() then defer the work to a zero-delay
   // timer. For real I/O, where an fsync costs milliseconds; the simulator leaves it off.
@@ -80,7 +89,8 @@ struct NodeOptions {
 
 // The answer to one client write.
 struct WriteResult {
-  enum Kind { Ok, Noop, NoQuorum, Invalid, Stopped, DiskFault };
+  // Copying: refused while the node copies a peer's datastore (NodeStatus::transfer).
+  enum Kind { Ok, Noop, NoQuorum, Invalid, Stopped, DiskFault, Copying };
   Kind kind = Ok;
   raft::Index index = 0;  // Ok/Noop: where it committed
   std::size_t applied = 0;
@@ -116,6 +126,11 @@ struct NodeStatus {
   std::optional<DiskFaultStatus> disk_fault;  // none: the disk works
   // Times this node saw a new leader (another node, or the same one in a later term).
   std::uint64_t leader_changes = 0;
+  // Cluster identity and datastore transfer (engine/cluster_identity.h, datastore_transfer.h).
+  std::uint64_t cluster_id = 0;              // 0: not known yet
+  bool joining = false;                      // waiting for R's decision on this node's REJOIN
+  std::optional<TransferProgress> transfer;  // a datastore copy in progress
+  raft::Index dropped_through = 0;
   // When each peer's last well-formed raft message arrived (peers never heard from are absent);
   // lets the caller tell whether the leader, or a quorum, was heard from recently.
   std::map<NodeId, TimePoint> last_heard;
@@ -142,6 +157,9 @@ class NodeObserver {
   virtual void on_pending_dropped(raft::Index /*index*/) {}
   // A checkpoint (copy to the local datastore, fsync) ran for `took` on the node's Clock.
   virtual void on_checkpoint(Duration /*took*/) {}
+  // The local datastore lacks batches R dropped (`dropped_through` > `served`): a copy of a
+  // peer's datastore begins. Without a lost disk this means acknowledged data was lost.
+  virtual void on_transfer_needed(raft::Index /*served*/, raft::Index /*dropped_through*/) {}
   // A client write (submit or reload_zone) was answered.
   virtual void on_write_answered(const WriteResult&) {}
 };
@@ -236,6 +254,21 @@ class Node {
   bool compact_for_learners() const;
   void maybe_compact_raft();
   void start_import(std::vector<dns::Record> records);
+  // node_rejoin.cpp: the identity file and the REJOIN decision.
+  void load_identity();
+  void check_cluster_identity();
+  void propose_rejoin();
+  void check_rejoin_decision();
+  // Committed batches are not served while the node waits for its REJOIN decision or lacks
+  // changes only a peer's datastore has: it would serve partial data.
+  bool holding() const { return awaiting_decision_ || transfer_wanted_; }
+  // node_transfer.cpp: the datastore transfer, both sides.
+  void on_transfer_message(NodeId from, ByteView bytes);
+  void start_transfer(bool change_peer);
+  void transfer_tick();
+  void install_transfer();
+  std::vector<NodeId> transfer_peers() const;
+  std::string holding_reason() const;
   void finish(std::uint64_t request_id, const WriteResult& result);
   // `done`, telling the observer first (each public write is counted once).
   WriteCallback observed(WriteCallback done);
@@ -250,6 +283,7 @@ class Node {
   Transport& transport_;
   Clock& clock_;
   Random& random_;
+  Disk& disk_;
   dns::Database& serving_;
   NodeObserver* observer_;
   NodeObserver null_observer_;
@@ -285,6 +319,19 @@ class Node {
   bool store_snapshot_due_ = false;        // must land before the WAL takes another append
   std::optional<raft::Ready> held_ready_;  // its persistence failed; advance() not called yet
   bool held_ready_saved_ = false;          // save() went through, compact() did not
+  // Cluster identity (node_rejoin.cpp).
+  DataDirIdentity identity_;
+  bool awaiting_decision_ = false;         // REJOIN proposed, R's decision not seen yet
+  bool identity_due_ = false;              // the identity file must be (re)written
+  std::vector<dns::Record> zone_records_;  // kept until R decides whether this node imports
+  TimePoint next_rejoin_{};
+  // Datastore transfer (node_transfer.cpp).
+  TransferSource source_;
+  TransferSink sink_;
+  bool transfer_wanted_ = false;  // the local datastore has a gap: copy a peer's
+  TimePoint transfer_deadline_{};
+  int transfer_asks_ = 0;          // asks for the current chunk so far
+  std::size_t transfer_turn_ = 0;  // rotates through the peers
   bool started_ = false;
   bool stopped_ = false;
   bool processing_ = false;

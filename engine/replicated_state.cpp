@@ -64,6 +64,11 @@ void ReplicatedState::drop_acked(ApplyOutcome& outcome) {
   pending_.erase(pending_.begin(), end);
   pending_updates_.erase(pending_updates_.begin(), pending_updates_.upper_bound(through));
   outcome.dropped_through = through;
+  IdentityState identity = this->identity();
+  if (through > identity.dropped_through) {
+    identity.dropped_through = through;
+    set_section(StateSection::ClusterIdentity, encode_identity_state(identity));
+  }
 }
 
 ApplyOutcome ReplicatedState::apply(const raft::Entry& entry) {
@@ -111,6 +116,20 @@ ApplyOutcome ReplicatedState::apply(const raft::Entry& entry) {
     outcome.kind = ApplyOutcome::Batch;
     outcome.batch = &it->second;
     outcome.update = &u->second;
+    return outcome;
+  }
+  if (const auto* rejoin = std::get_if<Rejoin>(&command)) {
+    IdentityState identity = this->identity();
+    if (apply_rejoin(identity, *rejoin, acked(rejoin->node)))
+      set_section(StateSection::ClusterIdentity, encode_identity_state(identity));
+    outcome.kind = ApplyOutcome::Identity;
+    return outcome;
+  }
+  if (const auto* imported = std::get_if<Imported>(&command)) {
+    IdentityState identity = this->identity();
+    if (identity.imported.insert(imported->node).second)
+      set_section(StateSection::ClusterIdentity, encode_identity_state(identity));
+    outcome.kind = ApplyOutcome::Identity;
     return outcome;
   }
   const Ack& ack = std::get<Ack>(command);
@@ -253,6 +272,8 @@ void ReplicatedState::restore(ByteView data, raft::Index index) {
     if (!membership) throw raft::DecodeError("state acked: no members and no member set");
     members.membership = std::move(*membership);
   }
+  if (auto it = sections.find(StateSection::ClusterIdentity); it != sections.end())
+    decode_identity_state(it->second);  // throws on a malformed section, before anything changes
   std::map<NodeId, raft::Index> merged;
   for (NodeId m : members.membership.voters) merged[m] = acked.contains(m) ? acked[m] : 0;
   for (NodeId m : members.membership.learners) merged[m] = acked.contains(m) ? acked[m] : 0;
@@ -275,6 +296,11 @@ void ReplicatedState::restore(ByteView data, raft::Index index) {
 const PendingUpdate* ReplicatedState::pending_update(raft::Index index) const {
   auto it = pending_updates_.find(index);
   return it == pending_updates_.end() ? nullptr : &it->second;
+}
+
+IdentityState ReplicatedState::identity() const {
+  auto it = sections_.find(StateSection::ClusterIdentity);
+  return it == sections_.end() ? IdentityState{} : decode_identity_state(it->second);
 }
 
 void ReplicatedState::set_section(StateSection tag, Bytes payload) {

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/cluster_identity.h"
 #include "engine/command.h"
 #include "engine/member_set.h"
 #include "engine/state_sections.h"
@@ -28,6 +29,7 @@ struct ApplyOutcome {
     Ack,             // raised (or repeated) a node's acked index
     Noop,            // a leader's noop entry
     MemberChange,    // a ConfChange entry changed the member set (acks follow it)
+    Identity,        // a REJOIN or IMPORTED (engine/cluster_identity.h)
     Invalid,         // bytes that are not a command, or an ACK from a non-member: ignored
   };
   Kind kind = Noop;
@@ -77,6 +79,13 @@ class ReplicatedState {
   const StateSections& sections() const { return sections_; }
   void set_section(StateSection tag, Bytes payload);
   void clear_section(StateSection tag) { sections_.erase(tag); }
+
+  // R's ClusterIdentity section (cluster id, import decisions, dropped_through), decoded; an
+  // empty state when the section is absent.
+  IdentityState identity() const;
+  // Highest index ever dropped from pending: a local datastore below it lacks changes that only
+  // a peer's datastore still has.
+  raft::Index dropped_through() const { return identity().dropped_through; }
 
   // Test-only broken variant: drop pending once a majority (not all) acked.
   void set_drop_on_majority(bool on) { drop_on_majority_ = on; }

@@ -27,6 +27,16 @@ std::string disk_text(const std::optional<DiskFaultStatus>& fault) {
                      fault->restart_needed ? "restart-needed" : "retrying");
 }
 
+// "none", "joining" (waiting for the REJOIN decision) or "copying(from=2,index=1500,chunks=3,
+// bytes=2.9MiB)".
+std::string transfer_text(const NodeStatus& s) {
+  if (s.joining) return "joining";
+  if (!s.transfer) return "none";
+  return fmt::format("copying(from={},index={},chunks={},records={},bytes={})", s.transfer->peer,
+                     s.transfer->index, s.transfer->chunks, s.transfer->records,
+                     bytes_text(s.transfer->bytes));
+}
+
 }  // namespace
 
 std::string format_status(NodeId self, const NodeStatus& s) {
@@ -35,11 +45,12 @@ std::string format_status(NodeId self, const NodeStatus& s) {
     acked += fmt::format("{}{}:{}", acked.empty() ? "" : ",", node, index);
   return fmt::format(
       "STATUS node={} role={} term={} leader={} commit={} applied={} pending={} ({} changes) "
-      "acked={} hw={} served={} writes={} imported={} wal={} raft-log={} disk={}",
+      "acked={} hw={} served={} writes={} imported={} wal={} raft-log={} disk={} cluster={:016x} "
+      "dropped-through={} transfer={}",
       self, raft::to_string(s.raft.role), s.raft.term, node_text(s.raft.leader), s.raft.commit,
       s.applied, s.pending_batches, s.pending_changes, acked, s.hw, s.served, s.writes_in_flight,
       s.imported ? "yes" : "no", bytes_text(s.wal_bytes), bytes_text(s.raft_log_bytes),
-      disk_text(s.disk_fault));
+      disk_text(s.disk_fault), s.cluster_id, s.dropped_through, transfer_text(s));
 }
 
 }  // namespace engine

@@ -270,6 +270,13 @@ void DnsClusterRun::on_reply(std::uint64_t id, const engine::WriteResult& r) {
             fmt::format("n{} answered a disk fault without one: {}", w.node, r.message));
       ++stats_.disk_fault_answers;
       break;
+    case engine::WriteResult::Copying:
+      // Only a node copying a peer's datastore may refuse a write for it.
+      if (!driver(w.node) || !driver(w.node)->node().status().transfer)
+        throw InvariantViolation(
+            "valid writes accepted",
+            fmt::format("n{} answered 'copying' without a transfer: {}", w.node, r.message));
+      break;
     default:
       throw InvariantViolation("valid writes accepted",
                                fmt::format("n{} answered a valid write: {}", w.node, r.message));
@@ -281,7 +288,7 @@ void DnsClusterRun::on_reply(std::uint64_t id, const engine::WriteResult& r) {
                     r.message));
   // A disk-faulted node refuses it outright: not committed either.
   if (w.must_fail && r.kind != engine::WriteResult::NoQuorum &&
-      r.kind != engine::WriteResult::DiskFault)
+      r.kind != engine::WriteResult::DiskFault && r.kind != engine::WriteResult::Copying)
     throw InvariantViolation(
         "no commit without quorum",
         fmt::format("n{} answered '{}' to a write submitted while it had no quorum", w.node,

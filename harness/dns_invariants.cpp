@@ -54,6 +54,16 @@ void DnsInvariants::on_pending_dropped(engine::NodeId node, raft::Index index,
                       node, index, m, durable_hw_[m]));
 }
 
+void DnsInvariants::on_transfer_needed(engine::NodeId node, raft::Index served,
+                                       raft::Index dropped_through) {
+  throw InvariantViolation(
+      "no node loses what it acknowledged",
+      fmt::format("n{} serves up to index {} from its local datastore but the cluster dropped "
+                  "batches through {}: it needs a peer's datastore although its disk was never "
+                  "wiped",
+                  node, served, dropped_through));
+}
+
 void DnsInvariants::on_served(engine::NodeId node, raft::Index index,
                               const engine::ChangeBatch& batch) {
   raft::Index& last = last_served_.at(node);

@@ -33,6 +33,10 @@ class DnsInvariants {
   // `members`: the members of `node`'s R after the step (a removed node's copy is not needed).
   void on_pending_dropped(engine::NodeId node, raft::Index index,
                           const std::vector<engine::NodeId>& members);
+  // `node` found R had dropped batches above what it serves and starts copying a peer's
+  // datastore. No DNS scenario wipes a disk, so this is acknowledged data lost (checked also with
+  // outcome checks only: the copy would otherwise repair the loss unseen).
+  void on_transfer_needed(engine::NodeId node, raft::Index served, raft::Index dropped_through);
   // A committed batch reached `node`'s serving database.
   void on_served(engine::NodeId node, raft::Index index, const engine::ChangeBatch& batch);
   // A client was told OK: `changes` committed at `index` (origin `node`).

@@ -244,6 +244,10 @@ void DnsNodeDriver::check_store_durable(raft::Index hw) const {
                     id_, hw, describe_difference(got, want)));
 }
 
+void DnsNodeDriver::on_transfer_needed(raft::Index served, raft::Index dropped_through) {
+  if (dns_checks_) dns_checks_->on_transfer_needed(id_, served, dropped_through);
+}
+
 void DnsNodeDriver::on_pending_dropped(raft::Index index) {
   if (dns_checks_) {
     const raft::Membership& m = node_->state().members().membership;

@@ -86,6 +86,7 @@ class DnsNodeDriver final : private engine::Clock,
                  const dns::ApplyResult& result) override;
   void on_store_synced(raft::Index hw) override;
   void on_pending_dropped(raft::Index index) override;
+  void on_transfer_needed(raft::Index served, raft::Index dropped_through) override;
 
   // The chain hash stored in a raft snapshot of R (the base of the log fingerprints).
   std::uint64_t snapshot_hash(const raft::Snapshot& snapshot) const;

@@ -94,6 +94,7 @@ ClusterNode::ClusterNode(ClusterNodeOptions options) : options_(std::move(option
   engine_options.write_timeout = config_.write_timeout;
   engine_options.retry_interval = std::max(config_.heartbeat * 2, config_.write_timeout / 8);
   engine_options.coalesce_io = true;
+  engine_options.data_dir_name = lock_->directory().string();
   engine_options.log = spdlog_sink(spdlog::default_logger());
   timed_disk_ = std::make_unique<TimedDisk>(*disk_, cluster_metrics_.fsync());
   node_ = std::make_unique<engine::Node>(engine_options, *transport_, *clock_, *timed_disk_,
@@ -134,6 +135,8 @@ void ClusterNode::run() {
     throw Error(damaged_data_message(lock_->directory(), e.what()));
   } catch (const engine::LocalStoreError& e) {
     throw Error(damaged_data_message(lock_->directory(), e.what()));
+  } catch (const engine::IdentityError& e) {
+    throw Error(e.what());
   }
   server_->start();
   if (http_) {

@@ -112,8 +112,9 @@ class FakeCluster {
     std::unique_ptr<SeededRandom> random;
     std::unique_ptr<Node> node;
     std::vector<dns::Record> zone;
-    NodeObserver* observer = nullptr;  // handed to every incarnation's Node
-    bool join = false;                 // a spare started as dns-node --join (knows no peer)
+    NodeObserver* observer = nullptr;         // handed to every incarnation's Node
+    bool join = false;                        // a spare started as dns-node --join (knows no peer)
+    std::function<void(NodeOptions&)> tweak;  // this member's options, e.g. a bug switch
   };
 
   FakeCluster(std::size_t n, NodeOptions base) : base_(std::move(base)) {
@@ -148,10 +149,9 @@ class FakeCluster {
     ++m.incarnation;
     NodeOptions options = base_;
     options.id = id;
-    if (m.join) {
-      options.join = true;
-      options.members = {id};
-    }
+    NodeObserver* observer = nullptr;         // handed to every incarnation's Node
+    bool join = false;                        // a spare started as dns-node --join (knows no peer)
+    std::function<void(NodeOptions&)> tweak;  // this member's options, e.g. a bug switch
     m.clock = std::make_unique<MemberClock>(loop_, m.alive);
     m.transport = std::make_unique<MemberTransport>(*this, id);
     m.random = std::make_unique<SeededRandom>(id * 1000 + m.incarnation);
@@ -176,6 +176,14 @@ class FakeCluster {
     m.alive = false;
     m.node.reset();
     start(id);
+  }
+  void set_bugs(NodeId id, std::function<void(NodeOptions&)> tweak) {
+    member(id).tweak = std::move(tweak);
+  }
+  // kill -9, rm -rf of the data directory; start(id) brings it back empty.
+  void wipe(NodeId id) {
+    crash(id);
+    member(id).disk.wipe();
   }
   void block(NodeId a, NodeId b) { blocked_.insert({std::min(a, b), std::max(a, b)}); }
   void unblock_all() { blocked_.clear(); }

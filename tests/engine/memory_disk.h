@@ -79,6 +79,8 @@ class MemoryDisk : public Disk {
       f.durable = kept;
     }
   }
+  // The operator's rm -rf of the data directory: every file gone.
+  void wipe() { files_.clear(); }
   // Direct access for corruption tests.
   Bytes& raw(const std::string& name) { return files_[name].current; }
 

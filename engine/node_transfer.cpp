@@ -1,0 +1,159 @@
+// engine::Node's datastore transfer (engine/datastore_transfer.h): as a source it streams its
+// serving view at served_ to a peer that asks; as a receiver, when its local datastore has a gap
+// (R dropped batches it never stored), it copies a peer's, installs it, then serves pending.
+
+#include <fmt/core.h>
+
+#include <algorithm>
+
+#include "engine/node.h"
+
+namespace engine {
+
+std::vector<NodeId> Node::transfer_peers() const {
+  const raft::Status s = raft_->status();
+  std::vector<NodeId> peers;
+  // The leader first: it is the one most surely up to date.
+  if (s.leader != raft::kNoNode && s.leader != options_.id) peers.push_back(s.leader);
+  for (const auto* list : {&s.voters, &s.learners})
+    for (NodeId n : *list)
+      if (n != options_.id && std::find(peers.begin(), peers.end(), n) == peers.end())
+        peers.push_back(n);
+  return peers;
+}
+
+void Node::start_transfer(bool change_peer) {
+  transfer_wanted_ = true;
+  if (!raft_ || stopped_ || disk_fault_) return;  // transfer_tick() starts it
+  const std::vector<NodeId> peers = transfer_peers();
+  if (peers.empty()) return;
+  if (change_peer) ++transfer_turn_;
+  const NodeId peer = peers[transfer_turn_ % peers.size()];
+  std::uint64_t id = 0;
+  while (id == 0) id = random_.next_u64();
+  TransferRequest request;
+  try {
+    request = sink_.begin(peer, id);
+  } catch (const DiskError& e) {
+    on_disk_error(e);
+    return;
+  }
+  transfer_asks_ = 1;
+  transfer_deadline_ = clock_.now() + options_.transfer_timeout;
+  log(LogLevel::Info,
+      fmt::format("copying the datastore from node {} (transfer {:016x}, R dropped through {}, "
+                  "local datastore hw={})",
+                  peer, id, state_.dropped_through(), store_.hw()));
+  transport_.send(peer, encode_transfer(request));
+}
+
+void Node::transfer_tick() {
+  if (!transfer_wanted_ || disk_fault_ || stopped_) return;
+  if (!sink_.active()) return start_transfer(false);
+  if (clock_.now() < transfer_deadline_) return;
+  if (transfer_asks_ >= 3) {
+    log(LogLevel::Warn,
+        fmt::format("datastore transfer: node {} did not answer {} asks for chunk "
+                    "{}; starting again with another peer",
+                    sink_.progress().peer, transfer_asks_, sink_.progress().chunks));
+    return start_transfer(true);
+  }
+  ++transfer_asks_;
+  transfer_deadline_ = clock_.now() + options_.transfer_timeout;
+  transport_.send(sink_.progress().peer, encode_transfer(sink_.next_request()));
+}
+
+void Node::on_transfer_message(NodeId from, ByteView bytes) {
+  TransferMessage message;
+  try {
+    message = decode_transfer(bytes);
+  } catch (const raft::DecodeError& e) {
+    log(LogLevel::Warn,
+        fmt::format("dropped a malformed transfer message from node {}: {}", from, e.what()));
+    return;
+  }
+  if (const auto* request = std::get_if<TransferRequest>(&message)) {
+    const TransferMessage reply =
+        source_.handle(*request, [&](std::string& why) -> std::optional<TransferSource::Snapshot> {
+          if (holding()) {
+            why = fmt::format("node {} is itself {}", options_.id, holding_reason());
+            return std::nullopt;
+          }
+          log(LogLevel::Info,
+              fmt::format("sending node {} a copy of the datastore at index {}", from, served_));
+          return TransferSource::Snapshot{serving_.current(), served_};
+        });
+    transport_.send(from, encode_transfer(reply));
+    return;
+  }
+  if (const auto* refused = std::get_if<TransferRefused>(&message)) {
+    const TransferProgress& p = sink_.progress();
+    if (!sink_.active() || from != p.peer || refused->transfer_id != p.transfer_id) return;
+    log(LogLevel::Warn, fmt::format("datastore transfer: node {} refused: {}; trying another peer",
+                                    from, refused->reason));
+    return start_transfer(true);
+  }
+  const auto& chunk = std::get<TransferChunk>(message);
+  TransferSink::Step step = TransferSink::Step::Ignored;
+  try {
+    step = sink_.on_chunk(from, chunk);
+  } catch (const DiskError& e) {
+    on_disk_error(e);  // transfer_tick() starts over once the disk works
+    return;
+  } catch (const raft::DecodeError& e) {
+    log(LogLevel::Warn, fmt::format("datastore transfer: bad chunk {} from node {}: {}; starting "
+                                    "again with another peer",
+                                    chunk.chunk, from, e.what()));
+    return start_transfer(true);
+  }
+  if (step == TransferSink::Step::Ignored) return;
+  transfer_asks_ = 1;
+  transfer_deadline_ = clock_.now() + options_.transfer_timeout;
+  if (step == TransferSink::Step::Complete) return install_transfer();
+  transport_.send(from, encode_transfer(sink_.next_request()));
+}
+
+void Node::install_transfer() {
+  const TransferProgress p = sink_.progress();
+  if (p.index < state_.dropped_through() || p.index < store_.hw()) {
+    log(LogLevel::Warn,
+        fmt::format("datastore transfer: node {}'s copy is at index {}, behind what this node "
+                    "needs (dropped through {}, hw {}); trying another peer",
+                    p.peer, p.index, state_.dropped_through(), store_.hw()));
+    return start_transfer(true);
+  }
+  std::vector<dns::Record> records;
+  try {
+    // Durable before use: the part file is fsynced before it is read back, and the store's new
+    // snapshot is durable before anything is served or acknowledged from it.
+    records = sink_.finish(options_.bugs.transfer_before_fsync);
+    store_.install_snapshot(records, p.index, !options_.bugs.transfer_before_fsync);
+  } catch (const DiskError& e) {
+    on_disk_error(e);
+    return;
+  } catch (const raft::DecodeError& e) {
+    log(LogLevel::Warn, fmt::format("datastore transfer: the copy from node {} does not read "
+                                    "back: {}; starting again",
+                                    p.peer, e.what()));
+    return start_transfer(true);
+  }
+  try {
+    sink_.discard();
+  } catch (const DiskError& e) {
+    log(LogLevel::Warn, fmt::format("could not remove the transfer's part file: {}", e.what()));
+  }
+  serving_.load(std::move(records));
+  served_ = p.index;
+  unstored_.clear();
+  imported_ = true;
+  transfer_wanted_ = false;
+  observer_->on_store_synced(store_.durable_hw());
+  log(LogLevel::Info,
+      fmt::format("datastore copied from node {}: {} records at index {} ({} chunks, {} bytes, "
+                  "{} restarts); serving",
+                  p.peer, p.records, p.index, p.chunks, p.bytes, p.restarts));
+  serve_pending_after(served_);
+  maybe_ack();
+}
+
+}  // namespace engine
