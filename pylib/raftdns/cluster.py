@@ -141,9 +141,9 @@ class Cluster:
     # --- addresses and files
 
     def node_config_path(self, i):
-        """The config file node i starts with: the one shared file (a ProxiedCluster gives each
-        node its own, whose peer addresses point at the fault proxy)."""
-        return self.config_path
+        """The config file node i starts with: the one shared file, or a joiner's own (a
+        ProxiedCluster gives each node its own, whose peer addresses point at the fault proxy)."""
+        return self.config_paths.get(i, self.config_path)
 
     def query_addr(self, i):
         host, port = self.config["nodes"][str(i)]["query_loc"].rsplit(":", 1)
