@@ -180,7 +180,8 @@ void DnsClusterRun::note_removed(engine::NodeId node) {
   raft::Term term = 0;
   for (engine::NodeId n = 1; n <= nodes(); ++n)
     if (driver(n)) term = std::max(term, driver(n)->node().raft().term());
-  removed_.try_emplace(node, term);
+  if (removed_.try_emplace(node, term).second && history_)
+    history_->removed({0, node, world().now()});
 }
 
 void DnsClusterRun::check_removed_never_lead() {
@@ -493,8 +494,9 @@ void DnsClusterRun::record_read(engine::NodeId node, std::size_t index, bool fin
 void DnsClusterRun::record_final_reads() {
   if (final_reads_done_) return;
   final_reads_done_ = true;
+  // A removed member no longer follows the cluster: what it still serves is not the cluster's.
   for (engine::NodeId n = 1; n <= nodes(); ++n)
-    if (driver(n))
+    if (driver(n) && !removed_.contains(n))
       for (std::size_t q = 0; q < dns_query_count(); ++q) record_read(n, q, true);
 }
 
@@ -507,7 +509,7 @@ void DnsClusterRun::schedule_history_reads(sim::SimTime until) {
     if (!workload_on()) return;
     const engine::NodeId node = 1 + history_prng_.below(nodes());
     const std::size_t index = history_prng_.below(dns_query_count());
-    if (driver(node)) record_read(node, index, false);
+    if (driver(node) && !removed_.contains(node)) record_read(node, index, false);
     schedule_history_reads(until);
   });
 }

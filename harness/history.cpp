@@ -142,6 +142,15 @@ std::string history_line(const HistoryRead& r) {
   return j.dump();
 }
 
+std::string history_line(const HistoryRemoval& r) {
+  return json{{"type", "removed"}, {"node", r.node}, {"time_ns", r.time_ns}}.dump();
+}
+
+void HistoryWriter::removed(HistoryRemoval removal) {
+  removal.line = ++lines_;
+  out_ << history_line(removal) << '\n';
+}
+
 void HistoryWriter::write(HistoryWrite write) {
   write.line = ++lines_;
   out_ << history_line(write) << '\n';
@@ -167,8 +176,11 @@ History parse_history(std::istream& in, const std::string& file) {
       } else if (type == "read") {
         h.reads.push_back(read_from(j));
         h.reads.back().line = line;
+      } else if (type == "removed") {
+        h.removals.push_back({line, field<std::uint64_t>(j, "node"), field<std::int64_t>(j, "time_ns")});
       } else {
-        throw std::invalid_argument(fmt::format("type '{}' is neither write nor read", type));
+        throw std::invalid_argument(
+            fmt::format("type '{}' is neither write, read nor removed", type));
       }
     } catch (const json::exception& e) {
       h.errors.push_back(fmt::format("{}:{}: not JSON: {}", file, line, e.what()));

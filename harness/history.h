@@ -61,9 +61,19 @@ struct HistoryRead {
   friend bool operator==(const HistoryRead&, const HistoryRead&) = default;
 };
 
+// The cluster committed the removal of a member (the operator's REMOVE-NODE got OK): from then
+// on the node no longer follows the cluster, so it owes no final read.
+struct HistoryRemoval {
+  std::size_t line = 0;
+  std::uint64_t node = 0;
+  std::int64_t time_ns = 0;
+  friend bool operator==(const HistoryRemoval&, const HistoryRemoval&) = default;
+};
+
 struct History {
   std::vector<HistoryWrite> writes;
   std::vector<HistoryRead> reads;
+  std::vector<HistoryRemoval> removals;
   std::vector<std::string> errors;  // "FILE:LINE: ..." for lines that could not be read
 };
 
@@ -72,6 +82,7 @@ const char* to_string(WriteOutcome outcome);
 // One line of the file (no newline).
 std::string history_line(const HistoryWrite& write);
 std::string history_line(const HistoryRead& read);
+std::string history_line(const HistoryRemoval& removal);
 
 // Appends lines to a stream, numbering them (the numbers are what the checker reports).
 class HistoryWriter {
@@ -79,6 +90,7 @@ class HistoryWriter {
   explicit HistoryWriter(std::ostream& out) : out_(out) {}
   void write(HistoryWrite write);
   void read(HistoryRead read);
+  void removed(HistoryRemoval removal);
   std::size_t lines() const { return lines_; }
 
  private:

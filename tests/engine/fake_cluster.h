@@ -149,9 +149,11 @@ class FakeCluster {
     ++m.incarnation;
     NodeOptions options = base_;
     options.id = id;
-    NodeObserver* observer = nullptr;         // handed to every incarnation's Node
-    bool join = false;                        // a spare started as dns-node --join (knows no peer)
-    std::function<void(NodeOptions&)> tweak;  // this member's options, e.g. a bug switch
+    if (m.join) {
+      options.join = true;
+      options.members = {id};
+    }
+    if (m.tweak) m.tweak(options);
     m.clock = std::make_unique<MemberClock>(loop_, m.alive);
     m.transport = std::make_unique<MemberTransport>(*this, id);
     m.random = std::make_unique<SeededRandom>(id * 1000 + m.incarnation);

@@ -200,8 +200,6 @@ TEST_F(RejoinTest, TheBugSwitchReimportsTheRemovedRecord) {
   ASSERT_TRUE(write(1, dns::Change::Remove, mx_));
   cluster_.run_for(1s);
   cluster_.wipe(2);
-  NodeOptions buggy = fast_options();
-  (void)buggy;
   cluster_.member(2).zone = records(kZone2);
   cluster_.set_bugs(2, [](NodeOptions& o) { o.bugs.reimport_after_wipe = true; });
   cluster_.start(2);

@@ -98,7 +98,9 @@ TEST(ReplicatedState, SectionsRoundTripAndOnlyTheyChangeTheFormat) {
   r.apply(entry(1, batch(1, 1)));
   const Bytes plain = r.snapshot();
   EXPECT_EQ(plain[0], 1u);  // no section: the base layout, byte for byte as before
-  r.set_section(StateSection::ClusterIdentity, {7, 8});
+  IdentityState identity;
+  identity.cluster_id = 78;
+  r.set_section(StateSection::ClusterIdentity, encode_identity_state(identity));
   MemberSet members;
   members.membership = *raft::make_membership({1, 2}, {});
   r.set_section(StateSection::Membership, encode_member_set(members));
@@ -108,7 +110,7 @@ TEST(ReplicatedState, SectionsRoundTripAndOnlyTheyChangeTheFormat) {
   copy.restore(with, 1);
   EXPECT_EQ(copy.snapshot(), with);
   ASSERT_EQ(copy.sections().size(), 2u);
-  EXPECT_EQ(copy.sections().at(StateSection::ClusterIdentity), (Bytes{7, 8}));
+  EXPECT_EQ(copy.identity(), identity);
   copy.restore(plain, 1);  // a restore replaces the sections too
   EXPECT_TRUE(copy.sections().empty());
   r.clear_section(StateSection::ClusterIdentity);
