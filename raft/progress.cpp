@@ -89,6 +89,13 @@ bool Progress::maybe_decrease_to(Index rejected, Index hint) {
   return true;
 }
 
+void Progress::forget_match() {
+  match_ = 0;
+  match_at_last_heartbeat_ = 0;
+  state_ = State::Replicate;  // so that become_probe() starts right behind match
+  become_probe();
+}
+
 bool Progress::is_paused() const {
   switch (state_) {
     case State::Probe:

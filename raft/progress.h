@@ -50,6 +50,10 @@ class Progress {
   // A rejection of the append that followed `rejected`; `hint` is the follower's match guess.
   // False if the rejection is stale.
   bool maybe_decrease_to(Index rejected, Index hint);
+  // The follower's log is empty although it acknowledged entries up to match: its durable state
+  // was lost (a wiped data directory rejoining). Probe again from the start; the commit index
+  // never goes back, so a lower match only costs resends (or a snapshot).
+  void forget_match();
 
   // No more appends now: probe already sent, inflight window full or snapshot pending.
   bool is_paused() const;

@@ -607,6 +607,15 @@ void Raft::install_snapshot(Snapshot s, Membership members) {
 void Raft::handle_append_response(const Message& m) {
   Progress& pr = progress_.at(m.from);
   if (m.reject) {
+    // An empty log rejecting an append at or above what it acknowledged: not a stale rejection
+    // but a follower that lost its log (wiped and restarted in this leader's term). Without
+    // this, the leader would keep probing right behind the old match and never send it the
+    // log or a snapshot.
+    if (m.reject_hint == 0 && pr.match() > 0 && m.index >= pr.match()) {
+      pr.forget_match();
+      send_append(m.from);
+      return;
+    }
     Index next_probe = m.reject_hint;
     if (m.log_term > 0) next_probe = log_.find_conflict_by_term(m.reject_hint, m.log_term).first;
     if (pr.maybe_decrease_to(m.index, next_probe)) {

@@ -323,3 +323,30 @@ TEST(Safety, AppliedEntriesAreIdenticalEverywhere) {
 
 }  // namespace
 }  // namespace raft::testing
+
+namespace raft::testing {
+namespace {
+
+// A follower whose disk was wiped comes back in the same leader's term with an empty log. Its
+// rejections are not stale: the leader must forget the match it acknowledged and send it the
+// log again (it would otherwise probe right behind the old match for ever).
+TEST(Replication, AFollowerThatLostItsLogIsSentItAgainBySameTermLeader) {
+  TestCluster c(3, [](Config& cfg) { cfg = paper(cfg); });
+  ASSERT_TRUE(c.elect(1));
+  for (int i = 0; i < 10; ++i) c[1].propose(bytes_of(std::to_string(i)));
+  c.settle();
+  ASSERT_EQ(c.applied_strings(3).size(), 10u);
+  const Term term = c[1].term();
+  c.crash(3);
+  c.storage(3) = MemoryStorage{};
+  c.start(3);
+  c[1].propose(bytes_of("after the wipe"));
+  c.settle();
+  c.tick(1, 3);
+  EXPECT_EQ(c[1].term(), term);
+  EXPECT_EQ(c.applied_strings(3), c.applied_strings(1));
+  EXPECT_EQ(c.applied_strings(3).size(), 11u);
+}
+
+}  // namespace
+}  // namespace raft::testing
