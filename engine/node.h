@@ -162,6 +162,10 @@ class NodeObserver {
   virtual void on_transfer_needed(raft::Index /*served*/, raft::Index /*dropped_through*/) {}
   // A client write (submit or reload_zone) was answered.
   virtual void on_write_answered(const WriteResult&) {}
+  // A copy of a peer's datastore was installed: `bytes` received in `chunks` (metrics).
+  virtual void on_transfer_installed(std::uint64_t /*bytes*/, std::uint64_t /*chunks*/) {}
+  // As a source: one chunk of `bytes` payload octets sent to a peer copying this datastore.
+  virtual void on_transfer_chunk_sent(std::uint64_t /*bytes*/) {}
 };
 
 class Node {

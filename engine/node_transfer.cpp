@@ -83,6 +83,8 @@ void Node::on_transfer_message(NodeId from, ByteView bytes) {
               fmt::format("sending node {} a copy of the datastore at index {}", from, served_));
           return TransferSource::Snapshot{serving_.current(), served_};
         });
+    if (const auto* chunk = std::get_if<TransferChunk>(&reply))
+      observer_->on_transfer_chunk_sent(chunk->payload.size());
     transport_.send(from, encode_transfer(reply));
     return;
   }
@@ -148,6 +150,7 @@ void Node::install_transfer() {
   imported_ = true;
   transfer_wanted_ = false;
   observer_->on_store_synced(store_.durable_hw());
+  observer_->on_transfer_installed(p.bytes, p.chunks);
   log(LogLevel::Info,
       fmt::format("datastore copied from node {}: {} records at index {} ({} chunks, {} bytes, "
                   "{} restarts); serving",

@@ -102,7 +102,7 @@ ClusterNode::ClusterNode(ClusterNodeOptions options) : options_(std::move(option
 
   ServerOptions server = options_.server;
   if (server.threads == 0) server.threads = self_->threads;
-  updates_ = std::make_unique<UpdateService>(config_.policy, io_, *node_);
+  updates_ = std::make_unique<UpdateService>(config_.policy, io_, *node_, &cluster_metrics_);
   server_ = std::make_unique<AuthoritativeServer>(db_, self_->query, server, &dns_metrics_,
                                                   updates_.get());
   if (self_->http)

@@ -6,12 +6,17 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "dns/update.h"
+
 namespace net {
 namespace {
 
 // engine::WriteResult::Kind in order, as label values.
-constexpr std::array<std::string_view, 6> kWriteResultLabels = {"ok",      "noop",    "no_quorum",
-                                                                "invalid", "stopped", "disk_fault"};
+constexpr std::array<std::string_view, 7> kWriteResultLabels = {
+    "ok", "noop", "no_quorum", "invalid", "stopped", "disk_fault", "copying"};
+
+// UPDATE answers are counted by rcode up to NOTZONE (RFC 2136 §2.2: 0..10).
+constexpr std::uint16_t kLastUpdateRcode = 10;
 
 constexpr std::array<raft::Role, 4> kRoles = {raft::Role::Follower, raft::Role::PreCandidate,
                                               raft::Role::Candidate, raft::Role::Leader};
@@ -29,6 +34,10 @@ double number(std::uint64_t n) {
 void ClusterMetrics::on_write_answered(const engine::WriteResult& result) {
   const auto kind = static_cast<std::size_t>(result.kind);
   if (kind < writes_.size()) bump(writes_[kind]);
+}
+
+void ClusterMetrics::on_update_answered(std::uint16_t rcode) {
+  if (rcode < updates_.size()) bump(updates_[rcode]);
 }
 
 void ClusterMetrics::render(const engine::NodeStatus& s, const PeerTransportStats& peers,
@@ -70,6 +79,30 @@ void ClusterMetrics::render(const engine::NodeStatus& s, const PeerTransportStat
   for (std::size_t i = 0; i < writes_.size(); ++i)
     out.sample("raftdns_writes_total", {{"result", kWriteResultLabels[i]}},
                number(writes_[i].load(std::memory_order_relaxed)));
+
+  out.family("raftdns_dns_updates_total", "counter",
+             "DNS UPDATE requests answered by this node, by rcode (SERVFAIL: not committed in "
+             "time, nothing applied)");
+  for (std::uint16_t rcode = 0; rcode <= kLastUpdateRcode; ++rcode)
+    out.sample("raftdns_dns_updates_total", {{"rcode", dns::update::rcode_text(rcode)}},
+               number(updates_[rcode].load(std::memory_order_relaxed)));
+
+  out.family("raftdns_datastore_transfers_total", "counter",
+             "Copies of a peer's datastore this node needed (its datastore lacked batches the "
+             "cluster had dropped) and installed");
+  out.sample("raftdns_datastore_transfers_total", {{"event", "needed"}},
+             number(transfers_needed_.load(std::memory_order_relaxed)));
+  out.sample("raftdns_datastore_transfers_total", {{"event", "installed"}},
+             number(transfers_installed_.load(std::memory_order_relaxed)));
+  out.family("raftdns_datastore_transfer_bytes_total", "counter",
+             "Datastore copy payload: received in installed copies, sent to peers copying");
+  out.sample("raftdns_datastore_transfer_bytes_total", {{"direction", "received"}},
+             number(transfer_bytes_received_.load(std::memory_order_relaxed)));
+  out.sample("raftdns_datastore_transfer_bytes_total", {{"direction", "sent"}},
+             number(transfer_bytes_sent_.load(std::memory_order_relaxed)));
+  out.family("raftdns_datastore_transfer_active", "gauge",
+             "1 while this node copies a peer's datastore (or waits for its REJOIN decision)");
+  out.sample("raftdns_datastore_transfer_active", {}, s.transfer.has_value() || s.joining ? 1 : 0);
 
   out.family("raftdns_peer_up", "gauge",
              "1 while this node's link to the peer is connected (handshake done)");

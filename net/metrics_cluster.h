@@ -23,6 +23,14 @@ class ClusterMetrics final : public engine::NodeObserver {
  public:
   void on_checkpoint(engine::Duration took) override { checkpoint_.observe(took); }
   void on_write_answered(const engine::WriteResult& result) override;
+  void on_transfer_needed(raft::Index, raft::Index) override { bump(transfers_needed_); }
+  void on_transfer_installed(std::uint64_t bytes, std::uint64_t) override {
+    bump(transfers_installed_);
+    bump(transfer_bytes_received_, bytes);
+  }
+  void on_transfer_chunk_sent(std::uint64_t bytes) override { bump(transfer_bytes_sent_, bytes); }
+  // A DNS UPDATE was answered with `rcode` (any DNS worker thread, or the engine's).
+  void on_update_answered(std::uint16_t rcode);
   DurationHistogram& fsync() { return fsync_; }
 
   // Every raft, checkpoint, write and peer family (the families of metrics_cluster.cpp).
@@ -30,10 +38,16 @@ class ClusterMetrics final : public engine::NodeObserver {
               MetricsText& out) const;
 
  private:
-  static constexpr std::size_t kWriteKinds = 6;  // engine::WriteResult::Kind
+  static constexpr std::size_t kWriteKinds = 7;     // engine::WriteResult::Kind
+  static constexpr std::size_t kUpdateRcodes = 16;  // the 4-bit header rcodes
   DurationHistogram checkpoint_{kDiskDurationBounds};
   DurationHistogram fsync_{kDiskDurationBounds};
   std::array<std::atomic<std::uint64_t>, kWriteKinds> writes_{};
+  std::array<std::atomic<std::uint64_t>, kUpdateRcodes> updates_{};
+  std::atomic<std::uint64_t> transfers_needed_{0};
+  std::atomic<std::uint64_t> transfers_installed_{0};
+  std::atomic<std::uint64_t> transfer_bytes_received_{0};
+  std::atomic<std::uint64_t> transfer_bytes_sent_{0};
 };
 
 // Whether this node can commit a write now, and if not, why.

@@ -64,8 +64,9 @@ std::uint16_t read_id(std::span<const std::uint8_t> q) {
 }  // namespace
 
 UpdateService::UpdateService(std::shared_ptr<const ZonePolicyConfig> policy,
-                             boost::asio::io_context& engine_io, engine::Node& node)
-    : policy_(std::move(policy)), engine_io_(engine_io), node_(node) {}
+                             boost::asio::io_context& engine_io, engine::Node& node,
+                             ClusterMetrics* metrics)
+    : policy_(std::move(policy)), engine_io_(engine_io), node_(node), metrics_(metrics) {}
 
 void UpdateService::handle(std::span<const std::uint8_t> query, QueryHandler::Reply reply) {
   if (query.size() < dns::kHeaderSize) return;
@@ -74,6 +75,7 @@ void UpdateService::handle(std::span<const std::uint8_t> query, QueryHandler::Re
   std::optional<dns::Question> zone;
   auto refuse = [&](std::uint16_t rcode, const std::string& why) {
     spdlog::debug("update {:04x}: {} ({})", id, dns::update::rcode_text(rcode), why);
+    if (metrics_) metrics_->on_update_answered(rcode);
     std::vector<std::uint8_t> out = answer(id, zone, rcode);
     signing.apply(out);
     reply(std::move(out));
@@ -117,13 +119,14 @@ void UpdateService::handle(std::span<const std::uint8_t> query, QueryHandler::Re
   ++submitted_;
   boost::asio::post(engine_io_, [this, id, zone, signing, reply = std::move(reply),
                                  request = std::move(parsed.request)]() mutable {
-    node_.submit_update(std::move(request), [id, zone, signing, reply = std::move(reply)](
+    node_.submit_update(std::move(request), [this, id, zone, signing, reply = std::move(reply)](
                                                 const engine::WriteResult& r) {
       // Only a committed and applied UPDATE has an rcode of its own; anything else (no
       // quorum in time, a disk fault, stopping) is SERVFAIL: nothing was applied here.
       const std::uint16_t rcode =
           r.kind == engine::WriteResult::Ok ? r.rcode : dns::rcode::SERVFAIL;
       spdlog::debug("update {:04x}: {} ({})", id, dns::update::rcode_text(rcode), r.message);
+      if (metrics_) metrics_->on_update_answered(rcode);
       std::vector<std::uint8_t> out = answer(id, zone, rcode);
       signing.apply(out);
       reply(std::move(out));

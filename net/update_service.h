@@ -10,6 +10,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "engine/node.h"
+#include "net/metrics_cluster.h"
 #include "net/query_handler.h"
 #include "net/zone_policy_config.h"
 #include "net/zone_query_handler.h"
@@ -20,8 +21,9 @@ namespace net {
 class UpdateService final : public UpdateSink {
  public:
   // `engine_io` runs `node` (only that thread may touch it).
+  // `metrics` (may be null) counts every answer by rcode.
   UpdateService(std::shared_ptr<const ZonePolicyConfig> policy, boost::asio::io_context& engine_io,
-                engine::Node& node);
+                engine::Node& node, ClusterMetrics* metrics = nullptr);
 
   // On a DNS worker thread. `reply` is called exactly once (at once for a request refused
   // before raft: FORMERR, NOTAUTH with a TSIG error, REFUSED), from this or the engine's thread.
@@ -34,6 +36,7 @@ class UpdateService final : public UpdateSink {
   std::shared_ptr<const ZonePolicyConfig> policy_;
   boost::asio::io_context& engine_io_;
   engine::Node& node_;
+  ClusterMetrics* metrics_;
   std::atomic<std::uint64_t> submitted_{0};
 };
 

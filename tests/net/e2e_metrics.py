@@ -53,6 +53,10 @@ CLUSTER_FAMILIES = {
     "raftdns_zone_serial": "gauge",
     "raftdns_zone_records": "gauge",
     "raftdns_peer_up": "gauge",
+    "raftdns_dns_updates": "counter",
+    "raftdns_datastore_transfers": "counter",
+    "raftdns_datastore_transfer_bytes": "counter",
+    "raftdns_datastore_transfer_active": "gauge",
 }
 STANDALONE_FAMILIES = {"raftdns_dns_queries", "raftdns_dns_query_duration_seconds",
                        "raftdns_zone_serial", "raftdns_zone_records"}

@@ -8,6 +8,7 @@ Every wait is bounded; every process is stopped at the end of each test.
 
 import base64
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -78,7 +79,7 @@ class UpdateCluster(ClusterDirTestCase):
                                       "notify": ["127.0.0.1:5399"]}},
         }
         self.cluster = Cluster(BINARY, self.workdir, size=3, zone_files=[zone_files] * 3,
-                               config_extra=extra)
+                               config_extra=extra, http=True)
         self.cluster.start_all()
         self.cluster.wait_serving(["example.com", "other.org"])
         self.cluster.wait_leader()
@@ -135,6 +136,14 @@ class UpdateCluster(ClusterDirTestCase):
 
     # --- the Done-when cases
 
+    def updates_answered(self, i, rcode):
+        """raftdns_dns_updates_total{rcode=...} of node i's /metrics."""
+        status, text = self.cluster.http_get(i, "/metrics")
+        self.assertEqual(status, 200)
+        match = re.search(r'^raftdns_dns_updates_total\{rcode="%s"\} (\S+)$' % rcode, text, re.M)
+        self.assertIsNotNone(match, f"no UPDATE counter for {rcode} on node {i}")
+        return float(match.group(1))
+
     def test_nsupdate_adds_through_node0_and_node2_answers(self):
         if shutil.which("nsupdate") is None:
             self.skipTest("nsupdate (bind9-dnsutils) not installed")
@@ -171,12 +180,14 @@ class UpdateCluster(ClusterDirTestCase):
 
     def test_dnspython_udp_and_tcp_add_delete(self):
         base = self.serial(1)
+        noerror_before = self.updates_answered(1, "NOERROR")
         u = self.update()
         u.add("py", 300, "A", "192.0.2.5")
         u.add("py", 300, "A", "192.0.2.6")
         r = self.send(1, u)
         self.assertEqual(dns.rcode.to_text(r.rcode()), "NOERROR")
         self.assertTrue(r.had_tsig)  # dnspython verified our signature on the answer
+        self.assertEqual(self.updates_answered(1, "NOERROR") - noerror_before, 1)
         self.wait_everywhere("py.example.com", "A", "192.0.2.6")
         # Delete one RR over TCP, then the whole name.
         u = self.update()
@@ -193,6 +204,7 @@ class UpdateCluster(ClusterDirTestCase):
 
     def test_wrong_key_is_notauth_with_badsig_badkey_or_badtime(self):
         before = self.serials()
+        notauth_before = self.updates_answered(0, "NOTAUTH")
         # Right name, wrong secret: BADSIG.
         u = self.update(secret=WRONG_SECRET)
         u.add("bad", 300, "A", "192.0.2.66")
@@ -200,6 +212,7 @@ class UpdateCluster(ClusterDirTestCase):
             self.send(0, u)
         # The raw answer: NOTAUTH and the TSIG error field.
         self.assertEqual(self.raw_answer(0, u), (dns.rcode.NOTAUTH, dns.rcode.BADSIG))
+        self.assertEqual(self.updates_answered(0, "NOTAUTH") - notauth_before, 2)  # both sends
         # Unknown key name: BADKEY.
         u = self.update(key="nobody.")
         u.add("bad", 300, "A", "192.0.2.66")

@@ -166,3 +166,38 @@ TEST(NodeRequests, EveryPathAndTheMissingOnes) {
 
 }  // namespace
 }  // namespace net
+
+namespace net {
+namespace {
+
+TEST(ClusterFamilies, UpdatesByRcodeTransfersAndCopyingWrites) {
+  ClusterMetrics metrics;
+  metrics.on_update_answered(0);
+  metrics.on_update_answered(0);
+  metrics.on_update_answered(9);   // NOTAUTH
+  metrics.on_update_answered(99);  // not an rcode: not counted, no crash
+  metrics.on_write_answered({engine::WriteResult::Copying, 0, 0, 0, "ERROR copying"});
+  metrics.on_transfer_needed(3, 40);
+  metrics.on_transfer_chunk_sent(1000);
+  metrics.on_transfer_installed(4096, 2);
+  engine::NodeStatus s = three_voters(0, raft::Role::Follower, 1);
+  s.joining = true;
+  MetricsText out;
+  metrics.render(s, PeerTransportStats{}, out);
+  const std::string& t = out.text();
+  EXPECT_NE(t.find("raftdns_dns_updates_total{rcode=\"NOERROR\"} 2\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("raftdns_dns_updates_total{rcode=\"NOTAUTH\"} 1\n"), std::string::npos);
+  EXPECT_NE(t.find("raftdns_dns_updates_total{rcode=\"REFUSED\"} 0\n"), std::string::npos);
+  EXPECT_NE(t.find("raftdns_writes_total{result=\"copying\"} 1\n"), std::string::npos);
+  EXPECT_NE(t.find("raftdns_datastore_transfers_total{event=\"needed\"} 1\n"), std::string::npos);
+  EXPECT_NE(t.find("raftdns_datastore_transfers_total{event=\"installed\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(t.find("raftdns_datastore_transfer_bytes_total{direction=\"received\"} 4096\n"),
+            std::string::npos);
+  EXPECT_NE(t.find("raftdns_datastore_transfer_bytes_total{direction=\"sent\"} 1000\n"),
+            std::string::npos);
+  EXPECT_NE(t.find("raftdns_datastore_transfer_active 1\n"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace net
