@@ -34,3 +34,13 @@ class ClusterDirTestCase(unittest.TestCase):
     def tearDown(self):
         if self.cluster is not None:
             self.cluster.close()
+
+
+def run_tests(module_name, names):
+    """Runs the named tests of a test script's module (every test when `names` is empty),
+    verbosely, and returns the unittest result: the shared part of the e2e scripts' main()."""
+    loader = unittest.defaultTestLoader
+    module = sys.modules[module_name]
+    suite = loader.loadTestsFromNames(names, module) if names else \
+        loader.loadTestsFromModule(module)
+    return unittest.TextTestRunner(verbosity=2).run(suite)

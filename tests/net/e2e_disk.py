@@ -14,11 +14,10 @@ import struct
 import subprocess
 import sys
 import time
-import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "pylib"))
 from raftdns.cluster import Cluster  # noqa: E402
-from raftdns.testcase import ClusterDirTestCase  # noqa: E402
+from raftdns.testcase import ClusterDirTestCase, run_tests  # noqa: E402
 from raftdns.processes import wait_until  # noqa: E402
 
 BINARY = None  # set from argv in main
@@ -242,11 +241,7 @@ def main():
         sys.exit(__doc__)
     BINARY = os.path.abspath(sys.argv[1])
     names = sys.argv[2:]
-    loader = unittest.defaultTestLoader
-    module = sys.modules[__name__]
-    suite = loader.loadTestsFromNames(names, module) if names else \
-        loader.loadTestsFromModule(module)
-    result = unittest.TextTestRunner(verbosity=2).run(suite)
+    result = run_tests(__name__, names)
     if not result.wasSuccessful():
         sys.exit(1)
     # Every test skipped (e.g. not root): ctest reports it as skipped (SKIP_RETURN_CODE 77).

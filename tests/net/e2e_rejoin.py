@@ -16,11 +16,10 @@ import shutil
 import sys
 import threading
 import time
-import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "pylib"))
 from raftdns.cluster import Cluster  # noqa: E402
-from raftdns.testcase import ClusterDirTestCase  # noqa: E402
+from raftdns.testcase import ClusterDirTestCase, run_tests  # noqa: E402
 from raftdns.processes import wait_until  # noqa: E402
 
 BINARY = None  # set from argv in main
@@ -168,11 +167,7 @@ def main():
         sys.exit(__doc__)
     BINARY, SEED_DIR = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     names = sys.argv[3:]
-    loader = unittest.defaultTestLoader
-    module = sys.modules[__name__]
-    suite = loader.loadTestsFromNames(names, module) if names else \
-        loader.loadTestsFromModule(module)
-    result = unittest.TextTestRunner(verbosity=2).run(suite)
+    result = run_tests(__name__, names)
     sys.exit(0 if result.wasSuccessful() else 1)
 
 
