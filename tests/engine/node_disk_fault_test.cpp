@@ -9,37 +9,24 @@
 #include "dns/zone_parser.h"
 #include "engine/status_text.h"
 #include "tests/engine/fake_cluster.h"
+#include "tests/engine/node_test_support.h"
 
 namespace engine {
 namespace {
 
 using namespace std::chrono_literals;
 using testing::FakeCluster;
+using testing::has;
+using testing::record;
+using testing::records;
+using testing::Reply;
 using Failure = testing::MemoryDisk::Failure;
-
-std::vector<dns::Record> records(std::string_view text) {
-  return dns::parse_master_file(text, "test", {}).records;
-}
-
-dns::Record record(std::string_view line) {
-  return records(line).at(0);
-}
-
-bool has(dns::Database& db, const dns::Record& r) {
-  const auto all = db.all_records();
-  return std::find(all.begin(), all.end(), r) != all.end();
-}
 
 constexpr std::string_view kZone =
     "a.test. 300 IN SOA ns.a.test. admin.a.test. 1 3600 600 86400 300\n"
     "a.test. 300 IN NS ns.a.test.\n"
     "ns.a.test. 300 IN A 192.0.2.1\n"
     "www.a.test. 300 IN A 192.0.2.2\n";
-
-struct Reply {
-  bool done = false;
-  WriteResult result;
-};
 
 // The last raft index node `id` could read back after a power cut right now.
 raft::Index durable_last_index(const testing::MemoryDisk& disk) {

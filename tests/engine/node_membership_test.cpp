@@ -7,27 +7,17 @@
 
 #include "dns/zone_parser.h"
 #include "tests/engine/fake_cluster.h"
+#include "tests/engine/node_test_support.h"
 
 namespace engine {
 namespace {
 
 using namespace std::chrono_literals;
 using testing::FakeCluster;
-
-std::vector<dns::Record> records(std::string_view text) {
-  return dns::parse_master_file(text, "test", {}).records;
-}
-
-NodeOptions fast_options() {
-  NodeOptions o;
-  o.tick = 10ms;
-  o.election_ticks = 10;
-  o.checkpoint_interval = 200ms;
-  o.write_timeout = 1s;
-  o.retry_interval = 200ms;
-  o.import_batch = 2;
-  return o;
-}
+using testing::fast_options;
+using testing::into;
+using testing::records;
+using testing::Reply;
 
 constexpr std::string_view kZone =
     "a.test. 300 IN SOA ns.a.test. admin.a.test. 1 3600 600 86400 300\n"
@@ -35,26 +25,13 @@ constexpr std::string_view kZone =
     "ns.a.test. 300 IN A 192.0.2.1\n"
     "www.a.test. 300 IN A 192.0.2.2\n";
 
-struct Reply {
-  bool done = false;
-  WriteResult result;
-};
-
-std::function<void(const WriteResult&)> into(Reply& reply) {
-  return [&reply](const WriteResult& r) {
-    EXPECT_FALSE(reply.done) << "answered twice";
-    reply.done = true;
-    reply.result = r;
-  };
-}
-
 dns::Change add(std::string_view line) {
   return {dns::Change::Add, records(line).at(0)};
 }
 
 class NodeMembershipTest : public ::testing::Test {
  protected:
-  explicit NodeMembershipTest(NodeOptions options = fast_options()) : cluster_(3, options) {}
+  explicit NodeMembershipTest(NodeOptions options = fast_options(2)) : cluster_(3, options) {}
   void SetUp() override {
     cluster_.member(1).zone = records(kZone);
     cluster_.start_all();
@@ -250,7 +227,7 @@ TEST_F(NodeMembershipTest, AChangeNotCommittedInTimeIsAnsweredOnce) {
 class KeepRemovedAcksTest : public NodeMembershipTest {
  protected:
   static NodeOptions buggy() {
-    NodeOptions o = fast_options();
+    NodeOptions o = fast_options(2);
     o.bugs.keep_removed_acks = true;
     return o;
   }

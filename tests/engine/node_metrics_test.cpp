@@ -7,22 +7,14 @@
 #include "dns/zone_parser.h"
 #include "engine/record_codec.h"
 #include "tests/engine/fake_cluster.h"
+#include "tests/engine/node_test_support.h"
 
 namespace engine {
 namespace {
 
 using namespace std::chrono_literals;
 using testing::FakeCluster;
-
-NodeOptions fast_options() {
-  NodeOptions o;
-  o.tick = 10ms;
-  o.election_ticks = 10;
-  o.checkpoint_interval = 200ms;
-  o.write_timeout = 1s;
-  o.retry_interval = 200ms;
-  return o;
-}
+using testing::fast_options;
 
 dns::Record record(std::string_view line) {
   return dns::parse_master_file(line, "test", {}).records.at(0);

@@ -7,36 +7,19 @@
 #include "dns/rdata.h"
 #include "dns/zone_parser.h"
 #include "tests/engine/fake_cluster.h"
+#include "tests/engine/node_test_support.h"
 
 namespace engine {
 namespace {
 
 using namespace std::chrono_literals;
 using testing::FakeCluster;
-
-std::vector<dns::Record> records(std::string_view text) {
-  return dns::parse_master_file(text, "test", {}).records;
-}
-
-dns::Record record(std::string_view line) {
-  return records(line).at(0);
-}
-
-NodeOptions fast_options() {
-  NodeOptions o;
-  o.tick = 10ms;
-  o.election_ticks = 10;
-  o.checkpoint_interval = 200ms;
-  o.write_timeout = 1s;
-  o.retry_interval = 200ms;
-  o.import_batch = 2;
-  return o;
-}
-
-bool has(dns::Database& db, const dns::Record& r) {
-  const auto all = db.all_records();
-  return std::find(all.begin(), all.end(), r) != all.end();
-}
+using testing::fast_options;
+using testing::has;
+using testing::into;
+using testing::record;
+using testing::records;
+using testing::Reply;
 
 std::uint32_t soa_serial(dns::Database& db, std::string_view apex) {
   for (const dns::Record& r : db.all_records())
@@ -53,19 +36,6 @@ constexpr std::string_view kZoneA =
 constexpr std::string_view kZoneB =
     "b.test. 300 IN SOA ns.b.test. admin.b.test. 1 3600 600 86400 300\n"
     "www.b.test. 300 IN A 198.51.100.1\n";
-
-struct Reply {
-  bool done = false;
-  WriteResult result;
-};
-
-std::function<void(const WriteResult&)> into(Reply& reply) {
-  return [&reply](const WriteResult& r) {
-    EXPECT_FALSE(reply.done) << "answered twice";
-    reply.done = true;
-    reply.result = r;
-  };
-}
 
 class NodeTest : public ::testing::Test {
  protected:
@@ -96,7 +66,7 @@ class NodeTest : public ::testing::Test {
     return true;
   }
 
-  FakeCluster cluster_{3, fast_options()};
+  FakeCluster cluster_{3, fast_options(2)};
 };
 
 TEST_F(NodeTest, FirstBootServesTheUnionOfAllZoneFilesOnEveryNode) {
@@ -238,7 +208,7 @@ TEST_F(NodeTest, ReloadProposesOnlyTheDifference) {
 }
 
 TEST_F(NodeTest, AWriteAboveTheBatchLimitIsRefusedWithTheSizes) {
-  NodeOptions options = fast_options();
+  NodeOptions options = fast_options(2);
   options.max_batch_bytes = 100;
   FakeCluster small(1, options);
   small.start_all();

@@ -11,40 +11,24 @@
 #include "dns/zone_parser.h"
 #include "engine/update_codec.h"
 #include "tests/engine/fake_cluster.h"
+#include "tests/engine/node_test_support.h"
 
 namespace engine {
 namespace {
 
 using namespace std::chrono_literals;
 using testing::FakeCluster;
-
-std::vector<dns::Record> records(std::string_view text) {
-  return dns::parse_master_file(text, "test", {}).records;
-}
-
-dns::Record record(std::string_view line) {
-  return records(line).at(0);
-}
-
-NodeOptions fast_options() {
-  NodeOptions o;
-  o.tick = 10ms;
-  o.election_ticks = 10;
-  o.checkpoint_interval = 200ms;
-  o.write_timeout = 1s;
-  o.retry_interval = 200ms;
-  return o;
-}
+using testing::fast_options;
+using testing::has;
+using testing::into;
+using testing::record;
+using testing::records;
+using testing::Reply;
 
 std::uint32_t soa_serial(dns::Database& db) {
   for (const dns::Record& r : db.all_records())
     if (r.type == dns::type::SOA) return dns::soa_from_rdata(r.rdata).serial;
   return 0;
-}
-
-bool has(dns::Database& db, const dns::Record& r) {
-  const auto all = db.all_records();
-  return std::find(all.begin(), all.end(), r) != all.end();
 }
 
 constexpr std::string_view kZone =
@@ -61,11 +45,6 @@ dns::update::Request add_if_absent(std::string_view name, std::string_view addre
   return r;
 }
 
-struct Reply {
-  bool done = false;
-  WriteResult result;
-};
-
 class NodeUpdateTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -79,14 +58,6 @@ class NodeUpdateTest : public ::testing::Test {
         },
         10s));
   }
-  std::function<void(const WriteResult&)> into(Reply& reply) {
-    return [&reply](const WriteResult& r) {
-      EXPECT_FALSE(reply.done) << "answered twice";
-      reply.done = true;
-      reply.result = r;
-    };
-  }
-
   FakeCluster cluster_{3, fast_options()};
 };
 

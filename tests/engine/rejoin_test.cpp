@@ -9,25 +9,17 @@
 #include "engine/cluster_identity.h"
 #include "engine/local_store.h"
 #include "tests/engine/fake_cluster.h"
+#include "tests/engine/node_test_support.h"
 
 namespace engine {
 namespace {
 
 using namespace std::chrono_literals;
 using testing::FakeCluster;
+using testing::has;
 using testing::MemoryDisk;
-
-std::vector<dns::Record> records(std::string_view text) {
-  return dns::parse_master_file(text, "test", {}).records;
-}
-dns::Record record(std::string_view line) {
-  return records(line).at(0);
-}
-
-bool has(dns::Database& db, const dns::Record& r) {
-  const auto all = db.all_records();
-  return std::find(all.begin(), all.end(), r) != all.end();
-}
+using testing::record;
+using testing::records;
 
 TEST(ClusterIdentity, OnlyANodeTheClusterNeverHeardOfImports) {
   IdentityState s;
@@ -78,13 +70,9 @@ TEST(ClusterIdentity, IdentityFileOfAnotherNodeOrClusterIsRefusedWithAClearError
 }
 
 NodeOptions fast_options() {
-  NodeOptions o;
-  o.tick = 10ms;
-  o.election_ticks = 10;
+  NodeOptions o = testing::fast_options(2);
   o.checkpoint_interval = 100ms;
-  o.write_timeout = 1s;
   o.retry_interval = 100ms;
-  o.import_batch = 2;
   o.compact_every = 8;
   o.transfer_chunk_bytes = 512;  // many chunks
   o.transfer_timeout = 100ms;
@@ -235,16 +223,14 @@ TEST_P(TransferDurability, AnAcknowledgedCopySurvivesAPowerCutUnlessTheBugSwitch
   for (int i = 0; i < 20; ++i)
     ASSERT_TRUE(write(1, dns::Change::Add,
                       record(fmt::format("d{}.a.test. 300 IN A 192.0.2.{}", i, i + 10))));
-  ASSERT_TRUE(cluster_.run_until(
-      [&] { return cluster_.node(1).state().pending().empty(); }, 5s));
+  ASSERT_TRUE(cluster_.run_until([&] { return cluster_.node(1).state().pending().empty(); }, 5s));
   cluster_.wipe(2);
   if (bug) cluster_.set_bugs(2, [](NodeOptions& o) { o.bugs.transfer_before_fsync = true; });
   cluster_.start(2);
   ASSERT_TRUE(cluster_.run_until([&] { return same_everywhere(); }, 10s));
   // It acknowledges what it installed.
   ASSERT_TRUE(write(1, dns::Change::Add, record("x.a.test. 300 IN A 192.0.2.99")));
-  ASSERT_TRUE(cluster_.run_until(
-      [&] { return cluster_.node(1).state().pending().empty(); }, 5s));
+  ASSERT_TRUE(cluster_.run_until([&] { return cluster_.node(1).state().pending().empty(); }, 5s));
   const raft::Index acked = cluster_.node(1).state().acked(2);
   cluster_.crash(2);
   LocalStore store(cluster_.member(2).disk);
