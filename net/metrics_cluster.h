@@ -17,8 +17,9 @@
 
 namespace net {
 
-// Observes the engine (checkpoint times, answered writes) and holds the fsync histogram that a
-// TimedDisk fills. Everything here is written and read on the engine's thread.
+// Observes the engine (checkpoint times, answered writes, datastore transfers) and holds the
+// fsync histogram that a TimedDisk fills. Written on the engine's thread, except the UPDATE
+// counters, which DNS worker threads bump too (every counter is an atomic).
 class ClusterMetrics final : public engine::NodeObserver {
  public:
   void on_checkpoint(engine::Duration took) override { checkpoint_.observe(took); }
