@@ -161,6 +161,29 @@ TEST(HistoryCheck, MissingFinalReadsFail) {
   EXPECT_NE(c.failures[0].find("n2 has no final read"), std::string::npos);
 }
 
+TEST(HistoryCheck, ARemovedMemberOwesNoFinalReadAndItsLineMustBeWellFormed) {
+  Ops o = good();
+  o.reads.pop_back();  // n2's final read: n2 was removed before the heal
+  std::ostringstream out;
+  HistoryWriter writer(out);
+  for (const HistoryWrite& w : o.writes) writer.write(w);
+  for (const HistoryRead& r : o.reads) writer.read(r);
+  writer.removed({0, 2, 600});
+  std::istringstream in(out.str());
+  const History h = parse_history(in, "h");
+  ASSERT_TRUE(h.errors.empty()) << h.errors.front();
+  ASSERT_EQ(h.removals.size(), 1u);
+  EXPECT_EQ(h.removals[0], (HistoryRemoval{6, 2, 600}));  // line 6: after 1 write, 4 reads
+  const CheckReport r = check_history(h, "h");
+  EXPECT_EQ(r.failed(), 0u) << format_report(r);
+
+  std::istringstream bad("{\"type\":\"removed\",\"time_ns\":5}\n");
+  const History broken = parse_history(bad, "b");
+  ASSERT_EQ(broken.errors.size(), 1u);
+  EXPECT_EQ(broken.errors[0], "b:1: no field \"node\"");
+  EXPECT_TRUE(broken.removals.empty());
+}
+
 TEST(HistoryCheck, TwoWritesAcknowledgedAtOneIndexFail) {
   Ops o = good();
   o.writes.push_back(write({add("10.0.0.3")}, 100, 210, WriteOutcome::Ok, 5, 2));
