@@ -32,6 +32,18 @@ DnsDriverOptions dns_node_options(const Scenario& scenario, const Knobs& k) {
   o.tick = 10ms;
   o.election_ticks = 10;
   o.heartbeat_ticks = 2;
+  if (k.election_ms != 0 || k.heartbeat_ms != 0) {
+    const std::int64_t election = k.election_ms != 0 ? k.election_ms : 100;
+    const std::int64_t heartbeat = k.heartbeat_ms != 0 ? k.heartbeat_ms : 20;
+    if (election % 10 != 0 || heartbeat % 10 != 0 || heartbeat < 10 || heartbeat >= election ||
+        election > 60000)
+      throw std::invalid_argument(fmt::format(
+          "--election-ms {} / --heartbeat-ms {}: multiples of the 10 ms tick, heartbeat >= 10 "
+          "and below the election timeout (at most 60000)",
+          election, heartbeat));
+    o.election_ticks = static_cast<int>(election / 10);
+    o.heartbeat_ticks = static_cast<int>(heartbeat / 10);
+  }
   o.checkpoint_interval = std::chrono::milliseconds(k.checkpoint_ms);
   o.write_timeout = 1s;
   o.retry_interval = 200ms;

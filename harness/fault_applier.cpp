@@ -28,6 +28,7 @@ void FaultApplier::isolate(std::uint64_t node, bool on) {
 }
 
 void FaultApplier::heal_network() {
+  shaping_.clear();
   std::fill(block_count_.begin(), block_count_.end(), 0);
   std::fill(isolations_.begin(), isolations_.end(), 0);
   links_.heal_all();
@@ -55,6 +56,33 @@ void FaultApplier::disk_fault(const Fault& f) {
     --disk_windows_[node];
     hooks_.disk_window(node, fault_kind, false);
   });
+}
+
+void FaultApplier::shape(const Fault& f) {
+  if (f.a < 1 || f.a > nodes_ || f.b < 1 || f.b > nodes_ || f.a == f.b) return;
+  const std::uint64_t id = next_shaping_++;
+  shaping_.emplace(id, f);
+  reshape(f.a, f.b);
+  if (f.duration > 0)  // 0: until the heal
+    later(f.duration, [this, id, a = f.a, b = f.b] {
+      shaping_.erase(id);
+      reshape(a, b);
+    });
+}
+
+void FaultApplier::reshape(std::uint64_t from, std::uint64_t to) {
+  std::uint32_t delay = 0, jitter = 0;
+  double pass = 1;
+  for (const auto& [id, f] : shaping_) {
+    if (f.a != from || f.b != to) continue;
+    if (f.kind == FaultKind::Delay) {
+      delay = std::max(delay, f.delay_ms);
+      jitter = std::max(jitter, f.jitter_ms);
+    } else {
+      pass *= 1 - f.loss;
+    }
+  }
+  links_.shape(from, to, delay * sim::kMillisecond, jitter * sim::kMillisecond, 1 - pass);
 }
 
 void FaultApplier::later(sim::SimTime after, std::function<void()> undo) {
@@ -130,6 +158,10 @@ void FaultApplier::apply(const Fault& f, sim::Prng& prng) {
     case FaultKind::DiskFull:
     case FaultKind::FsyncFail:
       disk_fault(f);
+      break;
+    case FaultKind::Delay:
+    case FaultKind::Loss:
+      shape(f);
       break;
   }
 }

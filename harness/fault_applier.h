@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <vector>
 
 #include "harness/faults.h"
@@ -60,6 +61,10 @@ class FaultApplier {
   // window), so that the rest of the cluster must keep committing; a fault that would break
   // that is skipped.
   void disk_fault(const Fault& fault);
+  // Delay and Loss: the link's shaping is the largest active delay and jitter and the combined
+  // loss of its active faults (as the proxy composes them, testbed/link_faults.h).
+  void shape(const Fault& fault);
+  void reshape(std::uint64_t from, std::uint64_t to);
 
   sim::World& world_;
   SimLinks& links_;
@@ -69,6 +74,8 @@ class FaultApplier {
   std::vector<int> isolations_;                // per node, active isolation faults
   std::vector<int> disk_windows_;              // per node, open disk fault windows
   std::vector<sim::SimTime> disk_settled_at_;  // per node, when it may take a new disk fault
+  std::map<std::uint64_t, Fault> shaping_;     // active Delay and Loss faults by a counter
+  std::uint64_t next_shaping_ = 1;
 };
 
 }  // namespace harness

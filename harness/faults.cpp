@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <functional>
 #include <limits>
@@ -32,8 +33,16 @@ const char* to_string(FaultKind kind) {
       return "fsync-fail";
     case FaultKind::IsolateLeader:
       return "isolate-leader";
+    case FaultKind::Delay:
+      return "delay";
+    case FaultKind::Loss:
+      return "loss";
   }
   return "?";
+}
+
+bool is_link_shaping(FaultKind kind) {
+  return kind == FaultKind::Delay || kind == FaultKind::Loss;
 }
 
 bool is_disk_fault(FaultKind kind) {
@@ -62,6 +71,15 @@ std::string describe(const Fault& f) {
     case FaultKind::OneWay:
     case FaultKind::Clog:
       return fmt::format("{:.3f}s {} n{}->n{} for {:.3f}s", at, to_string(f.kind), f.a, f.b, dur);
+    case FaultKind::Delay:
+    case FaultKind::Loss: {
+      const std::string what =
+          f.kind == FaultKind::Delay
+              ? fmt::format("delay n{}->n{} {}ms+{}ms", f.a, f.b, f.delay_ms, f.jitter_ms)
+              : fmt::format("loss n{}->n{} {}", f.a, f.b, f.loss);
+      return f.duration == 0 ? fmt::format("{:.3f}s {} until the heal", at, what)
+                             : fmt::format("{:.3f}s {} for {:.3f}s", at, what, dur);
+    }
   }
   return "?";
 }
@@ -74,15 +92,45 @@ std::string describe(const std::vector<Fault>& schedule) {
 
 std::string format_schedule(const std::vector<Fault>& schedule) {
   std::string out;
-  for (const Fault& f : schedule)
+  for (const Fault& f : schedule) {
     out += fmt::format("{}{}@{}/{}/{}/{}", out.empty() ? "" : ",", to_string(f.kind),
                        f.at / sim::kMillisecond, f.a, f.b, f.duration / sim::kMillisecond);
+    if (f.kind == FaultKind::Delay) out += fmt::format("/{}/{}", f.delay_ms, f.jitter_ms);
+    if (f.kind == FaultKind::Loss) out += fmt::format("/{}", f.loss);
+  }
   return out;
 }
 
+namespace {
+
+// One '/'-separated field of a --faults item; throws naming the item and the field.
+struct ItemFields {
+  const std::string& item;
+  std::vector<std::string> fields;
+
+  [[noreturn]] void fail(const std::string& why) const {
+    throw std::invalid_argument(fmt::format(
+        "--faults: bad item '{}': {} (want kind@AT_MS/A/B/DURATION_MS, "
+        "delay@AT_MS/A/B/DURATION_MS/DELAY_MS[/JITTER_MS] or loss@AT_MS/A/B/DURATION_MS/P)",
+        item, why));
+  }
+  unsigned long long number(std::size_t i, const char* name, unsigned long long max) const {
+    const std::string& w = fields[i];
+    unsigned long long v = 0;
+    auto [end, ec] = std::from_chars(w.data(), w.data() + w.size(), v);
+    if (w.empty() || ec != std::errc() || end != w.data() + w.size() || v > max)
+      fail(fmt::format("{} '{}' is not an integer in 0..{}", name, w, max));
+    return v;
+  }
+};
+
+}  // namespace
+
 std::vector<Fault> parse_schedule(const std::string& text) {
   // Beyond this, milliseconds overflow nanoseconds of SimTime (about 292 years).
-  constexpr long long kMaxMs = std::numeric_limits<sim::SimTime>::max() / sim::kMillisecond;
+  constexpr unsigned long long kMaxMs =
+      std::numeric_limits<sim::SimTime>::max() / sim::kMillisecond;
+  constexpr unsigned long long kMaxDelayMs = 600000;
   std::vector<Fault> out;
   std::size_t start = 0;
   while (start < text.size()) {
@@ -90,29 +138,47 @@ std::vector<Fault> parse_schedule(const std::string& text) {
     if (end == std::string::npos) end = text.size();
     const std::string item = text.substr(start, end - start);
     start = end + 1;
+    ItemFields in{item, {}};
     const std::size_t at_sign = item.find('@');
+    if (at_sign == std::string::npos) in.fail("no '@'");
     const std::string kind = item.substr(0, at_sign);
     Fault f;
     bool known = false;
     for (auto k :
          {FaultKind::Crash, FaultKind::CrashLeader, FaultKind::Isolate, FaultKind::IsolateFollower,
           FaultKind::Partition, FaultKind::OneWay, FaultKind::Clog, FaultKind::DiskFull,
-          FaultKind::FsyncFail, FaultKind::IsolateLeader})
+          FaultKind::FsyncFail, FaultKind::IsolateLeader, FaultKind::Delay, FaultKind::Loss})
       if (kind == to_string(k)) f.kind = k, known = true;
-    long long at = 0, dur = 0;
-    unsigned long long a = 0, b = 0;
-    int used = 0;
-    if (!known || at_sign == std::string::npos ||
-        std::sscanf(item.c_str() + at_sign + 1, "%lld/%llu/%llu/%lld%n", &at, &a, &b, &dur,
-                    &used) != 4 ||
-        static_cast<std::size_t>(used) != item.size() - at_sign - 1 || at < 0 || dur < 0 ||
-        at > kMaxMs || dur > kMaxMs)
-      throw std::invalid_argument(
-          fmt::format("--faults: bad item '{}' (want kind@AT_MS/A/B/DURATION_MS)", item));
-    f.at = at * sim::kMillisecond;
-    f.a = a;
-    f.b = b;
-    f.duration = dur * sim::kMillisecond;
+    if (!known) in.fail(fmt::format("unknown kind '{}'", kind));
+    for (std::size_t from = at_sign + 1;;) {
+      const std::size_t slash = item.find('/', from);
+      in.fields.push_back(item.substr(from, slash == std::string::npos ? slash : slash - from));
+      if (slash == std::string::npos) break;
+      from = slash + 1;
+    }
+    const std::size_t want_min = f.kind == FaultKind::Delay ? 5 : f.kind == FaultKind::Loss ? 5 : 4;
+    const std::size_t want_max = f.kind == FaultKind::Delay ? 6 : want_min;
+    if (in.fields.size() < want_min || in.fields.size() > want_max)
+      in.fail(fmt::format("{} fields after '@', {} wants {}", in.fields.size(), kind,
+                          want_min == want_max ? fmt::format("{}", want_min)
+                                               : fmt::format("{} or {}", want_min, want_max)));
+    f.at = static_cast<sim::SimTime>(in.number(0, "AT_MS", kMaxMs)) * sim::kMillisecond;
+    f.a = in.number(1, "A", std::numeric_limits<std::uint64_t>::max());
+    f.b = in.number(2, "B", std::numeric_limits<std::uint64_t>::max());
+    f.duration = static_cast<sim::SimTime>(in.number(3, "DURATION_MS", kMaxMs)) * sim::kMillisecond;
+    if (f.kind == FaultKind::Delay) {
+      f.delay_ms = static_cast<std::uint32_t>(in.number(4, "DELAY_MS", kMaxDelayMs));
+      if (in.fields.size() == 6)
+        f.jitter_ms = static_cast<std::uint32_t>(in.number(5, "JITTER_MS", kMaxDelayMs));
+    }
+    if (f.kind == FaultKind::Loss) {
+      const std::string& w = in.fields[4];
+      double p = -1;
+      auto [end_p, ec] = std::from_chars(w.data(), w.data() + w.size(), p);
+      if (w.empty() || ec != std::errc() || end_p != w.data() + w.size() || !(p >= 0 && p <= 1))
+        in.fail(fmt::format("P '{}' is not a probability in [0, 1]", w));
+      f.loss = p;
+    }
     out.push_back(f);
   }
   std::stable_sort(out.begin(), out.end(),

@@ -22,6 +22,8 @@ enum class FaultKind : std::uint8_t {
   DiskFull,         // node a's disk has no space: writes fail (ENOSPC, retry-safe)
   FsyncFail,        // node a's fsyncs fail (EIO, not retry-safe: the node needs a restart)
   IsolateLeader,    // whoever leads at that moment (or node a if none) cut off both ways
+  Delay,            // messages a -> b wait delay_ms plus a uniform draw up to jitter_ms
+  Loss,             // each message a -> b is lost with chance `loss` (the proxy: a cut stream)
 };
 
 const char* to_string(FaultKind kind);
@@ -29,21 +31,31 @@ const char* to_string(FaultKind kind);
 // True for the kinds that hit a node's disk rather than its process or links.
 bool is_disk_fault(FaultKind kind);
 
-// One fault. Node numbers are 1..N; for Partition, `a` is a bitmask (bit n = node n).
+// One fault. Node numbers are 1..N; for Partition, `a` is a bitmask (bit n = node n). Delay and
+// Loss with duration 0 last until the heal (in both worlds); the other kinds are undone after
+// `duration` whatever it is.
 struct Fault {
   sim::SimTime at = 0;
   FaultKind kind = FaultKind::Crash;
   std::uint64_t a = 1;
   std::uint64_t b = 2;
   sim::SimTime duration = sim::kSecond;
+  std::uint32_t delay_ms = 0;   // Delay only
+  std::uint32_t jitter_ms = 0;  // Delay only
+  double loss = 0;              // Loss only, in [0, 1]
 };
+
+// True for the kinds that shape one directed link (Delay, Loss) rather than cut or hold it.
+bool is_link_shaping(FaultKind kind);
 
 std::string describe(const Fault& fault);
 std::string describe(const std::vector<Fault>& schedule);
 
-// A schedule as one command-line word: "kind@AT_MS/A/B/DURATION_MS,..." (sim-runner --faults).
+// A schedule as one command-line word: "kind@AT_MS/A/B/DURATION_MS,..." (sim-runner --faults,
+// the fault proxy's --faults and `fault` command). Delay and Loss take more fields:
+// "delay@AT_MS/A/B/DURATION_MS/DELAY_MS[/JITTER_MS]" and "loss@AT_MS/A/B/DURATION_MS/P".
 std::string format_schedule(const std::vector<Fault>& schedule);
-// Throws std::invalid_argument naming the bad item.
+// Throws std::invalid_argument naming the bad item and field.
 std::vector<Fault> parse_schedule(const std::string& text);
 
 // How often each kind of fault happens (per second of the fault phase) and how long it lasts.

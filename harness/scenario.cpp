@@ -170,6 +170,9 @@ std::string reproduce_command(const RunOptions& o) {
   if (k.snapshot_chunk_bytes != d.snapshot_chunk_bytes)
     cmd += fmt::format(" --snapshot-chunk-bytes {}", k.snapshot_chunk_bytes);
   if (!k.bug.empty()) cmd += fmt::format(" --bug {}", k.bug);
+  if (k.sites != d.sites) cmd += fmt::format(" --sites {}", k.sites);
+  if (k.election_ms != d.election_ms) cmd += fmt::format(" --election-ms {}", k.election_ms);
+  if (k.heartbeat_ms != d.heartbeat_ms) cmd += fmt::format(" --heartbeat-ms {}", k.heartbeat_ms);
   if (o.outcome_checks_only) cmd += " --outcome-only";
   if (o.no_invariants) cmd += " --no-invariants";
   if (o.schedule) cmd += fmt::format(" --faults '{}'", format_schedule(*o.schedule));

@@ -48,6 +48,12 @@ struct Knobs {
   // snapshots of a simulated run go whole). A few hundred bytes exercises chunked transfer.
   std::size_t snapshot_chunk_bytes = 0;
   std::string bug;  // "" or one of the scenario's bugs (bug_switches.h)
+  // Multi-site placement (harness/sites.h spec, "" for one site): per-link delays for the run.
+  std::string sites;
+  // DNS scenarios: the nodes' election timeout and heartbeat in ms (multiples of the 10 ms
+  // tick); 0 keeps the defaults (100 ms and 20 ms).
+  std::int64_t election_ms = 0;
+  std::int64_t heartbeat_ms = 0;
   friend bool operator==(const Knobs&, const Knobs&) = default;
 };
 

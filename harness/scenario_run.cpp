@@ -9,6 +9,7 @@
 
 #include "harness/dns_cluster_run.h"
 #include "harness/raft_cluster_run.h"
+#include "harness/sites.h"
 
 namespace harness {
 
@@ -38,6 +39,10 @@ ScenarioRun<Node>::ScenarioRun(const RunOptions& options, const Scenario& scenar
       held_down_(options.knobs.nodes + 1, false) {
   if (options.knobs.nodes < 1 || options.knobs.nodes > 9)
     throw std::invalid_argument("--nodes must be in 1..9");
+  if (!options.knobs.sites.empty())
+    for (const Fault& f : parse_sites(options.knobs.sites, options.knobs.nodes).delays())
+      cluster_.links().set_site_delay(f.a, f.b, f.delay_ms * sim::kMillisecond,
+                                      f.jitter_ms * sim::kMillisecond);
   world().trace().set_verbose(options.trace);
   if (options.trace_formatter) world().trace().set_formatter(options.trace_formatter);
 }

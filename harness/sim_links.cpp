@@ -15,7 +15,9 @@ SimLinks::SimLinks(sim::World& world, const LinkOptions& options, Deliver delive
       clogged_until_(last_arrival_.size(), 0),
       cut_(last_arrival_.size(), false),
       link_epochs_(last_arrival_.size(), 0),
-      node_epochs_(nodes_ + 1, 0) {
+      node_epochs_(nodes_ + 1, 0),
+      shaping_(last_arrival_.size()),
+      shaping_prng_(world.stream("link-shaping")) {
   if (options_.kind == LinkKind::Reordering)
     world_.network().set_deliver(
         [this](engine::NodeId to, engine::NodeId from, engine::Bytes bytes) {
@@ -27,6 +29,11 @@ void SimLinks::send(engine::NodeId from, engine::NodeId to, engine::Bytes bytes,
                     sim::SimTime depart) {
   ++sent_;
   if (options_.kind == LinkKind::Fifo) return send_fifo(from, to, std::move(bytes), depart);
+  if (from >= 1 && to >= 1 && from <= nodes_ && to <= nodes_) {
+    const sim::SimTime wait = shaped_wait(link(from, to));
+    if (wait < 0) return;  // a loss fault took it
+    depart = std::max(depart, world_.now()) + wait;
+  }
   if (depart <= world_.now()) return world_.network().send(from, to, std::move(bytes));
   world_.queue().schedule_at(depart, [this, from, to, bytes = std::move(bytes)]() mutable {
     world_.network().send(from, to, std::move(bytes));
@@ -38,6 +45,12 @@ void SimLinks::send_fifo(engine::NodeId from, engine::NodeId to, engine::Bytes b
   if (from == 0 || to == 0 || from > nodes_ || to > nodes_) return;
   const std::size_t l = link(from, to);
   if (cut_[l]) return;
+  const sim::SimTime wait = shaped_wait(l);
+  if (wait < 0) {  // the stream broke: this message and what is in flight on it are lost
+    ++link_epochs_[l];
+    return;
+  }
+  depart = std::max(depart, world_.now()) + wait;
   const double cap = options_.fifo_tail_cap;
   const auto tail = static_cast<sim::SimTime>(std::min(cap, prng_.exponential(cap / 3.0)));
   const sim::SimTime start = std::max({depart, world_.now(), clogged_until_[l]});
@@ -77,7 +90,34 @@ void SimLinks::clog(engine::NodeId from, engine::NodeId to, sim::SimTime until) 
   clogged = std::max(clogged, until);
 }
 
+sim::SimTime SimLinks::shaped_wait(std::size_t l) {
+  const Shaping& s = shaping_[l];
+  if (s.loss > 0 && shaping_prng_.real01() < s.loss) return -1;
+  sim::SimTime wait = s.delay + s.site_delay;
+  const sim::SimTime jitter = s.jitter + s.site_jitter;
+  if (jitter > 0)
+    wait += static_cast<sim::SimTime>(
+        shaping_prng_.in_range(0, static_cast<std::uint64_t>(jitter) + 1));
+  return wait;
+}
+
+void SimLinks::shape(engine::NodeId from, engine::NodeId to, sim::SimTime delay,
+                     sim::SimTime jitter, double loss) {
+  Shaping& s = shaping_.at(link(from, to));
+  s.delay = delay;
+  s.jitter = jitter;
+  s.loss = loss;
+}
+
+void SimLinks::set_site_delay(engine::NodeId from, engine::NodeId to, sim::SimTime delay,
+                              sim::SimTime jitter) {
+  Shaping& s = shaping_.at(link(from, to));
+  s.site_delay = delay;
+  s.site_jitter = jitter;
+}
+
 void SimLinks::heal_all() {
+  for (Shaping& s : shaping_) s.delay = 0, s.jitter = 0, s.loss = 0;
   if (options_.kind == LinkKind::Reordering) {
     world_.network().heal_all();
     world_.network().options().loss = 0;

@@ -52,7 +52,17 @@ class SimLinks {
   void set_link(engine::NodeId a, engine::NodeId b, bool up);
   // Messages a -> b are held until `until`.
   void clog(engine::NodeId from, engine::NodeId to, sim::SimTime until);
-  // Every link up and unclogged; reordering links also stop losing and duplicating.
+  // Delay and Loss faults on a -> b (harness/faults.h): each message waits `delay` plus a
+  // uniform draw up to `jitter`, and is lost with chance `loss`; on FIFO links a loss breaks the
+  // stream (what is in flight is lost too), as the proxy cuts a TCP connection.
+  void shape(engine::NodeId from, engine::NodeId to, sim::SimTime delay, sim::SimTime jitter,
+             double loss);
+  // A site's distance (harness/sites.h): added to every message a -> b for the whole run; the
+  // heal keeps it.
+  void set_site_delay(engine::NodeId from, engine::NodeId to, sim::SimTime delay,
+                      sim::SimTime jitter);
+  // Every link up, unclogged and unshaped (site delays stay); reordering links also stop losing
+  // and duplicating.
   void heal_all();
   // `node` lost power: what is in flight to it (and from it, see LinkOptions) is lost.
   void node_crashed(engine::NodeId node);
@@ -64,6 +74,17 @@ class SimLinks {
     return from * (nodes_ + 1) + to;
   }
   void send_fifo(engine::NodeId from, engine::NodeId to, engine::Bytes bytes, sim::SimTime depart);
+  // Shaping of one link: how long a message waits beyond the network's delay (site plus fault
+  // delay and jitter), or -1 if a loss fault takes it. Draws only on shaped links, so runs
+  // without shaping keep their trace.
+  sim::SimTime shaped_wait(std::size_t link);
+
+  // Per link: a Delay/Loss fault and the site distance.
+  struct Shaping {
+    sim::SimTime delay = 0, jitter = 0;
+    double loss = 0;
+    sim::SimTime site_delay = 0, site_jitter = 0;
+  };
 
   sim::World& world_;
   LinkOptions options_;
@@ -76,6 +97,8 @@ class SimLinks {
   std::vector<bool> cut_;
   std::vector<std::uint64_t> link_epochs_;  // bumped when the link is cut
   std::vector<std::uint64_t> node_epochs_;  // by node, bumped when it crashes
+  std::vector<Shaping> shaping_;            // by link(from, to), both kinds of links
+  sim::Prng shaping_prng_;
   std::uint64_t sent_ = 0;
 };
 

@@ -20,6 +20,7 @@
 #include "harness/history_check.h"
 #include "harness/scenario.h"
 #include "harness/scenario_run.h"
+#include "harness/sites.h"
 #include "raft/message.h"
 #include "sim/trace.h"
 
@@ -155,7 +156,8 @@ int main(int argc, char** argv) {
   bool check_determinism = false, trace = false, outcome_only = false;
   std::optional<std::size_t> nodes;
   std::optional<double> time_s, loss, dup, crash_rate, partition_rate, disk_fault_rate;
-  std::optional<std::int64_t> drift, checkpoint_ms;
+  std::optional<std::int64_t> drift, checkpoint_ms, election_ms, heartbeat_ms;
+  std::string sites;
   std::optional<std::size_t> snapshot_chunk_bytes;
   bool torn = false, no_torn = false;
   std::string bug, faults, history_file;
@@ -192,11 +194,21 @@ int main(int argc, char** argv) {
                "DNS scenarios: check no invariant during the run (only convergence is waited "
                "for), so that --history shows what clients of a broken cluster see to the end");
   app.add_option("--bug", bug, bug_help());
+  app.add_option("--sites", sites,
+                 "multi-site placement SITES/RTT_MS[/JITTER_MS], e.g. 1,2,3/20,80,150: node n's "
+                 "site, the round trips between sites (1-2, 1-3, 2-3, ...), each direction RTT/2 "
+                 "plus up to JITTER_MS, for the whole run");
+  app.add_option("--election-ms", election_ms,
+                 "DNS scenarios: election timeout in ms (multiple of 10; default 100)");
+  app.add_option("--heartbeat-ms", heartbeat_ms,
+                 "DNS scenarios: heartbeat interval in ms (multiple of 10; default 20)");
   CLI::Option* faults_option = app.add_option(
       "--faults", faults,
       "replace the scenario's fault schedule: kind@AT_MS/A/B/DURATION_MS,... "
       "(kinds: crash, crash-leader, isolate, isolate-leader, isolate-follower, partition (A = "
-      "bitmask of one side), one-way, clog, disk-full, fsync-fail (DNS runs))");
+      "bitmask of one side), one-way, clog, disk-full, fsync-fail (DNS runs)), "
+      "delay@AT_MS/A/B/DURATION_MS/DELAY_MS[/JITTER_MS], loss@AT_MS/A/B/DURATION_MS/P "
+      "(duration 0: until the heal)");
   CLI11_PARSE(app, argc, argv);
 
   harness::RunOptions base;
@@ -225,6 +237,14 @@ int main(int argc, char** argv) {
       std::tie(k.delay_min_ms, k.delay_max_ms) =
           parse_range<std::int64_t>(delay_text, "--delay-ms");
     k.bug = bug;
+    if (!sites.empty()) {
+      harness::parse_sites(sites, k.nodes);  // names the bad field now
+      k.sites = sites;
+    }
+    if (election_ms) k.election_ms = *election_ms;
+    if (heartbeat_ms) k.heartbeat_ms = *heartbeat_ms;
+    if ((election_ms || heartbeat_ms) && !harness::find_scenario(scenario).dns)
+      throw std::invalid_argument("--election-ms and --heartbeat-ms need a DNS scenario");
     // Given at all, even as '' (what a property shrunk to no faults prints), it replaces the
     // scenario's schedule.
     if (faults_option->count() > 0) base.schedule = harness::parse_schedule(faults);
