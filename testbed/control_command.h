@@ -5,7 +5,8 @@
 //   fault SPEC                  simulator schedule items (harness/faults.h syntax,
 //                               kind@AT_MS/A/B/DURATION_MS,...): each starts AT ms from now and
 //                               is undone DURATION ms later (0: until `end` or `heal`). Link
-//                               kinds only: isolate, partition, one-way, clog.
+//                               kinds only: isolate, partition, one-way, clog,
+//                               delay@AT/A/B/DUR/MS[/JITTER], loss@AT/A/B/DUR/P.
 //   delay A B MS JITTER [FOR]   bytes a -> b wait MS plus up to JITTER ms (order kept)
 //   loss A B P [FOR]            each chunk of bytes a -> b cuts the connection with chance P
 //   drop A B                    cuts the connections a -> b now (the node redials)

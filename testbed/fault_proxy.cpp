@@ -145,6 +145,18 @@ std::vector<std::uint64_t> FaultProxy::schedule(const std::vector<harness::Fault
   return ids;
 }
 
+void FaultProxy::set_site_delays(const std::vector<harness::Fault>& delays) {
+  std::vector<LinkFault> link_delays;
+  for (const harness::Fault& f : delays) {
+    std::string why;
+    auto lf = link_fault_of(f, &why);
+    if (!lf) throw std::invalid_argument(fmt::format("{}: {}", harness::describe(f), why));
+    link_delays.push_back(*lf);
+  }
+  faults_.set_site_delays(link_delays);
+  changed();
+}
+
 void FaultProxy::changed() {
   for (auto& l : links_)
     for (const auto& w : l->sessions)
@@ -203,7 +215,11 @@ std::string FaultProxy::status() const {
   for (const auto& l : links_)
     if (l->acceptor)
       links += fmt::format(" {}->{}:{}/{}", l->from, l->to, open(l->from, l->to), l->accepted);
-  return fmt::format("OK faults=[{}] open/accepted{}", faults, links);
+  std::string sites;
+  for (const LinkFault& f : faults_.site_delays())
+    sites += fmt::format("{}{}", sites.empty() ? "" : "; ", describe(f));
+  return fmt::format("OK faults=[{}]{} open/accepted{}", faults,
+                     sites.empty() ? "" : fmt::format(" sites=[{}]", sites), links);
 }
 
 void FaultProxy::close() {

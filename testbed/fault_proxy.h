@@ -50,6 +50,9 @@ class FaultProxy {
   // the proxy cannot apply or a bad node number, before applying any.
   std::vector<std::uint64_t> schedule(const std::vector<harness::Fault>& schedule);
 
+  // The sites' distances (harness/sites.h): kept through `heal`. Throws std::invalid_argument.
+  void set_site_delays(const std::vector<harness::Fault>& delays);
+
   const LinkFaults& faults() const { return faults_; }
   // Connections accepted on link from -> to so far, and open now.
   std::uint64_t accepted(std::uint64_t from, std::uint64_t to) const;

@@ -3,7 +3,7 @@
 //
 //   fault-proxy --node 127.0.0.1:7001 --node 127.0.0.1:7002 --node 127.0.0.1:7003
 //               --control proxy.sock [--faults SPEC] [--ports P,P,...] [--seed N]
-//               [--listen 127.0.0.1]
+//               [--listen 127.0.0.1] [--sites SITES/RTT_MS[/JITTER_MS]]
 //
 // Prints one line "link A->B IP:PORT" per directed link (node A must reach node B there), then
 // "ready". Runs until SIGINT or SIGTERM.
@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "harness/sites.h"
 #include "net/control_socket.h"
 #include "net/listen_address.h"
 #include "testbed/fault_proxy.h"
@@ -37,6 +38,10 @@ int main(int argc, char** argv) {
                  "A B P [FOR], drop A B, end ID, heal, status)");
   app.add_option("--faults", faults,
                  "a schedule in sim-runner's --faults syntax (link kinds), from start");
+  std::string sites;
+  app.add_option("--sites", sites,
+                 "multi-site delays SITES/RTT_MS[/JITTER_MS] as sim-runner --sites (kept through "
+                 "heal)");
   app.add_option("--listen", listen, "the IP the per-link ports are bound on");
   app.add_option("--ports", ports,
                  "the link ports in the order 1->2, 1->3, ..., 2->1, ... (default: free ports)")
@@ -53,6 +58,7 @@ int main(int argc, char** argv) {
     if (nodes.size() < 2) throw std::invalid_argument("--node: give at least two nodes");
     boost::asio::io_context io;
     testbed::FaultProxy proxy(io, nodes, boost::asio::ip::make_address(listen), seed, ports);
+    if (!sites.empty()) proxy.set_site_delays(harness::parse_sites(sites, nodes.size()).delays());
     if (!faults.empty()) proxy.schedule(harness::parse_schedule(faults));
     std::unique_ptr<net::ControlSocket> control;
     if (!control_path.empty()) {

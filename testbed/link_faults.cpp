@@ -63,6 +63,15 @@ std::optional<LinkFault> link_fault_of(const harness::Fault& fault, std::string*
     case harness::FaultKind::Clog:
       out.kind = LinkFault::Kind::Clog;
       return out;
+    case harness::FaultKind::Delay:
+      out.kind = LinkFault::Kind::Delay;
+      out.delay_ms = fault.delay_ms;
+      out.jitter_ms = fault.jitter_ms;
+      return out;
+    case harness::FaultKind::Loss:
+      out.kind = LinkFault::Kind::Loss;
+      out.loss = fault.loss;
+      return out;
     case harness::FaultKind::IsolateFollower:
     case harness::FaultKind::IsolateLeader:
       if (why)
@@ -108,6 +117,16 @@ std::uint64_t LinkFaults::add(const LinkFault& f) {
   return next_id_++;
 }
 
+void LinkFaults::set_site_delays(const std::vector<LinkFault>& delays) {
+  for (const LinkFault& f : delays) {
+    if (f.kind != LinkFault::Kind::Delay)
+      throw std::invalid_argument(fmt::format("site delays: {} is not a delay", describe(f)));
+    LinkFaults check(nodes_);
+    check.add(f);  // node numbers
+  }
+  sites_ = delays;
+}
+
 bool LinkFaults::remove(std::uint64_t id) {
   return active_.erase(id) > 0;
 }
@@ -115,6 +134,9 @@ bool LinkFaults::remove(std::uint64_t id) {
 LinkState LinkFaults::state(std::uint64_t from, std::uint64_t to) const {
   LinkState s;
   double pass = 1;  // chance a chunk survives every loss fault
+  std::uint32_t site_delay = 0, site_jitter = 0;
+  for (const LinkFault& f : sites_)
+    if (from == f.a && to == f.b) site_delay = f.delay_ms, site_jitter = f.jitter_ms;
   for (const auto& [id, f] : active_) {
     switch (f.kind) {
       case LinkFault::Kind::Isolate:
@@ -141,6 +163,8 @@ LinkState LinkFaults::state(std::uint64_t from, std::uint64_t to) const {
     }
   }
   s.loss = 1 - pass;
+  s.delay_ms += site_delay;  // a delay fault on a WAN link comes on top of the distance
+  s.jitter_ms += site_jitter;
   return s;
 }
 

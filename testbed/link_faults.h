@@ -39,9 +39,9 @@ struct LinkFault {
 const char* to_string(LinkFault::Kind kind);
 std::string describe(const LinkFault& fault);
 
-// The link kinds of a simulator fault, or nullopt (with a reason in *why) for the kinds the
-// proxy cannot apply: crashes and disk faults are the runner's to do, and isolate-follower needs
-// to know the leader (the runner resolves it into an isolate).
+// The link kinds of a simulator fault (delay and loss included), or nullopt (with a reason in *why)
+// for the kinds the proxy cannot apply: crashes and disk faults are the runner's to do, and
+// isolate-follower needs to know the leader (the runner resolves it into an isolate).
 std::optional<LinkFault> link_fault_of(const harness::Fault& fault, std::string* why);
 
 // The combined effect of every active fault on one directed link.
@@ -64,7 +64,12 @@ class LinkFaults {
   std::uint64_t add(const LinkFault& fault);
   // Removes a fault; false if no such id is active.
   bool remove(std::uint64_t id);
-  void clear() { active_.clear(); }
+  void clear() { active_.clear(); }  // site delays stay
+  // The sites' distances (harness/sites.h as Delay link faults): added to every chunk on their
+  // links whatever the faults, and kept by clear() (`heal` heals faults, not geography). Throws
+  // std::invalid_argument for a bad node number or a kind other than Delay.
+  void set_site_delays(const std::vector<LinkFault>& delays);
+  const std::vector<LinkFault>& site_delays() const { return sites_; }
 
   LinkState state(std::uint64_t from, std::uint64_t to) const;
   std::size_t nodes() const { return nodes_; }
@@ -74,6 +79,7 @@ class LinkFaults {
   std::size_t nodes_;
   std::uint64_t next_id_ = 1;
   std::map<std::uint64_t, LinkFault> active_;
+  std::vector<LinkFault> sites_;
 };
 
 }  // namespace testbed

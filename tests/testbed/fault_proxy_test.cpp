@@ -2,6 +2,8 @@
 // and greets every connection, the dialer is a plain socket.
 #include "testbed/fault_proxy.h"
 
+#include "harness/sites.h"
+
 #include <gtest/gtest.h>
 
 #include <boost/asio/connect.hpp>
@@ -172,6 +174,41 @@ TEST_F(FaultProxyTest, DropAndCertainLossCutConnections) {
   lossy.write("gone");
   ASSERT_TRUE(run_until([&] { return lossy.closed; }));
   EXPECT_EQ(n1.received, "");
+}
+
+// The simulator's delay and loss items, through `fault` as through --faults.
+TEST_F(FaultProxyTest, SimSyntaxDelayHoldsBytesInOrderAndSimSyntaxLossCuts) {
+  EXPECT_EQ(proxy.execute_line("fault delay@0/1/3/0/120/40"), "OK id=1 later=0");
+  Dialer d(io, proxy.link_endpoint(1, 3));
+  ASSERT_TRUE(run_until([&] { return d.got == "hi"; }));
+  const auto sent = Clock::now();
+  for (int i = 0; i < 5; ++i) {
+    d.write(std::to_string(i));
+    run_for(10);  // separate chunks, each with its own jitter draw
+  }
+  ASSERT_TRUE(run_until([&] { return n3.received == "01234"; }));  // order kept
+  EXPECT_GE(n3.last_arrival - sent, std::chrono::milliseconds(120));
+  EXPECT_EQ(proxy.execute_line("fault loss@0/2/1/0/1"), "OK id=2 later=0");
+  Dialer lossy(io, proxy.link_endpoint(2, 1));
+  lossy.write("gone");
+  ASSERT_TRUE(run_until([&] { return lossy.closed; }));
+  EXPECT_EQ(n1.received, "");
+  EXPECT_EQ(proxy.execute_line("fault delay@0/1/9/0/5"),
+            "ERROR delay: node b is 9 (nodes are 1..3)");
+}
+
+TEST_F(FaultProxyTest, SiteDelaysStayThroughHealAndShowInStatus) {
+  proxy.set_site_delays(harness::parse_sites("1,1,2/300", 3).delays());
+  EXPECT_EQ(proxy.faults().site_delays().size(), 4u);
+  EXPECT_EQ(proxy.execute_line("heal"), "OK");
+  EXPECT_NE(proxy.execute_line("status").find("sites=[delay n1->n3 150ms jitter 0ms"),
+            std::string::npos);
+  Dialer d(io, proxy.link_endpoint(2, 3));
+  ASSERT_TRUE(run_until([&] { return d.got == "hi"; }));
+  const auto sent = Clock::now();
+  d.write("far");
+  ASSERT_TRUE(run_until([&] { return n3.received == "far"; }));
+  EXPECT_GE(n3.last_arrival - sent, std::chrono::milliseconds(150));
 }
 
 TEST_F(FaultProxyTest, ScheduledFaultStartsLaterAndBadLinesAreErrors) {

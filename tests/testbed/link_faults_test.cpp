@@ -120,5 +120,36 @@ TEST(LinkFaults, SimulatorLinkKindsMapAndProcessKindsAreTheRunners) {
   EXPECT_NE(why.find("leader"), std::string::npos);
 }
 
+TEST(LinkFaults, SimulatorDelayAndLossMapWithTheirParameters) {
+  const auto parsed = harness::parse_schedule("delay@0/1/2/0/75/5,loss@0/2/1/0/0.5");
+  auto delay = link_fault_of(parsed[0], nullptr);
+  ASSERT_TRUE(delay);
+  EXPECT_EQ(delay->kind, Kind::Delay);
+  EXPECT_EQ(delay->delay_ms, 75u);
+  EXPECT_EQ(delay->jitter_ms, 5u);
+  auto loss = link_fault_of(parsed[1], nullptr);
+  ASSERT_TRUE(loss);
+  EXPECT_EQ(loss->kind, Kind::Loss);
+  EXPECT_DOUBLE_EQ(loss->loss, 0.5);
+}
+
+TEST(LinkFaults, SiteDelaysAddToFaultDelaysAndOutliveClear) {
+  LinkFaults faults(3);
+  LinkFault site = fault(Kind::Delay, 1, 3);
+  site.delay_ms = 75, site.jitter_ms = 5;
+  faults.set_site_delays({site});
+  LinkFault d = fault(Kind::Delay, 1, 3);
+  d.delay_ms = 100;
+  faults.add(d);
+  EXPECT_EQ(faults.state(1, 3).delay_ms, 175u);
+  EXPECT_EQ(faults.state(1, 3).jitter_ms, 5u);
+  EXPECT_EQ(faults.state(3, 1), LinkState{});
+  faults.clear();
+  EXPECT_EQ(faults.state(1, 3).delay_ms, 75u);
+  EXPECT_THROW(faults.set_site_delays({fault(Kind::Delay, 1, 4)}), std::invalid_argument);
+  EXPECT_THROW(faults.set_site_delays({fault(Kind::OneWay, 1, 2)}), std::invalid_argument);
+  EXPECT_EQ(faults.state(1, 3).delay_ms, 75u);  // a refused set changes nothing
+}
+
 }  // namespace
 }  // namespace testbed
