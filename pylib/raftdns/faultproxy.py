@@ -32,7 +32,7 @@ _LINK = re.compile(r"^link (\d+)->(\d+) ([0-9.]+):(\d+)$")
 class FaultProxy:
     """One fault-proxy process in front of the given raft addresses [(host, port), ...]."""
 
-    def __init__(self, binary, raft_addrs, workdir, seed=1, timeout=10.0):
+    def __init__(self, binary, raft_addrs, workdir, seed=1, timeout=10.0, sites=None):
         if not os.path.isfile(binary):
             raise FileNotFoundError(f"fault-proxy binary not found: {binary} (build it: "
                                     f"cmake --build BUILD --target fault-proxy)")
@@ -44,6 +44,8 @@ class FaultProxy:
         ports = [free_port() for _ in range(n * (n - 1))]
         args = [binary, "--control", self.control_path, "--seed", str(seed),
                 "--ports", ",".join(map(str, ports))]
+        if sites:  # multi-site delays, sim-runner's --sites syntax; kept through "heal"
+            args += ["--sites", sites]
         for host, port in raft_addrs:
             args += ["--node", f"{host}:{port}"]
         self.log = open(self.log_path, "w")
@@ -98,12 +100,13 @@ class FaultProxy:
 class ProxiedCluster(Cluster):
     """A Cluster (same arguments) whose raft links go through a FaultProxy (self.proxy)."""
 
-    def __init__(self, binary, workdir, proxy_binary=None, proxy_seed=1, **kwargs):
+    def __init__(self, binary, workdir, proxy_binary=None, proxy_seed=1, proxy_sites=None,
+                 **kwargs):
         super().__init__(binary, workdir, **kwargs)
         proxy_binary = str(proxy_binary or os.path.join(os.path.dirname(self.binary),
                                                         "fault-proxy"))
         self.proxy = FaultProxy(proxy_binary, [self.raft_addr(i) for i in range(self.size)],
-                                self.workdir, seed=proxy_seed)
+                                self.workdir, seed=proxy_seed, sites=proxy_sites)
         for i in range(self.size):
             config = json.loads(json.dumps(self.config))
             for j in range(self.size):
