@@ -17,22 +17,24 @@ class RunMeasures:
     cut_duration: dict = field(default_factory=dict)  # round(t, 3) -> seconds
     writes: list = field(default_factory=list)  # (submitted, ok_at, node, index) OK writes only
     applied: dict = field(default_factory=dict)  # sim: node -> [(t, applied index)]
-    propagation: list = field(default_factory=list)  # real: (node, seconds) per write and node
+    propagation: list = field(default_factory=list)  # real: per write, [seconds] per node seen
 
 
-def fault_windows(m, election_s):
-    """From each cut until its end + 2 election timeouts + 1 s (the old leader rejoined)."""
-    return [(at, at + m.cut_duration.get(round(at, 3), 0) + 2 * election_s + 1.0)
+def fault_windows(m, election_s, before_s=0.0):
+    """From `before_s` before each cut until its end + 2 election timeouts + 1 s (the old
+    leader rejoined)."""
+    return [(at - before_s, at + m.cut_duration.get(round(at, 3), 0) + 2 * election_s + 1.0)
             for at, _ in m.cuts]
 
 
 def steady_writes(m, election_s):
     """The OK writes submitted while no fault was on or settling: commit latency and
     propagation are the placement's, not the failover's."""
-    windows = fault_windows(m, election_s)
-    # Before the first leader (the simulator's workload starts with the run) writes wait for it.
+    # A write submitted just before a cut may wait for the failover.
+    windows = fault_windows(m, election_s, before_s=1.0)
+    # Until the first leader settles (the simulator's workload starts with the run) writes wait.
     if m.leaders:
-        windows.append((0.0, m.leaders[0][0]))
+        windows.append((0.0, m.leaders[0][0] + 0.5))
     return [w for w in m.writes if not any(lo <= w[0] <= hi for lo, hi in windows)]
 
 
@@ -40,18 +42,30 @@ def commit_ms(m, election_s):
     return [(ok - sub) * 1000 for sub, ok, _, _ in steady_writes(m, election_s)]
 
 
-def propagation_ms(m, election_s):
-    """Per OK write and node: submit -> that node has it (sim: applied its index; real: the
-    node answers the name). The slowest node of each write is `worst`."""
+def _per_write(m, election_s):
+    """Per steady OK write: [ms until each node had it] (nodes that never did are left out)."""
     if m.world == "real":
-        return [s * 1000 for _, s in m.propagation]
+        return [[x * 1000 for x in seen] for seen in m.propagation]
     out = []
     for sub, _, _, index in steady_writes(m, election_s):
+        seen = []
         for node, events in m.applied.items():
             t = next((t for t, i in events if i >= index and t >= sub), None)
             if t is not None:
-                out.append((t - sub) * 1000)
+                seen.append((t - sub) * 1000)
+        out.append(seen)
     return out
+
+
+def propagation_ms(m, election_s):
+    """Per steady OK write and node: submitted -> that node has it (sim: applied its index;
+    real: the node answers the name)."""
+    return [x for seen in _per_write(m, election_s) for x in seen]
+
+
+def propagation_all_ms(m, election_s):
+    """Per steady OK write that every node had: submitted -> the last node has it."""
+    return [max(seen) for seen in _per_write(m, election_s) if len(seen) == m.nodes]
 
 
 def failovers(m, bound_s):

@@ -100,7 +100,7 @@ def run(build, cfg, workdir, writes, failovers, log):
                 t.join(timeout=12)
             if reply.startswith("OK"):
                 m.writes.append((t_sub - t0, t_ok - t0, node + 1, k))
-                m.propagation += [(i + 1, s) for i, s in enumerate(seen) if s is not None]
+                m.propagation.append([s for s in seen if s is not None])
             else:
                 log(f"real: write {name} via node {node + 1}: {reply}")
         # Leader isolations through the proxy.

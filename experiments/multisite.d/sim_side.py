@@ -1,6 +1,8 @@
 """The simulator's half of experiments/multisite: one sim-runner run per (placement, timeouts,
 seed) with --sites, --election-ms, --heartbeat-ms and a schedule of leader isolations, its trace
-read into the measures of measures.py (times in seconds of simulated time)."""
+read into the measures of measures.py (times in seconds of simulated time). random-dns's
+workload (20 writes/s to random nodes, queries), no loss, duplication or drift, and 1-2 ms links
+inside a site (loopback-like, as the real run's), so the sites' delays are the distance."""
 
 import re
 import subprocess
@@ -28,7 +30,7 @@ def run(build, cfg, seed, failovers):
     cuts, faults, end = schedule(cfg, failovers)
     cmd = [str(build / "sim-runner"), "--seed", str(seed), "--scenario", "random-dns",
            "--nodes", str(cfg["nodes"]), "--time", f"{end:.3f}", "--loss", "0", "--dup", "0",
-           "--clock-drift", "0", "--sites", cfg["sites"], "--election-ms",
+           "--clock-drift", "0", "--delay-ms", "1..2", "--sites", cfg["sites"], "--election-ms",
            str(cfg["election_ms"]), "--heartbeat-ms", str(cfg["heartbeat_ms"]),
            "--faults", faults, "--trace"]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)

@@ -58,6 +58,8 @@ def rows(samples, runs):
             "commit_p99_ms": pct(m.get("commit_ms", []), 99),
             "propagation_p50_ms": pct(m.get("propagation_ms", []), 50),
             "propagation_p99_ms": pct(m.get("propagation_ms", []), 99),
+            "everywhere_p50_ms": pct(m.get("propagation_all_ms", []), 50),
+            "everywhere_p99_ms": pct(m.get("propagation_all_ms", []), 99),
             "failover_p50_ms": pct(m.get("failover_ms", []), 50),
             "failover_max_ms": max(m["failover_ms"]) if m.get("failover_ms") else math.nan,
             "failovers": len(m.get("failover_ms", [])),
@@ -87,13 +89,14 @@ def fmt(x, digits=0):
 
 def markdown(table):
     lines = ["| world | nodes | max RTT ms | heartbeat ms | election ms | commit p50 / p99 ms | "
-             "propagation p50 / p99 ms | failover p50 / max ms (n) | failed failovers | "
-             "spurious elections |", "|" + " --- |" * 10]
+             "on a node p50 / p99 ms | on every node p50 / p99 ms | failover p50 / max ms (n) | "
+             "failed failovers | spurious elections |", "|" + " --- |" * 11]
     for r in table:
         lines.append(
             f"| {r['world']} | {r['nodes']} | {r['max_rtt_ms']} | {r['heartbeat_ms']} | "
             f"{r['election_ms']} | {fmt(r['commit_p50_ms'])} / {fmt(r['commit_p99_ms'])} | "
             f"{fmt(r['propagation_p50_ms'])} / {fmt(r['propagation_p99_ms'])} | "
+            f"{fmt(r['everywhere_p50_ms'])} / {fmt(r['everywhere_p99_ms'])} | "
             f"{fmt(r['failover_p50_ms'])} / {fmt(r['failover_max_ms'])} ({r['failovers']}) | "
             f"{r['failovers_failed']} of {r['cuts']} | {r['spurious']} |")
     return "\n".join(lines)
