@@ -1,6 +1,8 @@
 """Aggregates experiments/multisite's samples into one row per (world, placement, timeouts) and
-picks the recommended timeouts per max round trip: the configuration whose every isolation led to
-a new leader within the bound, with no spurious election, and the lowest median failover (ties:
+picks the recommended timeouts per max round trip: among the configurations whose every isolation
+led to a new leader within the bound, with no spurious election, and with a margin (election
+timeout >= 2 heartbeats + the max RTT: a follower still hears the leader after one lost heartbeat
+on the slowest link, which these loss-free runs do not test), the lowest median failover (ties:
 the lower commit latency, then the longer heartbeat: less traffic)."""
 
 import csv
@@ -72,8 +74,9 @@ def recommend(table):
     """[(world, nodes, max_rtt, row)] the best configuration per world, size and max RTT."""
     best = {}
     for r in table:
+        margin = int(r["election_ms"]) >= 2 * int(r["heartbeat_ms"]) + int(r["max_rtt_ms"])
         healthy = (r["failovers_failed"] == 0 and r["spurious"] == 0 and r["bad_runs"] == 0
-                   and r["failovers"] > 0)
+                   and r["failovers"] > 0 and margin)
         if not healthy:
             continue
         key = (r["world"], int(r["nodes"]), int(r["max_rtt_ms"]))

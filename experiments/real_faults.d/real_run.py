@@ -14,7 +14,7 @@ from raftdns.processes import wait_until
 
 ZONE_FILES = [Path(__file__).resolve().parents[2] / "zone-files" / f"zf{i}.txt"
               for i in range(3)]
-LINK_KINDS = ("isolate", "partition", "one-way", "clog")
+LINK_KINDS = ("isolate", "partition", "one-way", "clog", "delay", "loss")
 
 
 class RoleSampler:
@@ -133,7 +133,7 @@ def run_real(args, workdir, log):
                     events.append((now(), f"restart n{node}"))
             timers[:] = [(t, x) for t, x in timers if t > until]
 
-        for at, kind, a, b, dur in args.schedule:
+        for at, kind, a, b, dur, extra in args.schedule:
             while now() < at:
                 restart_due(now())
                 time.sleep(min(0.01, max(0.0, at - now())))
@@ -142,7 +142,7 @@ def run_real(args, workdir, log):
                 break
             spec = None
             if kind in LINK_KINDS:
-                spec = f"{kind}@0/{a}/{b}/{int(dur * 1000)}"
+                spec = f"{kind}@0/{a}/{b}/{int(dur * 1000)}{extra}"
             elif kind in ("isolate-leader", "crash-leader", "isolate-follower"):
                 leader = c.leader()
                 target = (leader + 1) if leader is not None else 1 + (a - 1) % n

@@ -2,9 +2,12 @@
 propagation, failover and spurious elections per heartbeat/election pair, and the recommended
 timeouts per max round trip (experiments/multisite)."""
 
+import csv
 import math
 import sys
 from pathlib import Path
+
+from matplotlib import ticker
 
 from plotting import figure, save
 from summary import Outcome, fmt
@@ -12,7 +15,7 @@ from summary import Outcome, fmt
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "multisite.d"))
 import table  # noqa: E402
 
-HEADER = ["world", "nodes", "sites", "max_rtt_ms", "heartbeat_ms", "election_ms", "runs",
+HEADER = ["mode", "nodes", "sites", "max_rtt_ms", "heartbeat_ms", "election_ms", "runs",
           "bad_runs", "cuts", "failovers_failed", "spurious", "commit_p50_ms", "commit_p99_ms",
           "propagation_p50_ms", "propagation_p99_ms", "everywhere_p50_ms", "everywhere_p99_ms",
           "failover_p50_ms", "failover_max_ms",
@@ -24,13 +27,13 @@ def summarize(ctx) -> Outcome:
              for step in ("sim", "real")]
     samples, runs = table.read(paths)
     rows = table.rows(samples, runs)
-    import csv
     csv_path = ctx.out / "multisite.csv"
     with open(csv_path, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=HEADER, extrasaction="ignore")
         w.writeheader()
         for r in rows:
-            w.writerow({k: (f"{v:.3f}" if isinstance(v, float) else v) for k, v in r.items()})
+            row = {k: (f"{v:.3f}" if isinstance(v, float) else v) for k, v in r.items()}
+            w.writerow(dict(row, mode=r["world"]))
     out = Outcome(csv=csv_path)
 
     # One panel per measure; x: election timeout, one line per (world, nodes, heartbeat) at the
@@ -61,7 +64,8 @@ def summarize(ctx) -> Outcome:
                     label="2 x election timeout")
         ax.set_xscale("log")
         ax.set_xticks(sorted({int(r["election_ms"]) for r in main}) or [1000])
-        ax.get_xaxis().set_major_formatter(__import__("matplotlib").ticker.ScalarFormatter())
+        ax.xaxis.set_major_formatter(ticker.ScalarFormatter())
+        ax.xaxis.set_minor_formatter(ticker.NullFormatter())
         ax.set_xlabel("election timeout (ms)")
         ax.set_ylabel(ylabel)
         ax.set_title(f"{title}, sites 20/80/150 ms")
