@@ -27,12 +27,13 @@ def fault_windows(m, election_s, before_s=0.0):
             for at, _ in m.cuts]
 
 
-def steady_writes(m, election_s):
+def steady_writes(m, election_s, before_s=0.0):
     """The OK writes that neither overlapped a fault window nor were submitted before the first
     leader had settled for 0.5 s (the simulator's workload starts with the run; the real run
     writes once a leader is known): commit latency and propagation are the placement's, not the
-    failover's."""
-    windows = fault_windows(m, election_s)
+    failover's. `before_s` widens each window back (a write may reach the node cut off next only
+    when the cut heals)."""
+    windows = fault_windows(m, election_s, before_s)
     first = m.leaders[0][0] + 0.5 if m.leaders and m.world == "sim" else 0.0
     return [w for w in m.writes if w[0] >= first and
             not any(w[0] <= hi and w[1] >= lo for lo, hi in windows)]
@@ -47,7 +48,7 @@ def _per_write(m, election_s):
     if m.world == "real":
         return [[x * 1000 for x in seen] for seen in m.propagation]
     out = []
-    for sub, _, _, index in steady_writes(m, election_s):
+    for sub, _, _, index in steady_writes(m, election_s, before_s=1.0):
         seen = []
         for node, events in m.applied.items():
             t = next((t for t, i in events if i >= index and t >= sub), None)
