@@ -29,8 +29,8 @@ a socket that never connected is fail (nothing was sent), and everything else is
 quorum" and disk-fault answers are timeouts after which the write may still commit, and a node
 killed before it replied gives no answer (complete_ns null). Clients are named by kind and
 thread ("w3", "r1"), so concurrent clients each have their own id. The process of a line is the
-node's incarnation as the recorder saw it (1 for the first NodeProcess of that node, 2 after a
-restart, ...), since a restarted node may serve less than before its crash."""
+node process's pid (a restart is a new process, which may serve less than before its crash, so
+history-check judges monotonicity per process)."""
 
 import json
 import random
@@ -105,7 +105,6 @@ class HistoryRecorder:
         self._out = open(self.path, "w")
         self._lock = threading.Lock()
         self._node_locks = {}
-        self._incarnations = {}  # node -> [NodeProcess, ...] in the order first seen
         self._clients = {}  # (kind, thread id) -> client id
         self._in_flight = {}  # token -> a write record without its answer yet
         self._tokens = 0
@@ -123,13 +122,9 @@ class HistoryRecorder:
             return self._clients[key]
 
     def _process(self, node):
-        """(NodeProcess, incarnation number) of node's current process."""
+        """(NodeProcess, its pid) of node's current process: the history's "process"."""
         proc = self.cluster.nodes[node]
-        with self._lock:
-            seen = self._incarnations.setdefault(node, [])
-            if not any(p is proc for p in seen):
-                seen.append(proc)
-            return proc, next(k for k, p in enumerate(seen, 1) if p is proc)
+        return proc, proc.pid
 
     def _node_lock(self, node):
         with self._lock:

@@ -23,6 +23,7 @@ import dns.query
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "pylib"))
 from raftdns.cluster import Cluster  # noqa: E402
+from raftdns.history import HistoryRecorder, ReadLoad, check_history, verdict  # noqa: E402
 from raftdns.testcase import ClusterDirTestCase, run_tests  # noqa: E402
 from raftdns.processes import wait_until  # noqa: E402
 
@@ -94,6 +95,22 @@ class ClusterTestCase(ClusterDirTestCase):
         self.add(0, f"{tag}.example.com", "192.0.2.123")
         for i in range(3):
             self.wait_record(i, f"{tag}.example.com.", "192.0.2.123")
+
+    def record_history(self):
+        """A HistoryRecorder (raftdns.history) on the cluster, writing history.jsonl in the
+        test's directory (kept when the test fails)."""
+        return HistoryRecorder(self.cluster, os.path.join(self.workdir, "history.jsonl"))
+
+    def assert_history_passes(self, history):
+        """Final reads on every node (the cluster settled), then build/history-check (beside
+        dns-node) must pass the history."""
+        history.final_reads()
+        history.close()
+        passed, report = check_history(os.path.join(os.path.dirname(BINARY), "history-check"),
+                                       history.path)
+        print(f"  history: {history.lines} lines, {history.unbracketed} reads unbracketed; "
+              f"history-check: {verdict(report)}", file=sys.stderr)
+        self.assertTrue(passed, f"history-check failed on {history.path}:\n{report}")
 
     def snapshot(self, i, names):
         """(name, type) -> (rcode, sorted rdatas) as node i answers now."""
@@ -175,7 +192,8 @@ class DistinctAddresses(ClusterTestCase):
 
 
 class LeaderKill(ClusterTestCase):
-    """kill -9 of the leader while a client streams ADDs into a follower."""
+    """kill -9 of the leader while a client streams ADDs into a follower; the clients' history
+    (the stream, reads on every node up, final reads) passes history-check."""
 
     def test_every_acknowledged_add_survives_leader_kill(self):
         c = self.make_cluster()
@@ -185,16 +203,18 @@ class LeaderKill(ClusterTestCase):
         acknowledged, replies = [], []
         stop = threading.Event()
         killed_at, first_ok_after_kill = [None], [None]
+        history = self.record_history()
+        reads = ReadLoad(history, lambda: [a[0] for a in acknowledged[-3:]] + ["example.com."],
+                         rate=20).start()
 
         def stream():
             for n in range(100000):
                 if stop.is_set():
                     return
                 name, address = f"w{n}.example.com.", f"10.{n // 65536}.{n // 256 % 256}.{n % 256}"
-                try:
-                    reply = c.send(client_node, f"ADD: {name} A {address}", REPLY)
-                except TimeoutError as e:
-                    replies.append(("timeout", str(e)))
+                reply = history.write(client_node, f"ADD: {name} A {address}", REPLY)
+                if reply is None:
+                    replies.append(("timeout", f"no reply within {REPLY}s to ADD {name}"))
                     continue
                 replies.append((name, reply))
                 if reply.startswith("OK"):
@@ -213,6 +233,7 @@ class LeaderKill(ClusterTestCase):
         finally:
             stop.set()
             client.join(timeout=REPLY + 5)
+            reads.stop()
         self.assertFalse(client.is_alive())
         unexpected = [r for r in replies
                       if not r[1].startswith("OK") and not r[1].startswith("ERROR no quorum")]
@@ -233,6 +254,7 @@ class LeaderKill(ClusterTestCase):
             self.wait_record(leader, name, address, timeout=5)
         for i in range(3):
             self.assertEqual(c.status(i)["pending"], 0)
+        self.assert_history_passes(history)
 
 
 class Minority(ClusterTestCase):
