@@ -70,7 +70,7 @@ def parse_change(line):
     kind, name, rdtype, data = m.groups()
     try:
         rdata = dns.rdata.from_text(dns.rdataclass.IN, rdtype.upper(), data,
-                                    origin=dns.name.root)
+                                    origin=dns.name.root, relativize=False)
     except Exception as e:  # dnspython raises many kinds for bad rdata
         raise ValueError(f"history: cannot read the rdata of {line!r}: {e}") from e
     return {"kind": kind.lower(), "name": dns.name.from_text(name).to_text().lower(),
