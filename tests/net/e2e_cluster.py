@@ -52,6 +52,7 @@ class ClusterTestCase(ClusterDirTestCase):
     files (ports remapped); the cluster's logs are printed when the test fails."""
 
     config_extra = TUNED
+    history = None  # a HistoryRecorder: add() then goes through it
 
     prefix = "e2e-cluster"
 
@@ -78,7 +79,11 @@ class ClusterTestCase(ClusterDirTestCase):
                            what=f"node {i} serves {zone}")
 
     def add(self, i, name, address, timeout=REPLY):
-        reply = self.cluster.send(i, f"ADD: {name} A {address}", timeout)
+        line = f"ADD: {name} A {address}"
+        if self.history is not None:
+            reply = self.history.write(i, line, timeout) or "no reply"
+        else:
+            reply = self.cluster.send(i, line, timeout)
         self.assertTrue(reply.startswith("OK index="), f"ADD {name} on node {i}: {reply!r}")
         return reply
 
@@ -258,7 +263,9 @@ class LeaderKill(ClusterTestCase):
 
 
 class Minority(ClusterTestCase):
-    """kill -9 of two nodes out of three: the survivor serves, refuses writes, does not freeze."""
+    """kill -9 of two nodes out of three: the survivor serves, refuses writes, does not freeze;
+    the clients' history (the writes, reads of every name on every node before the kills and on
+    the survivor after them, final reads) passes history-check."""
 
     def timed_snapshot(self, i, names):
         latencies, answers = [], {}
@@ -273,6 +280,7 @@ class Minority(ClusterTestCase):
     def test_survivor_serves_refuses_writes_and_cluster_recovers(self):
         c = self.make_cluster()
         self.start_imported()
+        self.history = self.record_history()
         names = list(PROTOTYPE_ZONES)
         for n in range(5):
             self.add(n % 3, f"before{n}.example.com", f"192.0.2.{n + 10}")
@@ -281,11 +289,14 @@ class Minority(ClusterTestCase):
         leader = c.wait_leader(timeout=SETTLE)
         survivor = (leader + 1) % 3
         before, latencies_before = self.timed_snapshot(survivor, names)
+        for i in range(3):
+            self.assertEqual(self.history.read(i, names), len(names))
 
         for i in range(3):
             if i != survivor:
                 c.kill9(i)
         after, latencies_after = self.timed_snapshot(survivor, names)
+        self.assertEqual(self.history.read(survivor, names), len(names))
         self.assertEqual(after, before, "the survivor's answers changed")
         median = latencies_after[len(latencies_after) // 2]
         self.assertLess(median, max(0.05, 5 * latencies_before[len(latencies_before) // 2]),
@@ -293,7 +304,7 @@ class Minority(ClusterTestCase):
                         f"(before: {latencies_before})")
 
         start = time.monotonic()
-        reply = c.send(survivor, "ADD: during.example.com A 192.0.2.99", REPLY)
+        reply = self.history.write(survivor, "ADD: during.example.com A 192.0.2.99", REPLY)
         elapsed = time.monotonic() - start
         self.assertTrue(reply.startswith("ERROR no quorum"), reply)
         self.assertLess(elapsed, WRITE_TIMEOUT + 3.0, f"no-quorum reply took {elapsed:.2f}s")
@@ -314,6 +325,7 @@ class Minority(ClusterTestCase):
         for i in range(3):
             self.wait_record(i, "after.example.com.", "192.0.2.100")
             self.assertEqual(self.snapshot(i, names), self.snapshot(survivor, names))
+        self.assert_history_passes(self.history)
 
 
 class RestartAll(ClusterTestCase):
