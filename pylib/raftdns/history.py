@@ -132,6 +132,8 @@ class HistoryRecorder:
 
     def _emit(self, record):
         with self._lock:
+            if self._out.closed:
+                return  # an operation that outlived close(): its line is written already
             self._out.write(json.dumps(record, sort_keys=True) + "\n")
             self._out.flush()
             self.lines += 1
@@ -159,7 +161,8 @@ class HistoryRecorder:
         except (OSError, TimeoutError):
             pass  # sent, no answer: unknown
         complete = time.monotonic_ns()
-        del self._in_flight[token]
+        if self._in_flight.pop(token, None) is None:
+            return reply  # close() wrote it as unanswered
         if not sent:
             record.update(result="fail", index=0, complete_ns=complete, message=reply_text)
         else:
@@ -222,7 +225,8 @@ class HistoryRecorder:
                                for n in names]
                     serials = {z: self._serial(node, z) for z in {z for _, _, z in answers}}
                     after = self._served(node)
-                except (OSError, TimeoutError, dns.exception.DNSException, KeyError):
+                except (OSError, TimeoutError, dns.exception.DNSException, KeyError,
+                        ValueError):  # down, unanswered, or an ERROR instead of STATUS
                     return 0
                 end = time.monotonic_ns()
                 if before != after or self.cluster.nodes[node] is not proc:
@@ -261,10 +265,11 @@ class HistoryRecorder:
     def close(self):
         """Writes every write still waiting for its answer (unknown, no completion) and closes
         the file."""
-        for record in list(self._in_flight.values()):
-            record.update(result="unknown", index=0, complete_ns=None, message="no reply")
-            self._emit(record)
-        self._in_flight.clear()
+        for token in list(self._in_flight):
+            record = self._in_flight.pop(token, None)
+            if record is not None:
+                record.update(result="unknown", index=0, complete_ns=None, message="no reply")
+                self._emit(record)
         with self._lock:
             self._out.close()
 
