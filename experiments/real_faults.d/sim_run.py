@@ -15,8 +15,8 @@ def run_sim(args, out):
            "--nodes", str(args.nodes), "--time", str(args.time), "--faults", args.faults,
            "--loss", "0", "--dup", "0", "--checkpoint-ms", str(args.checkpoint_ms), "--trace"]
     history = out / "sim_history.jsonl"
-    run = subprocess.run(cmd + ["--history", str(history)], capture_output=True, text=True,
-                         timeout=600)
+    cmd += ["--history", str(history)]
+    run = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     passed, report = check_history(args.build / "history-check", history)
     (out / "sim_history_check.txt").write_text(report)
     (out / "sim_trace.txt").write_text(run.stderr)
