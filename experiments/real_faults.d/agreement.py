@@ -21,6 +21,8 @@ def claims(args, sim, real):
     out.append(("nodes agree on every unacknowledged write", sim["ok"], not real["disagree"]))
     out.append(("every node converged after the heal", sim["ok"],
                 real["converged_after"] is not None))
+    out.append(("the clients' history passes history-check", sim["history"]["passed"],
+                real["history"]["passed"]))
     return out
 
 

@@ -1,15 +1,18 @@
 """The real half of experiments/real_faults: a cluster through fault-proxy under the simulator's
-workload shape, with the schedule's faults done to links (the proxy) or processes (kill -9)."""
+workload shape, with the schedule's faults done to links (the proxy) or processes (kill -9). The
+clients' history (raftdns.history: every write, 20 bracketed reads/s, final reads after the heal)
+goes to OUT/real_history.jsonl and is judged by build/history-check."""
 
 import concurrent.futures
 import random
+import shutil
 import threading
 import time
 from pathlib import Path
 
 import query_load
-from raftdns import control
 from raftdns.faultproxy import ProxiedCluster
+from raftdns.history import HistoryRecorder, ReadLoad, check_history, verdict
 from raftdns.processes import wait_until
 
 ZONE_FILES = [Path(__file__).resolve().parents[2] / "zone-files" / f"zf{i}.txt"
@@ -74,6 +77,7 @@ def run_real(args, workdir, log):
             for name in names[:3]:
                 wait_until(lambda: c.query(i, name, "A", timeout=1.0).answers, 30,
                            what=f"node {i} answers {name}")
+        history = HistoryRecorder(c, Path(workdir) / "history.jsonl")
         t0 = time.perf_counter()
         sampler = RoleSampler(c, t0)
         sampler.start()
@@ -86,11 +90,9 @@ def run_real(args, workdir, log):
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=64)
         reply_timeout = args.write_timeout_ms / 1000 + 10
 
-        def send_write(path, line):
-            try:
-                reply = control.request(path, line, reply_timeout)
-            except (OSError, TimeoutError):  # killed: the connection drops unanswered
-                reply = None
+        def send_write(node, line):
+            # None when unanswered: killed, the connection drops (the history says unknown).
+            reply = history.write(node, line, reply_timeout)
             return reply, time.perf_counter()
 
         def writer():
@@ -107,11 +109,15 @@ def run_real(args, workdir, log):
                     t = time.perf_counter() - t0
                     address = f"192.0.2.{k % 250 + 1}"
                     submitted.append((t, node, name, address, pool.submit(
-                        send_write, c.control_socket(node), f"ADD: {name} A {address}")))
+                        send_write, node, f"ADD: {name} A {address}")))
                 next_at += rng.expovariate(args.write_rate)
 
         writer_thread = threading.Thread(target=writer, daemon=True)
         writer_thread.start()
+        # The history's reads: the last few names written (where staleness shows) and a zone
+        # file's name, on random nodes that are up.
+        reads = ReadLoad(history, lambda: [s[2] for s in submitted[-5:]] + names[:1],
+                         rate=args.history_read_rate, seed=args.seed).start()
         events = []  # (t, what) of the fault driver, for the report
         isolated = []  # (t, node) each isolate-leader hit
         timers = []  # pending restarts: (t, node)
@@ -176,6 +182,7 @@ def run_real(args, workdir, log):
         stop.set()
         writer_thread.join(timeout=5)
         queries.stop()
+        reads.stop()
         heal_at = now()
         c.proxy.command("heal")
         timers[:] = [(0, node) for node in range(1, n + 1) if not c.alive(node - 1)]
@@ -192,6 +199,7 @@ def run_real(args, workdir, log):
         except TimeoutError as e:
             log(f"real: not converged: {e}")
         sampler.stop()
+        history_verdict = judge_history(args, c, history, converged_after is not None, log)
         writes = []
         for t, node, name, address, future in submitted:
             reply, at = future.result() if future.done() else (None, None)
@@ -218,6 +226,30 @@ def run_real(args, workdir, log):
         return {"leader_spans": sampler.spans, "writes": writes, "down": down, "events": events,
                 "isolated": isolated,
                 "lost": lost, "disagree": disagree, "converged_after": converged_after,
-                "queries": per_second, "proxy_status": c.proxy.command("status")}
+                "queries": per_second, "proxy_status": c.proxy.command("status"),
+                "history": history_verdict}
     finally:
         c.close()
+
+
+def judge_history(args, c, history, converged, log):
+    """Final reads on every node (once converged), then build/history-check on the history,
+    copied to OUT/real_history.jsonl: {"passed", "verdict", "report", "lines", ...}."""
+    problem = None
+    if converged:
+        try:
+            history.final_reads()
+        except RuntimeError as e:
+            problem = str(e)
+    else:
+        problem = "not converged: no final reads"
+    history.close()
+    out = args.out / "real_history.jsonl"
+    shutil.copyfile(history.path, out)
+    passed, report = check_history(args.build / "history-check", out)
+    (args.out / "real_history_check.txt").write_text(report)
+    if not passed:
+        log(f"real: history-check failed on {out}:\n{report}")
+    return {"passed": passed, "verdict": verdict(report) or "no verdict", "report": report,
+            "lines": history.lines, "unbracketed": history.unbracketed, "problem": problem,
+            "file": str(out)}

@@ -48,6 +48,8 @@ def report(args, sim, real):
         len(real["disagree"]))
     row("converged after heal (s)", sim["converged_after"],
         "-" if real["converged_after"] is None else f"{real['converged_after']:.2f}")
+    row("history-check (FILE: sim_history.jsonl, real_history.jsonl)",
+        history_cell(sim["history"]), history_cell(real["history"]))
     row("verdict", sim["result"], "ok" if real_ok(real) else "FAILED")
     checks = agreement.claims(args, sim, real)
     yes = {True: "yes", False: "NO"}
@@ -77,11 +79,14 @@ def report(args, sim, real):
     lines += ["", f"Proxy at the end: `{real['proxy_status']}`", ""]
     return "\n".join(lines), {"sim": {"leader_changes": s_changes, "without_leader_s": s_without,
                                       "writes": s_w, "result": sim["result"],
+                                      "history": sim["history"],
                                       "converged_after_s": sim["converged_after"]},
                               "real": {"leader_changes": r_changes, "without_leader_s": r_without,
                                        "writes": r_w, "lost": real["lost"],
                                        "disagree": real["disagree"],
                                        "converged_after_s": real["converged_after"],
+                                       "history": {k: v for k, v in real["history"].items()
+                                                   if k != "report"},
                                        "events": real["events"]},
                               "claims": [{"claim": c, "sim": a, "real": b} for c, a, b in checks]}
 
@@ -111,5 +116,16 @@ def isolated_replies(isolated, writes):
     return json.dumps(counts) if isolated else "-"
 
 
+def history_cell(h):
+    """history-check's verdict, and for a real history its lines and unbracketed reads."""
+    text = ("passed" if h["passed"] else "FAILED") + f": {h['verdict']}"
+    if "lines" in h:
+        text += f" ({h['lines']} lines, {h['unbracketed']} reads unbracketed)"
+    if h.get("problem"):
+        text += f"; {h['problem']}"
+    return text
+
+
 def real_ok(real):
-    return not real["lost"] and not real["disagree"] and real["converged_after"] is not None
+    return (not real["lost"] and not real["disagree"] and real["converged_after"] is not None
+            and real["history"]["passed"])

@@ -1,8 +1,11 @@
 """The simulator's half of experiments/real_faults: sim-runner --trace with the schedule, and its
-trace read into leader spans, writes and down times (node numbers 1..N)."""
+trace read into leader spans, writes and down times (node numbers 1..N); its history (--history,
+which leaves the run unchanged) judged by build/history-check."""
 
 import re
 import subprocess
+
+from raftdns.history import check_history, verdict
 
 SIM_LINE = re.compile(r"^\s*(\d+\.\d+)s (n\d+|fault|HEAL:) (.*)$")
 
@@ -11,7 +14,11 @@ def run_sim(args, out):
     cmd = [str(args.build / "sim-runner"), "--seed", str(args.seed), "--scenario", args.scenario,
            "--nodes", str(args.nodes), "--time", str(args.time), "--faults", args.faults,
            "--loss", "0", "--dup", "0", "--checkpoint-ms", str(args.checkpoint_ms), "--trace"]
+    history = out / "sim_history.jsonl"
+    cmd += ["--history", str(history)]
     run = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    passed, report = check_history(args.build / "history-check", history)
+    (out / "sim_history_check.txt").write_text(report)
     (out / "sim_trace.txt").write_text(run.stderr)
     summary = run.stdout
     roles = {}
@@ -68,4 +75,6 @@ def run_sim(args, out):
     return {"cmd": " ".join(cmd), "summary": summary.strip(), "ok": run.returncode == 0,
             "result": result[1] if result else "?", "leader_spans": leader_spans,
             "writes": writes, "down": down, "isolated": isolated,
-            "converged_after": float(converged[1]) if converged else None}
+            "converged_after": float(converged[1]) if converged else None,
+            "history": {"passed": passed, "verdict": verdict(report) or "no verdict",
+                        "file": str(history)}}

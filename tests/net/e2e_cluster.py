@@ -23,6 +23,7 @@ import dns.query
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "pylib"))
 from raftdns.cluster import Cluster  # noqa: E402
+from raftdns.history import HistoryRecorder, ReadLoad, check_history, verdict  # noqa: E402
 from raftdns.testcase import ClusterDirTestCase, run_tests  # noqa: E402
 from raftdns.processes import wait_until  # noqa: E402
 
@@ -51,6 +52,7 @@ class ClusterTestCase(ClusterDirTestCase):
     files (ports remapped); the cluster's logs are printed when the test fails."""
 
     config_extra = TUNED
+    history = None  # a HistoryRecorder: add() then goes through it
 
     prefix = "e2e-cluster"
 
@@ -77,7 +79,11 @@ class ClusterTestCase(ClusterDirTestCase):
                            what=f"node {i} serves {zone}")
 
     def add(self, i, name, address, timeout=REPLY):
-        reply = self.cluster.send(i, f"ADD: {name} A {address}", timeout)
+        line = f"ADD: {name} A {address}"
+        if self.history is not None:
+            reply = self.history.write(i, line, timeout) or "no reply"
+        else:
+            reply = self.cluster.send(i, line, timeout)
         self.assertTrue(reply.startswith("OK index="), f"ADD {name} on node {i}: {reply!r}")
         return reply
 
@@ -94,6 +100,22 @@ class ClusterTestCase(ClusterDirTestCase):
         self.add(0, f"{tag}.example.com", "192.0.2.123")
         for i in range(3):
             self.wait_record(i, f"{tag}.example.com.", "192.0.2.123")
+
+    def record_history(self):
+        """A HistoryRecorder (raftdns.history) on the cluster, writing history.jsonl in the
+        test's directory (kept when the test fails)."""
+        return HistoryRecorder(self.cluster, os.path.join(self.workdir, "history.jsonl"))
+
+    def assert_history_passes(self, history):
+        """Final reads on every node (the cluster settled), then build/history-check (beside
+        dns-node) must pass the history."""
+        history.final_reads()
+        history.close()
+        passed, report = check_history(os.path.join(os.path.dirname(BINARY), "history-check"),
+                                       history.path)
+        print(f"  history: {history.lines} lines, {history.unbracketed} reads unbracketed; "
+              f"history-check: {verdict(report)}", file=sys.stderr)
+        self.assertTrue(passed, f"history-check failed on {history.path}:\n{report}")
 
     def snapshot(self, i, names):
         """(name, type) -> (rcode, sorted rdatas) as node i answers now."""
@@ -175,7 +197,8 @@ class DistinctAddresses(ClusterTestCase):
 
 
 class LeaderKill(ClusterTestCase):
-    """kill -9 of the leader while a client streams ADDs into a follower."""
+    """kill -9 of the leader while a client streams ADDs into a follower; the clients' history
+    (the stream, reads on every node up, final reads) passes history-check."""
 
     def test_every_acknowledged_add_survives_leader_kill(self):
         c = self.make_cluster()
@@ -185,16 +208,18 @@ class LeaderKill(ClusterTestCase):
         acknowledged, replies = [], []
         stop = threading.Event()
         killed_at, first_ok_after_kill = [None], [None]
+        history = self.record_history()
+        reads = ReadLoad(history, lambda: [a[0] for a in acknowledged[-3:]] + ["example.com."],
+                         rate=20).start()
 
         def stream():
             for n in range(100000):
                 if stop.is_set():
                     return
                 name, address = f"w{n}.example.com.", f"10.{n // 65536}.{n // 256 % 256}.{n % 256}"
-                try:
-                    reply = c.send(client_node, f"ADD: {name} A {address}", REPLY)
-                except TimeoutError as e:
-                    replies.append(("timeout", str(e)))
+                reply = history.write(client_node, f"ADD: {name} A {address}", REPLY)
+                if reply is None:
+                    replies.append(("timeout", f"no reply within {REPLY}s to ADD {name}"))
                     continue
                 replies.append((name, reply))
                 if reply.startswith("OK"):
@@ -213,6 +238,7 @@ class LeaderKill(ClusterTestCase):
         finally:
             stop.set()
             client.join(timeout=REPLY + 5)
+            reads.stop()
         self.assertFalse(client.is_alive())
         unexpected = [r for r in replies
                       if not r[1].startswith("OK") and not r[1].startswith("ERROR no quorum")]
@@ -233,10 +259,13 @@ class LeaderKill(ClusterTestCase):
             self.wait_record(leader, name, address, timeout=5)
         for i in range(3):
             self.assertEqual(c.status(i)["pending"], 0)
+        self.assert_history_passes(history)
 
 
 class Minority(ClusterTestCase):
-    """kill -9 of two nodes out of three: the survivor serves, refuses writes, does not freeze."""
+    """kill -9 of two nodes out of three: the survivor serves, refuses writes, does not freeze;
+    the clients' history (the writes, reads of every name on every node before the kills and on
+    the survivor after them, final reads) passes history-check."""
 
     def timed_snapshot(self, i, names):
         latencies, answers = [], {}
@@ -251,6 +280,7 @@ class Minority(ClusterTestCase):
     def test_survivor_serves_refuses_writes_and_cluster_recovers(self):
         c = self.make_cluster()
         self.start_imported()
+        self.history = self.record_history()
         names = list(PROTOTYPE_ZONES)
         for n in range(5):
             self.add(n % 3, f"before{n}.example.com", f"192.0.2.{n + 10}")
@@ -259,11 +289,14 @@ class Minority(ClusterTestCase):
         leader = c.wait_leader(timeout=SETTLE)
         survivor = (leader + 1) % 3
         before, latencies_before = self.timed_snapshot(survivor, names)
+        for i in range(3):
+            self.assertEqual(self.history.read(i, names), len(names))
 
         for i in range(3):
             if i != survivor:
                 c.kill9(i)
         after, latencies_after = self.timed_snapshot(survivor, names)
+        self.assertEqual(self.history.read(survivor, names), len(names))
         self.assertEqual(after, before, "the survivor's answers changed")
         median = latencies_after[len(latencies_after) // 2]
         self.assertLess(median, max(0.05, 5 * latencies_before[len(latencies_before) // 2]),
@@ -271,7 +304,7 @@ class Minority(ClusterTestCase):
                         f"(before: {latencies_before})")
 
         start = time.monotonic()
-        reply = c.send(survivor, "ADD: during.example.com A 192.0.2.99", REPLY)
+        reply = self.history.write(survivor, "ADD: during.example.com A 192.0.2.99", REPLY)
         elapsed = time.monotonic() - start
         self.assertTrue(reply.startswith("ERROR no quorum"), reply)
         self.assertLess(elapsed, WRITE_TIMEOUT + 3.0, f"no-quorum reply took {elapsed:.2f}s")
@@ -292,6 +325,7 @@ class Minority(ClusterTestCase):
         for i in range(3):
             self.wait_record(i, "after.example.com.", "192.0.2.100")
             self.assertEqual(self.snapshot(i, names), self.snapshot(survivor, names))
+        self.assert_history_passes(self.history)
 
 
 class RestartAll(ClusterTestCase):

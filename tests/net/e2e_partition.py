@@ -12,8 +12,13 @@ Checks, with the cluster key on (the proxy relays bytes, so HMACs pass):
   - a write through the isolated node gets a clear "ERROR no quorum" within the write timeout;
   - a write through the majority commits;
   - after healing, every node serves every acknowledged write, and all agree on the
-    unacknowledged one (present everywhere or nowhere) with the same commit and nothing pending.
+    unacknowledged one (present everywhere or nowhere) with the same commit and nothing pending;
+  - the clients' history (writes through the control socket, bracketed reads on every node all
+    through the fault, final reads after the heal; raftdns.history) passes build/history-check
+    (found beside dns-node), kept as history.jsonl in the test's directory.
 """
+
+import concurrent.futures
 
 import os
 import subprocess
@@ -23,6 +28,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "pylib"))
 from raftdns.faultproxy import ProxiedCluster  # noqa: E402
+from raftdns.history import HistoryRecorder, ReadLoad, check_history, verdict  # noqa: E402
 from raftdns.processes import wait_until  # noqa: E402
 from raftdns.testcase import ClusterDirTestCase  # noqa: E402
 
@@ -56,7 +62,11 @@ class IsolateLeader(ClusterDirTestCase):
                 wait_until(lambda: c.has_record(i, zone, "A", address), 20,
                            what=f"node {i} serves {zone}")
         old = c.wait_leader()
-        reply = c.send(old, "ADD: before.example.com A 192.0.2.10", WRITE_REPLY_BOUND)
+        history = HistoryRecorder(c, os.path.join(self.workdir, "history.jsonl"))
+        names = ["before.example.com", "isolated.example.com", "majority.example.com",
+                 "example.com"]
+        reads = ReadLoad(history, lambda: names, rate=20).start()
+        reply = history.write(old, "ADD: before.example.com A 192.0.2.10", WRITE_REPLY_BOUND)
         self.assertTrue(reply.startswith("OK"), reply)
         for i in range(3):
             wait_until(lambda: c.has_record(i, "before.example.com", "A", "192.0.2.10"), 10,
@@ -73,17 +83,20 @@ class IsolateLeader(ClusterDirTestCase):
 
         # The isolated node refuses a write clearly, in bounded time, and keeps answering
         # queries from its local data meanwhile.
-        pending = c.console(old).submit("ADD: isolated.example.com A 192.0.2.11")
+        pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+        pending = pool.submit(history.write, old, "ADD: isolated.example.com A 192.0.2.11",
+                              WRITE_REPLY_BOUND)
         for _ in range(5):
             self.assertTrue(c.has_record(old, "before.example.com", "A", "192.0.2.10"))
             self.assertTrue(c.has_record(old, "cs244b.com", "A", "10.20.30.40"))
             time.sleep(0.1)
-        reply = pending.wait(WRITE_REPLY_BOUND)
+        reply = pending.result(WRITE_REPLY_BOUND + 1)
+        pool.shutdown()
         self.assertIsNotNone(reply, "the isolated node never answered the write")
         self.assertTrue(reply.startswith("ERROR no quorum"), reply)
         self.assertTrue(c.proxy.command("status").find(f"isolate n{old + 1}") > 0)
 
-        reply = c.send(new, "ADD: majority.example.com A 192.0.2.12", WRITE_REPLY_BOUND)
+        reply = history.write(new, "ADD: majority.example.com A 192.0.2.12", WRITE_REPLY_BOUND)
         self.assertTrue(reply.startswith("OK"), reply)
         # Still isolated: the old leader cannot have it.
         self.assertFalse(c.has_record(old, "majority.example.com", "A", "192.0.2.12"))
@@ -97,6 +110,16 @@ class IsolateLeader(ClusterDirTestCase):
                            what=f"node {i} answers the acknowledged {name}.example.com")
         seen = {c.has_record(i, "isolated.example.com", "A", "192.0.2.11") for i in range(3)}
         self.assertEqual(len(seen), 1, "nodes disagree on the unacknowledged write")
+
+        reads.stop()
+        history.final_reads()
+        history.close()
+        passed, report = check_history(os.path.join(os.path.dirname(BINARY), "history-check"),
+                                       history.path)
+        print(f"history: {history.lines} lines ({reads.recorded} reads during the run, "
+              f"{history.unbracketed} unbracketed); history-check: {verdict(report)}",
+              file=sys.stderr)
+        self.assertTrue(passed, f"history-check failed on {history.path}:\n{report}")
 
 
 if __name__ == "__main__":

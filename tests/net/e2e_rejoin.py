@@ -6,8 +6,10 @@ The operator scenario of issue 11: enough ADDs that raft compacts and pending dr
 cats.com MX ["mx3.petsmart.com.", 3] (from node 2's own zone file), kill -9 node 2, rm -rf its
 data directory, start it again with the same command line. Within 30 s all three nodes answer
 identically, the removed MX stays removed everywhere, writes keep committing meanwhile, and the
-empty node never re-imports its zone file. Every wait is bounded; every process is killed at
-the end of each test, passed or failed.
+empty node never re-imports its zone file. The clients' history from the wipe on (the writes
+during the rejoin, reads of the latest of them on every node up, the rejoining one included,
+final reads; raftdns.history) passes build/history-check (beside dns-node). Every wait is
+bounded; every process is killed at the end of each test, passed or failed.
 """
 
 import os
@@ -19,6 +21,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "pylib"))
 from raftdns.cluster import Cluster  # noqa: E402
+from raftdns.history import HistoryRecorder, ReadLoad, check_history, verdict  # noqa: E402
 from raftdns.testcase import ClusterDirTestCase, run_tests  # noqa: E402
 from raftdns.processes import wait_until  # noqa: E402
 
@@ -88,20 +91,23 @@ class WipeRejoin(ClusterDirTestCase):
         for i in range(3):
             self.assertFalse(c.has_record(i, "cats.com.", "MX", MX), f"node {i}")
 
+        history = HistoryRecorder(c, os.path.join(self.workdir, "history.jsonl"))
         c.kill9(2)
         shutil.rmtree(c.data_dir(2))
         # Writes keep committing on the others while node 2 joins and copies.
         stop = threading.Event()
         written, failures = [], []
+        reads = ReadLoad(history, lambda: [f"during-{k}.example.com" for k, _ in written[-3:]] +
+                         ["cats.com"], rate=20).start()
 
         def writer():
             k = 0
             while not stop.is_set() and k < 200:
-                try:
-                    reply = c.send(k % 2, f"ADD: during-{k}.example.com A 10.9.{k // 250}.{k % 250}",
-                                   10.0)
-                except Exception as e:  # noqa: BLE001
-                    failures.append(repr(e))
+                reply = history.write(k % 2,
+                                      f"ADD: during-{k}.example.com A 10.9.{k // 250}.{k % 250}",
+                                      10.0)
+                if reply is None:
+                    failures.append((k, "no reply"))
                     break
                 (written if reply.startswith("OK") else failures).append((k, reply))
                 k += 1
@@ -121,6 +127,7 @@ class WipeRejoin(ClusterDirTestCase):
         finally:
             stop.set()
             thread.join(30)
+            reads.stop()
         self.assertFalse(failures, f"writes failed during the transfer: {failures[:5]}")
         self.assertGreater(len(written), 0)
         print(f"wipe-rejoin: identical answers {took:.1f}s after the restart; "
@@ -142,6 +149,14 @@ class WipeRejoin(ClusterDirTestCase):
                                         f"10.9.{k // 250}.{k % 250}"), 10,
                    what="node 2 serves the last write made during the transfer")
         c.wait_settled(timeout=REJOIN)
+        history.final_reads()
+        history.close()
+        passed, report = check_history(os.path.join(os.path.dirname(BINARY), "history-check"),
+                                       history.path)
+        print(f"wipe-rejoin: history {history.lines} lines ({reads.recorded} reads during the "
+              f"rejoin, {history.unbracketed} unbracketed); history-check: {verdict(report)}",
+              file=sys.stderr)
+        self.assertTrue(passed, f"history-check failed on {history.path}:\n{report}")
 
     def test_data_directory_of_another_node_is_refused(self):
         c = self.cluster = Cluster(BINARY, self.workdir, base_config=seed("dns-config.json"),
