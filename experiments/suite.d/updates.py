@@ -79,7 +79,9 @@ def summarize(ctx) -> Outcome:
                          ", ".join(unverified))
     out.reading = (
         "Issue 16 target 4 (at 32 and 128 clients: at least 3x etcd's writes/s, p99 no worse, "
-        "server CPU per write at most 1/3 of etcd's): " + "; ".join(verdicts) + ". "
+        "server CPU per write at most 1/3 of etcd's): " +
+        ("; ".join(verdicts) if verdicts else "not judged, this run had neither 32 nor 128 "
+         "clients") + ". "
         f"{failed:.0f} writes failed or were lost in all. Every acknowledged UPDATE is one raft "
         "entry; the leader batches the entries of a burst into one append and one fsync and "
         "answers a batch's writers before it writes the next batch (docs/design.md, group "
