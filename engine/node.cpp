@@ -440,6 +440,7 @@ void Node::send_early(const raft::Ready& ready) {
 }
 
 bool Node::finish_ready(raft::Ready& ready, bool saved) {
+  if (!saved) apply_stored_committed(ready);
   try {
     if (!saved) {
       raft_store_.save(ready);
@@ -460,6 +461,22 @@ bool Node::finish_ready(raft::Ready& ready, bool saved) {
   if (ready.snapshot) install(*ready.snapshot);
   for (const raft::Entry& entry : ready.committed) apply(entry);
   return true;
+}
+
+void Node::apply_stored_committed(raft::Ready& ready) {
+  // Group commit, the answering half: the writes of one burst share an entry batch and one
+  // fsync; their answers should not also wait for the NEXT burst's fsync. Committed entries this
+  // node already has on disk (all of a leader's: it counts itself only for what it persisted)
+  // are applied, and their writers answered, before this Ready's write and fsync. Entries of
+  // this Ready itself, and everything after a received snapshot, keep the usual order. Applying
+  // a committed entry twice is a no-op, so a Ready held after a disk error may carry them still.
+  if (ready.snapshot) return;
+  raft::Index stored = raft_store_.last_index();
+  if (!ready.entries.empty()) stored = std::min(stored, ready.entries.front().index - 1);
+  std::size_t n = 0;
+  while (n < ready.committed.size() && ready.committed[n].index <= stored)
+    apply(ready.committed[n++]);
+  ready.committed.erase(ready.committed.begin(), ready.committed.begin() + n);
 }
 
 void Node::on_disk_error(const DiskError& error) {

@@ -234,6 +234,7 @@ class Node {
   void process_soon();
   void send_early(const raft::Ready& ready);
   bool finish_ready(raft::Ready& ready, bool saved);
+  void apply_stored_committed(raft::Ready& ready);
   void on_disk_error(const DiskError& error);
   void retry_disk();
   void apply(const raft::Entry& entry);

@@ -44,6 +44,12 @@ class RaftLogStore {
   // been saved (the entries would otherwise be lost).
   void compact(raft::Index upto);
 
+  // Index of the last entry on disk, synced (the snapshot's when no entry follows it; 0 before
+  // load()).
+  raft::Index last_index() const {
+    return entries_.empty() ? snapshot_index_ : entries_.back().index;
+  }
+
   // Bytes of raft.log as written (for tests and metrics).
   std::uint64_t log_file_size() const { return log_size_; }
 

@@ -8,6 +8,7 @@
 #include <deque>
 #include <map>
 #include <set>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -106,9 +107,16 @@ class ReplicatedState {
   std::uint64_t hash_;
   std::size_t pending_changes_ = 0;
   std::size_t pending_bytes_ = 0;
-  // Recently applied (origin, request id), oldest first, to skip re-proposed duplicates.
+  // Recently applied (origin, request id), oldest first, to skip re-proposed duplicates. The
+  // lookup set is a hash set (a tree cost 4% of a node's CPU under a write load); nothing
+  // iterates it, so its order cannot reach R's encoding or hash.
+  struct RequestHash {
+    std::size_t operator()(const std::pair<NodeId, std::uint64_t>& r) const {
+      return std::hash<std::uint64_t>{}(r.second ^ (r.first * 0x9E3779B97F4A7C15ULL));
+    }
+  };
   std::deque<std::pair<NodeId, std::uint64_t>> recent_order_;
-  std::set<std::pair<NodeId, std::uint64_t>> recent_;
+  std::unordered_set<std::pair<NodeId, std::uint64_t>, RequestHash> recent_;
   StateSections sections_;
   bool drop_on_majority_ = false;
   bool keep_removed_acks_ = false;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include <boost/asio/post.hpp>
+
 namespace net {
 
 AsioClock::AsioClock(boost::asio::any_io_executor executor) : executor_(std::move(executor)) {}
@@ -19,19 +21,27 @@ engine::TimePoint AsioClock::now() const {
 
 AsioClock::TimerId AsioClock::start_timer(engine::Duration after, std::function<void()> fire) {
   const TimerId id = next_id_++;
-  auto timer = std::make_unique<boost::asio::steady_timer>(executor_);
-  timer->expires_after(std::max(after, engine::Duration::zero()));
-  timer->async_wait([weak = std::weak_ptr<State>(state_), id,
-                     fire = std::move(fire)](const boost::system::error_code&) {
-    // The map, not the error code, decides: a timer cancelled after it expired completes
-    // with success, and must still not fire.
+  // The map, not the error code, decides: a timer cancelled after it expired completes with
+  // success (or its post is already queued), and must still not fire.
+  auto run = [weak = std::weak_ptr<State>(state_), id, fire = std::move(fire)] {
     auto state = weak.lock();
     if (!state) return;
     auto it = state->timers.find(id);
     if (it == state->timers.end()) return;
     state->timers.erase(it);
     fire();
-  });
+  };
+  if (after <= engine::Duration::zero()) {
+    // "As soon as possible" (the node's coalescing of a burst of inputs): a post runs after the
+    // handlers already queued, like an expired timer, without arming the timer queue (a
+    // timerfd_settime and an epoll round per call).
+    state_->timers.emplace(id, nullptr);
+    boost::asio::post(executor_, std::move(run));
+    return id;
+  }
+  auto timer = std::make_unique<boost::asio::steady_timer>(executor_);
+  timer->expires_after(after);
+  timer->async_wait([run = std::move(run)](const boost::system::error_code&) { run(); });
   state_->timers.emplace(id, std::move(timer));
   return id;
 }

@@ -16,7 +16,8 @@ namespace net {
 
 // engine::Clock over an Asio executor (an io_context, or a strand when the io_context has several
 // threads). now() reads std::chrono::steady_clock; each timer is one steady_timer whose callback
-// runs on the executor, never inside start_timer(). After cancel_timer(id) returns, the callback
+// runs on the executor, never inside start_timer(); a zero (or negative) delay is a post, with no
+// timer armed. After cancel_timer(id) returns, the callback
 // of `id` never runs, even if the timer had already expired and its completion was queued.
 // Timer ids are never reused. start_timer/cancel_timer must be called on the executor's thread
 // (or before it runs). Destroy the clock before its io_context.

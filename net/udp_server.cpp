@@ -115,9 +115,10 @@ void UdpServer::defer(std::span<const std::uint8_t> query, const sockaddr_storag
   try {
     handler_.handle_deferred(
         query, false, [this, gate = gate_, peer, peer_length](std::vector<std::uint8_t> answer) {
-          // Runs on this server's thread while it serves (the gate drops it afterwards), so the
-          // socket is still ours; a full send buffer drops the answer, as UDP may.
-          gate->post([this, peer, peer_length, answer = std::move(answer)] {
+          // Runs on the engine's thread. sendto on the socket is safe from any thread and the
+          // gate keeps the socket open while it runs: no hop to the worker (a wake-up and a
+          // context switch per answer). A full send buffer drops the answer, as UDP may.
+          gate->run_now([&] {
             if (::sendto(socket_.native_handle(), answer.data(), answer.size(), MSG_DONTWAIT,
                          reinterpret_cast<const sockaddr*>(&peer), peer_length) < 0) {
               spdlog::debug("udp sendto (deferred answer): {}", std::strerror(errno));

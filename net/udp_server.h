@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <vector>
 
@@ -49,7 +50,7 @@ class UdpServer {
   std::array<mmsghdr, kBatch> request_msgs_{};
   std::array<iovec, kBatch> response_iov_{};
   std::array<mmsghdr, kBatch> response_msgs_{};
-  std::uint64_t dropped_responses_ = 0;
+  std::atomic<std::uint64_t> dropped_responses_{0};  // deferred answers count from other threads
   std::shared_ptr<ReplyGate> gate_;
 };
 

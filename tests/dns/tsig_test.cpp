@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "dns/error.h"
@@ -174,6 +175,28 @@ TEST(Tsig, FindRejectsMisplacedOrMalformedRecords) {
   for (std::size_t n = 0; n < v.request.size(); ++n) {
     std::vector<uint8_t> cut(v.request.begin(), v.request.begin() + n);
     EXPECT_THROW(find(cut), FormatError) << n;
+  }
+}
+
+// hmac() keeps one OpenSSL context per algorithm and thread and rekeys it per call: keys must not
+// leak from one call into the next, and an empty key is a key (RFC 4231 style known answers).
+TEST(Tsig, HmacRekeysPerCallAndTakesAnEmptyKey) {
+  auto hex = [](const std::vector<uint8_t>& mac) {
+    std::string text;
+    for (uint8_t b : mac) text += fmt::format("{:02x}", b);
+    return text;
+  };
+  const std::string empty_sha256 =
+      "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad";
+  const std::vector<uint8_t> key{'k', 'e', 'y'};
+  const std::string text = "The quick brown fox jumps over the lazy dog";
+  const std::vector<uint8_t> data(text.begin(), text.end());
+  const std::string keyed_sha256 =
+      "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8";
+  for (int round = 0; round < 2; ++round) {
+    EXPECT_EQ(hex(hmac(Algorithm::HmacSha256, {}, {})), empty_sha256);
+    EXPECT_EQ(hex(hmac(Algorithm::HmacSha256, key, data)), keyed_sha256);
+    EXPECT_EQ(hex(hmac(Algorithm::HmacMd5, key, data)), "80070713463e7749b90c2dc24911e275");
   }
 }
 

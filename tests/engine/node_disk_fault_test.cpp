@@ -247,6 +247,33 @@ TEST_F(NodeDiskFaultTest, LocalDatastoreFailureStopsAcksUntilItWorks) {
   expect_converged();
 }
 
+// Group commit: the leader answers a write once it is committed, before it writes the Ready that
+// records the commit (and the next burst's entries) to its own disk. A write on a quorum's disks
+// is answered OK even when that later write fails.
+TEST_F(NodeDiskFaultTest, CommittedWriteIsAnsweredBeforeTheLeadersNextDiskWrite) {
+  const NodeId leader = cluster_.leader();
+  const dns::Record r = record("gc.a.test. 300 IN A 192.0.2.60");
+  Reply reply;
+  cluster_.node(leader).submit({{dns::Change::Add, r}}, [&reply](const WriteResult& w) {
+    reply.done = true;
+    reply.result = w;
+  });
+  // The leader stored the entry at once; the followers' acks are on their way. From now on its
+  // disk refuses writes, so the Ready that carries the new commit index cannot be saved.
+  ASSERT_FALSE(reply.done);
+  ASSERT_EQ(durable_last_index(disk(leader)), cluster_.node(leader).raft().status().last_index);
+  disk(leader).fail(Failure::Writes);
+  ASSERT_TRUE(cluster_.run_until([&] { return reply.done; }, 3s));
+  EXPECT_EQ(reply.result.kind, WriteResult::Ok) << reply.result.message;
+  EXPECT_TRUE(has(cluster_.db(leader), r));
+  EXPECT_TRUE(fault(leader)) << "the failed write of the commit index";
+  acknowledged_.push_back(r);
+
+  disk(leader).heal();
+  EXPECT_TRUE(cluster_.run_until([&] { return !fault(leader); }, 2s));
+  expect_converged();
+}
+
 TEST_F(NodeDiskFaultTest, FullLeaderIsReplacedAndRejoinsWhenTheDiskWorks) {
   const NodeId full = cluster_.leader();
   disk(full).fail(Failure::Writes);

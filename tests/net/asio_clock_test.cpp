@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 
 namespace net {
@@ -69,6 +70,22 @@ TEST(AsioClock, CancelledTimerNeverFires) {
   EXPECT_EQ(clock.pending_timers(), 1u);
   io.run();
   EXPECT_EQ(fired, std::vector<int>{2});
+}
+
+// A zero delay is a post, not a timer: cancelling it before the io_context runs still wins, and
+// it runs after the work queued before it.
+TEST(AsioClock, ZeroDelayRunsAfterQueuedWorkAndCanBeCancelled) {
+  boost::asio::io_context io;
+  AsioClock clock(io);
+  std::vector<int> fired;
+  boost::asio::post(io, [&] { fired.push_back(1); });
+  clock.start_timer(0ms, [&] { fired.push_back(2); });
+  const auto cancelled = clock.start_timer(0ms, [&] { fired.push_back(3); });
+  clock.cancel_timer(cancelled);
+  EXPECT_EQ(clock.pending_timers(), 1u);
+  io.run();
+  EXPECT_EQ(fired, (std::vector<int>{1, 2}));
+  EXPECT_EQ(clock.pending_timers(), 0u);
 }
 
 TEST(AsioClock, CancelAfterExpiryButBeforeTheCallbackRunsStillWins) {
