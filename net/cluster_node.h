@@ -96,10 +96,11 @@ class ClusterNode {
   dns::Database db_;
   std::vector<dns::Record> zone_records_;
   std::unique_ptr<PeerTransport> transport_;
-  // cluster_metrics_ plus a word to notify_ whenever the serving database changed.
+  // NOTIFY to the zones' notify targets, and the engine's observer: cluster_metrics_ plus a word
+  // to notify_ whenever the serving database changed. Both outlive node_ (declared before it).
+  std::unique_ptr<NotifySender> notify_;
   std::unique_ptr<ServingWatch> serving_watch_;
   std::unique_ptr<engine::Node> node_;
-  std::unique_ptr<NotifySender> notify_;  // NOTIFY to the zones' notify targets
   std::unique_ptr<UpdateService> updates_;
   std::unique_ptr<AuthoritativeServer> server_;
   std::unique_ptr<ConsoleReader> console_;
