@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <chrono>
+
 #include <boost/asio/post.hpp>
 
 #include "dns/error.h"
@@ -15,6 +17,13 @@ namespace net {
 namespace {
 
 namespace ip = boost::asio::ip;
+
+// TSIG's time signed: the wall clock (the engine's Clock is monotonic, with no epoch).
+std::uint64_t unix_now() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+}
 
 std::vector<NotifyChannel> channels_of(const ZonePolicyConfig& policy) {
   std::vector<NotifyChannel> channels;
@@ -48,6 +57,17 @@ std::vector<std::uint8_t> notify_message(std::uint16_t id, const dns::Name& zone
   m.questions.push_back({zone, dns::type::SOA, dns::rclass::IN});
   m.answer.push_back(soa);
   return dns::encode_message(m, 512);
+}
+
+std::vector<std::uint8_t> signed_notify_message(std::uint16_t id, const dns::Name& zone,
+                                                const dns::Record& soa, const dns::tsig::Key& key,
+                                                std::uint64_t unix_now,
+                                                std::vector<std::uint8_t>& mac) {
+  std::vector<std::uint8_t> wire = notify_message(id, zone, soa);
+  dns::tsig::Signer signer(key, {});
+  signer.sign(wire, unix_now);
+  mac = signer.last_mac();
+  return wire;
 }
 
 std::optional<NotifyReply> parse_notify_reply(std::span<const std::uint8_t> wire) {
@@ -93,8 +113,11 @@ NotifySender::NotifySender(boost::asio::io_context& io, engine::Clock& clock,
           [this](const NotifyChannel& c, NotifyEvent e, std::uint32_t serial) {
             on_event(c, e, serial);
           }) {
-  for (const ZonePolicy& zone : policy.zones)
-    if (!zone.notify.empty()) zones_.push_back(zone.zone);
+  for (const ZonePolicy& zone : policy.zones) {
+    if (zone.notify.empty()) continue;
+    zones_.push_back(zone.zone);
+    if (zone.notify_key) keys_[zone.zone] = policy.key(*zone.notify_key);
+  }
 }
 
 NotifySender::~NotifySender() {
@@ -189,8 +212,14 @@ void NotifySender::send(const NotifyTransmission& t) {
   if (soa == soa_.end()) return;
   // The SOA hint carries the newest served serial; t.serial is what the schedule tracks and is
   // the same unless the zone changed since (then the hint is newer, which is what we want).
-  auto wire =
-      std::make_shared<std::vector<std::uint8_t>>(notify_message(t.id, channel.zone, soa->second));
+  auto wire = std::make_shared<std::vector<std::uint8_t>>();
+  if (auto key = keys_.find(channel.zone); key != keys_.end() && key->second != nullptr) {
+    std::vector<std::uint8_t> mac;
+    *wire = signed_notify_message(t.id, channel.zone, soa->second, *key->second, unix_now(), mac);
+    macs_[{t.channel, t.id}] = std::move(mac);
+  } else {
+    *wire = notify_message(t.id, channel.zone, soa->second);
+  }
   Socket& s = socket_for(channel.target.address);
   s.socket->async_send_to(
       boost::asio::buffer(*wire), ip::udp::endpoint(channel.target.address, channel.target.port),
@@ -225,13 +254,41 @@ void NotifySender::on_datagram(const ip::udp::endpoint& from, std::span<const st
     const ListenAddress& target = channels[i].target;
     if (target.address != from.address() || target.port != from.port()) continue;
     if (reply->zone && !(*reply->zone == channels[i].zone)) continue;
+    if (!signed_reply_ok(i, *reply, wire)) continue;
     if (schedule_.on_reply(i, reply->id, reply->rcode, now)) break;
   }
   pump();
 }
 
+bool NotifySender::signed_reply_ok(std::size_t channel, const NotifyReply& reply,
+                                   std::span<const std::uint8_t> wire) const {
+  auto key = keys_.find(schedule_.channels()[channel].zone);
+  if (key == keys_.end() || key->second == nullptr) return true;  // unsigned zone
+  // An error (NOTAUTH: the secondary does not know our key) may come unsigned (RFC 8945 §5.3.2);
+  // it ends the retries either way. A NOERROR must carry our key's MAC over our request's.
+  if (reply.rcode != dns::rcode::NOERROR) return true;
+  auto mac = macs_.find({channel, reply.id});
+  if (mac == macs_.end()) return false;
+  bool ok = false;
+  try {
+    ok = dns::tsig::verify_response(wire, *key->second, mac->second);
+  } catch (const std::exception&) {
+    ok = false;
+  }
+  if (!ok)
+    component_logger("notify")->warn(
+        "{}: ignored a NOERROR reply from {} to a signed NOTIFY: not signed with key {}",
+        schedule_.channels()[channel].zone.to_text(),
+        schedule_.channels()[channel].target.to_string(), key->second->name.to_text());
+  return ok;
+}
+
 void NotifySender::on_event(const NotifyChannel& channel, NotifyEvent event, std::uint32_t serial) {
   if (metrics_) metrics_->on_notify(event);
+  if (event != NotifyEvent::Retry) {  // the series ended: its request MACs are not needed
+    const std::size_t index = static_cast<std::size_t>(&channel - schedule_.channels().data());
+    std::erase_if(macs_, [index](const auto& m) { return m.first.first == index; });
+  }
   auto log = component_logger("notify");
   const std::string line = fmt::format("{} serial {} to {}: {}", channel.zone.to_text(), serial,
                                        channel.target.to_string(), event_text(event));

@@ -14,6 +14,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
 
+#include "dns/tsig.h"
 #include "dns/zone_db.h"
 #include "engine/io.h"
 #include "net/metrics_cluster.h"
@@ -26,6 +27,13 @@ namespace net {
 // opcode NOTIFY, AA, one question (zone, SOA, IN). Wire form.
 std::vector<std::uint8_t> notify_message(std::uint16_t id, const dns::Name& zone,
                                          const dns::Record& soa);
+
+// The same, TSIG-signed with `key` at `unix_now` (seconds since the epoch); `mac` receives the
+// request MAC the signed reply must cover.
+std::vector<std::uint8_t> signed_notify_message(std::uint16_t id, const dns::Name& zone,
+                                                const dns::Record& soa, const dns::tsig::Key& key,
+                                                std::uint64_t unix_now,
+                                                std::vector<std::uint8_t>& mac);
 
 // What a reply to a NOTIFY says, or none when `wire` is not a NOTIFY response (too short, QR
 // clear, another opcode, undecodable).
@@ -42,10 +50,12 @@ std::optional<dns::Record> served_soa(const dns::DatabaseVersion& version, const
 
 class NotifySender {
  public:
-  // `policy`'s zones with notify targets are watched in `db`. NOTIFYs leave from `source` (the
-  // node's DNS address, port chosen by the OS; an unspecified or other-family address lets the
-  // OS choose), so secondaries that allow NOTIFY from the primary's address accept them.
-  // `metrics` (may be null) counts sends and outcomes. The references must outlive the sender.
+  // `policy`'s zones with notify targets are watched in `db`; a zone with notify_key has its
+  // NOTIFYs signed, and takes a NOERROR reply only when it is signed with that key. NOTIFYs leave
+  // from `source` (the node's DNS address, port chosen by the OS; an unspecified or other-family
+  // address lets the OS choose), so secondaries that allow NOTIFY from the primary's address accept
+  // them. `metrics` (may be null) counts sends and outcomes. The references must outlive the
+  // sender.
   NotifySender(boost::asio::io_context& io, engine::Clock& clock, engine::Random& random,
                const dns::Database& db, const ZonePolicyConfig& policy,
                const boost::asio::ip::address& source, NotifyRetryPolicy retry = {},
@@ -78,6 +88,10 @@ class NotifySender {
   void send(const NotifyTransmission& t);
   void receive(Socket& s);
   void on_datagram(const boost::asio::ip::udp::endpoint& from, std::span<const std::uint8_t> wire);
+  // Whether a reply may count for `channel`: always for an unsigned zone; for a signed one, an
+  // error rcode, or a NOERROR carrying a valid MAC of the zone's key over the request's.
+  bool signed_reply_ok(std::size_t channel, const NotifyReply& reply,
+                       std::span<const std::uint8_t> wire) const;
   void on_event(const NotifyChannel& channel, NotifyEvent event, std::uint32_t serial);
   Socket& socket_for(const boost::asio::ip::address& target);
 
@@ -91,6 +105,9 @@ class NotifySender {
   std::vector<dns::Name> zones_;                      // watched: those with targets
   std::map<dns::Name, std::uint32_t> served_serial_;  // last serial seen served per zone
   std::map<dns::Name, dns::Record> soa_;              // the SOA announced per zone
+  std::map<dns::Name, const dns::tsig::Key*> keys_;   // notify_key per zone (in the policy)
+  // Signed NOTIFYs outstanding: (channel, id) -> the request MAC their reply must cover.
+  std::map<std::pair<std::size_t, std::uint16_t>, std::vector<std::uint8_t>> macs_;
   Socket v4_, v6_;
   std::optional<engine::Clock::TimerId> timer_;
   std::optional<engine::TimePoint> timer_at_;

@@ -10,6 +10,7 @@
 #include <boost/asio/ip/udp.hpp>
 
 #include "dns/message.h"
+#include "dns/tsig.h"
 #include "dns/zone.h"
 #include "dns/zone_parser.h"
 #include "net/asio_clock.h"
@@ -93,9 +94,15 @@ class NotifySenderTest : public ::testing::Test {
     zone.zone = dns::Name::from_text("example.com.");
     zone.notify.push_back({ip::address_v4::loopback(), target_.local_endpoint().port()});
     policy_.zones.push_back(zone);
+    make_sender();
+  }
+  // A sender for policy_ with 200 ms retransmissions (long enough that a reply sent at once
+  // arrives first even on a loaded machine).
+  void make_sender() {
     NotifyRetryPolicy retry;
-    retry.first_timeout = milliseconds(30);
-    retry.max_timeout = milliseconds(30);
+    retry.first_timeout = milliseconds(200);
+    retry.max_timeout = milliseconds(200);
+    sender_.reset();
     sender_ = std::make_unique<NotifySender>(io_, clock_, random_, db_, policy_,
                                              ip::address_v4::loopback(), retry, &metrics_);
   }
@@ -104,13 +111,16 @@ class NotifySenderTest : public ::testing::Test {
     target_.close();
   }
 
-  // Runs the io_context until the target holds a NOTIFY (at most 5 s); returns it.
+  // Runs the io_context until the target holds a NOTIFY (at most 5 s); returns it (its wire
+  // form in last_wire_).
   dns::Message receive() {
     std::optional<dns::Message> got;
     std::array<std::uint8_t, 512> buffer{};
     target_.async_receive_from(boost::asio::buffer(buffer), from_,
                                [&](const boost::system::error_code& ec, std::size_t n) {
-                                 if (!ec) got = dns::decode_message({buffer.data(), n});
+                                 if (ec) return;
+                                 last_wire_.assign(buffer.data(), buffer.data() + n);
+                                 got = dns::decode_message(last_wire_);
                                });
     run_until([&] { return got.has_value(); });
     if (!got) {
@@ -121,13 +131,22 @@ class NotifySenderTest : public ::testing::Test {
     }
     return *got;
   }
-  void answer(const dns::Message& notify, std::uint16_t rcode) {
+  // Answers `notify` with `rcode`; signed with `key` over `request_mac` when given.
+  void answer(const dns::Message& notify, std::uint16_t rcode, const dns::tsig::Key* key = nullptr,
+              std::vector<std::uint8_t> request_mac = {}) {
     dns::Message r;
     r.header = notify.header;
     r.header.qr = true;
     r.header.rcode = rcode;
     r.questions = notify.questions;
-    target_.send_to(boost::asio::buffer(dns::encode_message(r)), from_);
+    std::vector<std::uint8_t> wire = dns::encode_message(r);
+    if (key != nullptr) dns::tsig::Signer(*key, std::move(request_mac)).sign(wire, unix_now());
+    target_.send_to(boost::asio::buffer(wire), from_);
+  }
+  static std::uint64_t unix_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
   }
   void run_until(const std::function<bool()>& done) {
     for (int i = 0; i < 500 && !done(); ++i) io_.run_for(milliseconds(10));
@@ -149,6 +168,7 @@ class NotifySenderTest : public ::testing::Test {
   ClusterMetrics metrics_;
   ip::udp::socket target_{io_};
   ip::udp::endpoint from_;
+  std::vector<std::uint8_t> last_wire_;
   std::unique_ptr<NotifySender> sender_;
 };
 
@@ -191,8 +211,37 @@ TEST_F(NotifySenderTest, AnnouncesAtStartRetriesWithoutReplyAndAnnouncesEachChan
   std::array<std::uint8_t, 512> buffer{};
   target_.async_receive_from(boost::asio::buffer(buffer), from_,
                              [&](const boost::system::error_code& ec, std::size_t) { more = !ec; });
-  io_.run_for(milliseconds(150));
+  io_.run_for(milliseconds(350));
   EXPECT_FALSE(more);
+}
+
+TEST_F(NotifySenderTest, WithANotifyKeyNotifiesAreSignedAndOnlyASignedReplyCounts) {
+  dns::tsig::Key key{dns::Name::from_text("notify-key."), dns::tsig::Algorithm::HmacSha256,
+                     std::vector<std::uint8_t>(32, 7)};
+  policy_.keys.push_back(key);
+  policy_.zones[0].notify_key = key.name;
+  make_sender();
+  sender_->start();
+  const dns::Message first = receive();
+  // The request verifies with the key (as a secondary checks it).
+  const auto tsig = dns::tsig::find(last_wire_);
+  ASSERT_TRUE(tsig.has_value());
+  const dns::tsig::Verified v = dns::tsig::verify_request(
+      last_wire_, *tsig, [&](const dns::Name& n) { return n == key.name ? &key : nullptr; },
+      unix_now());
+  EXPECT_EQ(v.error, 0);
+  EXPECT_EQ(v.key, &key);
+  // An unsigned NOERROR does not count: the NOTIFY comes again.
+  answer(first, dns::rcode::NOERROR);
+  const dns::Message again = receive();
+  EXPECT_NE(again.header.id, first.header.id);
+  EXPECT_TRUE(counted(R"(raftdns_notify_total{result="acked"} 0)")) << metrics();
+  // Signed with the key over the request's MAC: acknowledged.
+  const auto again_tsig = dns::tsig::find(last_wire_);
+  ASSERT_TRUE(again_tsig.has_value());
+  answer(again, dns::rcode::NOERROR, &key, again_tsig->record.mac);
+  run_until([&] { return counted(R"(raftdns_notify_total{result="acked"} 1)"); });
+  EXPECT_TRUE(counted(R"(raftdns_notify_total{result="acked"} 1)")) << metrics();
 }
 
 TEST_F(NotifySenderTest, NothingToAnnounceWithoutTargets) {
