@@ -9,7 +9,7 @@
 //   "zones": {
 //     "example.com": {"allow_update": ["ddns-key"],
 //                     "allow_transfer": ["ddns-key", "127.0.0.0/8"],
-//                     "notify": ["127.0.0.1:5399"]}
+//                     "notify": ["127.0.0.1:5399"], "notify_key": "ddns-key"}
 //   }
 //
 // keys.NAME.algorithm    hmac-md5, hmac-sha1, hmac-sha224, hmac-sha256, hmac-sha384 or

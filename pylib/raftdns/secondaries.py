@@ -25,17 +25,23 @@ NSD = "/usr/sbin/nsd"
 KNOTD = "/usr/sbin/knotd"
 
 
-def nsd_config(workdir, port, zone, primary, key=None):
+def _keys(*keys):
+    """The distinct keys among `keys` (None skipped)."""
+    out = []
+    for k in keys:
+        if k and k not in out:
+            out.append(k)
+    return out
+
+
+def nsd_config(workdir, port, zone, primary, xfr_key=None, notify_key=None):
     """NSD 4 as a secondary of `zone` ("example.com") transferring from `primary` ("ip:port"),
-    with TSIG key `key` = (name, algorithm, secret) for the transfer or NOKEY. Every path NSD
-    would otherwise take from /var or /run points into workdir."""
+    signed with `xfr_key` = (name, algorithm, secret) or unsigned (NOKEY), and accepting NOTIFY
+    from 127.0.0.0/8, signed with `notify_key` or unsigned. Every path NSD would otherwise take
+    from /var or /run points into workdir."""
     host, pport = primary.rsplit(":", 1)
-    key_block = ""
-    key_ref = "NOKEY"
-    if key:
-        name, algorithm, secret = key
-        key_block = f'key:\n    name: "{name}"\n    algorithm: {algorithm}\n    secret: "{secret}"\n'
-        key_ref = name
+    key_blocks = "".join(f'key:\n    name: "{n}"\n    algorithm: {a}\n    secret: "{s}"\n'
+                         for n, a, s in _keys(xfr_key, notify_key))
     return f"""server:
     ip-address: 127.0.0.1
     port: {port}
@@ -54,24 +60,24 @@ def nsd_config(workdir, port, zone, primary, key=None):
     verbosity: 2
 remote-control:
     control-enable: no
-{key_block}zone:
+{key_blocks}zone:
     name: "{zone}"
     zonefile: "{workdir}/{zone}.zone"
-    request-xfr: {host}@{pport} {key_ref}
-    allow-notify: 127.0.0.0/8 NOKEY
+    request-xfr: {host}@{pport} {xfr_key[0] if xfr_key else "NOKEY"}
+    allow-notify: 127.0.0.0/8 {notify_key[0] if notify_key else "NOKEY"}
 """
 
 
-def knot_config(workdir, port, zone, primary, key=None):
-    """Knot 3 as a secondary of `zone` transferring from `primary` ("ip:port"), with TSIG key
-    `key` = (name, algorithm, secret) for the transfer, accepting NOTIFY from 127.0.0.0/8."""
+def knot_config(workdir, port, zone, primary, xfr_key=None, notify_key=None):
+    """Knot 3 as a secondary of `zone` transferring from `primary` ("ip:port"), signed with
+    `xfr_key` = (name, algorithm, secret) or unsigned, and accepting NOTIFY from 127.0.0.0/8,
+    signed with `notify_key` or unsigned."""
     host, pport = primary.rsplit(":", 1)
-    key_block = ""
-    key_ref = ""
-    if key:
-        name, algorithm, secret = key
-        key_block = f"key:\n  - id: {name}\n    algorithm: {algorithm}\n    secret: {secret}\n"
-        key_ref = f"\n    key: {name}"
+    keys = _keys(xfr_key, notify_key)
+    key_block = ("key:\n" + "".join(f"  - id: {n}\n    algorithm: {a}\n    secret: {s}\n"
+                                     for n, a, s in keys)) if keys else ""
+    remote_key = f"\n    key: {xfr_key[0]}" if xfr_key else ""
+    acl_key = f"\n    key: {notify_key[0]}" if notify_key else ""
     return f"""server:
     rundir: "{workdir}"
     pidfile: "{workdir}/knot.pid"
@@ -85,10 +91,10 @@ log:
     any: info
 {key_block}remote:
   - id: cluster
-    address: {host}@{pport}{key_ref}
+    address: {host}@{pport}{remote_key}
 acl:
   - id: notify_from_cluster
-    address: 127.0.0.0/8
+    address: 127.0.0.0/8{acl_key}
     action: notify
 zone:
   - domain: {zone}
@@ -104,7 +110,7 @@ class Secondary:
     """One running NSD or Knot secondary on 127.0.0.1:port. stop() (or the atexit hook of
     raftdns.processes) ends it."""
 
-    def __init__(self, kind, workdir, zone, primary, key=None, port=None):
+    def __init__(self, kind, workdir, zone, primary, xfr_key=None, notify_key=None, port=None):
         self.kind = kind
         self.workdir = os.path.join(workdir, kind)
         os.makedirs(self.workdir, exist_ok=True)
@@ -112,10 +118,10 @@ class Secondary:
         self.zone = zone
         conf = os.path.join(self.workdir, f"{kind}.conf")
         if kind == "nsd":
-            text = nsd_config(self.workdir, self.port, zone, primary, key)
+            text = nsd_config(self.workdir, self.port, zone, primary, xfr_key, notify_key)
             command = [NSD, "-d", "-c", conf]
         elif kind == "knot":
-            text = knot_config(self.workdir, self.port, zone, primary, key)
+            text = knot_config(self.workdir, self.port, zone, primary, xfr_key, notify_key)
             command = [KNOTD, "-c", conf]
         else:
             raise ValueError(f"unknown secondary kind {kind!r}")

@@ -4,7 +4,8 @@ Knot) following it through NOTIFY and zone transfers.
 NotifyToListener: a dnspython listener stands in for a secondary (no transfer needed): every node
 NOTIFYs the zone's serial at start and after each committed change, retransmits a NOTIFY that got
 no reply, and a NOTIFY sent to a node is REFUSED (the cluster is only ever a primary).
-RealSecondaries: NSD (primary: node 1) and Knot (primary: node 2) load the zone by transfer and
+RealSecondaries: NSD (primary: node 1) and Knot (primary: node 2), taking only NOTIFYs signed with
+the zone's notify_key (TSIG), load the zone by transfer and
 serve a record added through node 0 (nsupdate, then a console ADD) within 2 s; the latency is
 printed. Skipped, saying so, while the cluster refuses AXFR.
 
@@ -53,7 +54,7 @@ class SecondaryCase(ClusterDirTestCase):
     """A 3-node cluster serving example.com with allow_update and allow_transfer for ddns-key
     and 127.0.0.0/8, its notify targets given by notify_targets()."""
 
-    def start_cluster(self, notify):
+    def start_cluster(self, notify, notify_key=None):
         source = os.path.join(self.workdir, "zones")
         os.makedirs(source)
         path = os.path.join(source, "example.com.zone")
@@ -66,6 +67,8 @@ class SecondaryCase(ClusterDirTestCase):
                              "allow_transfer": ["ddns-key", "127.0.0.0/8"],
                              "notify": notify}},
         }
+        if notify_key:
+            extra["zones"][ZONE]["notify_key"] = notify_key
         self.cluster = Cluster(BINARY, self.workdir, size=3, zone_files=[[path]] * 3,
                                config_extra=extra, http=True)
         self.cluster.start_all()
@@ -193,7 +196,7 @@ class RealSecondaries(SecondaryCase):
         from raftdns.processes import free_port
         # The secondaries' ports go into the cluster's notify list before either starts.
         self.ports = {"nsd": free_port(), "knot": free_port()}
-        self.start_cluster([f"127.0.0.1:{p}" for p in self.ports.values()])
+        self.start_cluster([f"127.0.0.1:{p}" for p in self.ports.values()], notify_key="ddns-key")
         host, port = self.cluster.query_addr(0)
         if not axfr_available(host, port):
             self.skipTest("the cluster refuses AXFR: zone transfers out are not built on this "
@@ -202,9 +205,11 @@ class RealSecondaries(SecondaryCase):
         self.secondaries = {}
         for kind, node in primaries.items():
             h, p = self.cluster.query_addr(node)
-            # Knot transfers with TSIG (ddns-key), NSD by address (127.0.0.0/8).
+            # Both take only NOTIFYs signed with ddns-key (the zone's notify_key); Knot
+            # transfers with TSIG (ddns-key), NSD by address (127.0.0.0/8).
             s = Secondary(kind, self.workdir, ZONE, f"{h}:{p}",
-                          key=KEY if kind == "knot" else None, port=self.ports[kind])
+                          xfr_key=KEY if kind == "knot" else None, notify_key=KEY,
+                          port=self.ports[kind])
             self.addCleanup(s.stop)
             self.secondaries[kind] = s
 
