@@ -31,6 +31,7 @@
 #include "net/os_random.h"
 #include "net/peer_transport.h"
 #include "net/server_options.h"
+#include "net/transfer_service.h"
 
 namespace net {
 
@@ -96,6 +97,7 @@ class ClusterNode {
   std::unique_ptr<PeerTransport> transport_;
   std::unique_ptr<engine::Node> node_;
   std::unique_ptr<UpdateService> updates_;
+  std::unique_ptr<TransferService> transfers_;
   std::unique_ptr<AuthoritativeServer> server_;
   std::unique_ptr<ConsoleReader> console_;
   std::unique_ptr<HttpServer> http_;  // with http_loc only
