@@ -21,8 +21,18 @@ void NotifySchedule::set_serial(const dns::Name& zone, std::uint32_t serial,
   for (std::size_t i = 0; i < channels_.size(); ++i) {
     if (!(channels_[i].zone == zone)) continue;
     State& s = state_[i];
+    if (s.wanted == serial) continue;
     s.wanted = serial;
-    if (s.sent.empty()) s.due = now;  // idle: send at once; otherwise the schedule stands
+    if (s.sent.empty()) {
+      s.due = now;  // idle: send at once
+      continue;
+    }
+    // A NOTIFY is outstanding. The new serial waits for its reply, but no longer than the first
+    // timeout after the last transmission: a target that has been silent (down, or the NOTIFY
+    // lost) hears of the new serial within a second, not at the end of a long backoff. The
+    // new serial starts a series of its own (attempts and budget anew).
+    s.attempts = 0;
+    s.due = std::min(*s.due, s.last_sent + policy_.first_timeout);
   }
 }
 
@@ -37,7 +47,7 @@ std::vector<NotifyTransmission> NotifySchedule::due(engine::TimePoint now) {
   for (std::size_t i = 0; i < channels_.size(); ++i) {
     State& s = state_[i];
     if (!s.due || *s.due > now || !s.wanted) continue;
-    const int attempts = static_cast<int>(s.sent.size());
+    const int attempts = s.attempts;
     if (attempts > 0 && (attempts >= policy_.max_attempts || now - s.started >= policy_.budget)) {
       const std::uint32_t serial = *s.wanted;
       s = State{};
@@ -47,6 +57,9 @@ std::vector<NotifyTransmission> NotifySchedule::due(engine::TimePoint now) {
     if (attempts == 0) s.started = now;
     const NotifyTransmission t{i, next_id_(), *s.wanted, attempts + 1};
     s.sent.push_back({t.id, t.serial});
+    if (s.sent.size() > kRemembered) s.sent.erase(s.sent.begin());
+    s.attempts = t.attempt;
+    s.last_sent = now;
     // The last wait ends when the budget does, so giving up is on time.
     s.due = std::min(now + timeout_after(t.attempt), s.started + policy_.budget);
     if (t.attempt > 1) event(i, NotifyEvent::Retry, t.serial);
@@ -67,10 +80,19 @@ bool NotifySchedule::on_reply(std::size_t channel, std::uint16_t id, std::uint16
     event(channel, NotifyEvent::Rejected, serial);
     return true;
   }
-  const std::optional<std::uint32_t> wanted = s.wanted;
-  s = State{};
   event(channel, NotifyEvent::Acked, serial);
-  if (wanted && *wanted != serial) {  // a newer serial came meanwhile: announce it now
+  if (!s.wanted || *s.wanted == serial) {
+    s = State{};
+    return true;
+  }
+  // A newer serial came meanwhile. If it is already on its way, wait for that reply; else
+  // announce it now.
+  s.sent.erase(it);
+  const bool newest_sent = std::any_of(s.sent.begin(), s.sent.end(),
+                                       [&](const Sent& x) { return x.serial == *s.wanted; });
+  if (!newest_sent) {
+    const std::uint32_t wanted = *s.wanted;
+    s = State{};
     s.wanted = wanted;
     s.due = now;
   }

@@ -58,9 +58,10 @@ class NotifySchedule {
                  EventFn on_event = {});
 
   // `zone`'s serial is now `serial`: each of its targets is to hear of it. A target with no
-  // NOTIFY outstanding is due at once; one with a NOTIFY outstanding keeps its schedule (at most
-  // one outstanding) and hears the newest serial on the next retransmission or right after the
-  // reply. Unknown zones are ignored.
+  // NOTIFY outstanding is due at once. One with a NOTIFY outstanding hears the newest serial
+  // right after the reply, or at most first_timeout after the last transmission when no reply
+  // comes (that NOTIFY is then superseded: never more than one outstanding, and a burst of
+  // changes costs one NOTIFY per reply or per first_timeout). Unknown zones are ignored.
   void set_serial(const dns::Name& zone, std::uint32_t serial, engine::TimePoint now);
 
   // Everything due by `now`: first transmissions and retransmissions (channels out of budget
@@ -85,14 +86,18 @@ class NotifySchedule {
     std::uint32_t serial = 0;
   };
   // A channel's state. Idle: nothing wanted and nothing sent. A new serial makes it wanted;
-  // `sent` holds the current series' transmissions (their ids, so a late reply to an earlier one
-  // still counts), `attempts` its length, `started` its first transmission's time.
+  // `sent` holds the recent transmissions since the channel was last idle (their ids, so a late
+  // reply to an earlier one still counts), `attempts` the transmissions of the wanted serial so
+  // far, `started` the first of them, `last_sent` the latest transmission.
   struct State {
     std::optional<std::uint32_t> wanted;   // the newest serial not yet acknowledged
     std::optional<engine::TimePoint> due;  // when to transmit (or give up) next
     std::vector<Sent> sent;
+    int attempts = 0;
     engine::TimePoint started{};
+    engine::TimePoint last_sent{};
   };
+  static constexpr std::size_t kRemembered = 16;  // ids kept for matching late replies
 
   engine::Duration timeout_after(int attempts) const;
   void event(std::size_t channel, NotifyEvent e, std::uint32_t serial);

@@ -34,11 +34,15 @@ def _keys(*keys):
     return out
 
 
-def nsd_config(workdir, port, zone, primary, xfr_key=None, notify_key=None):
+def nsd_config(workdir, port, zone, primary, xfr_key=None, notify_key=None, reload_timeout=None):
     """NSD 4 as a secondary of `zone` ("example.com") transferring from `primary` ("ip:port"),
     signed with `xfr_key` = (name, algorithm, secret) or unsigned (NOKEY), and accepting NOTIFY
-    from 127.0.0.0/8, signed with `notify_key` or unsigned. Every path NSD would otherwise take
-    from /var or /run points into workdir."""
+    from 127.0.0.0/8, signed with `notify_key` or unsigned. `reload_timeout`: NSD's
+    xfrd-reload-timeout (default 1 s: at most one reload per second, so a transferred serial is
+    served up to 1 s after the transfer; 0 serves it at once). Every path NSD would otherwise
+    take from /var or /run points into workdir."""
+    reload_line = ("" if reload_timeout is None else
+                   f"    xfrd-reload-timeout: {reload_timeout}\n")
     host, pport = primary.rsplit(":", 1)
     key_blocks = "".join(f'key:\n    name: "{n}"\n    algorithm: {a}\n    secret: "{s}"\n'
                          for n, a, s in _keys(xfr_key, notify_key))
@@ -58,7 +62,7 @@ def nsd_config(workdir, port, zone, primary, xfr_key=None, notify_key=None):
     logfile: "{workdir}/nsd.log"
     cookie-secret-file: "{workdir}/cookie.secret"
     verbosity: 2
-remote-control:
+{reload_line}remote-control:
     control-enable: no
 {key_blocks}zone:
     name: "{zone}"
@@ -110,7 +114,8 @@ class Secondary:
     """One running NSD or Knot secondary on 127.0.0.1:port. stop() (or the atexit hook of
     raftdns.processes) ends it."""
 
-    def __init__(self, kind, workdir, zone, primary, xfr_key=None, notify_key=None, port=None):
+    def __init__(self, kind, workdir, zone, primary, xfr_key=None, notify_key=None, port=None,
+                 nsd_reload_timeout=None):
         self.kind = kind
         self.workdir = os.path.join(workdir, kind)
         os.makedirs(self.workdir, exist_ok=True)
@@ -118,7 +123,8 @@ class Secondary:
         self.zone = zone
         conf = os.path.join(self.workdir, f"{kind}.conf")
         if kind == "nsd":
-            text = nsd_config(self.workdir, self.port, zone, primary, xfr_key, notify_key)
+            text = nsd_config(self.workdir, self.port, zone, primary, xfr_key, notify_key,
+                              nsd_reload_timeout)
             command = [NSD, "-d", "-c", conf]
         elif kind == "knot":
             text = knot_config(self.workdir, self.port, zone, primary, xfr_key, notify_key)

@@ -26,12 +26,10 @@ import dns.message
 import dns.opcode
 import dns.query
 import dns.rcode
-import dns.tsigkeyring
-import dns.update
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "pylib"))
 from raftdns.cluster import Cluster  # noqa: E402
-from raftdns.processes import wait_until  # noqa: E402
+from raftdns.processes import free_port, wait_until  # noqa: E402
 from raftdns.secondaries import NotifyListener, Secondary  # noqa: E402
 from raftdns.testcase import ClusterDirTestCase  # noqa: E402
 
@@ -94,15 +92,6 @@ class SecondaryCase(ClusterDirTestCase):
         p = subprocess.run(["nsupdate", "-y", f"hmac-sha256:ddns-key:{SECRET}"], input=script,
                            capture_output=True, text=True, timeout=30)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
-
-    def dnspython_add(self, i, name, rdata):
-        u = dns.update.UpdateMessage(ZONE)
-        u.use_tsig(dns.tsigkeyring.from_text({"ddns-key.": ("hmac-sha256", SECRET)}),
-                   keyname="ddns-key.", algorithm="hmac-sha256")
-        u.add(name + ".", 300, "A", rdata)
-        host, port = self.cluster.query_addr(i)
-        r = dns.query.udp(u, host, port=port, timeout=6.0)
-        self.assertEqual(dns.rcode.to_text(r.rcode()), "NOERROR")
 
     def metric(self, i, name, **labels):
         status, text = self.cluster.http_get(i, "/metrics")
@@ -193,7 +182,6 @@ class RealSecondaries(SecondaryCase):
                 self.skipTest(f"{kind} not installed (apt-get install nsd knot)")
         if shutil.which("nsupdate") is None:
             self.skipTest("nsupdate (bind9-dnsutils) not installed")
-        from raftdns.processes import free_port
         # The secondaries' ports go into the cluster's notify list before either starts.
         self.ports = {"nsd": free_port(), "knot": free_port()}
         self.start_cluster([f"127.0.0.1:{p}" for p in self.ports.values()], notify_key="ddns-key")
@@ -206,10 +194,12 @@ class RealSecondaries(SecondaryCase):
         for kind, node in primaries.items():
             h, p = self.cluster.query_addr(node)
             # Both take only NOTIFYs signed with ddns-key (the zone's notify_key); Knot
-            # transfers with TSIG (ddns-key), NSD by address (127.0.0.0/8).
+            # transfers with TSIG (ddns-key), NSD by address (127.0.0.0/8). NSD reloads at once
+            # after a transfer (xfrd-reload-timeout 0; its default, 1 s, rate-limits reloads and
+            # would add up to 1 s that is NSD's, not the cluster's).
             s = Secondary(kind, self.workdir, ZONE, f"{h}:{p}",
                           xfr_key=KEY if kind == "knot" else None, notify_key=KEY,
-                          port=self.ports[kind])
+                          port=self.ports[kind], nsd_reload_timeout=0)
             self.addCleanup(s.stop)
             self.secondaries[kind] = s
 

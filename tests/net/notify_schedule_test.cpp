@@ -128,22 +128,71 @@ TEST_F(NotifyScheduleTest, GivesUpAfterMaxAttemptsWhenTheBudgetIsLarge) {
   EXPECT_EQ(count(NotifyEvent::Retry), 2);
 }
 
-TEST_F(NotifyScheduleTest, ARetransmissionCarriesTheNewestSerialAndALateReplyStillCounts) {
+TEST_F(NotifyScheduleTest, ANewSerialSupersedesAnUnansweredNotifyAfterTheFirstTimeout) {
   NotifySchedule s = make({{zone, target(1)}});
   s.set_serial(zone, 1, t0);
   const auto first = s.due(t0);
   s.set_serial(zone, 2, t0 + milliseconds(500));
-  const auto retry = s.due(t0 + seconds(1));
-  ASSERT_EQ(retry.size(), 1u);
-  EXPECT_EQ(retry[0].serial, 2u);
-  EXPECT_EQ(retry[0].attempt, 2);
-  // The reply to the first transmission arrives late: it acknowledges serial 1 only, so serial
-  // 2 is announced again at once.
-  EXPECT_TRUE(s.on_reply(0, first[0].id, dns::rcode::NOERROR, t0 + seconds(1)));
-  const auto after = s.due(t0 + seconds(1));
-  ASSERT_EQ(after.size(), 1u);
-  EXPECT_EQ(after[0].serial, 2u);
-  EXPECT_EQ(after[0].attempt, 1);
+  EXPECT_TRUE(s.due(t0 + milliseconds(999)).empty()) << "the reply may still come";
+  const auto second = s.due(t0 + seconds(1));
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].serial, 2u);
+  EXPECT_EQ(second[0].attempt, 1) << "a series of its own";
+  // The reply to the first transmission arrives late: it acknowledges serial 1 only; serial 2
+  // is already on its way, so nothing more is sent until its reply or timeout.
+  EXPECT_TRUE(s.on_reply(0, first[0].id, dns::rcode::NOERROR, t0 + milliseconds(1100)));
+  EXPECT_TRUE(s.due(t0 + milliseconds(1100)).empty());
+  EXPECT_TRUE(s.outstanding(0));
+  EXPECT_TRUE(s.on_reply(0, second[0].id, dns::rcode::NOERROR, t0 + milliseconds(1200)));
+  EXPECT_FALSE(s.outstanding(0));
+  EXPECT_FALSE(s.next_due().has_value());
+  EXPECT_EQ(count(NotifyEvent::Acked), 2);
+  EXPECT_EQ(count(NotifyEvent::Retry), 0);
+}
+
+TEST_F(NotifyScheduleTest, ALateReplyToAnOlderSerialSendsTheNewestWhenItIsNotOnItsWay) {
+  NotifySchedule s = make({{zone, target(1)}});
+  s.set_serial(zone, 1, t0);
+  const auto first = s.due(t0);
+  s.set_serial(zone, 2, t0 + milliseconds(200));
+  EXPECT_TRUE(s.on_reply(0, first[0].id, dns::rcode::NOERROR, t0 + milliseconds(300)));
+  const auto next = s.due(t0 + milliseconds(300));
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(next[0].serial, 2u);
+  EXPECT_EQ(next[0].attempt, 1);
+}
+
+TEST_F(NotifyScheduleTest, ATargetSilentForLongHearsOfANewSerialWithinTheFirstTimeout) {
+  NotifySchedule s = make({{zone, target(1)}});
+  s.set_serial(zone, 1, t0);
+  ASSERT_EQ(s.due(t0).size(), 1u);
+  for (engine::Duration at : {seconds(1), seconds(3), seconds(7)})
+    ASSERT_EQ(s.due(t0 + at).size(), 1u);  // retransmissions; the next is due at 15 s
+  EXPECT_EQ(s.next_due(), t0 + seconds(15));
+  // The target comes back; a change at 10 s is announced at once (1 s after the last send has
+  // passed), not at 15 s.
+  s.set_serial(zone, 2, t0 + seconds(10));
+  EXPECT_EQ(s.next_due(), t0 + seconds(8));
+  const auto sent = s.due(t0 + seconds(10));
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].serial, 2u);
+  EXPECT_EQ(sent[0].attempt, 1);
+  EXPECT_EQ(s.next_due(), t0 + seconds(11)) << "its own backoff starts at the first timeout";
+  EXPECT_EQ(count(NotifyEvent::Retry), 3);
+  EXPECT_EQ(count(NotifyEvent::GaveUp), 0);
+}
+
+TEST_F(NotifyScheduleTest, ChangesToADeadTargetCostAtMostOneNotifyPerFirstTimeout) {
+  NotifySchedule s = make({{zone, target(1)}});
+  int sent = 0;
+  for (std::uint32_t serial = 1; serial <= 200; ++serial) {  // 20 s of changes every 100 ms
+    const engine::TimePoint now = t0 + milliseconds(100) * serial;
+    s.set_serial(zone, serial, now);
+    sent += static_cast<int>(s.due(now).size());
+  }
+  EXPECT_GE(sent, 19);
+  EXPECT_LE(sent, 21);
+  EXPECT_EQ(count(NotifyEvent::GaveUp), 0) << "each new serial starts its own budget";
 }
 
 TEST_F(NotifyScheduleTest, RepliesWithUnknownIdsOrChannelsAreIgnored) {
