@@ -27,12 +27,15 @@ void NotifySchedule::set_serial(const dns::Name& zone, std::uint32_t serial,
       s.due = now;  // idle: send at once
       continue;
     }
-    // A NOTIFY is outstanding. The new serial waits for its reply, but no longer than the first
-    // timeout after the last transmission: a target that has been silent (down, or the NOTIFY
-    // lost) hears of the new serial within a second, not at the end of a long backoff. The
-    // new serial starts a series of its own (attempts and budget anew).
+    // A NOTIFY is outstanding. If it is a first transmission, the new serial waits for its
+    // reply (coalescing a burst into one NOTIFY per round trip), but no longer than the first
+    // timeout. If the target already missed a reply (down, or NOTIFYs lost), waiting for this
+    // one says little: the new serial goes at once. Either way it supersedes the outstanding
+    // NOTIFY and starts a series of its own (attempts and budget anew), so a dead target costs
+    // at most about two NOTIFYs per first timeout however fast the zone changes.
+    const bool target_silent = s.attempts >= 2;
+    s.due = target_silent ? now : std::min(*s.due, s.last_sent + policy_.first_timeout);
     s.attempts = 0;
-    s.due = std::min(*s.due, s.last_sent + policy_.first_timeout);
   }
 }
 

@@ -58,10 +58,11 @@ class NotifySchedule {
                  EventFn on_event = {});
 
   // `zone`'s serial is now `serial`: each of its targets is to hear of it. A target with no
-  // NOTIFY outstanding is due at once. One with a NOTIFY outstanding hears the newest serial
-  // right after the reply, or at most first_timeout after the last transmission when no reply
-  // comes (that NOTIFY is then superseded: never more than one outstanding, and a burst of
-  // changes costs one NOTIFY per reply or per first_timeout). Unknown zones are ignored.
+  // NOTIFY outstanding is due at once. One with a first NOTIFY outstanding hears the newest
+  // serial right after the reply, or at most first_timeout after that transmission (a burst of
+  // changes costs one NOTIFY per round trip); one that already missed a reply hears it at once.
+  // The new NOTIFY supersedes the outstanding one: never more than one outstanding. Unknown
+  // zones are ignored.
   void set_serial(const dns::Name& zone, std::uint32_t serial, engine::TimePoint now);
 
   // Everything due by `now`: first transmissions and retransmissions (channels out of budget
