@@ -28,13 +28,13 @@ void NotifySchedule::set_serial(const dns::Name& zone, std::uint32_t serial,
       continue;
     }
     // A NOTIFY is outstanding. If it is a first transmission, the new serial waits for its
-    // reply (coalescing a burst into one NOTIFY per round trip), but no longer than the first
-    // timeout. If the target already missed a reply (down, or NOTIFYs lost), waiting for this
-    // one says little: the new serial goes at once. Either way it supersedes the outstanding
-    // NOTIFY and starts a series of its own (attempts and budget anew), so a dead target costs
-    // at most about two NOTIFYs per first timeout however fast the zone changes.
+    // reply (coalescing a burst into one NOTIFY per round trip), but no longer than reply_wait
+    // after it was sent. If the target already missed a reply (down, or NOTIFYs lost), waiting
+    // says little: the new serial goes at once. Either way it supersedes the outstanding NOTIFY
+    // and starts a series of its own (attempts and budget anew); a target that stays silent
+    // while the zone keeps changing gets at most one NOTIFY per reply_wait.
     const bool target_silent = s.attempts >= 2;
-    s.due = target_silent ? now : std::min(*s.due, s.last_sent + policy_.first_timeout);
+    s.due = target_silent ? now : std::min(*s.due, std::max(now, s.last_sent + policy_.reply_wait));
     s.attempts = 0;
   }
 }

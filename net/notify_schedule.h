@@ -23,6 +23,10 @@ struct NotifyRetryPolicy {
   engine::Duration max_timeout = std::chrono::seconds(16);
   engine::Duration budget = std::chrono::seconds(60);
   int max_attempts = 8;
+  // How long a new serial waits for the reply to an outstanding first NOTIFY before superseding
+  // it: a burst of changes costs a target one NOTIFY per round trip (if shorter) or per
+  // reply_wait, and a NOTIFY lost before the change delays the new serial at most this long.
+  engine::Duration reply_wait = std::chrono::milliseconds(250);
 };
 
 // One zone told to one target.
@@ -59,7 +63,7 @@ class NotifySchedule {
 
   // `zone`'s serial is now `serial`: each of its targets is to hear of it. A target with no
   // NOTIFY outstanding is due at once. One with a first NOTIFY outstanding hears the newest
-  // serial right after the reply, or at most first_timeout after that transmission (a burst of
+  // serial right after the reply, or at most reply_wait after that transmission (a burst of
   // changes costs one NOTIFY per round trip); one that already missed a reply hears it at once.
   // The new NOTIFY supersedes the outstanding one: never more than one outstanding. Unknown
   // zones are ignored.
