@@ -155,7 +155,9 @@ TEST(ZoneJournal, KeepsAtMostMaxDiffsPerZone) {
 TEST(ZoneJournal, KeepsAtMostMaxBytesPerZone) {
   const auto unbounded = filled(20);
   size_t last_four = 0;
-  for (const auto& d : *unbounded->between(kApex, 26, 30)) last_four += d->bytes();
+  const auto newest = unbounded->between(kApex, 26, 30);
+  ASSERT_TRUE(newest);
+  for (const auto& d : *newest) last_four += d->bytes();
   const auto j = filled(20, JournalLimits{.max_diffs = 1000, .max_bytes = last_four});
   EXPECT_LE(j->bytes(), last_four);
   EXPECT_EQ(j->diffs(), 4u);
