@@ -15,7 +15,6 @@ constexpr std::uint8_t kBatchKind = 1;
 constexpr std::uint32_t kMaxZonesPerBatch = 1u << 16;
 constexpr std::uint32_t kMaxRecordsPerDiff = 1u << 24;
 constexpr std::size_t kMinRecordBytes = 16;  // u32 owner length, type|class, ttl, rdata length
-constexpr std::uint64_t kCompactSlack = 1 << 20;
 
 void put_name(raft::ByteWriter& w, const dns::Name& name) {
   const std::string& wire = name.wire();
@@ -116,7 +115,8 @@ JournalScan decode_journal(const Bytes& file) {
   return scan;
 }
 
-JournalStore::JournalStore(Disk& disk, std::string name) : disk_(disk), name_(std::move(name)) {}
+JournalStore::JournalStore(Disk& disk, std::string name, std::uint64_t compact_slack)
+    : disk_(disk), name_(std::move(name)), compact_slack_(compact_slack) {}
 
 void JournalStore::load(raft::Index hw, dns::ZoneJournal& journal,
                         std::vector<std::string>& warnings) {
@@ -161,7 +161,7 @@ void JournalStore::append(std::span<const JournalBatch> batches, const dns::Zone
   disk_.append(name_, out);
   disk_.sync(name_);
   file_bytes_ += out.size();
-  if (file_bytes_ > 2 * journal.bytes() + kCompactSlack) rewrite(journal);
+  if (file_bytes_ > 2 * journal.bytes() + compact_slack_) rewrite(journal);
 }
 
 void JournalStore::clear() {

@@ -43,7 +43,9 @@ JournalScan decode_journal(const Bytes& file);
 
 class JournalStore {
  public:
-  explicit JournalStore(Disk& disk, std::string name = "journal.log");
+  // The file is rewritten once it exceeds twice what the journal retains plus `compact_slack`.
+  explicit JournalStore(Disk& disk, std::string name = "journal.log",
+                        std::uint64_t compact_slack = 1 << 20);
 
   // Replays the file into `journal` (cleared first), keeping only batches up to `hw`.
   void load(raft::Index hw, dns::ZoneJournal& journal, std::vector<std::string>& warnings);
@@ -60,6 +62,7 @@ class JournalStore {
 
   Disk& disk_;
   std::string name_;
+  std::uint64_t compact_slack_;
   std::uint64_t file_bytes_ = 0;
 };
 
