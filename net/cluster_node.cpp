@@ -109,7 +109,7 @@ ClusterNode::ClusterNode(ClusterNodeOptions options) : options_(std::move(option
   ServerOptions server = options_.server;
   if (server.threads == 0) server.threads = self_->threads;
   updates_ = std::make_unique<UpdateService>(config_.policy, io_, *node_, &cluster_metrics_);
-  transfers_ = std::make_unique<TransferService>(config_.policy, db_);
+  transfers_ = std::make_unique<TransferService>(config_.policy, db_, &node_->journal());
   server_ = std::make_unique<AuthoritativeServer>(db_, self_->query, server, &dns_metrics_,
                                                   updates_.get(), transfers_.get());
   if (self_->http)

@@ -77,8 +77,8 @@ bool serial_newer(std::uint32_t a, std::uint32_t b) {
 }  // namespace
 
 TransferService::TransferService(std::shared_ptr<const ZonePolicyConfig> policy,
-                                 const dns::Database& db)
-    : policy_(std::move(policy)), db_(db) {}
+                                 const dns::Database& db, const dns::ZoneJournal* journal)
+    : policy_(std::move(policy)), db_(db), journal_(journal) {}
 
 std::unique_ptr<dns::MessageStream> TransferService::open(std::span<const std::uint8_t> query,
                                                           bool tcp,
@@ -139,17 +139,24 @@ std::unique_ptr<dns::MessageStream> TransferService::open(std::span<const std::u
   if (question.qtype == dns::type::IXFR) {
     const std::optional<std::uint32_t> from = client_serial(message);
     if (!from) return refuse(dns::rcode::FORMERR, "IXFR without the client's SOA");
+    dns::Record current{
+        zone->apex_node()->owner(), dns::type::SOA, dns::rclass::IN, soa.ttl,
+        std::vector<std::uint8_t>(soa.rdatas.front().begin(), soa.rdatas.front().end())};
     if (*from == serial || serial_newer(*from, serial)) {
       // RFC 1995 §2: a client as new as we are gets our SOA alone.
-      dns::Record record{
-          zone->apex(), dns::type::SOA, dns::rclass::IN, soa.ttl,
-          std::vector<std::uint8_t>(soa.rdatas.front().begin(), soa.rdatas.front().end())};
-      stream = dns::record_stream({std::move(record)}, header, limit);
+      stream = dns::record_stream({std::move(current)}, header, limit);
     } else if (!tcp) {
       // Older: the difference goes over TCP; TC=1 makes the client retry there.
       std::vector<std::uint8_t> out = dns::transfer_error(header, dns::rcode::NOERROR, true);
       tsig.sign(out);
       return std::make_unique<SingleMessage>(std::move(out));
+    } else if (journal_ != nullptr) {
+      if (auto diffs = journal_->between(question.name, *from, serial)) {
+        spdlog::debug("transfer {:04x} from {}: IXFR of {} from serial {} to {} ({} diffs)",
+                      header.id, client.to_string(), question.name.to_text(), *from, serial,
+                      diffs->size());
+        stream = dns::record_stream(dns::ixfr_records(*diffs, current), header, limit);
+      }
     }
   }
   if (!stream) {

@@ -1,5 +1,7 @@
 #pragma once
-// Zone transfers out of a cluster node: AXFR (RFC 5936) over TCP and IXFR (RFC 1995), for the
+// Zone transfers out of a cluster node: AXFR (RFC 5936) over TCP and IXFR (RFC 1995) from the
+// node's journal of committed diffs (the SOA alone for a current client, TC=1 over UDP for an
+// older one, the whole zone when the journal does not reach back), for the
 // zones whose `allow_transfer` (net/zone_policy_config.h) admits the client by address prefix
 // or TSIG key, every message TSIG-signed when the request was (RFC 8945 §5.3.1).
 
@@ -8,6 +10,7 @@
 #include <span>
 
 #include "dns/zone_db.h"
+#include "dns/zone_journal.h"
 #include "net/zone_policy_config.h"
 #include "net/zone_query_handler.h"
 
@@ -16,7 +19,10 @@ namespace net {
 // Opens transfer answers on any DNS worker thread; each reads one consistent database version.
 class TransferService final : public TransferSink {
  public:
-  TransferService(std::shared_ptr<const ZonePolicyConfig> policy, const dns::Database& db);
+  // `journal` (may be null: every IXFR of an older serial gets the whole zone) holds the
+  // committed diffs IXFR answers from.
+  TransferService(std::shared_ptr<const ZonePolicyConfig> policy, const dns::Database& db,
+                  const dns::ZoneJournal* journal = nullptr);
 
   // The answer to an AXFR or IXFR request from `client`: a stream of messages, or one message
   // with the refusal (FORMERR for a malformed request, NOTAUTH with the TSIG error for a bad
@@ -31,6 +37,7 @@ class TransferService final : public TransferSink {
  private:
   std::shared_ptr<const ZonePolicyConfig> policy_;
   const dns::Database& db_;
+  const dns::ZoneJournal* journal_;
   std::atomic<std::uint64_t> opened_{0};
 };
 

@@ -15,7 +15,9 @@ import sys
 import tempfile
 import unittest
 
+import dns.flags
 import dns.message
+import dns.rrset
 import dns.name
 import dns.query
 import dns.rcode
@@ -46,6 +48,7 @@ EXAMPLE = zone_text("example.com", 100, "".join(
     for i in range(BULK)))
 OTHER = zone_text("other.org", 7)      # not in "zones": every transfer REFUSED
 KEYONLY = zone_text("keyonly.net", 1)  # allow_transfer: the key only, no address prefix
+CHANGES = zone_text("changes.net", 50)  # the IXFR tests change this one
 
 
 def keyring(secret=SECRET, name="xfr-key."):
@@ -71,7 +74,7 @@ class Transfers(unittest.TestCase):
         os.makedirs(source)
         files = []
         for name, text in (("example.com.zone", EXAMPLE), ("other.org.zone", OTHER),
-                           ("keyonly.net.zone", KEYONLY)):
+                           ("keyonly.net.zone", KEYONLY), ("changes.net.zone", CHANGES)):
             path = os.path.join(source, name)
             with open(path, "w") as f:
                 f.write(text)
@@ -81,13 +84,15 @@ class Transfers(unittest.TestCase):
                      "other-key": {"algorithm": "hmac-sha256", "secret": WRONG_SECRET}},
             "zones": {"example.com": {"allow_update": ["xfr-key"],
                                       "allow_transfer": ["xfr-key", "127.0.0.0/8"]},
-                      "keyonly.net": {"allow_transfer": ["xfr-key"]}},
+                      "keyonly.net": {"allow_transfer": ["xfr-key"]},
+                      "changes.net": {"allow_update": ["xfr-key"],
+                                      "allow_transfer": ["127.0.0.0/8"]}},
         }
         cls.cluster = Cluster(BINARY, cls.workdir, size=3, zone_files=[files, [], []],
                               config_extra=extra)
         try:
             cls.cluster.start_all()
-            cls.cluster.wait_serving(["example.com", "other.org", "keyonly.net"])
+            cls.cluster.wait_serving(["example.com", "other.org", "keyonly.net", "changes.net"])
             cls.cluster.wait_leader()
             wait_until(lambda: all(cls.cluster.status(i).get("imported") in ("yes", True)
                                    for i in range(3)), 15, interval=0.05,
@@ -118,33 +123,26 @@ class Transfers(unittest.TestCase):
     def xfr(self, i, zone="example.com", rdtype="AXFR", serial=0, **kw):
         """The messages of a transfer from node i (dnspython checks each message's TSIG)."""
         host, port = self.addr(i)
-        q = dns.message.make_query(zone, rdtype)
-        if rdtype == "IXFR":
-            q.authority.append(dns.rrset.from_text(zone, 0, "IN", "SOA",
-                                                   f". . {serial} 0 0 0 0"))
-        if "keyring" in kw:
-            q.use_tsig(kw["keyring"], keyname=kw.get("keyname", "xfr-key."),
-                       algorithm="hmac-sha256")
         messages = []
         for m in dns.query.xfr(host, zone, rdtype=rdtype, port=port, timeout=5, lifetime=10,
-                               serial=serial, keyring=kw.get("keyring"),
+                               serial=serial, keyring=kw.get("keyring"), relativize=False,
                                keyname=kw.get("keyname", "xfr-key.") if "keyring" in kw
                                else None):
             messages.append(m)
         return messages
 
-    def update(self, i, build):
-        u = dns.update.UpdateMessage("example.com")
+    def update(self, i, build, zone="example.com"):
+        u = dns.update.UpdateMessage(zone)
         u.use_tsig(keyring(), keyname="xfr-key.", algorithm="hmac-sha256")
         build(u)
         host, port = self.addr(i)
         r = dns.query.tcp(u, host, port=port, timeout=6)
         self.assertEqual(dns.rcode.to_text(r.rcode()), "NOERROR")
 
-    def wait_serial_everywhere(self, serial):
+    def wait_serial_everywhere(self, serial, zone="example.com"):
         for i in range(3):
-            wait_until(lambda i=i: self.serial(i) == serial, 5, interval=0.05,
-                       what=f"node {i} at serial {serial}")
+            wait_until(lambda i=i: self.serial(i, zone) == serial, 5, interval=0.05,
+                       what=f"node {i} at {zone} serial {serial}")
 
     def raw_tcp(self, i, q):
         host, port = self.addr(i)
@@ -216,6 +214,95 @@ class Transfers(unittest.TestCase):
             self.assertEqual(dns.rcode.to_text(r.rcode()), "REFUSED", zone)
         messages = self.xfr(1, zone="keyonly.net", keyring=keyring())
         self.assertEqual(len(rr_lines(messages)), 7)
+
+    # --- IXFR
+
+    def test_ixfr_gives_exactly_the_committed_diffs(self):
+        zone = "changes.net"
+        s0 = self.serial(0, zone)
+        self.wait_serial_everywhere(s0, zone)
+        # Three committed changes: two UPDATEs (through different nodes) and a console ADD.
+        self.update(1, lambda u: (u.add("a", 300, "A", "192.0.2.101"),
+                                  u.add("a", 300, "TXT", "hello")), zone)
+        self.update(2, lambda u: (u.delete("www", "A", "192.0.2.10"),
+                                  u.add("www", 300, "A", "192.0.2.11")), zone)
+        self.assertTrue(self.cluster.send(0, "ADD: c.changes.net A 192.0.2.103").startswith("OK"))
+        self.wait_serial_everywhere(s0 + 3, zone)
+        expected = [
+            (s0, s0 + 1, [], ["a.changes.net. 300 IN A 192.0.2.101",
+                              'a.changes.net. 300 IN TXT "hello"']),
+            (s0 + 1, s0 + 2, ["www.changes.net. 300 IN A 192.0.2.10"],
+             ["www.changes.net. 300 IN A 192.0.2.11"]),
+            (s0 + 2, s0 + 3, [], ["c.changes.net. 3600 IN A 192.0.2.103"]),  # console default TTL
+        ]
+        for i in range(3):  # every node keeps the same journal
+            lines = rr_lines(self.xfr(i, zone, "IXFR", serial=s0))
+            self.assertEqual(parse_ixfr(lines), expected, (i, lines))
+        # From a later serial: only the diffs since, here with dig.
+        host, port = self.addr(2)
+        p = subprocess.run(["dig", "-p", str(port), f"@{host}", f"IXFR={s0 + 1}", zone,
+                            "+nocomments", "+nostats", "+nocmd"],
+                           capture_output=True, text=True, timeout=20)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        lines = [" ".join(ln.split()) for ln in p.stdout.splitlines()
+                 if ln.strip() and not ln.startswith(";")]
+        self.assertEqual(parse_ixfr(lines), expected[1:], lines)
+
+    def test_ixfr_current_client_gets_the_soa_alone_and_udp_gets_tc(self):
+        zone = "keyonly.net."  # never changed: the serial stays
+        host, port = self.addr(0)
+        serial = self.serial(0, zone)
+        for tcp in (False, True):
+            q = dns.message.make_query(zone, "IXFR")
+            q.authority.append(dns.rrset.from_text(zone, 0, "IN", "SOA", f". . {serial} 0 0 0 0"))
+            q.use_tsig(keyring(), keyname="xfr-key.", algorithm="hmac-sha256")
+            r = (dns.query.tcp if tcp else dns.query.udp)(q, host, port=port, timeout=3)
+            self.assertEqual([rr.rdtype for rr in r.answer], [dns.rdatatype.SOA], tcp)
+            self.assertEqual(r.answer[0][0].serial, serial)
+        q = dns.message.make_query(zone, "IXFR")
+        q.authority.append(dns.rrset.from_text(zone, 0, "IN", "SOA",
+                                               f". . {serial - 1} 0 0 0 0"))
+        q.use_tsig(keyring(), keyname="xfr-key.", algorithm="hmac-sha256")
+        r = dns.query.udp(q, host, port=port, timeout=3)
+        self.assertTrue(r.flags & dns.flags.TC)
+        self.assertEqual(r.answer, [])
+
+    def test_ixfr_beyond_the_journal_is_the_whole_zone(self):
+        serial = self.serial(1)
+        lines = rr_lines(self.xfr(1, "example.com", "IXFR", serial=serial - 40))
+        self.assertEqual(len(lines), BULK + 7)  # AXFR form: SOA, every record, SOA
+        self.assertIn(" SOA ", lines[0])
+        self.assertIn(" SOA ", lines[-1])
+
+
+def parse_ixfr(lines):
+    """[(from, to, removed, added)] of an incremental IXFR answer (RFC 1995 §4): current SOA,
+    then per diff old SOA, removed records, new SOA, added records; current SOA last."""
+    def is_soa(ln):
+        return ln.split()[3] == "SOA"
+
+    def serial(ln):
+        return int(ln.split()[6])
+
+    assert is_soa(lines[0]) and is_soa(lines[-1]) and lines[0] == lines[-1], lines
+    diffs, i, body = [], 1, lines[1:-1]
+    i = 0
+    while i < len(body):
+        assert is_soa(body[i]), body[i]
+        old = serial(body[i])
+        i += 1
+        removed = []
+        while not is_soa(body[i]):
+            removed.append(body[i])
+            i += 1
+        new = serial(body[i])
+        i += 1
+        added = []
+        while i < len(body) and not is_soa(body[i]):
+            added.append(body[i])
+            i += 1
+        diffs.append((old, new, sorted(removed), sorted(added)))
+    return diffs
 
 
 def main():
