@@ -127,6 +127,7 @@ class Secondary:
                               nsd_reload_timeout)
             command = [NSD, "-d", "-c", conf]
         elif kind == "knot":
+            os.makedirs(os.path.join(self.workdir, "db"), exist_ok=True)  # its journal lives here
             text = knot_config(self.workdir, self.port, zone, primary, xfr_key, notify_key)
             command = [KNOTD, "-c", conf]
         else:
