@@ -380,7 +380,11 @@ size_t answer_query(const DatabaseVersion& db, std::span<const uint8_t> query,
   if (query[2] & 0x80) return 0;  // a response: answering it could start a packet loop
   const ParsedQuery q = parse_query(query);
   Plan p;
-  if (q.opcode != opcode::QUERY)
+  // This server is only ever a primary: like NSD for its primary zones, it refuses NOTIFY
+  // (RFC 1996) rather than saying the opcode is unknown.
+  if (q.opcode == opcode::NOTIFY)
+    p.rcode = rcode::REFUSED;
+  else if (q.opcode != opcode::QUERY)
     p.rcode = rcode::NOTIMP;
   else if (q.malformed)
     p.rcode = rcode::FORMERR;

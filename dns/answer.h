@@ -23,7 +23,8 @@ constexpr size_t kMaxCnameChain = 16;
 //  - opcode other than QUERY -> NOTIMP; malformed query (QDCOUNT != 1, records in the answer
 //    section, bad names, trailing octets, anything decode_message rejects) -> FORMERR with the
 //    question echoed when it could be read; EDNS version > 0 -> BADVERS; QCLASS not IN/ANY ->
-//    REFUSED; AXFR/IXFR -> REFUSED (zone transfers are not offered), MAILA/MAILB -> NOTIMP;
+//    REFUSED; AXFR/IXFR -> REFUSED (a cluster node streams them instead: net/transfer_service.h
+//    takes AXFR over TCP and IXFR), MAILA/MAILB -> NOTIMP;
 //    a name outside every zone -> REFUSED.
 //  - In a zone: AA=1, RA=0, RD and CD copied. Exact-type data wins over a CNAME beside it; else a
 //    CNAME is followed through our zones (at most kMaxCnameChain, stopping at a loop, at a name

@@ -128,21 +128,31 @@ bool ResponseWriter::rdata(uint16_t rrtype, std::span<const uint8_t> rd) {
   return put(rd.subspan(pos));
 }
 
+bool ResponseWriter::record(std::span<const uint8_t> owner, uint16_t rrtype, uint32_t ttl,
+                            std::span<const uint8_t> rd) {
+  const size_t start = pos_;
+  if (!name(owner) || !put16(rrtype) || !put16(rclass::IN) || !put32(ttl) || !put16(0)) {
+    rewind(start);
+    return false;
+  }
+  const size_t rdata_start = pos_;
+  if (!rdata(rrtype, rd)) {
+    rewind(start);
+    return false;
+  }
+  const size_t rdlength = pos_ - rdata_start;
+  out_[rdata_start - 2] = rdlength >> 8;
+  out_[rdata_start - 1] = rdlength & 0xff;
+  return true;
+}
+
 bool ResponseWriter::rrset(std::span<const uint8_t> owner, const RRset& set, uint32_t ttl) {
   const size_t start = pos_;
   for (const auto& rd : set.rdatas) {
-    if (!name(owner) || !put16(set.type) || !put16(rclass::IN) || !put32(ttl) || !put16(0)) {
+    if (!record(owner, set.type, ttl, rd)) {
       rewind(start);
       return false;
     }
-    const size_t rdata_start = pos_;
-    if (!rdata(set.type, rd)) {
-      rewind(start);
-      return false;
-    }
-    const size_t rdlength = pos_ - rdata_start;
-    out_[rdata_start - 2] = rdlength >> 8;
-    out_[rdata_start - 1] = rdlength & 0xff;
   }
   return true;
 }

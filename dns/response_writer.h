@@ -22,6 +22,10 @@ class ResponseWriter {
   bool question(std::span<const uint8_t> qname, uint16_t qtype, uint16_t qclass);
   // All records of an RRset under `owner` with `ttl`; all or nothing.
   bool rrset(std::span<const uint8_t> owner, const RRset& rrset, uint32_t ttl);
+  // One record (a zone transfer may split an RRset between messages). Names inside `rdata`
+  // join the compression table too, so it must also stay valid until the response is complete.
+  bool record(std::span<const uint8_t> owner, uint16_t rrtype, uint32_t ttl,
+              std::span<const uint8_t> rdata);
   // The OPT record (may use the reserved space).
   bool opt(uint16_t udp_size, uint8_t extended_rcode, bool dnssec_ok);
 

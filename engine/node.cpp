@@ -10,6 +10,7 @@
 #include "dns/rdata.h"
 #include "dns/types.h"
 #include "dns/update.h"
+#include "dns/zone_diff.h"
 #include "engine/change_batches.h"
 #include "raft/message.h"
 
@@ -73,6 +74,8 @@ Node::Node(NodeOptions options, Transport& transport, Clock& clock, Disk& disk, 
       observer_(observer ? observer : &null_observer_),
       raft_store_(disk, "raft"),
       store_(disk, "store"),
+      journal_(options_.journal),
+      journal_store_(disk, "journal.log"),
       state_(bootstrap_members(options_)),
       source_(options_.transfer_chunk_bytes),
       sink_(disk, "xfer.part") {
@@ -100,10 +103,11 @@ void Node::start(std::vector<dns::Record> zone_records) {
 
   // 1. The local datastore is the serving view's base: what this node has durably copied.
   LocalStoreContents contents = store_.load();
-  for (const std::string& w : contents.warnings) log(LogLevel::Warn, w);
   serving_.load(std::move(contents.snapshot_records));
   for (const StoredBatch& batch : contents.batches) serving_.apply(batch.changes);
   served_ = contents.hw;
+  journal_store_.load(contents.hw, journal_, contents.warnings);
+  for (const std::string& w : contents.warnings) log(LogLevel::Warn, w);
   if (!contents.initialized) store_.initialize();
   imported_ = contents.imported;
   load_identity();
@@ -590,9 +594,13 @@ void Node::serve(raft::Index index, const ChangeBatch& batch) {
                                        dns::update::rcode_text(rcode), outcome.detail));
   }
   const ChangeBatch& served = evaluated ? *evaluated : batch;
+  const std::shared_ptr<const dns::DatabaseVersion> before = serving_.current();
   const dns::ApplyResult result = serving_.apply(served.changes);
   served_ = index;
-  if (index > store_.hw()) unstored_.push_back({index, served.changes});
+  if (index > store_.hw()) {
+    unstored_.push_back({index, served.changes});
+    record_diffs(index, *before, served.changes);
+  }
   observer_->on_served(index, served, result);
   if (batch.origin != options_.id || !writes_.contains(batch.request_id)) return;
   WriteResult reply;
@@ -615,6 +623,22 @@ void Node::serve(raft::Index index, const ChangeBatch& batch) {
   else
     reply.message = describe(reply);
   finish(batch.request_id, reply);
+}
+
+void Node::record_diffs(raft::Index index, const dns::DatabaseVersion& before,
+                        const std::vector<dns::Change>& changes) {
+  // Every replica serves the same batches in the same order, so each computes the same diffs:
+  // an IXFR from any node at a serial gives the same answer.
+  dns::VersionDiff vd =
+      dns::diff_versions(before, *serving_.current(), changes, options_.journal.max_bytes);
+  if (vd.diffs.empty() && vd.reset.empty()) return;
+  JournalBatch entry{index, std::move(vd.reset), std::move(vd.diffs)};
+  for (const dns::Name& apex : entry.reset) journal_.reset(apex);
+  for (dns::ZoneDiff& d : entry.diffs) {
+    d.index = index;
+    journal_.add(std::make_shared<const dns::ZoneDiff>(d));
+  }
+  unjournaled_.push_back(std::move(entry));
 }
 
 void Node::apply(const raft::Entry& entry) {
@@ -669,6 +693,13 @@ void Node::store_served() {
     store_.sync();
     unsynced_ = false;
     observer_->on_store_synced(store_.durable_hw());
+  }
+  // The journal goes first: a crash between the two leaves journal records past the store's
+  // hw, which the next start drops (those batches are served, and journaled, again).
+  std::erase_if(unjournaled_, [&](const JournalBatch& b) { return b.index <= store_.hw(); });
+  if (!unjournaled_.empty()) {
+    journal_store_.append(unjournaled_, journal_);
+    unjournaled_.clear();
   }
   std::vector<StoredBatch> batches = std::move(unstored_);
   unstored_.clear();

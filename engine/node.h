@@ -24,10 +24,12 @@
 #include <vector>
 
 #include "dns/zone_db.h"
+#include "dns/zone_journal.h"
 #include "engine/cluster_identity.h"
 #include "engine/datastore_transfer.h"
 #include "engine/event_log.h"
 #include "engine/io.h"
+#include "engine/journal_store.h"
 #include "engine/local_store.h"
 #include "engine/raft_log_store.h"
 #include "engine/replicated_state.h"
@@ -69,6 +71,8 @@ struct NodeOptions {
   // snapshots in chunks of this many bytes (raft::Config::max_snapshot_chunk_bytes).
   std::size_t max_snapshot_chunk_bytes = raft::Config{}.max_snapshot_chunk_bytes;
   std::uint64_t store_snapshot_wal_bytes = 4u << 20;  // WAL size that triggers a store snapshot
+  // The IXFR journal's bound per zone (dns/zone_journal.h): serials and diff bytes kept.
+  dns::JournalLimits journal;
   Duration disk_retry_interval = std::chrono::seconds(1);  // redo a failed disk step this often
   // Datastore transfer (engine/datastore_transfer.h): chunk size a source sends, and how long a
   // receiver waits for a chunk before asking again (after 3 unanswered asks: another peer).
@@ -215,6 +219,9 @@ class Node {
   const ReplicatedState& state() const { return state_; }
   const raft::Raft& raft() const { return *raft_; }
   const LocalStore& store() const { return store_; }
+  // The committed diffs of each zone, for IXFR. Thread-safe: query threads read it while the
+  // node adds to it.
+  const dns::ZoneJournal& journal() const { return journal_; }
   NodeId id() const { return options_.id; }
 
  private:
@@ -241,6 +248,10 @@ class Node {
   void install(const raft::Snapshot& snapshot);
   void serve_pending_after(raft::Index index);
   void serve(raft::Index index, const ChangeBatch& batch);
+  // Adds what the batch at `index` (just applied to `serving_` on top of `before`) did to each
+  // zone to the IXFR journal, and queues it for the journal's file.
+  void record_diffs(raft::Index index, const dns::DatabaseVersion& before,
+                    const std::vector<dns::Change>& changes);
   void propose_write(Write& write);
   void retry_and_expire_writes();
   void checkpoint();
@@ -301,6 +312,11 @@ class Node {
   // was served rather than from R's pending, so a local datastore that lost batches (damage, not
   // a crash) refills from raft's log as long as raft still has them.
   std::vector<StoredBatch> unstored_;
+  // The IXFR journal, its file, and the served batches' entries not yet in the file (written
+  // by the next checkpoint just before the batches themselves).
+  dns::ZoneJournal journal_;
+  JournalStore journal_store_;
+  std::vector<JournalBatch> unjournaled_;
   raft::Index last_compaction_ = 0;
   raft::Role last_role_ = raft::Role::Follower;
   NodeId last_leader_ = raft::kNoNode;

@@ -147,6 +147,14 @@ void Node::install_transfer() {
   serving_.load(std::move(records));
   served_ = p.index;
   unstored_.clear();
+  // The copy carries no history: the journal starts empty (an IXFR from before gets AXFR).
+  journal_.clear();
+  unjournaled_.clear();
+  try {
+    journal_store_.clear();
+  } catch (const DiskError& e) {
+    log(LogLevel::Warn, fmt::format("could not empty the IXFR journal: {}", e.what()));
+  }
   imported_ = true;
   transfer_wanted_ = false;
   observer_->on_store_synced(store_.durable_hw());

@@ -14,16 +14,17 @@ namespace net {
 // Serves `db` on one address. Used by standalone mode (data from zone files) and cluster mode
 // (data applied from raft); whoever owns `db` may publish new versions at any time. With
 // `metrics`, every worker counts its queries there (it must outlive the server). With `updates`,
-// DNS UPDATE requests go there (cluster mode); without, they get NOTIMP.
+// DNS UPDATE requests go there (cluster mode); without, they get NOTIMP. With `transfers`, AXFR
+// and IXFR requests go there (cluster mode); without, they get REFUSED.
 class AuthoritativeServer {
  public:
   AuthoritativeServer(const dns::Database& db, const ListenAddress& listen,
                       const ServerOptions& options = {}, DnsMetrics* metrics = nullptr,
-                      UpdateService* updates = nullptr)
+                      UpdateService* updates = nullptr, TransferSink* transfers = nullptr)
       : server_(
-            [&db, metrics, updates]() -> std::unique_ptr<QueryHandler> {
+            [&db, metrics, updates, transfers]() -> std::unique_ptr<QueryHandler> {
               std::unique_ptr<QueryHandler> handler =
-                  std::make_unique<ZoneQueryHandler>(db, updates);
+                  std::make_unique<ZoneQueryHandler>(db, updates, transfers);
               if (metrics == nullptr) return handler;
               return metrics->metered(std::move(handler));
             },

@@ -102,14 +102,21 @@ ClusterNode::ClusterNode(ClusterNodeOptions options) : options_(std::move(option
   engine_options.data_dir_name = lock_->directory().string();
   engine_options.log = spdlog_sink(spdlog::default_logger());
   timed_disk_ = std::make_unique<TimedDisk>(*disk_, cluster_metrics_.fsync());
+  // Every node sends NOTIFY once it serves a new serial (docs/design.md, "NOTIFY").
+  notify_ =
+      std::make_unique<NotifySender>(io_, *clock_, random_, db_, *config_.policy,
+                                     self_->query.address, NotifyRetryPolicy{}, &cluster_metrics_);
+  serving_watch_ =
+      std::make_unique<ServingWatch>(cluster_metrics_, [this] { notify_->serving_changed(); });
   node_ = std::make_unique<engine::Node>(engine_options, *transport_, *clock_, *timed_disk_,
-                                         random_, db_, &cluster_metrics_);
+                                         random_, db_, serving_watch_.get());
 
   ServerOptions server = options_.server;
   if (server.threads == 0) server.threads = self_->threads;
   updates_ = std::make_unique<UpdateService>(config_.policy, io_, *node_, &cluster_metrics_);
+  transfers_ = std::make_unique<TransferService>(config_.policy, db_, &node_->journal());
   server_ = std::make_unique<AuthoritativeServer>(db_, self_->query, server, &dns_metrics_,
-                                                  updates_.get());
+                                                  updates_.get(), transfers_.get());
   if (self_->http)
     http_ = std::make_unique<HttpServer>(
         io_, *self_->http,
@@ -144,6 +151,7 @@ void ClusterNode::run() {
     throw Error(e.what());
   }
   server_->start();
+  notify_->start();  // after the local datastore is loaded: announces the serials served now
   if (http_) {
     http_->start();
     spdlog::info("http: metrics on http://{}/metrics (also /health, /ready, /status)",
@@ -346,6 +354,7 @@ void ClusterNode::shutdown() {
   reload_signal_.cancel();
   if (console_) console_->stop();
   if (node_) node_->stop();
+  if (notify_) notify_->stop();
   if (transport_) transport_->close();
   if (http_) http_->stop();
   if (server_) server_->stop();

@@ -28,9 +28,12 @@
 #include "net/metrics_cluster.h"
 #include "net/metrics_disk.h"
 #include "net/metrics_dns.h"
+#include "net/notify_sender.h"
 #include "net/os_random.h"
 #include "net/peer_transport.h"
 #include "net/server_options.h"
+#include "net/serving_watch.h"
+#include "net/transfer_service.h"
 
 namespace net {
 
@@ -94,8 +97,13 @@ class ClusterNode {
   dns::Database db_;
   std::vector<dns::Record> zone_records_;
   std::unique_ptr<PeerTransport> transport_;
+  // NOTIFY to the zones' notify targets, and the engine's observer: cluster_metrics_ plus a word
+  // to notify_ whenever the serving database changed. Both outlive node_ (declared before it).
+  std::unique_ptr<NotifySender> notify_;
+  std::unique_ptr<ServingWatch> serving_watch_;
   std::unique_ptr<engine::Node> node_;
   std::unique_ptr<UpdateService> updates_;
+  std::unique_ptr<TransferService> transfers_;
   std::unique_ptr<AuthoritativeServer> server_;
   std::unique_ptr<ConsoleReader> console_;
   std::unique_ptr<HttpServer> http_;  // with http_loc only

@@ -62,6 +62,10 @@ class SharedHandler : public QueryHandler {
   void handle_deferred(std::span<const std::uint8_t> query, bool tcp, Reply reply) override {
     shared_.handle_deferred(query, tcp, std::move(reply));
   }
+  std::unique_ptr<dns::MessageStream> open_stream(std::span<const std::uint8_t> query, bool tcp,
+                                                  const boost::asio::ip::address& client) override {
+    return shared_.open_stream(query, tcp, client);
+  }
 
  private:
   QueryHandler& shared_;

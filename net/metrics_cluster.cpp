@@ -15,6 +15,10 @@ namespace {
 constexpr std::array<std::string_view, 7> kWriteResultLabels = {
     "ok", "noop", "no_quorum", "invalid", "stopped", "disk_fault", "copying"};
 
+// NotifyEvent in order, as label values.
+constexpr std::array<std::string_view, 4> kNotifyResultLabels = {"acked", "retry", "gave_up",
+                                                                 "rejected"};
+
 // UPDATE answers are counted by rcode up to NOTZONE (RFC 2136 §2.2: 0..10).
 constexpr std::uint16_t kLastUpdateRcode = 10;
 
@@ -38,6 +42,11 @@ void ClusterMetrics::on_write_answered(const engine::WriteResult& result) {
 
 void ClusterMetrics::on_update_answered(std::uint16_t rcode) {
   if (rcode < updates_.size()) bump(updates_[rcode]);
+}
+
+void ClusterMetrics::on_notify(NotifyEvent event) {
+  const auto i = static_cast<std::size_t>(event);
+  if (i < notify_.size()) bump(notify_[i]);
 }
 
 void ClusterMetrics::render(const engine::NodeStatus& s, const PeerTransportStats& peers,
@@ -86,6 +95,16 @@ void ClusterMetrics::render(const engine::NodeStatus& s, const PeerTransportStat
   for (std::uint16_t rcode = 0; rcode <= kLastUpdateRcode; ++rcode)
     out.sample("raftdns_dns_updates_total", {{"rcode", dns::update::rcode_text(rcode)}},
                number(updates_[rcode].load(std::memory_order_relaxed)));
+
+  out.family("raftdns_notify_sent_total", "counter",
+             "NOTIFY messages this node sent to the zones' notify targets (retransmissions too)");
+  out.sample("raftdns_notify_sent_total", {}, number(notify_sent_.load(std::memory_order_relaxed)));
+  out.family("raftdns_notify_total", "counter",
+             "What became of NOTIFYs: acked (NOERROR reply), retry (sent again after no reply), "
+             "gave_up (no reply within the retry budget), rejected (an error rcode)");
+  for (std::size_t i = 0; i < notify_.size(); ++i)
+    out.sample("raftdns_notify_total", {{"result", kNotifyResultLabels[i]}},
+               number(notify_[i].load(std::memory_order_relaxed)));
 
   out.family("raftdns_datastore_transfers_total", "counter",
              "Copies of a peer's datastore this node needed (its datastore lacked batches the "

@@ -13,6 +13,7 @@
 #include "engine/node.h"
 #include "net/metrics_histogram.h"
 #include "net/metrics_text.h"
+#include "net/notify_schedule.h"
 #include "net/peer_transport.h"
 
 namespace net {
@@ -32,6 +33,9 @@ class ClusterMetrics final : public engine::NodeObserver {
   void on_transfer_chunk_sent(std::uint64_t bytes) override { bump(transfer_bytes_sent_, bytes); }
   // A DNS UPDATE was answered with `rcode` (any DNS worker thread, or the engine's).
   void on_update_answered(std::uint16_t rcode);
+  // A NOTIFY went out, and what became of one (net/notify_sender.h; the engine's thread).
+  void on_notify_sent() { bump(notify_sent_); }
+  void on_notify(NotifyEvent event);
   DurationHistogram& fsync() { return fsync_; }
 
   // Every raft, checkpoint, write and peer family (the families of metrics_cluster.cpp).
@@ -45,6 +49,9 @@ class ClusterMetrics final : public engine::NodeObserver {
   DurationHistogram fsync_{kDiskDurationBounds};
   std::array<std::atomic<std::uint64_t>, kWriteKinds> writes_{};
   std::array<std::atomic<std::uint64_t>, kUpdateRcodes> updates_{};
+  static constexpr std::size_t kNotifyEvents = 4;  // NotifyEvent
+  std::array<std::atomic<std::uint64_t>, kNotifyEvents> notify_{};
+  std::atomic<std::uint64_t> notify_sent_{0};
   std::atomic<std::uint64_t> transfers_needed_{0};
   std::atomic<std::uint64_t> transfers_installed_{0};
   std::atomic<std::uint64_t> transfer_bytes_received_{0};

@@ -90,7 +90,7 @@ std::size_t MeteredQueryHandler::handle(std::span<const std::uint8_t> query,
     metrics_->count(tcp, qtype_slot(query), kRcodeNone, std::chrono::steady_clock::now() - start);
     throw;
   }
-  if (size == kDeferred) return size;  // counted by whoever answers it
+  if (size == kDeferred || size == kStream) return size;  // counted by whoever answers it
   const auto took = std::chrono::steady_clock::now() - start;
   metrics_->count(tcp, qtype_slot(query), rcode_slot(out.first(size)), took);
   return size;

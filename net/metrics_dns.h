@@ -79,6 +79,10 @@ class MeteredQueryHandler final : public QueryHandler {
   void handle_deferred(std::span<const std::uint8_t> query, bool tcp, Reply reply) override {
     inner_->handle_deferred(query, tcp, std::move(reply));
   }
+  std::unique_ptr<dns::MessageStream> open_stream(std::span<const std::uint8_t> query, bool tcp,
+                                                  const boost::asio::ip::address& client) override {
+    return inner_->open_stream(query, tcp, client);
+  }
 
  private:
   std::unique_ptr<QueryHandler> inner_;

@@ -4,8 +4,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <vector>
+
+#include <boost/asio/ip/address.hpp>
+
+#include "dns/zone_transfer.h"
 
 namespace net {
 
@@ -29,6 +34,17 @@ class QueryHandler {
   // Takes over a request handle() deferred (`query` is only valid during the call).
   virtual void handle_deferred(std::span<const std::uint8_t> /*query*/, bool /*tcp*/,
                                Reply /*reply*/) {}
+
+  // What handle() returns for a request whose answer may be many messages (a zone transfer):
+  // the server then calls open_stream with the client's address (access control needs it) and
+  // sends the stream's messages in order; over UDP only the first.
+  static constexpr std::size_t kStream = ~std::size_t{0} - 1;
+  // Never null for a request handle() gave kStream (an error is a one-message stream).
+  virtual std::unique_ptr<dns::MessageStream> open_stream(
+      std::span<const std::uint8_t> /*query*/, bool /*tcp*/,
+      const boost::asio::ip::address& /*client*/) {
+    return nullptr;
+  }
 };
 
 }  // namespace net

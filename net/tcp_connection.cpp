@@ -26,6 +26,9 @@ TcpConnection::TcpConnection(boost::asio::ip::tcp::socket socket, QueryHandler& 
       registry_(std::move(registry)),
       input_(kInitialInput) {
   registry_->add(this);
+  boost::system::error_code ec;
+  const auto remote = socket_.remote_endpoint(ec);
+  if (!ec) client_ = remote.address();
 }
 
 TcpConnection::~TcpConnection() {
@@ -109,7 +112,8 @@ void TcpConnection::on_read(const boost::system::error_code& ec, std::size_t byt
 void TcpConnection::serve_input() {
   // After a write this also answers the frames the output cap left waiting, before reading more.
   if (writing_) return;
-  if (!close_after_write_ && !answer_complete_frames()) close_after_write_ = true;
+  if (stream_) pump_stream();
+  if (!stream_ && !close_after_write_ && !answer_complete_frames()) close_after_write_ = true;
   output_.insert(output_.end(), deferred_.begin(), deferred_.end());
   deferred_.clear();
   if (!output_.empty()) {
@@ -135,7 +139,7 @@ void TcpConnection::deliver(std::vector<std::uint8_t> answer) {
 bool TcpConnection::answer_complete_frames() {
   std::size_t pos = 0;
   bool well_formed = true;
-  while (input_used_ - pos >= 2 && output_.size() < kMaxBufferedOutput) {
+  while (!stream_ && input_used_ - pos >= 2 && output_.size() < kMaxBufferedOutput) {
     std::size_t length = (std::size_t{input_[pos]} << 8) | input_[pos + 1];
     if (length == 0 || length > max_message_size_) {
       spdlog::debug("tcp: bad frame length {}, closing", length);
@@ -166,6 +170,18 @@ bool TcpConnection::answer_complete_frames() {
             });
           });
       answer = 0;
+    } else if (answer == QueryHandler::kStream) {
+      try {
+        stream_ = handler_.open_stream({input_.data() + pos + 2, length}, true, client_);
+      } catch (const std::exception& e) {
+        spdlog::warn("tcp transfer query: {}", e.what());
+        well_formed = false;
+        break;
+      }
+      answer = 0;
+      pos += 2 + length;
+      pump_stream();
+      continue;
     }
     if (answer > 0) {
       output_.push_back(static_cast<std::uint8_t>(answer >> 8));
@@ -180,6 +196,28 @@ bool TcpConnection::answer_complete_frames() {
     input_used_ -= pos;
   }
   return well_formed;
+}
+
+void TcpConnection::pump_stream() {
+  std::vector<std::uint8_t> message;
+  try {
+    while (stream_ && output_.size() < kMaxBufferedOutput) {
+      if (!stream_->next(message)) {
+        stream_.reset();
+        break;
+      }
+      if (message.empty() || message.size() > 65535) continue;
+      output_.push_back(static_cast<std::uint8_t>(message.size() >> 8));
+      output_.push_back(static_cast<std::uint8_t>(message.size() & 0xff));
+      output_.insert(output_.end(), message.begin(), message.end());
+    }
+  } catch (const std::exception& e) {
+    // The client cannot tell a cut-off transfer from a finished one but by its last SOA; a
+    // closed connection makes it retry.
+    spdlog::warn("tcp transfer: {}", e.what());
+    stream_.reset();
+    close_after_write_ = true;
+  }
 }
 
 void TcpConnection::write() {
@@ -202,7 +240,8 @@ void TcpConnection::write() {
           self->write();
           return;
         }
-        if (self->reading_) return;  // the pending read serves what arrives
+        // The pending read serves what arrives, unless a stream still has messages to send.
+        if (self->reading_ && !self->stream_) return;
         self->serve_input();
       });
 }

@@ -80,6 +80,9 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
   void serve_input();
   // A deferred answer, on this connection's thread: written now, or after the current write.
   void deliver(std::vector<std::uint8_t> answer);
+  // Frames the open stream's next messages into the output, up to the output cap; drops the
+  // stream when it is done (or failed: then the connection closes after the write).
+  void pump_stream();
 
   boost::asio::ip::tcp::socket socket_;
   boost::asio::steady_timer idle_timer_;
@@ -99,6 +102,9 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
   std::vector<std::uint8_t> deferred_;  // framed deferred answers waiting for the next write
   bool reading_ = false;
   bool writing_ = false;
+  boost::asio::ip::address client_;  // the peer's address (for the transfer access control)
+  // A multi-message answer being sent (a zone transfer): further queries wait until it is done.
+  std::unique_ptr<dns::MessageStream> stream_;
 };
 
 }  // namespace net

@@ -1,5 +1,7 @@
 #include "net/udp_server.h"
 
+#include <netinet/in.h>
+
 #include <cerrno>
 #include <cstring>
 
@@ -84,6 +86,7 @@ std::size_t UdpServer::serve_batch() {
       defer(query, peers_[i], message.msg_hdr.msg_namelen);
       continue;
     }
+    if (size == QueryHandler::kStream) size = first_of_stream(query, peers_[i], out);
     if (size == 0) continue;
     response_iov_[answers] = {out.data(), size};
     response_msgs_[answers].msg_hdr = {};
@@ -108,6 +111,31 @@ std::size_t UdpServer::serve_batch() {
     ++sent;
   }
   return static_cast<std::size_t>(received);
+}
+
+std::size_t UdpServer::first_of_stream(std::span<const std::uint8_t> query,
+                                       const sockaddr_storage& peer, std::span<std::uint8_t> out) {
+  // Over UDP a stream (an IXFR's answer: the SOA alone, or TC=1) is one message.
+  boost::asio::ip::address client;
+  if (peer.ss_family == AF_INET) {
+    const auto& in = reinterpret_cast<const sockaddr_in&>(peer);
+    client = boost::asio::ip::address_v4(ntohl(in.sin_addr.s_addr));
+  } else if (peer.ss_family == AF_INET6) {
+    const auto& in6 = reinterpret_cast<const sockaddr_in6&>(peer);
+    boost::asio::ip::address_v6::bytes_type bytes;
+    std::memcpy(bytes.data(), in6.sin6_addr.s6_addr, bytes.size());
+    client = boost::asio::ip::address_v6(bytes, in6.sin6_scope_id);
+  }
+  try {
+    std::unique_ptr<dns::MessageStream> stream = handler_.open_stream(query, false, client);
+    std::vector<std::uint8_t> message;
+    if (!stream || !stream->next(message) || message.size() > out.size()) return 0;
+    std::memcpy(out.data(), message.data(), message.size());
+    return message.size();
+  } catch (const std::exception& e) {
+    spdlog::warn("udp transfer query: {}", e.what());
+    return 0;
+  }
 }
 
 void UdpServer::defer(std::span<const std::uint8_t> query, const sockaddr_storage& peer,

@@ -37,6 +37,10 @@ class UdpServer {
   void wait_readable();
   // Serves one batch; returns how many datagrams were received (< kBatch: queue drained).
   std::size_t serve_batch();
+  // Answers a request the handler streams (an IXFR) with the stream's first message, written
+  // into `out`; returns its size (0: nothing to send).
+  std::size_t first_of_stream(std::span<const std::uint8_t> query, const sockaddr_storage& peer,
+                              std::span<std::uint8_t> out);
   // Hands a deferred request to the handler, with a reply that comes back to this thread.
   void defer(std::span<const std::uint8_t> query, const sockaddr_storage& peer,
              socklen_t peer_length);

@@ -16,7 +16,8 @@ namespace {
 using json = nlohmann::json;
 
 const std::set<std::string> kKeyFields = {"algorithm", "secret", "secret_file"};
-const std::set<std::string> kZoneFields = {"allow_update", "allow_transfer", "notify"};
+const std::set<std::string> kZoneFields = {"allow_update", "allow_transfer", "notify",
+                                           "notify_key"};
 
 // Errors name the file and the field path, as the rest of the config's do.
 class PolicyReader {
@@ -160,6 +161,11 @@ class PolicyReader {
           throw error(f, e.what());
         }
       }
+    }
+    if (auto it = v.find("notify_key"); it != v.end()) {
+      const std::string f = field + ".notify_key";
+      if (!it->is_string()) throw error(f, "expected a key name (a string)");
+      z.notify_key = known_key(it->get<std::string>(), f);
     }
     return z;
   }

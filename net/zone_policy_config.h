@@ -9,7 +9,7 @@
 //   "zones": {
 //     "example.com": {"allow_update": ["ddns-key"],
 //                     "allow_transfer": ["ddns-key", "127.0.0.0/8"],
-//                     "notify": ["127.0.0.1:5399"]}
+//                     "notify": ["127.0.0.1:5399"], "notify_key": "ddns-key"}
 //   }
 //
 // keys.NAME.algorithm    hmac-md5, hmac-sha1, hmac-sha224, hmac-sha256, hmac-sha384 or
@@ -20,6 +20,8 @@
 // zones.ZONE.allow_update    key names; a signed UPDATE with one of them may change the zone.
 // zones.ZONE.allow_transfer  key names and address prefixes ("127.0.0.0/8", "::1/128").
 // zones.ZONE.notify          "ip:port" targets told when the zone's serial changes.
+// zones.ZONE.notify_key      a key name: every NOTIFY of the zone is TSIG-signed with it, and a
+//                            NOERROR reply counts only when signed with it too.
 // A zone not listed (or with an empty allow_update) refuses UPDATE. Every error is a ConfigError
 // naming the field ("dns-config.json: keys.ddns-key.secret: not base64").
 
@@ -53,6 +55,7 @@ struct ZonePolicy {
   std::vector<dns::Name> transfer_keys;      // allow_transfer's key names
   std::vector<AddressPrefix> transfer_from;  // allow_transfer's prefixes
   std::vector<ListenAddress> notify;
+  std::optional<dns::Name> notify_key;  // sign NOTIFYs with this key
   bool may_update(const dns::Name& key) const;
 };
 

@@ -485,13 +485,31 @@ TEST_F(AnswerTest, OtherOpcodesGetNotimpWithTheQuestionEchoed) {
   EXPECT_EQ(m.questions.size(), 1u);
 }
 
+// The cluster is a primary, never a secondary: a NOTIFY to it is refused (NSD answers REFUSED for
+// its primary zones too), whatever zone it names.
+TEST_F(AnswerTest, NotifyIsRefusedWithTheQuestionEchoed) {
+  for (const char* zone : {"example.com.", "not-served.org."}) {
+    Message q = decode_message(query(zone, type::SOA));
+    q.header.opcode = opcode::NOTIFY;
+    q.header.aa = true;
+    Message m = decode_message(respond(encode_message(q)));
+    EXPECT_EQ(m.header.rcode, rcode::REFUSED) << zone;
+    EXPECT_EQ(m.header.opcode, opcode::NOTIFY);
+    EXPECT_TRUE(m.header.qr);
+    EXPECT_EQ(m.header.id, 0xbeef);
+    ASSERT_EQ(m.questions.size(), 1u);
+    EXPECT_EQ(m.questions[0].name, Name::from_text(zone));
+    EXPECT_TRUE(m.answer.empty());
+  }
+}
+
 TEST_F(AnswerTest, OtherOpcodesGetRdCdAndAdClear) {
   for (uint8_t op : {uint8_t{1}, uint8_t{2}, opcode::NOTIFY, opcode::UPDATE, uint8_t{15}}) {
     Message q = decode_message(query("example.com.", type::SOA));
     q.header.opcode = op;
     q.header.rd = q.header.cd = q.header.ad = true;
     Message m = decode_message(respond(encode_message(q)));
-    EXPECT_EQ(m.header.rcode, rcode::NOTIMP) << int{op};
+    EXPECT_EQ(m.header.rcode, op == opcode::NOTIFY ? rcode::REFUSED : rcode::NOTIMP) << int{op};
     EXPECT_EQ(m.header.opcode, op);
     EXPECT_FALSE(m.header.rd) << "opcode " << int{op};
     EXPECT_FALSE(m.header.cd) << "opcode " << int{op};

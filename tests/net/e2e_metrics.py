@@ -54,6 +54,8 @@ CLUSTER_FAMILIES = {
     "raftdns_zone_records": "gauge",
     "raftdns_peer_up": "gauge",
     "raftdns_dns_updates": "counter",
+    "raftdns_notify_sent": "counter",
+    "raftdns_notify": "counter",
     "raftdns_datastore_transfers": "counter",
     "raftdns_datastore_transfer_bytes": "counter",
     "raftdns_datastore_transfer_active": "gauge",

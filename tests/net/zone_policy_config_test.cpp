@@ -45,7 +45,8 @@ TEST(ZonePolicyConfig, KeysAndZonesAreRead) {
                   R"("}, "old": {"algorithm": "HMAC-MD5", "secret": "AAECAw=="})") +
              R"(, "zones": {"example.com": {"allow_update": ["ddns-key"],
                    "allow_transfer": ["ddns-key", "127.0.0.0/8", "::1"],
-                   "notify": ["127.0.0.1:5399"]}, "other.org.": {}})"),
+                   "notify": ["127.0.0.1:5399"], "notify_key": "ddns-key"},
+                   "other.org.": {}})"),
       "dns-config.json");
   ASSERT_EQ(c.policy->keys.size(), 2u);
   const dns::tsig::Key* key = c.policy->key(dns::Name::from_text("DDNS-KEY."));
@@ -64,6 +65,8 @@ TEST(ZonePolicyConfig, KeysAndZonesAreRead) {
   EXPECT_EQ(zone->transfer_keys.size(), 1u);
   ASSERT_EQ(zone->notify.size(), 1u);
   EXPECT_EQ(zone->notify[0].port, 5399);
+  EXPECT_EQ(zone->notify_key, dns::Name::from_text("ddns-key."));
+  EXPECT_FALSE(c.policy->zone(dns::Name::from_text("other.org."))->notify_key.has_value());
   EXPECT_TRUE(c.policy->zone(dns::Name::from_text("other.org."))->allow_update.empty());
   EXPECT_EQ(c.policy->zone(dns::Name::from_text("nowhere.")), nullptr);
 }
@@ -109,6 +112,10 @@ TEST(ZonePolicyConfig, ErrorsNameTheField) {
        "zones.example.com.allow_transfer[0]: '10.0.0.0/33': prefix length must be 0-32"},
       {keys(good_key) + R"(, "zones": {"example.com": {"notify": ["localhost"]}})",
        "zones.example.com.notify[0]"},
+      {keys(good_key) + R"(, "zones": {"example.com": {"notify_key": "nokey"}})",
+       "zones.example.com.notify_key: no key 'nokey' in keys"},
+      {keys(good_key) + R"(, "zones": {"example.com": {"notify_key": ["k"]}})",
+       "zones.example.com.notify_key: expected a key name"},
       {keys(good_key) + R"(, "zones": {"a..b": {}})", "zones.a..b: 'a..b' is not a valid zone"},
       {R"("zones": {"example.com": {}, "EXAMPLE.com.": {}})", "is listed twice"},
   };

@@ -1,0 +1,43 @@
+#pragma once
+// What one applied change batch did to each zone, as IXFR (RFC 1995) tells it: the SOA before
+// and after, the records removed and the records added. Computed by comparing the database
+// versions before and after the batch, only at the names and types the batch touched.
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "dns/name.h"
+#include "dns/record.h"
+#include "dns/zone_db.h"
+
+namespace dns {
+
+// One zone's change from one serial to the next. The SOA is not among removed/added.
+struct ZoneDiff {
+  uint64_t index = 0;  // the raft index of the batch that made it (set by the engine)
+  Name apex;
+  Record old_soa, new_soa;
+  std::vector<Record> removed, added;
+  uint32_t from() const;  // old_soa's serial
+  uint32_t to() const;    // new_soa's serial
+  // Octets this diff takes (owners, rdata, fixed fields): what the journal's bound counts.
+  size_t bytes() const;
+  bool operator==(const ZoneDiff&) const = default;
+};
+
+// What diff_versions() found: a diff per zone that changed, and the zones whose history a diff
+// cannot tell (created, deleted, records moved between zones, data changed without a new
+// serial, or a batch larger than `max_bytes`): an IXFR of those must fall back to AXFR.
+struct VersionDiff {
+  std::vector<ZoneDiff> diffs;
+  std::vector<Name> reset;
+};
+
+// The effect of `changes` (applied to `before`, giving `after`) on every zone. Batches whose
+// records take more than `max_bytes` are not diffed (their zones are reset), so a large import
+// costs no more than the apply.
+VersionDiff diff_versions(const DatabaseVersion& before, const DatabaseVersion& after,
+                          std::span<const Change> changes, size_t max_bytes);
+
+}  // namespace dns
