@@ -673,8 +673,11 @@ void Node::store_served() {
       unsynced_ = true;
     // The serving view is exactly the store's state now (everything served is copied), so it
     // can become the store's snapshot.
+    // The WAL must also outgrow the last snapshot: rewriting the whole record set every
+    // store_snapshot_wal_bytes would make a large import quadratic (and each rewrite blocks
+    // this thread for as long as it takes to encode and write every record).
     if (!unsynced_ && served_ == store_.hw() &&
-        store_.wal_bytes() > options_.store_snapshot_wal_bytes)
+        store_.wal_bytes() > std::max(options_.store_snapshot_wal_bytes, store_.snapshot_bytes()))
       write_store_snapshot();
   }
 }
@@ -745,23 +748,37 @@ void Node::start_import(std::vector<dns::Record> records) {
   std::vector<std::vector<dns::Change>> batches =
       split_changes(std::move(adds), options_.import_batch, options_.max_batch_bytes);
   import_remaining_ = batches.size();
-  log(LogLevel::Info, fmt::format("first boot: proposing {} zone-file records in {} batches", total,
-                                  import_remaining_));
-  for (std::vector<dns::Change>& changes : batches) {
+  import_in_flight_ = 0;
+  import_queue_.assign(std::make_move_iterator(batches.begin()),
+                       std::make_move_iterator(batches.end()));
+  log(LogLevel::Info,
+      fmt::format("first boot: proposing {} zone-file records in {} batches, at most {} at a time",
+                  total, import_remaining_, std::max<std::size_t>(1, options_.import_window)));
+  propose_import_batches();
+}
+
+void Node::propose_import_batches() {
+  const std::size_t window = std::max<std::size_t>(1, options_.import_window);
+  while (import_in_flight_ < window && !import_queue_.empty() && !stopped_) {
+    std::vector<dns::Change> changes = std::move(import_queue_.front());
+    import_queue_.pop_front();
+    ++import_in_flight_;
     submit_batch(
-        std::move(changes),
-        [this](const WriteResult& r) {
-          if (r.kind != WriteResult::Ok && r.kind != WriteResult::Noop) return;
-          if (--import_remaining_ > 0) return;
-          try {
-            mark_imported();
-            log(LogLevel::Info, "zone file import committed");
-            raft_->propose(encode_command(Imported{options_.id}));
-          } catch (const DiskError& e) {
-            on_disk_error(e);
-          }
-        },
-        true);
+        std::move(changes), [this](const WriteResult& r) { on_import_batch_answered(r); }, true);
+  }
+}
+
+void Node::on_import_batch_answered(const WriteResult& r) {
+  // Import batches have no deadline: only a stop answers them otherwise.
+  if (r.kind != WriteResult::Ok && r.kind != WriteResult::Noop) return;
+  --import_in_flight_;
+  if (--import_remaining_ > 0) return propose_import_batches();
+  try {
+    mark_imported();
+    log(LogLevel::Info, "zone file import committed");
+    raft_->propose(encode_command(Imported{options_.id}));
+  } catch (const DiskError& e) {
+    on_disk_error(e);
   }
 }
 
