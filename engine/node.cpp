@@ -27,6 +27,8 @@ struct Node::Write {
   TimePoint next_retry{};
   raft::ProposeResult::Kind proposed = raft::ProposeResult::Dropped;
   raft::Term proposed_term = 0;
+  raft::NodeId proposed_leader = raft::kNoNode;  // where a forward went
+  TimePoint proposed_at{};
 };
 
 namespace {
@@ -309,6 +311,8 @@ void Node::propose_write(Write& write) {
   const raft::ProposeResult result = raft_->propose(write.command);
   write.proposed = result.kind;
   write.proposed_term = raft_->term();
+  write.proposed_leader = result.leader;
+  write.proposed_at = clock_.now();
   write.next_retry = clock_.now() + options_.retry_interval;
 }
 
@@ -327,7 +331,13 @@ void Node::retry_and_expire_writes() {
     const bool still_ours = write->proposed == raft::ProposeResult::Appended &&
                             raft_->role() == raft::Role::Leader &&
                             raft_->term() == write->proposed_term;
-    if (still_ours)
+    // An import batch (no deadline) forwarded to the leader that is still leader of the same
+    // term waits longer: its window may take more than retry_interval to commit.
+    const bool import_forwarded =
+        !write->deadline && write->proposed == raft::ProposeResult::Forwarded &&
+        raft_->leader() == write->proposed_leader && raft_->term() == write->proposed_term &&
+        now < write->proposed_at + options_.import_retry_interval;
+    if (still_ours || import_forwarded)
       write->next_retry = now + options_.retry_interval;
     else
       propose_write(*write);
@@ -673,11 +683,13 @@ void Node::store_served() {
       unsynced_ = true;
     // The serving view is exactly the store's state now (everything served is copied), so it
     // can become the store's snapshot.
-    // The WAL must also outgrow the last snapshot: rewriting the whole record set every
-    // store_snapshot_wal_bytes would make a large import quadratic (and each rewrite blocks
-    // this thread for as long as it takes to encode and write every record).
-    if (!unsynced_ && served_ == store_.hw() &&
-        store_.wal_bytes() > std::max(options_.store_snapshot_wal_bytes, store_.snapshot_bytes()))
+    // The WAL must also outgrow the last snapshot (store_snapshot_scales): rewriting the whole
+    // record set every store_snapshot_wal_bytes would make a large import quadratic.
+    const std::uint64_t threshold =
+        options_.store_snapshot_scales
+            ? std::max(options_.store_snapshot_wal_bytes, store_.snapshot_bytes())
+            : options_.store_snapshot_wal_bytes;
+    if (!unsynced_ && served_ == store_.hw() && store_.wal_bytes() > threshold)
       write_store_snapshot();
   }
 }
@@ -687,7 +699,7 @@ void Node::write_store_snapshot() {
   // reset before it takes another append (nothing is served meanwhile, so the serving view is
   // still the store's state when it is redone).
   store_snapshot_due_ = true;
-  store_.write_snapshot(serving_.all_records());
+  store_.write_version_snapshot(*serving_.current());
   store_snapshot_due_ = false;
   log(LogLevel::Info, fmt::format("local datastore snapshot at hw={}", store_.hw()));
 }

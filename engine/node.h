@@ -65,6 +65,10 @@ struct NodeOptions {
   // as one commits. Bounds every Ready, every forwarded proposal burst and every retry, so a
   // large zone file never floods raft (a burst of thousands of entries starved heartbeats).
   std::size_t import_window = 32;
+  // An import batch forwarded to a leader that is still leader of the same term is proposed
+  // again only after this long (a lost forward is rare; re-forwarding every retry_interval a
+  // window that takes longer than that to commit doubled the import's work and starved raft).
+  Duration import_retry_interval = std::chrono::seconds(2);
   // Largest change batch (one raft entry), in encoded change bytes: far below the peer message
   // limit, so an Append with the entry always fits. A write above it is refused; RELOAD and the
   // first-boot import are cut into batches under it.
@@ -74,6 +78,10 @@ struct NodeOptions {
   // snapshots in chunks of this many bytes (raft::Config::max_snapshot_chunk_bytes).
   std::size_t max_snapshot_chunk_bytes = raft::Config{}.max_snapshot_chunk_bytes;
   std::uint64_t store_snapshot_wal_bytes = 4u << 20;  // WAL size that triggers a store snapshot
+  // ... once the WAL has also outgrown the last snapshot, so that rewriting every record stays
+  // linear in what was written (a large import would otherwise rewrite the growing zone every
+  // 4 MiB). Off only where tests want a snapshot at (almost) every checkpoint.
+  bool store_snapshot_scales = true;
   Duration disk_retry_interval = std::chrono::seconds(1);  // redo a failed disk step this often
   // Datastore transfer (engine/datastore_transfer.h): chunk size a source sends, and how long a
   // receiver waits for a chunk before asking again (after 3 unanswered asks: another peer).
