@@ -38,7 +38,11 @@ class ZoneNode {
 
   std::string_view key() const { return {names(), key_length_}; }  // lowercase wire form
   Name owner() const;                                              // case as first loaded
-  uint64_t hash = 0;                                               // name_key_hash(key)
+  // The owner's wire form in its case as first loaded, without building a Name.
+  std::string_view owner_wire() const {
+    return {own_case_ ? names() + key_length_ : names(), key_length_};
+  }
+  uint64_t hash = 0;  // name_key_hash(key)
   uint64_t edit = 0;  // writer batch that created this copy (see NodeMap)
   uint32_t names_below = 0;
   std::vector<RRset> rrsets;  // sorted by type
