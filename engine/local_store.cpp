@@ -299,6 +299,23 @@ void LocalStore::write_snapshot(const std::vector<dns::Record>& records) {
   w.u64(hw_);
   w.u32(static_cast<std::uint32_t>(records.size()));
   for (const dns::Record& record : records) put_record(w, record);
+  replace_snapshot(payload);
+}
+
+void LocalStore::write_version_snapshot(const dns::DatabaseVersion& version) {
+  require_loaded("write_version_snapshot");
+  Bytes payload;
+  payload.reserve(snapshot_bytes_ + (snapshot_bytes_ >> 2));  // it usually grew a little
+  raft::ByteWriter w(payload);
+  w.u64(hw_);
+  w.u32(0);  // the record count, known once they are written
+  const std::size_t count = put_version_records(w, version);
+  for (int i = 0; i < 4; ++i)
+    payload[8 + i] = static_cast<std::uint8_t>(static_cast<std::uint32_t>(count) >> (8 * i));
+  replace_snapshot(payload);
+}
+
+void LocalStore::replace_snapshot(const Bytes& payload) {
   const Bytes snap = frame_file(kFileVersion, payload);
   // Snapshot first: a crash before the WAL reset leaves a WAL whose header names an older
   // snapshot, which load() recognises as already covered.

@@ -72,6 +72,9 @@ class LocalStore {
   // Replaces the snapshot with `records`, the whole record set as of hw(), and empties the WAL.
   // Durable on return.
   void write_snapshot(const std::vector<dns::Record>& records);
+  // The same from a database version (the serving view as of hw()), encoded in one pass over
+  // its zone nodes: neither a copy of every record nor a sort (records in the trie's order).
+  void write_version_snapshot(const dns::DatabaseVersion& version);
 
   // Replaces everything with a peer's datastore (engine/datastore_transfer.h): `records`, the
   // whole record set as of raft index `index` (>= hw()), becomes the snapshot, the WAL is
@@ -106,6 +109,8 @@ class LocalStore {
 
   void require_loaded(const char* what) const;
   void write_meta();
+  // Frames `payload` (hw, count, records) as the snapshot file, then empties the WAL.
+  void replace_snapshot(const Bytes& payload);
 
   Disk& disk_;
   std::string meta_name_;

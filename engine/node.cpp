@@ -28,6 +28,8 @@ struct Node::Write {
   TimePoint next_retry{};
   raft::ProposeResult::Kind proposed = raft::ProposeResult::Dropped;
   raft::Term proposed_term = 0;
+  raft::NodeId proposed_leader = raft::kNoNode;  // where a forward went
+  TimePoint proposed_at{};
 };
 
 namespace {
@@ -313,6 +315,8 @@ void Node::propose_write(Write& write) {
   const raft::ProposeResult result = raft_->propose(write.command);
   write.proposed = result.kind;
   write.proposed_term = raft_->term();
+  write.proposed_leader = result.leader;
+  write.proposed_at = clock_.now();
   write.next_retry = clock_.now() + options_.retry_interval;
 }
 
@@ -331,7 +335,13 @@ void Node::retry_and_expire_writes() {
     const bool still_ours = write->proposed == raft::ProposeResult::Appended &&
                             raft_->role() == raft::Role::Leader &&
                             raft_->term() == write->proposed_term;
-    if (still_ours)
+    // An import batch (no deadline) forwarded to the leader that is still leader of the same
+    // term waits longer: its window may take more than retry_interval to commit.
+    const bool import_forwarded =
+        !write->deadline && write->proposed == raft::ProposeResult::Forwarded &&
+        raft_->leader() == write->proposed_leader && raft_->term() == write->proposed_term &&
+        now < write->proposed_at + options_.import_retry_interval;
+    if (still_ours || import_forwarded)
       write->next_retry = now + options_.retry_interval;
     else
       propose_write(*write);
@@ -721,8 +731,13 @@ void Node::store_served() {
       unsynced_ = true;
     // The serving view is exactly the store's state now (everything served is copied), so it
     // can become the store's snapshot.
-    if (!unsynced_ && served_ == store_.hw() &&
-        store_.wal_bytes() > options_.store_snapshot_wal_bytes)
+    // The WAL must also outgrow the last snapshot (store_snapshot_scales): rewriting the whole
+    // record set every store_snapshot_wal_bytes would make a large import quadratic.
+    const std::uint64_t threshold =
+        options_.store_snapshot_scales
+            ? std::max(options_.store_snapshot_wal_bytes, store_.snapshot_bytes())
+            : options_.store_snapshot_wal_bytes;
+    if (!unsynced_ && served_ == store_.hw() && store_.wal_bytes() > threshold)
       write_store_snapshot();
   }
 }
@@ -732,7 +747,7 @@ void Node::write_store_snapshot() {
   // reset before it takes another append (nothing is served meanwhile, so the serving view is
   // still the store's state when it is redone).
   store_snapshot_due_ = true;
-  store_.write_snapshot(serving_.all_records());
+  store_.write_version_snapshot(*serving_.current());
   store_snapshot_due_ = false;
   log(LogLevel::Info, fmt::format("local datastore snapshot at hw={}", store_.hw()));
 }
@@ -793,23 +808,37 @@ void Node::start_import(std::vector<dns::Record> records) {
   std::vector<std::vector<dns::Change>> batches =
       split_changes(std::move(adds), options_.import_batch, options_.max_batch_bytes);
   import_remaining_ = batches.size();
-  log(LogLevel::Info, fmt::format("first boot: proposing {} zone-file records in {} batches", total,
-                                  import_remaining_));
-  for (std::vector<dns::Change>& changes : batches) {
+  import_in_flight_ = 0;
+  import_queue_.assign(std::make_move_iterator(batches.begin()),
+                       std::make_move_iterator(batches.end()));
+  log(LogLevel::Info,
+      fmt::format("first boot: proposing {} zone-file records in {} batches, at most {} at a time",
+                  total, import_remaining_, std::max<std::size_t>(1, options_.import_window)));
+  propose_import_batches();
+}
+
+void Node::propose_import_batches() {
+  const std::size_t window = std::max<std::size_t>(1, options_.import_window);
+  while (import_in_flight_ < window && !import_queue_.empty() && !stopped_) {
+    std::vector<dns::Change> changes = std::move(import_queue_.front());
+    import_queue_.pop_front();
+    ++import_in_flight_;
     submit_batch(
-        std::move(changes),
-        [this](const WriteResult& r) {
-          if (r.kind != WriteResult::Ok && r.kind != WriteResult::Noop) return;
-          if (--import_remaining_ > 0) return;
-          try {
-            mark_imported();
-            log(LogLevel::Info, "zone file import committed");
-            raft_->propose(encode_command(Imported{options_.id}));
-          } catch (const DiskError& e) {
-            on_disk_error(e);
-          }
-        },
-        true);
+        std::move(changes), [this](const WriteResult& r) { on_import_batch_answered(r); }, true);
+  }
+}
+
+void Node::on_import_batch_answered(const WriteResult& r) {
+  // Import batches have no deadline: only a stop answers them otherwise.
+  if (r.kind != WriteResult::Ok && r.kind != WriteResult::Noop) return;
+  --import_in_flight_;
+  if (--import_remaining_ > 0) return propose_import_batches();
+  try {
+    mark_imported();
+    log(LogLevel::Info, "zone file import committed");
+    raft_->propose(encode_command(Imported{options_.id}));
+  } catch (const DiskError& e) {
+    on_disk_error(e);
   }
 }
 

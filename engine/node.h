@@ -16,6 +16,7 @@
 // says it needs a restart, which recovers from what is durable.
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -62,6 +63,14 @@ struct NodeOptions {
   Duration write_timeout = std::chrono::seconds(2);
   Duration retry_interval = std::chrono::milliseconds(500);  // re-propose uncommitted writes
   std::size_t import_batch = 256;  // records per first-boot import (and RELOAD) batch
+  // First-boot import batches proposed and not yet committed, at most: the next one is proposed
+  // as one commits. Bounds every Ready, every forwarded proposal burst and every retry, so a
+  // large zone file never floods raft (a burst of thousands of entries starved heartbeats).
+  std::size_t import_window = 32;
+  // An import batch forwarded to a leader that is still leader of the same term is proposed
+  // again only after this long (a lost forward is rare; re-forwarding every retry_interval a
+  // window that takes longer than that to commit doubled the import's work and starved raft).
+  Duration import_retry_interval = std::chrono::seconds(2);
   // Largest change batch (one raft entry), in encoded change bytes: far below the peer message
   // limit, so an Append with the entry always fits. A write above it is refused; RELOAD and the
   // first-boot import are cut into batches under it.
@@ -71,6 +80,10 @@ struct NodeOptions {
   // snapshots in chunks of this many bytes (raft::Config::max_snapshot_chunk_bytes).
   std::size_t max_snapshot_chunk_bytes = raft::Config{}.max_snapshot_chunk_bytes;
   std::uint64_t store_snapshot_wal_bytes = 4u << 20;  // WAL size that triggers a store snapshot
+  // ... once the WAL has also outgrown the last snapshot, so that rewriting every record stays
+  // linear in what was written (a large import would otherwise rewrite the growing zone every
+  // 4 MiB). Off only where tests want a snapshot at (almost) every checkpoint.
+  bool store_snapshot_scales = true;
   // The IXFR journal's bound per zone (dns/zone_journal.h): serials and diff bytes kept.
   dns::JournalLimits journal;
   Duration disk_retry_interval = std::chrono::seconds(1);  // redo a failed disk step this often
@@ -270,6 +283,9 @@ class Node {
   bool compact_for_learners() const;
   void maybe_compact_raft();
   void start_import(std::vector<dns::Record> records);
+  // Proposes queued import batches until import_window of them are in flight.
+  void propose_import_batches();
+  void on_import_batch_answered(const WriteResult& result);
   // node_rejoin.cpp: the identity file and the REJOIN decision.
   void load_identity();
   void check_cluster_identity();
@@ -325,7 +341,9 @@ class Node {
   std::map<NodeId, TimePoint> last_heard_;
   std::map<std::uint64_t, std::unique_ptr<Write>> writes_;  // by request id
   std::vector<ConfChangeWait> conf_changes_;                // ADD-NODE / REMOVE-NODE waiting
-  std::size_t import_remaining_ = 0;
+  std::size_t import_remaining_ = 0;  // import batches not yet committed (queued or in flight)
+  std::size_t import_in_flight_ = 0;  // of those, proposed
+  std::deque<std::vector<dns::Change>> import_queue_;  // not yet proposed, in file order
   bool imported_ = false;
   bool unsynced_ = false;  // ack_before_fsync bug: the WAL has appends not yet synced
   std::optional<Clock::TimerId> tick_timer_;

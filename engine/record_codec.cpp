@@ -15,6 +15,26 @@ void put_record(raft::ByteWriter& w, const dns::Record& record) {
   w.bytes(record.rdata);
 }
 
+std::size_t put_version_records(raft::ByteWriter& w, const dns::DatabaseVersion& version) {
+  std::size_t count = 0;
+  auto put_zone = [&](const dns::Zone& zone) {
+    zone.for_each_node([&](const dns::ZoneNode& node) {
+      const std::string_view owner = node.owner_wire();
+      for (const dns::RRset& set : node.rrsets)
+        for (const auto rdata : set.rdatas) {
+          w.bytes({reinterpret_cast<const std::uint8_t*>(owner.data()), owner.size()});
+          w.u32(static_cast<std::uint32_t>(set.type) << 16 | dns::rclass::IN);
+          w.u32(set.ttl);
+          w.bytes({rdata.data(), rdata.size()});
+          ++count;
+        }
+    });
+  };
+  for (const auto& zone : version.zones()) put_zone(*zone);
+  put_zone(version.outside_zones());
+  return count;
+}
+
 dns::Record get_record(raft::ByteReader& r) {
   dns::Record record;
   const raft::Bytes owner = r.bytes("record owner", dns::Name::kMaxWireLength);

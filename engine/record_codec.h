@@ -13,6 +13,10 @@ namespace engine {
 inline constexpr std::uint32_t kMaxChangesPerBatch = 1u << 20;
 
 void put_record(raft::ByteWriter& w, const dns::Record& record);
+// Every record of `version` (its zones, then the records outside every zone), as put_record()
+// writes them, straight from the zone nodes: no Record is built and nothing is sorted, so a
+// large zone costs one pass. Returns how many records were written.
+std::size_t put_version_records(raft::ByteWriter& w, const dns::DatabaseVersion& version);
 dns::Record get_record(raft::ByteReader& r);
 void put_change(raft::ByteWriter& w, const dns::Change& change);
 dns::Change get_change(raft::ByteReader& r);

@@ -1,8 +1,10 @@
 #include "net/cluster_node.h"
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <utility>
 
 #include <fmt/core.h>
 #include <fmt/ranges.h>
@@ -142,7 +144,8 @@ void ClusterNode::run() {
   // The local datastore goes into service before raft has a leader: queries are answered from
   // local data at once, whatever the state of the cluster.
   try {
-    node_->start(zone_records_);
+    // Handed over, not copied: a large zone file's records are freed once imported.
+    node_->start(std::exchange(zone_records_, {}));
   } catch (const engine::RaftLogStoreError& e) {
     throw Error(damaged_data_message(lock_->directory(), e.what()));
   } catch (const engine::LocalStoreError& e) {
@@ -196,9 +199,19 @@ void ClusterNode::watch_initialization() {
     if (++book_ticks_ >= 20) {  // every second
       book_ticks_ = 0;
       send_book_to_learners();
+      trim_after_burst(s);
     }
     watch_initialization();
   });
+}
+
+void ClusterNode::trim_after_burst(const engine::NodeStatus& s) {
+  // A large import (or write burst) leaves the heap full of freed change batches, raft entries
+  // and parsed records; once nothing is pending, give those pages back to the OS, as the
+  // standalone node does after its load. Only after a burst: malloc_trim walks the whole heap.
+  if (s.pending_batches != 0 || s.served < trimmed_at_ + kTrimAfterEntries) return;
+  trimmed_at_ = s.served;
+  ::malloc_trim(0);
 }
 
 void ClusterNode::wait_for_signals() {

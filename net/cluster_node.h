@@ -75,6 +75,8 @@ class ClusterNode {
   // Leader: tells each learner every member's address (see address_book_frame).
   void send_book_to_learners();
   void watch_initialization();
+  // Returns freed heap pages to the OS once pending drains after >= 1024 entries.
+  void trim_after_burst(const engine::NodeStatus& s);
   void wait_for_signals();
   void wait_for_reload();
   void shutdown();
@@ -111,6 +113,9 @@ class ClusterNode {
   AddressBook address_book_;  // every member's addresses: the config's, then the changes'
   bool config_members_warned_ = false;
   int book_ticks_ = 0;  // watch_initialization rounds since the last book sent to learners
+  // The served index at the last malloc_trim (trim_after_burst).
+  std::uint64_t trimmed_at_ = 0;
+  static constexpr std::uint64_t kTrimAfterEntries = 1024;
   int console_line_ = 0;
   bool initialized_ = false;
   bool stopped_ = false;

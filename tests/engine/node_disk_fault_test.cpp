@@ -49,6 +49,7 @@ class NodeDiskFaultTest : public ::testing::Test {
     o.retry_interval = 200ms;
     o.disk_retry_interval = 500ms;
     o.store_snapshot_wal_bytes = store_snapshot_bytes;
+    o.store_snapshot_scales = false;  // 1 byte: a snapshot at every checkpoint
     o.log = [log](LogLevel, const std::string& line) { log->push_back(line); };
     return o;
   }

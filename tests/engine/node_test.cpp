@@ -250,5 +250,38 @@ TEST_F(NodeTest, ALargeReloadIsCommittedInBatchesUnderTheLimitWithOneAnswer) {
       5s));
 }
 
+// A large zone file is proposed a window of batches at a time, the next as one commits: never
+// thousands of entries in one burst (which starved heartbeats), and every record still arrives.
+TEST(NodeImport, FirstBootImportKeepsAtMostTheWindowOfBatchesInFlight) {
+  NodeOptions options = fast_options(2);
+  options.import_window = 3;
+  FakeCluster cluster(3, options);
+  std::string zone(kZoneA);
+  for (int i = 0; i < 60; ++i)
+    zone += "h" + std::to_string(i) + ".a.test. 300 IN A 192.0.2." + std::to_string(i) + "\n";
+  cluster.member(1).zone = records(zone);  // 64 records: 32 batches of 2
+  cluster.start_all();
+  std::size_t most = 0;
+  bool seen_in_flight = false;
+  for (int step = 0; step < 2000 && !cluster.node(1).status().imported; ++step) {
+    cluster.run_for(5ms);
+    const std::size_t in_flight = cluster.node(1).status().writes_in_flight;
+    most = std::max(most, in_flight);
+    seen_in_flight = seen_in_flight || in_flight > 0;
+  }
+  ASSERT_TRUE(cluster.node(1).status().imported);
+  EXPECT_TRUE(seen_in_flight);
+  EXPECT_LE(most, 3u);
+  ASSERT_TRUE(cluster.run_until(
+      [&] {
+        for (NodeId n = 1; n <= 3; ++n)
+          if (!has(cluster.db(n), record("h59.a.test. 300 IN A 192.0.2.59")) ||
+              cluster.db(n).all_records().size() != 64)
+            return false;
+        return true;
+      },
+      5s));
+}
+
 }  // namespace
 }  // namespace engine
