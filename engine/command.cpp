@@ -12,6 +12,7 @@ constexpr std::uint8_t kAck = 2;
 constexpr std::uint8_t kUpdate = 3;  // its request: engine/update_codec
 constexpr std::uint8_t kImported = 4;
 constexpr std::uint8_t kRejoin = 5;
+constexpr std::uint8_t kSetPendingBound = 6;
 }  // namespace
 
 Bytes encode_command(const Command& command) {
@@ -37,6 +38,9 @@ Bytes encode_command(const Command& command) {
     w.u64(rejoin->node);
     w.u64(rejoin->nonce);
     w.u64(rejoin->cluster_id);
+  } else if (const auto* bound = std::get_if<SetPendingBound>(&command)) {
+    w.u8(kSetPendingBound);
+    w.u64(bound->max_pending_bytes);
   } else {
     w.u8(kImported);
     w.u64(std::get<Imported>(command).node);
@@ -86,6 +90,14 @@ Command decode_command(ByteView bytes) {
     case kImported:
       command = Imported{r.u64("imported node")};
       break;
+    case kSetPendingBound: {
+      SetPendingBound bound{r.u64("pending bound bytes")};
+      if (bound.max_pending_bytes < kMinPendingBound)
+        throw raft::DecodeError(fmt::format("pending bound bytes: {} is below the minimum of {}",
+                                            bound.max_pending_bytes, kMinPendingBound));
+      command = bound;
+      break;
+    }
     default:
       throw raft::DecodeError(fmt::format("command kind: {} is not a known kind", kind));
   }
