@@ -185,6 +185,7 @@ void ReplicatedState::apply_ack(const raft::Entry& entry, const Ack& ack, ApplyO
     outcome.caught_up = ack.node;
   }
   drop_acked(outcome);
+  enforce_bound(outcome);  // a member's ack may leave another alone furthest behind
 }
 
 void ReplicatedState::enforce_bound(ApplyOutcome& outcome) {
@@ -231,6 +232,7 @@ void ReplicatedState::apply_conf_change(const raft::Entry& entry, ApplyOutcome& 
   // From the first change on, R carries its member set (a joining node learns it from there).
   set_section(StateSection::Membership, encode_member_set(members_));
   drop_acked(outcome);
+  enforce_bound(outcome);
 }
 
 Bytes ReplicatedState::snapshot() const {
