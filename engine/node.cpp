@@ -629,6 +629,7 @@ void Node::apply(const raft::Entry& entry) {
       break;
   }
   if (!conf_changes_.empty()) answer_conf_change(entry, outcome);
+  if (!outcome.new_laggards.empty()) compact_now_ = true;
   for (NodeId laggard : outcome.new_laggards)
     log(LogLevel::Warn,
         fmt::format("pending is over its bound of {} bytes: no longer holding changes for node {} "
@@ -744,11 +745,12 @@ void Node::maybe_compact_raft() {
   const raft::Index since = applied - last_compaction_;
   // R is small when little is pending, so compact often then; otherwise every compact_every.
   if (since < options_.compact_every && !(state_.pending().empty() && since >= 128) &&
-      !compact_for_learners())
+      !compact_for_learners() && !compact_now_)
     return;
   if (applied > raft_->status().applied) return;
   raft_->compact(applied, state_.snapshot());
   last_compaction_ = applied;
+  compact_now_ = false;
 }
 
 void Node::maybe_propose_pending_bound() {

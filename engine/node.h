@@ -310,6 +310,9 @@ class Node {
   // a crash) refills from raft's log as long as raft still has them.
   std::vector<StoredBatch> unstored_;
   raft::Index last_compaction_ = 0;
+  // R just left a laggard behind: compact raft at once, so that its log and snapshot shrink
+  // now (not compact_every entries later) and the laggard is sent the snapshot that says so.
+  bool compact_now_ = false;
   raft::Role last_role_ = raft::Role::Follower;
   NodeId last_leader_ = raft::kNoNode;
   raft::Term last_leader_term_ = 0;  // the term of last_leader_ when it was last known
