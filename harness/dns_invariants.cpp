@@ -78,8 +78,7 @@ void DnsInvariants::check_pending_bound(engine::NodeId node, const engine::Repli
   const auto& voters = state.members().membership.voters;
   std::size_t voters_ahead = 0;
   for (auto it = std::next(by_ack.begin()); it != by_ack.end(); ++it)
-    for (engine::NodeId m : it->second)
-      voters_ahead += std::count(voters.begin(), voters.end(), m);
+    for (engine::NodeId m : it->second) voters_ahead += std::count(voters.begin(), voters.end(), m);
   if (voters_ahead < voters.size() / 2 + 1) return;
   throw InvariantViolation(
       "pending within its bound",

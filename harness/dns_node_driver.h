@@ -90,7 +90,6 @@ class DnsNodeDriver final : private engine::Clock,
   void on_pending_dropped(raft::Index index) override;
   void on_transfer_needed(raft::Index served, raft::Index dropped_through) override;
 
-
   // The chain hash stored in a raft snapshot of R (the base of the log fingerprints).
   std::uint64_t snapshot_hash(const raft::Snapshot& snapshot) const;
   // After each event: the role change in the trace and the hooks, then the invariants that look
@@ -134,7 +133,7 @@ class DnsNodeDriver final : private engine::Clock,
   std::uint64_t checked_failures_ = 0;           // the disk's failed calls as of the last check
   std::uint64_t watched_failures_ = 0;           // ... as of the last look at the node's disk fault
   std::unique_ptr<CarelessDisk> careless_disk_;  // only with a disk bug switch on
-  bool needed_transfer_ = false;  // this process found it needed a peer's datastore
+  bool needed_transfer_ = false;                 // this process found it needed a peer's datastore
   std::unique_ptr<engine::Node> node_;  // last: destroyed first, while the rest still exists
 };
 

@@ -318,16 +318,18 @@ void plan_long_down_node(DnsClusterRun& run) {
 
 namespace {
 
-// Every 100 ms until `until`: one large write (about 100 changes, 3 KiB) to the leader, so pending
-// outgrows a bound of tens of KiB within seconds.
+// Every 100 ms until `until`: one large write to the leader, of about bound/640 changes (some
+// 35 bytes each), so that pending outgrows the bound about 2 s after a member stops acking.
 void bulk_writes_until(DnsClusterRun& run, sim::SimTime until) {
   const sim::SimTime at = run.world().now() + 100 * sim::kMillisecond;
   if (at >= until) return;
   run.world().queue().schedule_at(at, [&run, until] {
     if (!run.workload_on()) return;
     if (const engine::NodeId leader = run.leader()) {
+      const std::size_t size = std::max<std::size_t>(
+          1, static_cast<std::size_t>(run.node_options().max_pending_bytes / 640));
       std::vector<dns::Change> changes;
-      while (changes.size() < 100) {
+      while (changes.size() < size) {
         std::vector<dns::Change> more = random_dns_write(run.plan_prng());
         changes.insert(changes.end(), more.begin(), more.end());
       }

@@ -224,8 +224,8 @@ int main(int argc, char** argv) {
     }
     if (max_pending_bytes) {
       if (*max_pending_bytes < engine::kMinPendingBound)
-        throw std::invalid_argument(fmt::format("--max-pending-bytes must be >= {}",
-                                                engine::kMinPendingBound));
+        throw std::invalid_argument(
+            fmt::format("--max-pending-bytes must be >= {}", engine::kMinPendingBound));
       k.max_pending_bytes = *max_pending_bytes;
     }
     if (torn && no_torn) throw std::invalid_argument("--torn and --no-torn contradict");
