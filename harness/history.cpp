@@ -177,8 +177,7 @@ History parse_history(std::istream& in, const std::string& file) {
         h.reads.push_back(read_from(j));
         h.reads.back().line = line;
       } else if (type == "removed") {
-        h.removals.push_back(
-            {line, field<std::uint64_t>(j, "node"), field<std::int64_t>(j, "time_ns")});
+        h.removals.push_back({line, field<std::uint64_t>(j, "node"), field<std::int64_t>(j, "time_ns")});
       } else {
         throw std::invalid_argument(
             fmt::format("type '{}' is neither write, read nor removed", type));
