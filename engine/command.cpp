@@ -13,6 +13,7 @@ constexpr std::uint8_t kUpdate = 3;  // its request: engine/update_codec
 constexpr std::uint8_t kImported = 4;
 constexpr std::uint8_t kRejoin = 5;
 constexpr std::uint8_t kSetPendingBound = 6;
+constexpr std::uint8_t kImportBatch = 7;  // a ChangeBatch with import set
 }  // namespace
 
 Bytes encode_command(const Command& command) {
@@ -20,7 +21,7 @@ Bytes encode_command(const Command& command) {
   raft::ByteWriter w(out);
   w.u8(kCommandFormatVersion);
   if (const auto* batch = std::get_if<ChangeBatch>(&command)) {
-    w.u8(kChangeBatch);
+    w.u8(batch->import ? kImportBatch : kChangeBatch);
     w.u64(batch->origin);
     w.u64(batch->request_id);
     put_changes(w, batch->changes);
@@ -55,8 +56,10 @@ Command decode_command(ByteView bytes) {
     throw raft::DecodeError(fmt::format("command version: {} is not a known format", version));
   Command command;
   switch (const std::uint8_t kind = r.u8("command kind")) {
-    case kChangeBatch: {
+    case kChangeBatch:
+    case kImportBatch: {
       ChangeBatch batch;
+      batch.import = kind == kImportBatch;
       batch.origin = r.u64("batch origin");
       batch.request_id = r.u64("batch request id");
       batch.changes = get_changes(r);

@@ -22,6 +22,9 @@ struct ChangeBatch {
   NodeId origin = 0;
   std::uint64_t request_id = 0;
   std::vector<dns::Change> changes;
+  // A first-boot import batch (command kind 7): its SOA never sets an existing zone's serial
+  // back when applied (engine/import_batch.h).
+  bool import = false;
 };
 
 // `node` has everything up to `index` durable in its local datastore.

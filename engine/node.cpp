@@ -11,6 +11,7 @@
 #include "dns/types.h"
 #include "dns/update.h"
 #include "engine/change_batches.h"
+#include "engine/import_batch.h"
 #include "raft/message.h"
 
 namespace engine {
@@ -251,14 +252,15 @@ void Node::submit_changes(std::vector<dns::Change> changes, WriteCallback done) 
 }
 
 std::uint64_t Node::submit_batch(std::vector<dns::Change> changes, WriteCallback done,
-                                 bool no_deadline) {
+                                 bool no_deadline, bool import) {
   auto write = std::make_unique<Write>();
   do {
     write->request_id = random_.next_u64();
   } while (write->request_id == 0 || writes_.contains(write->request_id));
   write->changes = changes.size();
   write->first_kind = changes.front().kind;
-  write->command = encode_command(ChangeBatch{options_.id, write->request_id, std::move(changes)});
+  write->command =
+      encode_command(ChangeBatch{options_.id, write->request_id, std::move(changes), import});
   write->done = std::move(done);
   if (!no_deadline) write->deadline = clock_.now() + options_.write_timeout;
   const std::uint64_t id = write->request_id;
@@ -577,6 +579,10 @@ void Node::serve(raft::Index index, const ChangeBatch& batch) {
       log(LogLevel::Debug, fmt::format("update at index {}: {} ({})", index,
                                        dns::update::rcode_text(rcode), outcome.detail));
   }
+  // An import batch's SOA never sets an existing zone's serial back (engine/import_batch.h).
+  if (batch.import)
+    evaluated = ChangeBatch{batch.origin, batch.request_id,
+                            import_changes(*serving_.current(), batch.changes), true};
   const ChangeBatch& served = evaluated ? *evaluated : batch;
   const dns::ApplyResult result = serving_.apply(served.changes);
   served_ = index;
@@ -796,7 +802,7 @@ void Node::start_import(std::vector<dns::Record> records) {
             on_disk_error(e);
           }
         },
-        true);
+        true, true);
   }
 }
 

@@ -286,8 +286,9 @@ class Node {
   // `done`, telling the observer first (each public write is counted once).
   WriteCallback observed(WriteCallback done);
   void submit_changes(std::vector<dns::Change> changes, WriteCallback done);
-  std::uint64_t submit_batch(std::vector<dns::Change> changes, WriteCallback done,
-                             bool no_deadline);
+  // `import`: a first-boot import batch (ChangeBatch::import; no deadline either).
+  std::uint64_t submit_batch(std::vector<dns::Change> changes, WriteCallback done, bool no_deadline,
+                             bool import = false);
   // Why a client write cannot be accepted now (stopped, disk-faulted), or none.
   std::optional<WriteResult> refuse_write() const;
   void propose_new(std::unique_ptr<Write> write);

@@ -243,6 +243,18 @@ Bytes ReplicatedState::snapshot() const {
   if (!pending_updates_.empty())
     sections[StateSection::PendingUpdates] = encode_pending_updates(pending_updates_);
   if (!bound_.is_default()) sections[StateSection::PendingBound] = encode_pending_bound(bound_);
+  // Which pending batches are imports (their kind is not in the base layout): u32 count, then
+  // their indexes ascending; present only while there are any.
+  Bytes imports;
+  raft::ByteWriter iw(imports);
+  std::uint32_t import_count = 0;
+  for (const auto& [index, batch] : pending_) import_count += batch.import ? 1 : 0;
+  if (import_count > 0) {
+    iw.u32(import_count);
+    for (const auto& [index, batch] : pending_)
+      if (batch.import) iw.u64(index);
+    sections[StateSection::ImportBatches] = std::move(imports);
+  }
   w.u8(sections.empty() ? kSnapshotFormatVersion : kSnapshotWithSections);
   w.u64(applied_);
   w.u64(hash_);
@@ -319,6 +331,23 @@ void ReplicatedState::restore(ByteView data, raft::Index index) {
     }
   }
   for (const auto& [at, u] : updates) pending_bytes += update_bytes(u);
+  if (auto it = sections.find(StateSection::ImportBatches); it != sections.end()) {
+    raft::ByteReader ir(it->second);
+    const std::uint32_t n = ir.count("import batches", 1u << 30, 8);
+    if (n == 0) throw raft::DecodeError("import batches: an empty section");
+    raft::Index previous = 0;
+    for (std::uint32_t i = 0; i < n; ++i) {
+      const raft::Index at = ir.u64("import batch index");
+      auto batch = pending.find(at);
+      if (at <= previous || batch == pending.end() || updates.contains(at))
+        throw raft::DecodeError(
+            fmt::format("import batch index: {} is not a change batch in pending, in order", at));
+      batch->second.import = true;
+      previous = at;
+    }
+    ir.expect_end("import batches");
+    sections.erase(it);
+  }
   PendingBoundState bound;
   if (auto it = sections.find(StateSection::PendingBound); it != sections.end()) {
     bound = decode_pending_bound(it->second);
