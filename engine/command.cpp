@@ -12,6 +12,8 @@ constexpr std::uint8_t kAck = 2;
 constexpr std::uint8_t kUpdate = 3;  // its request: engine/update_codec
 constexpr std::uint8_t kImported = 4;
 constexpr std::uint8_t kRejoin = 5;
+constexpr std::uint8_t kSetPendingBound = 6;
+constexpr std::uint8_t kImportBatch = 7;  // a ChangeBatch with import set
 }  // namespace
 
 Bytes encode_command(const Command& command) {
@@ -19,7 +21,7 @@ Bytes encode_command(const Command& command) {
   raft::ByteWriter w(out);
   w.u8(kCommandFormatVersion);
   if (const auto* batch = std::get_if<ChangeBatch>(&command)) {
-    w.u8(kChangeBatch);
+    w.u8(batch->import ? kImportBatch : kChangeBatch);
     w.u64(batch->origin);
     w.u64(batch->request_id);
     put_changes(w, batch->changes);
@@ -37,6 +39,9 @@ Bytes encode_command(const Command& command) {
     w.u64(rejoin->node);
     w.u64(rejoin->nonce);
     w.u64(rejoin->cluster_id);
+  } else if (const auto* bound = std::get_if<SetPendingBound>(&command)) {
+    w.u8(kSetPendingBound);
+    w.u64(bound->max_pending_bytes);
   } else {
     w.u8(kImported);
     w.u64(std::get<Imported>(command).node);
@@ -51,8 +56,10 @@ Command decode_command(ByteView bytes) {
     throw raft::DecodeError(fmt::format("command version: {} is not a known format", version));
   Command command;
   switch (const std::uint8_t kind = r.u8("command kind")) {
-    case kChangeBatch: {
+    case kChangeBatch:
+    case kImportBatch: {
       ChangeBatch batch;
+      batch.import = kind == kImportBatch;
       batch.origin = r.u64("batch origin");
       batch.request_id = r.u64("batch request id");
       batch.changes = get_changes(r);
@@ -86,6 +93,14 @@ Command decode_command(ByteView bytes) {
     case kImported:
       command = Imported{r.u64("imported node")};
       break;
+    case kSetPendingBound: {
+      SetPendingBound bound{r.u64("pending bound bytes")};
+      if (bound.max_pending_bytes < kMinPendingBound)
+        throw raft::DecodeError(fmt::format("pending bound bytes: {} is below the minimum of {}",
+                                            bound.max_pending_bytes, kMinPendingBound));
+      command = bound;
+      break;
+    }
     default:
       throw raft::DecodeError(fmt::format("command kind: {} is not a known kind", kind));
   }

@@ -1,7 +1,8 @@
 #pragma once
 // The commands replicated through raft: record changes from a client, a node's acknowledgement
-// that it has durably copied everything up to an index into its local datastore, and DNS UPDATE
-// requests (evaluated by every replica when applied, against the state as of that index).
+// that it has durably copied everything up to an index into its local datastore, DNS UPDATE
+// requests (evaluated by every replica when applied, against the state as of that index), and
+// the cluster-wide decisions kept in R (rejoin, import, pending bound).
 
 #include <cstdint>
 #include <variant>
@@ -21,6 +22,9 @@ struct ChangeBatch {
   NodeId origin = 0;
   std::uint64_t request_id = 0;
   std::vector<dns::Change> changes;
+  // A first-boot import batch (command kind 7): its SOA never sets an existing zone's serial
+  // back when applied (engine/import_batch.h).
+  bool import = false;
 };
 
 // `node` has everything up to `index` durable in its local datastore.
@@ -58,7 +62,19 @@ struct Imported {
   friend bool operator==(const Imported&, const Imported&) = default;
 };
 
-using Command = std::variant<ChangeBatch, Ack, UpdateCommand, Rejoin, Imported>;
+// The leader's configured max_pending_bytes, recorded in R so that every replica enforces the
+// same bound when it applies an entry (a config file that differs on one node cannot make R
+// diverge): above it, R stops holding changes for the member furthest behind.
+struct SetPendingBound {
+  std::uint64_t max_pending_bytes = 0;
+  friend bool operator==(const SetPendingBound&, const SetPendingBound&) = default;
+};
+
+// The smallest bound a command or a config may set (a bound below one batch would exclude a
+// member on almost every write).
+inline constexpr std::uint64_t kMinPendingBound = 1024;
+
+using Command = std::variant<ChangeBatch, Ack, UpdateCommand, Rejoin, Imported, SetPendingBound>;
 
 inline constexpr std::uint8_t kCommandFormatVersion = 1;
 

@@ -12,6 +12,7 @@
 #include "dns/update.h"
 #include "dns/zone_diff.h"
 #include "engine/change_batches.h"
+#include "engine/import_batch.h"
 #include "raft/message.h"
 
 namespace engine {
@@ -86,6 +87,10 @@ Node::Node(NodeOptions options, Transport& transport, Clock& clock, Disk& disk, 
     throw std::invalid_argument(fmt::format("node {} is not among the members", options_.id));
   state_.set_drop_on_majority(options_.bugs.drop_on_majority_ack);
   state_.set_keep_removed_acks(options_.bugs.keep_removed_acks);
+  state_.set_ignore_pending_bound(options_.bugs.ignore_pending_bound);
+  if (options_.max_pending_bytes < kMinPendingBound)
+    throw std::invalid_argument(fmt::format("max_pending_bytes: {} is below the minimum of {}",
+                                            options_.max_pending_bytes, kMinPendingBound));
 }
 
 Node::~Node() {
@@ -253,14 +258,15 @@ void Node::submit_changes(std::vector<dns::Change> changes, WriteCallback done) 
 }
 
 std::uint64_t Node::submit_batch(std::vector<dns::Change> changes, WriteCallback done,
-                                 bool no_deadline) {
+                                 bool no_deadline, bool import) {
   auto write = std::make_unique<Write>();
   do {
     write->request_id = random_.next_u64();
   } while (write->request_id == 0 || writes_.contains(write->request_id));
   write->changes = changes.size();
   write->first_kind = changes.front().kind;
-  write->command = encode_command(ChangeBatch{options_.id, write->request_id, std::move(changes)});
+  write->command =
+      encode_command(ChangeBatch{options_.id, write->request_id, std::move(changes), import});
   write->done = std::move(done);
   if (!no_deadline) write->deadline = clock_.now() + options_.write_timeout;
   const std::uint64_t id = write->request_id;
@@ -382,6 +388,7 @@ void Node::on_tick() {
   retry_and_expire_writes();
   expire_conf_changes();
   maybe_promote_learners();
+  maybe_propose_pending_bound();
   if (awaiting_decision_ && clock_.now() >= next_rejoin_) propose_rejoin();
   transfer_tick();
   process();
@@ -603,6 +610,10 @@ void Node::serve(raft::Index index, const ChangeBatch& batch) {
       log(LogLevel::Debug, fmt::format("update at index {}: {} ({})", index,
                                        dns::update::rcode_text(rcode), outcome.detail));
   }
+  // An import batch's SOA never sets an existing zone's serial back (engine/import_batch.h).
+  if (batch.import)
+    evaluated = ChangeBatch{batch.origin, batch.request_id,
+                            import_changes(*serving_.current(), batch.changes), true};
   const ChangeBatch& served = evaluated ? *evaluated : batch;
   const std::shared_ptr<const dns::DatabaseVersion> before = serving_.current();
   const dns::ApplyResult result = serving_.apply(served.changes);
@@ -675,6 +686,18 @@ void Node::apply(const raft::Entry& entry) {
       break;
   }
   if (!conf_changes_.empty()) answer_conf_change(entry, outcome);
+  if (!outcome.new_laggards.empty()) compact_now_ = true;
+  for (NodeId laggard : outcome.new_laggards)
+    log(LogLevel::Warn,
+        fmt::format("pending is over its bound of {} bytes: no longer holding changes for node {} "
+                    "(acked {}); it copies a peer's datastore when it returns",
+                    state_.pending_bound().max_pending_bytes, laggard, state_.acked(laggard)));
+  if (outcome.caught_up != raft::kNoNode)
+    log(LogLevel::Info, fmt::format("node {} caught up (acked {}): pending holds its changes again",
+                                    outcome.caught_up, state_.acked(outcome.caught_up)));
+  if (outcome.kind == ApplyOutcome::Bound)
+    log(LogLevel::Info, fmt::format("pending bound as of index {}: {} bytes", entry.index,
+                                    state_.pending_bound().max_pending_bytes));
   if (outcome.dropped_through) {
     observer_->on_pending_dropped(outcome.dropped_through);
     log(LogLevel::Info, fmt::format("checkpoint: every node has copied up to index {}; {} "
@@ -773,6 +796,12 @@ void Node::maybe_ack() {
   }
   const raft::Index hw = options_.bugs.ack_before_fsync ? store_.hw() : store_.durable_hw();
   const raft::Index acked = state_.acked(options_.id);
+  // A laggard's ack counts again once it reaches what R dropped (after its transfer).
+  if (state_.needs_transfer(options_.id)) {
+    if (hw > acked && hw >= state_.dropped_through() && !transfer_wanted_)
+      raft_->propose(encode_command(Ack{options_.id, hw}));
+    return;
+  }
   // Only worth an entry if it lets something leave pending.
   auto first = state_.pending().upper_bound(acked);
   if (first == state_.pending().end() || first->first > hw) return;
@@ -785,11 +814,23 @@ void Node::maybe_compact_raft() {
   const raft::Index since = applied - last_compaction_;
   // R is small when little is pending, so compact often then; otherwise every compact_every.
   if (since < options_.compact_every && !(state_.pending().empty() && since >= 128) &&
-      !compact_for_learners())
+      !compact_for_learners() && !compact_now_)
     return;
   if (applied > raft_->status().applied) return;
   raft_->compact(applied, state_.snapshot());
   last_compaction_ = applied;
+  compact_now_ = false;
+}
+
+void Node::maybe_propose_pending_bound() {
+  if (raft_->role() != raft::Role::Leader || clock_.now() < next_bound_proposal_) return;
+  if (state_.pending_bound().max_pending_bytes == options_.max_pending_bytes) return;
+  // Retried until R has it (a lost leadership drops the proposal); an entry costs little.
+  next_bound_proposal_ = clock_.now() + options_.retry_interval;
+  log(LogLevel::Info,
+      fmt::format("recording max_pending_bytes={} in R (R has {})", options_.max_pending_bytes,
+                  state_.pending_bound().max_pending_bytes));
+  raft_->propose(encode_command(SetPendingBound{options_.max_pending_bytes}));
 }
 
 void Node::start_import(std::vector<dns::Record> records) {
@@ -824,7 +865,8 @@ void Node::propose_import_batches() {
     import_queue_.pop_front();
     ++import_in_flight_;
     submit_batch(
-        std::move(changes), [this](const WriteResult& r) { on_import_batch_answered(r); }, true);
+        std::move(changes), [this](const WriteResult& r) { on_import_batch_answered(r); }, true,
+        true);
   }
 }
 
@@ -928,6 +970,8 @@ NodeStatus Node::status() const {
   s.pending_batches = state_.pending().size();
   s.pending_changes = state_.pending_changes();
   s.pending_bytes = state_.pending_bytes();
+  s.max_pending_bytes = state_.pending_bound().max_pending_bytes;
+  for (const auto& [node, at] : state_.pending_bound().laggards) s.needs_transfer.push_back(node);
   s.acked = state_.acked();
   s.hw = store_.durable_hw();
   s.served = served_;

@@ -45,6 +45,7 @@ struct NodeTestBugs {
   bool keep_removed_acks = false;      // a removed member's ack stays in R (pending never drops)
   bool reimport_after_wipe = false;    // imports its zone file whatever R decided on its REJOIN
   bool transfer_before_fsync = false;  // installs a transfer without making it durable first
+  bool ignore_pending_bound = false;   // R never drops a laggard: pending grows without bound
 };
 
 struct NodeOptions {
@@ -76,6 +77,10 @@ struct NodeOptions {
   // first-boot import are cut into batches under it.
   std::size_t max_batch_bytes = std::size_t{1} << 20;
   raft::Index compact_every = 1024;  // applied entries between raft snapshots of R
+  // Bound on R's pending (engine/pending_bound.h), in encoded bytes: the leader records it in R
+  // (SetPendingBound) whenever R's differs, so every replica enforces the same one. At least
+  // kMinPendingBound.
+  std::uint64_t max_pending_bytes = kDefaultMaxPendingBytes;
   // R's snapshot can outgrow the peer frame limit (pending change batches): raft sends larger
   // snapshots in chunks of this many bytes (raft::Config::max_snapshot_chunk_bytes).
   std::size_t max_snapshot_chunk_bytes = raft::Config{}.max_snapshot_chunk_bytes;
@@ -131,7 +136,9 @@ struct NodeStatus {
   raft::Status raft;
   std::size_t pending_batches = 0;
   std::size_t pending_changes = 0;
-  std::size_t pending_bytes = 0;  // encoded size of the pending changes
+  std::size_t pending_bytes = 0;        // encoded size of the pending changes and UPDATE requests
+  std::uint64_t max_pending_bytes = 0;  // the bound R enforces
+  std::vector<NodeId> needs_transfer;   // members R holds nothing for (laggards), ascending
   std::map<NodeId, raft::Index> acked;
   raft::Index hw = 0;       // local datastore high-water mark (synced)
   raft::Index served = 0;   // last batch index applied to the serving database
@@ -279,6 +286,8 @@ class Node {
   void answer_conf_change(const raft::Entry& entry, const ApplyOutcome& outcome);
   void expire_conf_changes();
   void maybe_promote_learners();
+  // Leader: records options_.max_pending_bytes in R when R's bound differs.
+  void maybe_propose_pending_bound();
   void members_changed();
   bool compact_for_learners() const;
   void maybe_compact_raft();
@@ -305,8 +314,9 @@ class Node {
   // `done`, telling the observer first (each public write is counted once).
   WriteCallback observed(WriteCallback done);
   void submit_changes(std::vector<dns::Change> changes, WriteCallback done);
-  std::uint64_t submit_batch(std::vector<dns::Change> changes, WriteCallback done,
-                             bool no_deadline);
+  // `import`: a first-boot import batch (ChangeBatch::import; no deadline either).
+  std::uint64_t submit_batch(std::vector<dns::Change> changes, WriteCallback done, bool no_deadline,
+                             bool import = false);
   // Why a client write cannot be accepted now (stopped, disk-faulted), or none.
   std::optional<WriteResult> refuse_write() const;
   void propose_new(std::unique_ptr<Write> write);
@@ -334,6 +344,9 @@ class Node {
   JournalStore journal_store_;
   std::vector<JournalBatch> unjournaled_;
   raft::Index last_compaction_ = 0;
+  // R just left a laggard behind: compact raft at once, so that its log and snapshot shrink
+  // now (not compact_every entries later) and the laggard is sent the snapshot that says so.
+  bool compact_now_ = false;
   raft::Role last_role_ = raft::Role::Follower;
   NodeId last_leader_ = raft::kNoNode;
   raft::Term last_leader_term_ = 0;  // the term of last_leader_ when it was last known
@@ -364,6 +377,7 @@ class Node {
   bool identity_due_ = false;              // the identity file must be (re)written
   std::vector<dns::Record> zone_records_;  // kept until R decides whether this node imports
   TimePoint next_rejoin_{};
+  TimePoint next_bound_proposal_{};  // leader: when to propose SetPendingBound again
   // Datastore transfer (node_transfer.cpp).
   TransferSource source_;
   TransferSink sink_;

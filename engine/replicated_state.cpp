@@ -3,9 +3,11 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <optional>
 #include <stdexcept>
 
 #include "engine/entry_chain.h"
+#include "engine/pending_bound.h"
 #include "engine/record_codec.h"
 #include "raft/codec.h"
 
@@ -15,6 +17,11 @@ namespace {
 constexpr std::uint8_t kSnapshotFormatVersion = 1;
 constexpr std::uint8_t kSnapshotWithSections = 2;
 constexpr std::uint32_t kMaxMembers = 4096;
+
+// An UPDATE's share of pending_bytes: its command as encoded in the raft entry.
+std::size_t update_bytes(const PendingUpdate& update) {
+  return encode_command(update).size();
+}
 }  // namespace
 
 ReplicatedState::ReplicatedState(std::vector<NodeId> members) : hash_(kEmptyChain) {
@@ -30,16 +37,23 @@ raft::Index ReplicatedState::acked(NodeId node) const {
 }
 
 raft::Index ReplicatedState::min_acked() const {
-  raft::Index low = acked_.begin()->second;
-  for (const auto& [node, index] : acked_) low = std::min(low, index);
-  return low;
+  std::optional<raft::Index> low;
+  for (const auto& [node, index] : acked_)
+    if (!bound_.laggards.contains(node)) low = std::min(low.value_or(index), index);
+  // Never every member a laggard (laggards_to_drop keeps a majority; restore checks), but a
+  // removal may leave only laggards: then everyone's ack counts again (see apply_conf_change).
+  if (low) return *low;
+  low = acked_.begin()->second;
+  for (const auto& [node, index] : acked_) low = std::min(*low, index);
+  return *low;
 }
 
 raft::Index ReplicatedState::drop_threshold() const {
   if (!drop_on_majority_) return min_acked();
   // Broken on purpose: the index a majority has acked.
   std::vector<raft::Index> acks;
-  for (const auto& [node, index] : acked_) acks.push_back(index);
+  for (const auto& [node, index] : acked_)
+    if (!bound_.laggards.contains(node)) acks.push_back(index);
   std::sort(acks.begin(), acks.end(), std::greater<>());
   return acks[acks.size() / 2];
 }
@@ -62,7 +76,10 @@ void ReplicatedState::drop_acked(ApplyOutcome& outcome) {
     pending_bytes_ -= encoded_size(it->second.changes);
   }
   pending_.erase(pending_.begin(), end);
-  pending_updates_.erase(pending_updates_.begin(), pending_updates_.upper_bound(through));
+  const auto updates_end = pending_updates_.upper_bound(through);
+  for (auto it = pending_updates_.begin(); it != updates_end; ++it)
+    pending_bytes_ -= update_bytes(it->second);
+  pending_updates_.erase(pending_updates_.begin(), updates_end);
   outcome.dropped_through = through;
   IdentityState identity = this->identity();
   if (through > identity.dropped_through) {
@@ -102,6 +119,7 @@ ApplyOutcome ReplicatedState::apply(const raft::Entry& entry) {
     auto [it, inserted] = pending_.emplace(entry.index, std::move(*batch));
     outcome.kind = ApplyOutcome::Batch;
     outcome.batch = &it->second;
+    enforce_bound(outcome);  // never drops the batch just added: every member still needs it
     return outcome;
   }
   if (auto* update = std::get_if<UpdateCommand>(&command)) {
@@ -113,9 +131,11 @@ ApplyOutcome ReplicatedState::apply(const raft::Entry& entry) {
     auto [it, inserted] =
         pending_.emplace(entry.index, ChangeBatch{update->origin, update->request_id, {}});
     auto [u, u_inserted] = pending_updates_.emplace(entry.index, std::move(*update));
+    pending_bytes_ += update_bytes(u->second);
     outcome.kind = ApplyOutcome::Batch;
     outcome.batch = &it->second;
     outcome.update = &u->second;
+    enforce_bound(outcome);
     return outcome;
   }
   if (const auto* rejoin = std::get_if<Rejoin>(&command)) {
@@ -132,24 +152,52 @@ ApplyOutcome ReplicatedState::apply(const raft::Entry& entry) {
     outcome.kind = ApplyOutcome::Identity;
     return outcome;
   }
-  const Ack& ack = std::get<Ack>(command);
+  if (const auto* bound = std::get_if<SetPendingBound>(&command)) {
+    bound_.max_pending_bytes = bound->max_pending_bytes;
+    outcome.kind = ApplyOutcome::Bound;
+    enforce_bound(outcome);
+    return outcome;
+  }
+  apply_ack(entry, std::get<Ack>(command), outcome);
+  return outcome;
+}
+
+void ReplicatedState::apply_ack(const raft::Entry& entry, const Ack& ack, ApplyOutcome& outcome) {
   auto it = acked_.find(ack.node);
   if (it == acked_.end()) {
     outcome.kind = ApplyOutcome::Invalid;
     outcome.error =
         fmt::format("entry {}: ACK from node {}, which is not a member", entry.index, ack.node);
-    return outcome;
+    return;
   }
   if (ack.index >= entry.index) {
     outcome.kind = ApplyOutcome::Invalid;
     outcome.error = fmt::format("entry {}: ACK({}, {}) acknowledges an index not yet committed",
                                 entry.index, ack.node, ack.index);
-    return outcome;
+    return;
   }
   outcome.kind = ApplyOutcome::Ack;
   it->second = std::max(it->second, ack.index);
+  // A laggard holds a complete datastore through its ack (copied from a peer, then served from
+  // raft); once that reaches what R dropped, pending holds everything it lacks again.
+  if (bound_.laggards.contains(ack.node) && it->second >= dropped_through()) {
+    bound_.laggards.erase(ack.node);
+    outcome.caught_up = ack.node;
+  }
   drop_acked(outcome);
-  return outcome;
+  enforce_bound(outcome);  // a member's ack may leave another alone furthest behind
+}
+
+void ReplicatedState::enforce_bound(ApplyOutcome& outcome) {
+  if (ignore_pending_bound_) return;
+  while (pending_bytes_ > bound_.max_pending_bytes) {
+    const std::vector<NodeId> group =
+        laggards_to_drop(acked_, bound_.laggards, members_.membership.voters);
+    if (group.empty()) return;
+    for (NodeId node : group) bound_.laggards.emplace(node, applied_);
+    outcome.new_laggards.insert(outcome.new_laggards.end(), group.begin(), group.end());
+    drop_acked(outcome);
+  }
 }
 
 void ReplicatedState::apply_conf_change(const raft::Entry& entry, ApplyOutcome& outcome) {
@@ -173,9 +221,18 @@ void ReplicatedState::apply_conf_change(const raft::Entry& entry, ApplyOutcome& 
   if (change.kind == raft::ConfChange::Kind::AddLearner) acked_[change.node] = dropped;
   if (change.kind == raft::ConfChange::Kind::RemoveNode && !keep_removed_acks_)
     acked_.erase(change.node);
+  if (change.kind == raft::ConfChange::Kind::RemoveNode) {
+    bound_.laggards.erase(change.node);
+    // Only laggards left (all members but one removed, say): their acks count again; pending
+    // then holds what they still lack, as it did before they were dropped.
+    if (std::all_of(acked_.begin(), acked_.end(),
+                    [&](const auto& a) { return bound_.laggards.contains(a.first); }))
+      bound_.laggards.clear();
+  }
   // From the first change on, R carries its member set (a joining node learns it from there).
   set_section(StateSection::Membership, encode_member_set(members_));
   drop_acked(outcome);
+  enforce_bound(outcome);
 }
 
 Bytes ReplicatedState::snapshot() const {
@@ -185,6 +242,19 @@ Bytes ReplicatedState::snapshot() const {
   StateSections sections = sections_;
   if (!pending_updates_.empty())
     sections[StateSection::PendingUpdates] = encode_pending_updates(pending_updates_);
+  if (!bound_.is_default()) sections[StateSection::PendingBound] = encode_pending_bound(bound_);
+  // Which pending batches are imports (their kind is not in the base layout): u32 count, then
+  // their indexes ascending; present only while there are any.
+  Bytes imports;
+  raft::ByteWriter iw(imports);
+  std::uint32_t import_count = 0;
+  for (const auto& [index, batch] : pending_) import_count += batch.import ? 1 : 0;
+  if (import_count > 0) {
+    iw.u32(import_count);
+    for (const auto& [index, batch] : pending_)
+      if (batch.import) iw.u64(index);
+    sections[StateSection::ImportBatches] = std::move(imports);
+  }
   w.u8(sections.empty() ? kSnapshotFormatVersion : kSnapshotWithSections);
   w.u64(applied_);
   w.u64(hash_);
@@ -260,6 +330,29 @@ void ReplicatedState::restore(ByteView data, raft::Index index) {
             fmt::format("pending update index: {} is not an UPDATE in pending", at));
     }
   }
+  for (const auto& [at, u] : updates) pending_bytes += update_bytes(u);
+  if (auto it = sections.find(StateSection::ImportBatches); it != sections.end()) {
+    raft::ByteReader ir(it->second);
+    const std::uint32_t n = ir.count("import batches", 1u << 30, 8);
+    if (n == 0) throw raft::DecodeError("import batches: an empty section");
+    raft::Index previous = 0;
+    for (std::uint32_t i = 0; i < n; ++i) {
+      const raft::Index at = ir.u64("import batch index");
+      auto batch = pending.find(at);
+      if (at <= previous || batch == pending.end() || updates.contains(at))
+        throw raft::DecodeError(
+            fmt::format("import batch index: {} is not a change batch in pending, in order", at));
+      batch->second.import = true;
+      previous = at;
+    }
+    ir.expect_end("import batches");
+    sections.erase(it);
+  }
+  PendingBoundState bound;
+  if (auto it = sections.find(StateSection::PendingBound); it != sections.end()) {
+    bound = decode_pending_bound(it->second);
+    sections.erase(it);
+  }
   // Members come from the snapshot: its member set section once membership has changed, else
   // the bootstrap voters, which are exactly the nodes it has acks for.
   MemberSet members;
@@ -280,6 +373,14 @@ void ReplicatedState::restore(ByteView data, raft::Index index) {
   // keep_removed_acks bug: a removed member's ack travels in the snapshot as well.
   if (keep_removed_acks_)
     for (const auto& [node, ack] : acked) merged.emplace(node, ack);
+  for (const auto& [node, at] : bound.laggards) {
+    if (!merged.contains(node))
+      throw raft::DecodeError(fmt::format("laggard node: {} is not a member", node));
+    if (at > applied)
+      throw raft::DecodeError(fmt::format("laggard index: {} beyond the snapshot's index", at));
+  }
+  if (!bound.laggards.empty() && bound.laggards.size() == merged.size())
+    throw raft::DecodeError("pending bound laggards: every member is a laggard");
   members_ = std::move(members);
   acked_ = std::move(merged);
   pending_ = std::move(pending);
@@ -291,6 +392,7 @@ void ReplicatedState::restore(ByteView data, raft::Index index) {
   applied_ = applied;
   hash_ = hash;
   sections_ = std::move(sections);
+  bound_ = std::move(bound);
 }
 
 const PendingUpdate* ReplicatedState::pending_update(raft::Index index) const {

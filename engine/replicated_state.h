@@ -2,7 +2,9 @@
 // Raft's state machine R, identical on every node: the committed change batches not yet copied
 // into every node's local datastore (`pending`, by log index) and, per node, the highest index
 // it has durably copied (`acked`). When min(acked) reaches i, every replica drops pending <= i
-// in the same apply step, so R (and the raft snapshots that are R) stays small.
+// in the same apply step, so R (and the raft snapshots that are R) stays small. When pending
+// outgrows its bound (engine/pending_bound.h), R stops counting the acks of the member furthest
+// behind, which then needs a datastore transfer, until it acks past what R dropped.
 
 #include <cstdint>
 #include <deque>
@@ -15,6 +17,7 @@
 #include "engine/cluster_identity.h"
 #include "engine/command.h"
 #include "engine/member_set.h"
+#include "engine/pending_bound.h"
 #include "engine/state_sections.h"
 #include "engine/update_codec.h"
 #include "raft/message.h"
@@ -31,6 +34,7 @@ struct ApplyOutcome {
     Noop,            // a leader's noop entry
     MemberChange,    // a ConfChange entry changed the member set (acks follow it)
     Identity,        // a REJOIN or IMPORTED (engine/cluster_identity.h)
+    Bound,           // a SetPendingBound: R's bound on pending changed
     Invalid,         // bytes that are not a command, or an ACK from a non-member: ignored
   };
   Kind kind = Noop;
@@ -39,7 +43,11 @@ struct ApplyOutcome {
   // state as of this index (the batch itself then holds no changes).
   const PendingUpdate* update = nullptr;
   raft::Index dropped_through = 0;  // pending <= this was dropped by this step (0: none)
-  std::string error;                // Invalid: why
+  // Members this step stopped holding changes for (pending was over its bound).
+  std::vector<NodeId> new_laggards;
+  // A laggard whose ack counts again (it acked past what R dropped), or kNoNode.
+  NodeId caught_up = raft::kNoNode;
+  std::string error;  // Invalid: why
 };
 
 class ReplicatedState {
@@ -63,14 +71,22 @@ class ReplicatedState {
   const std::map<raft::Index, PendingUpdate>& pending_updates() const { return pending_updates_; }
   const PendingUpdate* pending_update(raft::Index index) const;
   raft::Index acked(NodeId node) const;
+  // Every member's ack, laggards' included (theirs no longer hold anything in pending).
   const std::map<NodeId, raft::Index>& acked() const { return acked_; }
+  // The lowest ack that holds pending: over the members that are not laggards.
   raft::Index min_acked() const;
   raft::Index applied() const { return applied_; }
   // Chained fingerprint of every entry applied (see entry_chain.h); part of the snapshot.
   std::uint64_t hash() const { return hash_; }
   std::size_t pending_changes() const { return pending_changes_; }
-  // The pending batches' changes in their encoded size (engine/record_codec.h).
+  // What pending holds, in encoded bytes: the batches' changes (engine/record_codec.h) plus the
+  // pending UPDATE requests. Kept within pending_bound().max_pending_bytes after every apply
+  // unless no member may be dropped (see laggards_to_drop).
   std::size_t pending_bytes() const { return pending_bytes_; }
+  // The bound every replica enforces (from the last SetPendingBound, else the default) and the
+  // members R holds nothing for until they copy a peer's datastore and ack again.
+  const PendingBoundState& pending_bound() const { return bound_; }
+  bool needs_transfer(NodeId node) const { return bound_.laggards.contains(node); }
 
   // Extra state each feature keeps in R under its own tag (engine/state_sections.h); kept in
   // the snapshot, replaced on restore. A feature reads and writes only its own section.
@@ -92,12 +108,16 @@ class ReplicatedState {
   void set_drop_on_majority(bool on) { drop_on_majority_ = on; }
   // Test-only broken variant: a removed member's ack stays, so pending never drops without it.
   void set_keep_removed_acks(bool on) { keep_removed_acks_ = on; }
+  // Test-only broken variant: pending is never bounded (no member is ever dropped).
+  void set_ignore_pending_bound(bool on) { ignore_pending_bound_ = on; }
 
  private:
   raft::Index drop_threshold() const;
   void remember_request(NodeId origin, std::uint64_t request_id);
   void drop_acked(ApplyOutcome& outcome);
   void apply_conf_change(const raft::Entry& entry, ApplyOutcome& outcome);
+  void enforce_bound(ApplyOutcome& outcome);
+  void apply_ack(const raft::Entry& entry, const Ack& ack, ApplyOutcome& outcome);
 
   MemberSet members_;
   std::map<raft::Index, ChangeBatch> pending_;
@@ -118,8 +138,10 @@ class ReplicatedState {
   std::deque<std::pair<NodeId, std::uint64_t>> recent_order_;
   std::unordered_set<std::pair<NodeId, std::uint64_t>, RequestHash> recent_;
   StateSections sections_;
+  PendingBoundState bound_;  // snapshot section PendingBound unless it is the default
   bool drop_on_majority_ = false;
   bool keep_removed_acks_ = false;
+  bool ignore_pending_bound_ = false;
 };
 
 // How many recent requests R remembers for duplicate detection (well above what one write

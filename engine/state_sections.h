@@ -16,9 +16,11 @@ enum class StateSection : std::uint8_t {
   Membership = 1,       // R's member set and peer addresses (engine/node_membership)
   ClusterIdentity = 2,  // cluster id, import and transfer state (engine/datastore_transfer)
   PendingUpdates = 3,   // DNS UPDATE requests awaiting their reply (engine/update_codec)
+  PendingBound = 4,     // the bound on pending and the laggards (engine/pending_bound)
+  ImportBatches = 5,    // which pending batches are first-boot imports (engine/import_batch)
 };
 
-inline constexpr std::uint8_t kMaxStateSection = 3;
+inline constexpr std::uint8_t kMaxStateSection = 5;
 
 // Section payloads by tag, in tag order (the encoding is canonical: one order, no duplicates).
 using StateSections = std::map<StateSection, Bytes>;

@@ -1,12 +1,14 @@
 // libFuzzer target for what the engine decodes from raft entries and raft snapshots: arbitrary
 // bytes either decode into a command that re-encodes to the same bytes, or throw
 // raft::DecodeError. The same bytes are applied as a committed entry and restored as a snapshot
-// of the replicated state, which must never crash and must keep its invariants.
+// of the replicated state, which must never crash and must keep its invariants, and decoded as
+// R's PendingBound section (engine/pending_bound.h), which must re-encode to the same bytes.
 
 #include <cstdint>
 #include <cstdlib>
 
 #include "engine/command.h"
+#include "engine/pending_bound.h"
 #include "engine/replicated_state.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
@@ -14,6 +16,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
   try {
     const engine::Command command = engine::decode_command(bytes);
     if (engine::encode_command(command) != engine::Bytes(data, data + size)) std::abort();
+  } catch (const raft::DecodeError&) {
+  }
+
+  try {
+    const engine::PendingBoundState bound = engine::decode_pending_bound(bytes);
+    if (engine::encode_pending_bound(bound) != engine::Bytes(data, data + size)) std::abort();
   } catch (const raft::DecodeError&) {
   }
 

@@ -30,6 +30,10 @@ const std::vector<BugSwitch>& bug_switches() {
       {.name = "keep-removed-acks",
        .summary = "a removed member's ack stays in R: pending never drains without it",
        .dns_run = [](DnsDriverOptions& o) { o.engine.bugs.keep_removed_acks = true; }},
+      {.name = "ignore-pending-bound",
+       .summary = "R never stops holding changes for a laggard: pending (and raft's snapshot) "
+                  "grows past max_pending_bytes while a member is down",
+       .dns_run = [](DnsDriverOptions& o) { o.engine.bugs.ignore_pending_bound = true; }},
       {.name = "ignore-fsync-error",
        .summary = "a failed fsync is taken for success: the node acks and votes on data the "
                   "kernel dropped",

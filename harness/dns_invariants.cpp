@@ -1,9 +1,11 @@
 #include "harness/dns_invariants.h"
 
 #include <fmt/core.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <iterator>
+#include <map>
 #include <set>
 
 #include "harness/dns_workload.h"
@@ -62,6 +64,28 @@ void DnsInvariants::on_transfer_needed(engine::NodeId node, raft::Index served,
                   "batches through {}: it needs a peer's datastore although its disk was never "
                   "wiped",
                   node, served, dropped_through));
+}
+
+void DnsInvariants::check_pending_bound(engine::NodeId node, const engine::ReplicatedState& state) {
+  const engine::PendingBoundState& bound = state.pending_bound();
+  if (state.pending_bytes() <= bound.max_pending_bytes) return;
+  // Over the bound: legitimate only if none of the counted members (acks that still hold
+  // pending) can be left behind.
+  std::map<raft::Index, std::vector<engine::NodeId>> by_ack;
+  for (const auto& [member, ack] : state.acked())
+    if (!bound.laggards.contains(member)) by_ack[ack].push_back(member);
+  if (by_ack.size() < 2) return;  // everyone counted holds all of pending alike
+  const auto& voters = state.members().membership.voters;
+  std::size_t voters_ahead = 0;
+  for (auto it = std::next(by_ack.begin()); it != by_ack.end(); ++it)
+    for (engine::NodeId m : it->second) voters_ahead += std::count(voters.begin(), voters.end(), m);
+  if (voters_ahead < voters.size() / 2 + 1) return;
+  throw InvariantViolation(
+      "pending within its bound",
+      fmt::format("n{} holds {} bytes in pending at index {}, over max_pending_bytes={}, for "
+                  "n{} (acked {}), which could have been left to copy a peer's datastore",
+                  node, state.pending_bytes(), state.applied(), bound.max_pending_bytes,
+                  fmt::join(by_ack.begin()->second, ",n"), by_ack.begin()->first));
 }
 
 void DnsInvariants::on_served(engine::NodeId node, raft::Index index,

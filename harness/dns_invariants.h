@@ -46,6 +46,10 @@ class DnsInvariants {
   void on_store_loaded(engine::NodeId node, raft::Index hw, const dns::Database& serving);
   // After every event on `node`: no ack in its R may exceed that node's durable hw.
   void check_acks(engine::NodeId node, const engine::ReplicatedState& state) const;
+  // After every apply on `node`: R's pending within its bound (max_pending_bytes), unless no
+  // member may be left behind (everyone counted holds it alike, or leaving the ones furthest
+  // behind would leave fewer than a majority of voters counted).
+  static void check_pending_bound(engine::NodeId node, const engine::ReplicatedState& state);
 
   // `node` is disk-faulted (or served batches while faulted): until it recovers or restarts it
   // answers from memory, so its serving view must stay exactly `serving` as of now.

@@ -158,6 +158,7 @@ void DnsNodeDriver::on_raft_sent(const raft::Message& m) {
 void DnsNodeDriver::on_applied(raft::Index index, std::uint64_t hash) {
   record({world_.now(), sim::EventKind::Apply, id_, 0, index, 0});
   if (raft_checks_) raft_checks_->on_applied(id_, index, hash);
+  if (dns_checks_) DnsInvariants::check_pending_bound(id_, node_->state());
 }
 
 void DnsNodeDriver::on_served(raft::Index index, const engine::ChangeBatch& batch,
@@ -245,6 +246,11 @@ void DnsNodeDriver::check_store_durable(raft::Index hw) const {
 }
 
 void DnsNodeDriver::on_transfer_needed(raft::Index served, raft::Index dropped_through) {
+  needed_transfer_ = true;
+  // A laggard (R stopped holding changes for it: pending over max_pending_bytes) copies a
+  // peer's datastore by design; only its acknowledged data must not have gone (checked when R
+  // dropped it: on_pending_dropped) - not a loss.
+  if (node_->state().needs_transfer(id_)) return;
   if (dns_checks_) dns_checks_->on_transfer_needed(id_, served, dropped_through);
 }
 
@@ -253,6 +259,8 @@ void DnsNodeDriver::on_pending_dropped(raft::Index index) {
     const raft::Membership& m = node_->state().members().membership;
     std::vector<engine::NodeId> members = m.voters;
     members.insert(members.end(), m.learners.begin(), m.learners.end());
+    // A laggard's copy is no longer needed: it copies a peer's datastore instead.
+    std::erase_if(members, [&](engine::NodeId n) { return node_->state().needs_transfer(n); });
     dns_checks_->on_pending_dropped(id_, index, members);
   }
   if (hooks_.pending_dropped) hooks_.pending_dropped(id_, index);

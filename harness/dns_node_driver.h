@@ -69,6 +69,8 @@ class DnsNodeDriver final : private engine::Clock,
   raft::Status raft_status() const { return node_->raft().status(); }
   const dns::Database& serving() const { return serving_; }
   engine::NodeId id() const { return id_; }
+  // Whether this process found it needed a peer's datastore (see on_transfer_needed).
+  bool needed_transfer() const { return needed_transfer_; }
 
  private:
   // engine::Clock
@@ -131,6 +133,7 @@ class DnsNodeDriver final : private engine::Clock,
   std::uint64_t checked_failures_ = 0;           // the disk's failed calls as of the last check
   std::uint64_t watched_failures_ = 0;           // ... as of the last look at the node's disk fault
   std::unique_ptr<CarelessDisk> careless_disk_;  // only with a disk bug switch on
+  bool needed_transfer_ = false;                 // this process found it needed a peer's datastore
   std::unique_ptr<engine::Node> node_;  // last: destroyed first, while the rest still exists
 };
 

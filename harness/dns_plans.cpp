@@ -316,6 +316,89 @@ void plan_long_down_node(DnsClusterRun& run) {
   });
 }
 
+namespace {
+
+// Every 100 ms until `until`: one large write to the leader, of about bound/640 changes (some
+// 35 bytes each), so that pending outgrows the bound about 2 s after a member stops acking.
+void bulk_writes_until(DnsClusterRun& run, sim::SimTime until) {
+  const sim::SimTime at = run.world().now() + 100 * sim::kMillisecond;
+  if (at >= until) return;
+  run.world().queue().schedule_at(at, [&run, until] {
+    if (!run.workload_on()) return;
+    if (const engine::NodeId leader = run.leader()) {
+      const std::size_t size = std::max<std::size_t>(
+          1, static_cast<std::size_t>(run.node_options().max_pending_bytes / 640));
+      std::vector<dns::Change> changes;
+      while (changes.size() < size) {
+        std::vector<dns::Change> more = random_dns_write(run.plan_prng());
+        changes.insert(changes.end(), more.begin(), more.end());
+      }
+      run.submit_write(leader, std::move(changes), false);
+    }
+    bulk_writes_until(run, until);
+  });
+}
+
+}  // namespace
+
+void plan_laggard_transfer(DnsClusterRun& run) {
+  const std::size_t n = run.nodes();
+  if (n < 3 || run.fault_end() < 6 * sim::kSecond) return;
+  const sim::SimTime down = kWarmup + sim::kSecond / 2;
+  const sim::SimTime up = run.fault_end() - 3 * sim::kSecond;
+  // Sometimes the leader: then the others elect a new one and go on without it.
+  const engine::NodeId leader = run.leader();
+  const engine::NodeId away =
+      leader != 0 && run.plan_prng().chance(0.3) ? leader : 1 + run.plan_prng().below(n);
+  const bool crash_mode = run.plan_prng().chance(0.6);
+  run.world().queue().schedule_at(down, [&run, away, crash_mode, up] {
+    if (crash_mode)
+      run.hold_down(away);
+    else
+      run.faults().isolate(away, true);
+    bulk_writes_until(run, up);
+  });
+  // Before it returns: every running replica left it behind (the load is several times the
+  // bound). Only this plan's faults assumed, as in long-down-node.
+  run.world().queue().schedule_at(up - kPoll, [&run, away] {
+    if (run.extra_faults()) return;
+    for (engine::NodeId o = 1; o <= run.nodes(); ++o)
+      if (o != away && run.driver(o) && !run.driver(o)->node().state().needs_transfer(away))
+        throw InvariantViolation(
+            "laggard-transfer: pending over its bound leaves the node behind",
+            fmt::format("n{} still holds changes for n{} ({} bytes pending, bound {})", o, away,
+                        run.driver(o)->node().state().pending_bytes(),
+                        run.driver(o)->node().state().pending_bound().max_pending_bytes));
+  });
+  auto away_applied = std::make_shared<raft::Index>(0);
+  run.world().queue().schedule_at(up, [&run, away, crash_mode, away_applied] {
+    if (run.driver(away)) *away_applied = run.driver(away)->node().state().applied();
+    if (crash_mode)
+      run.release(away);
+    else
+      run.faults().isolate(away, false);
+  });
+  // Well before the heal: it copied a peer's datastore and its acks count again everywhere.
+  run.world().queue().schedule_at(run.fault_end() - kPoll, [&run, away, crash_mode, away_applied] {
+    if (run.extra_faults() || !run.driver(away)) return;
+    const engine::NodeId leader = run.leader();
+    if (!run.driver(away)->needed_transfer())
+      throw InvariantViolation(
+          "laggard-transfer: the returned node copies a peer's datastore",
+          fmt::format("n{} returned without a datastore transfer ({}, applied {} when it "
+                      "returned; leader n{} snapshot at {}, dropped through {})",
+                      away, crash_mode ? "crashed" : "cut off", *away_applied, leader,
+                      leader ? run.driver(leader)->node().raft().status().snapshot_index : 0,
+                      leader ? run.driver(leader)->node().state().dropped_through() : 0));
+    for (engine::NodeId o = 1; o <= run.nodes(); ++o)
+      if (run.driver(o) && !run.driver(o)->node().state().pending_bound().laggards.empty())
+        throw InvariantViolation(
+            "laggard-transfer: a returned laggard's acks count again",
+            fmt::format("n{} still needs n{} to copy a datastore 3 s after it returned", o,
+                        run.driver(o)->node().state().pending_bound().laggards.begin()->first));
+  });
+}
+
 void plan_whole_cluster_restart(DnsClusterRun& run) {
   whole_cluster_restart_until(run, run.fault_end() - sim::kSecond);
 }

@@ -18,6 +18,10 @@ void plan_crash_before_fsync(DnsClusterRun& run);
 // One node crashes (held down) or is cut off for most of the run: pending must grow on the
 // others while it is away and shrink once it is back.
 void plan_long_down_node(DnsClusterRun& run);
+// One node crashes (held down) or is cut off while the leader takes large writes: pending passes
+// max_pending_bytes, every replica stops holding changes for the node, and when it returns it
+// copies a peer's datastore, after which its acks count again.
+void plan_laggard_transfer(DnsClusterRun& run);
 // Every node loses power at once, again and again; the first outage usually interrupts the
 // first-boot import.
 void plan_whole_cluster_restart(DnsClusterRun& run);

@@ -136,6 +136,18 @@ void add_dns_scenarios(std::vector<Scenario>& table) {
     x.bugs.push_back("keep-removed-acks");
     table.push_back(x);
   }
+  {
+    Scenario x = dns_scenario("laggard-transfer",
+                              "a 16 KiB max_pending_bytes; one node down or cut off under large "
+                              "writes: every replica stops holding changes for it, it copies a "
+                              "peer's datastore when it returns and acks again",
+                              plan_laggard_transfer);
+    x.defaults.time_s = 8;
+    x.defaults.max_pending_bytes = 16 * 1024;
+    x.defaults.loss = 0.01;
+    x.bugs.push_back("ignore-pending-bound");
+    table.push_back(x);
+  }
   table.push_back(random_dns);
 }
 

@@ -47,6 +47,8 @@ struct Knobs {
   // Raft sends snapshots larger than this in chunks; 0: raft's default (4 MiB, so the small
   // snapshots of a simulated run go whole). A few hundred bytes exercises chunked transfer.
   std::size_t snapshot_chunk_bytes = 0;
+  // DNS scenarios: the nodes' max_pending_bytes (engine/pending_bound.h); 0: the default 64 MiB.
+  std::uint64_t max_pending_bytes = 0;
   std::string bug;  // "" or one of the scenario's bugs (bug_switches.h)
   // Multi-site placement (harness/sites.h spec, "" for one site): per-link delays for the run.
   std::string sites;

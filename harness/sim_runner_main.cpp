@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/command.h"
 #include "harness/bug_switches.h"
 #include "harness/dns_cluster_run.h"
 #include "harness/history.h"
@@ -159,6 +160,7 @@ int main(int argc, char** argv) {
   std::optional<std::int64_t> drift, checkpoint_ms, election_ms, heartbeat_ms;
   std::string sites;
   std::optional<std::size_t> snapshot_chunk_bytes;
+  std::optional<std::uint64_t> max_pending_bytes;
   bool torn = false, no_torn = false;
   std::string bug, faults, history_file;
   bool no_invariants = false, check_history = false;
@@ -176,6 +178,8 @@ int main(int argc, char** argv) {
                  "DNS scenarios: disk faults (full disk, failing fsync) per second");
   app.add_option("--clock-drift", drift, "max clock drift in ppm");
   app.add_option("--checkpoint-ms", checkpoint_ms, "DNS scenarios: checkpoint interval in ms");
+  app.add_option("--max-pending-bytes", max_pending_bytes,
+                 "DNS scenarios: the nodes' bound on pending (max_pending_bytes)");
   app.add_option("--snapshot-chunk-bytes", snapshot_chunk_bytes,
                  "raft sends larger snapshots in chunks of this many bytes (default 4 MiB)");
   app.add_flag("--torn", torn, "crashes keep a torn prefix of unsynced writes");
@@ -229,6 +233,12 @@ int main(int argc, char** argv) {
       if (*snapshot_chunk_bytes < 1)
         throw std::invalid_argument("--snapshot-chunk-bytes must be >= 1");
       k.snapshot_chunk_bytes = *snapshot_chunk_bytes;
+    }
+    if (max_pending_bytes) {
+      if (*max_pending_bytes < engine::kMinPendingBound)
+        throw std::invalid_argument(
+            fmt::format("--max-pending-bytes must be >= {}", engine::kMinPendingBound));
+      k.max_pending_bytes = *max_pending_bytes;
     }
     if (torn && no_torn) throw std::invalid_argument("--torn and --no-torn contradict");
     if (torn) k.torn = true;

@@ -1,5 +1,7 @@
 #include "net/cluster_config.h"
 
+#include "engine/command.h"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -25,12 +27,13 @@ using json = nlohmann::json;
 constexpr std::int64_t kMaxMilliseconds = 3'600'000;
 constexpr std::int64_t kMaxThreads = 64;
 constexpr std::size_t kMaxClusterNameLength = 64;
+constexpr std::int64_t kMaxPendingBytes = std::int64_t{1} << 40;
 
 const std::set<std::string> kTopLevelFields = {
     "nodes",        "cluster_name",           "election_timeout_ms",
     "heartbeat_ms", "checkpoint_interval_ms", "write_timeout_ms",
     "threads",      "cluster_key_file",       "keys",
-    "zones",
+    "zones",        "max_pending_bytes",
 };
 const std::set<std::string> kNodeFields = {"raft_loc", "query_loc", "data_dir",
                                            "threads",  "http_loc",  "control_socket"};
@@ -250,6 +253,10 @@ ClusterConfig parse_cluster_config(std::string_view text, const std::string& pat
     throw check.error("election_timeout_ms",
                       fmt::format("must be at least twice heartbeat_ms ({} ms), got {}",
                                   config.heartbeat.count(), config.election_timeout.count()));
+  if (auto it = document.find("max_pending_bytes"); it != document.end())
+    config.max_pending_bytes = static_cast<std::uint64_t>(
+        check.integer(*it, "max_pending_bytes", static_cast<std::int64_t>(engine::kMinPendingBound),
+                      kMaxPendingBytes, "a number of bytes"));
   unsigned threads = default_query_threads();
   if (auto it = document.find("threads"); it != document.end())
     threads = check.threads(*it, "threads");

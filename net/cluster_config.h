@@ -10,6 +10,7 @@
 //     "heartbeat_ms": 100,                 // optional, cluster-wide
 //     "checkpoint_interval_ms": 1000,      // optional, cluster-wide
 //     "write_timeout_ms": 2000,            // optional, cluster-wide
+//     "max_pending_bytes": 67108864,       // optional, cluster-wide
 //     "threads": 4,                        // optional, default for every node
 //     "cluster_key_file": "cluster.key",   // optional, authenticates the peer links
 //     "nodes": {
@@ -35,6 +36,12 @@
 //                           the cluster drop them from raft.
 //   write_timeout_ms        integer, default 2000. How long an ADD/REMOVE waits to commit
 //                           before it fails with "ERROR no quorum".
+//   max_pending_bytes       integer, default 67108864 (64 MiB), 1024 to 2^40. Bound on the
+//                           committed changes raft keeps for members that have not copied them
+//                           yet (R's pending, and with it raft's snapshot): past it the cluster
+//                           stops keeping them for the member furthest behind, which then copies
+//                           a peer's datastore when it returns (STATUS needs_transfer=). The
+//                           leader's value is recorded in the raft log, so every node enforces it.
 //   threads                 integer, default: the number of CPUs, at most 4. DNS query threads
 //                           per node.
 //   cluster_key_file        string, optional. A file holding the cluster key, one line of base64
@@ -76,6 +83,7 @@
 #include <vector>
 
 #include "engine/io.h"
+#include "engine/pending_bound.h"
 #include "net/error.h"
 #include "net/listen_address.h"
 #include "net/peer_key.h"
@@ -107,6 +115,7 @@ struct ClusterConfig {
   std::chrono::milliseconds heartbeat{100};
   std::chrono::milliseconds checkpoint_interval{1000};
   std::chrono::milliseconds write_timeout{2000};
+  std::uint64_t max_pending_bytes = engine::kDefaultMaxPendingBytes;
   std::map<engine::NodeId, NodeConfig> nodes;     // at least one
   std::filesystem::path cluster_key_file;         // resolved; empty without one
   std::shared_ptr<const ClusterKey> cluster_key;  // read from cluster_key_file; null without

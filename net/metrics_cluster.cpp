@@ -70,8 +70,16 @@ void ClusterMetrics::render(const engine::NodeStatus& s, const PeerTransportStat
   out.family("raftdns_pending_batches", "gauge",
              "Committed change batches not yet copied by every node");
   out.sample("raftdns_pending_batches", {}, number(s.pending_batches));
-  out.family("raftdns_pending_bytes", "gauge", "Encoded size of the pending changes");
+  out.family("raftdns_pending_bytes", "gauge",
+             "Encoded size of the pending changes and UPDATE requests");
   out.sample("raftdns_pending_bytes", {}, number(s.pending_bytes));
+  out.family("raftdns_pending_bound_bytes", "gauge",
+             "The bound on pending (max_pending_bytes) the cluster enforces");
+  out.sample("raftdns_pending_bound_bytes", {}, number(s.max_pending_bytes));
+  out.family("raftdns_members_needing_transfer", "gauge",
+             "Members the cluster stopped holding changes for (pending over its bound): each "
+             "copies a peer's datastore when it returns");
+  out.sample("raftdns_members_needing_transfer", {}, number(s.needs_transfer.size()));
   out.family("raftdns_member_acked_index", "gauge",
              "Highest index each member has acknowledged as copied to its local datastore");
   for (const auto& [member, index] : s.acked)
@@ -182,6 +190,8 @@ nlohmann::json status_json(engine::NodeId self, const engine::NodeStatus& s,
       {"pending", s.pending_batches},
       {"pending_changes", s.pending_changes},
       {"pending_bytes", s.pending_bytes},
+      {"max_pending_bytes", s.max_pending_bytes},
+      {"needs_transfer", s.needs_transfer},
       {"acked", acked},
       {"hw", s.hw},
       {"served", s.served},

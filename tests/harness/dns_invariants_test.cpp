@@ -1,6 +1,7 @@
 // Each DNS invariant of the simulator fires on the violation it names and stays quiet otherwise
 // (fed synthetic events, no cluster).
 
+#include <fmt/core.h>
 #include <gtest/gtest.h>
 
 #include "dns/zone_parser.h"
@@ -8,6 +9,7 @@
 #include "engine/replicated_state.h"
 #include "harness/dns_invariants.h"
 #include "harness/dns_workload.h"
+#include "harness/invariant_violation.h"
 #include "harness/raft_invariants.h"
 
 namespace harness {
@@ -181,6 +183,40 @@ TEST(DnsInvariants, ADiskFaultedNodeMustKeepServingWhatItHad) {
   c.on_disk_fault(3, view);
   c.on_store_loaded(3, 0, dns::Database{});
   EXPECT_EQ(violated([&] { c.check_faulted_serving(3, lost); }), "");
+}
+
+// Pending within its bound: quiet while R leaves laggards behind, fires when it does not (the
+// ignore-pending-bound bug), and quiet when no member may go (every counted member equal).
+TEST(DnsInvariants, PendingOverItsBoundFiresOnlyWhenALaggardCouldHaveGone) {
+  for (const bool ignore : {false, true}) {
+    engine::ReplicatedState r({1, 2, 3});
+    r.set_ignore_pending_bound(ignore);
+    raft::Index i = 1;
+    r.apply({1, i++, raft::EntryKind::Normal,
+             engine::encode_command(engine::SetPendingBound{engine::kMinPendingBound})});
+    bool fired = false;
+    for (std::uint64_t k = 0; k < 60 && !fired; ++k) {
+      const dns::Record a = record(fmt::format("h{}.t.test. 300 IN A 192.0.2.1", k));
+      r.apply({1, i++, raft::EntryKind::Normal,
+               engine::encode_command(batch(1, k + 1, {{dns::Change::Add, a}}))});
+      r.apply(ack_entry(i, 1, i - 1)), ++i;
+      r.apply(ack_entry(i, 2, i - 2)), ++i;
+      try {
+        DnsInvariants::check_pending_bound(1, r);
+      } catch (const InvariantViolation&) {
+        fired = true;
+      }
+    }
+    EXPECT_EQ(fired, ignore);
+  }
+  engine::ReplicatedState alike({1, 2});
+  alike.apply({1, 1, raft::EntryKind::Normal,
+               engine::encode_command(engine::SetPendingBound{engine::kMinPendingBound})});
+  for (std::uint64_t k = 0; k < 60; ++k)
+    alike.apply({1, k + 2, raft::EntryKind::Normal,
+                 engine::encode_command(batch(1, k + 1, {{dns::Change::Add, kA}}))});
+  ASSERT_GT(alike.pending_bytes(), engine::kMinPendingBound);
+  EXPECT_NO_THROW(DnsInvariants::check_pending_bound(1, alike));  // nobody ahead: none may go
 }
 
 }  // namespace

@@ -100,6 +100,19 @@ TEST(ClusterConfig, OptionalFieldsAreRead) {
   EXPECT_TRUE(config.warnings.empty());
 }
 
+TEST(ClusterConfig, MaxPendingBytesIsReadAndCheckedNamingTheField) {
+  EXPECT_EQ(parse_cluster_config(two_nodes(""), "c.json").max_pending_bytes, 64u << 20);
+  EXPECT_EQ(
+      parse_cluster_config(two_nodes(R"("max_pending_bytes": 65536,)"), "c.json").max_pending_bytes,
+      65536u);
+  EXPECT_EQ(config_error(two_nodes(R"("max_pending_bytes": 100,)")),
+            "dns-config.json: max_pending_bytes: expected a number of bytes (1024-1099511627776), "
+            "got 100");
+  EXPECT_EQ(config_error(two_nodes(R"("max_pending_bytes": "64MiB",)")),
+            "dns-config.json: max_pending_bytes: expected a number of bytes (1024-1099511627776), "
+            "got \"64MiB\"");
+}
+
 TEST(ClusterConfig, AbsoluteDataDirIsKept) {
   auto config = parse_cluster_config(two_nodes("", R"("data_dir": "/var/lib/dns/0",)"),
                                      "conf/dns-config.json");

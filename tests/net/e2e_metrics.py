@@ -46,6 +46,8 @@ CLUSTER_FAMILIES = {
     "raftdns_raft_elections": "counter",
     "raftdns_pending_batches": "gauge",
     "raftdns_pending_bytes": "gauge",
+    "raftdns_pending_bound_bytes": "gauge",
+    "raftdns_members_needing_transfer": "gauge",
     "raftdns_member_acked_index": "gauge",
     "raftdns_checkpoint_duration_seconds": "histogram",
     "raftdns_fsync_duration_seconds": "histogram",

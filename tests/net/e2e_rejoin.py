@@ -1,4 +1,5 @@
-"""End-to-end: a node whose data directory was wiped rejoins by datastore transfer.
+"""End-to-end: a node whose data directory was wiped rejoins by datastore transfer, and a node
+down past the pending bound (max_pending_bytes) catches up by transfer when it returns.
 
 Usage: /usr/bin/python3 e2e_rejoin.py BUILD/dns-node SEED_DIR [TestClass[.test] ...]
 SEED_DIR holds the 2017 prototype's dns-config.json and zf0.txt..zf2.txt (tests/data/prototype).
@@ -174,6 +175,86 @@ class WipeRejoin(ClusterDirTestCase):
         c.start(2, wait_ready=False)
         wait_until(lambda: not c.alive(2), 15, what="node 2 refuses another node's data directory")
         self.assertRegex(c.log_text(2), r"belongs to node 1, not node 2")
+
+
+def needs_transfer(status):
+    """The members a STATUS line lists after needs_transfer= (nothing after '=' when none)."""
+    value = str(status.get("needs_transfer", ""))
+    return sorted(int(v) for v in value.split(",") if v)
+
+
+class Laggard(ClusterDirTestCase):
+    """Issue 11 item 4 with real processes: a small max_pending_bytes, one follower killed while
+    writes go on. The others stop holding changes for it (STATUS needs_transfer=, pending_bytes
+    within the bound); started again with the same command line it copies a peer's datastore,
+    answers identically and its acks count again (pending drains)."""
+
+    prefix = "e2e-laggard"
+    BOUND = 4096
+    WRITES = 200  # about 45 bytes each: twice the bound
+
+    def test_node_down_past_the_pending_bound_catches_up_by_transfer(self):
+        c = self.cluster = Cluster(BINARY, self.workdir, base_config=seed("dns-config.json"),
+                                   zone_files=[[seed(f"zf{i}.txt")] for i in range(3)],
+                                   config_extra=dict(TUNED, max_pending_bytes=self.BOUND))
+        c.start_all()
+        leader = c.wait_leader(timeout=REJOIN)
+        for i in range(3):
+            wait_until(lambda i=i: c.has_record(i, "cats.com.", "MX", MX), REJOIN,
+                       what=f"node {i} serves the imported cats.com MX")
+        wait_until(lambda: c.status(leader)["max_pending_bytes"] == self.BOUND, 10,
+                   what="the bound recorded in R")
+        victim = next(i for i in range(3) if i != leader)
+        live = [i for i in range(3) if i != victim]
+        c.kill9(victim)
+        console = c.console(leader)
+        replies = [console.submit(f"ADD: lag-{k}.example.com A 10.2.{k // 250}.{k % 250}")
+                   for k in range(self.WRITES)]
+        for r in replies:
+            reply = r.wait(20.0)
+            self.assertTrue(reply.startswith(("OK", "NOOP")), reply)
+        # The survivors hold nothing more for the victim, and pending (hence raft's snapshot)
+        # stays within the bound; with the victim left out, pending drains on them.
+        statuses = c.wait_settled(nodes=live, timeout=10)
+        for i, s in zip(live, statuses):
+            self.assertEqual(needs_transfer(s), [victim], f"node {i}: {s}")
+            self.assertLessEqual(s["pending_bytes"], self.BOUND, f"node {i}")
+            self.assertGreater(s["dropped-through"], self.WRITES)
+        self.assertRegex(c.log_text(leader), rf"no longer holding changes for node {victim}")
+        # More entries after the drain (raft compacts every 128 with pending empty), so that
+        # raft's snapshot says what was dropped and the victim's own log cannot fill the gap.
+        replies = [console.submit(f"ADD: more-{k}.example.com A 10.3.0.{k}") for k in range(150)]
+        for r in replies:
+            reply = r.wait(20.0)
+            self.assertTrue(reply.startswith(("OK", "NOOP")), reply)
+        c.wait_settled(nodes=live, timeout=10)
+
+        restarted = time.monotonic()
+        c.start(victim)  # the same command line as before
+        last = (f"lag-{self.WRITES - 1}.example.com.", "A")
+
+        def identical():
+            views = []
+            for i in range(3):
+                view = {}
+                for name, rdtype in PROBES[:8] + [last, ("more-149.example.com.", "A")]:
+                    try:
+                        r = c.query(i, name, rdtype, timeout=1.0)
+                        view[(name, rdtype)] = (r.rcode, sorted(r.rdatas()))
+                    except Exception:  # noqa: BLE001 - a timeout is "not the same answer"
+                        view[(name, rdtype)] = None
+                views.append(view)
+            return views[0] == views[1] == views[2] and views[0][last] == ("NOERROR", ["10.2.0.199"])
+
+        wait_until(identical, 10, interval=0.2, what="the returned node answers like the others")
+        took = time.monotonic() - restarted
+        log = c.log_text(victim).split("==== start")[-1]
+        self.assertRegex(log, r"datastore copied from node \d+")
+        # Its acks count again: nobody needs a transfer and pending drains everywhere.
+        statuses = c.wait_settled(timeout=10)
+        for i, s in enumerate(statuses):
+            self.assertEqual(needs_transfer(s), [], f"node {i}: {s}")
+        print(f"laggard: identical answers {took:.1f}s after the restart", file=sys.stderr)
 
 
 def main():
