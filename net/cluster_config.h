@@ -33,6 +33,9 @@
 //   checkpoint_interval_ms  integer, default 1000. How often a node copies committed changes
 //                           into its local datastore, fsyncs it and acknowledges them, letting
 //                           the cluster drop them from raft.
+//   ixfr_journal_diffs      integer 1..1000000, default 1000: serials of history each zone keeps
+//                           for IXFR (dns/zone_journal.h).
+//   ixfr_journal_bytes      integer 1024..2^30, default 4194304: bytes of diffs each zone keeps.
 //   write_timeout_ms        integer, default 2000. How long an ADD/REMOVE waits to commit
 //                           before it fails with "ERROR no quorum".
 //   threads                 integer, default: the number of CPUs, at most 4. DNS query threads
@@ -75,6 +78,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dns/zone_journal.h"
 #include "engine/io.h"
 #include "net/error.h"
 #include "net/listen_address.h"
@@ -107,6 +111,7 @@ struct ClusterConfig {
   std::chrono::milliseconds heartbeat{100};
   std::chrono::milliseconds checkpoint_interval{1000};
   std::chrono::milliseconds write_timeout{2000};
+  dns::JournalLimits journal;                     // ixfr_journal_diffs, ixfr_journal_bytes
   std::map<engine::NodeId, NodeConfig> nodes;     // at least one
   std::filesystem::path cluster_key_file;         // resolved; empty without one
   std::shared_ptr<const ClusterKey> cluster_key;  // read from cluster_key_file; null without

@@ -92,6 +92,7 @@ ClusterNode::ClusterNode(ClusterNodeOptions options) : options_(std::move(option
       2, static_cast<int>(config_.election_timeout.count() / config_.heartbeat.count()));
   engine_options.checkpoint_interval = config_.checkpoint_interval;
   engine_options.write_timeout = config_.write_timeout;
+  engine_options.journal = config_.journal;
   engine_options.retry_interval = std::max(config_.heartbeat * 2, config_.write_timeout / 8);
   engine_options.coalesce_io = true;
   engine_options.data_dir_name = lock_->directory().string();
