@@ -33,7 +33,8 @@ const std::set<std::string> kTopLevelFields = {
     "nodes",        "cluster_name",           "election_timeout_ms",
     "heartbeat_ms", "checkpoint_interval_ms", "write_timeout_ms",
     "threads",      "cluster_key_file",       "keys",
-    "zones",        "max_pending_bytes",
+    "zones",        "max_pending_bytes",      "ixfr_journal_diffs",
+    "ixfr_journal_bytes",
 };
 const std::set<std::string> kNodeFields = {"raft_loc", "query_loc", "data_dir",
                                            "threads",  "http_loc",  "control_socket"};
@@ -257,6 +258,12 @@ ClusterConfig parse_cluster_config(std::string_view text, const std::string& pat
     config.max_pending_bytes = static_cast<std::uint64_t>(
         check.integer(*it, "max_pending_bytes", static_cast<std::int64_t>(engine::kMinPendingBound),
                       kMaxPendingBytes, "a number of bytes"));
+  if (auto it = document.find("ixfr_journal_diffs"); it != document.end())
+    config.journal.max_diffs = static_cast<std::size_t>(
+        check.integer(*it, "ixfr_journal_diffs", 1, 1'000'000, "a number of serials per zone"));
+  if (auto it = document.find("ixfr_journal_bytes"); it != document.end())
+    config.journal.max_bytes = static_cast<std::size_t>(check.integer(
+        *it, "ixfr_journal_bytes", 1024, std::int64_t{1} << 30, "a number of bytes per zone"));
   unsigned threads = default_query_threads();
   if (auto it = document.find("threads"); it != document.end())
     threads = check.threads(*it, "threads");

@@ -34,6 +34,9 @@
 //   checkpoint_interval_ms  integer, default 1000. How often a node copies committed changes
 //                           into its local datastore, fsyncs it and acknowledges them, letting
 //                           the cluster drop them from raft.
+//   ixfr_journal_diffs      integer 1..1000000, default 1000: serials of history each zone keeps
+//                           for IXFR (dns/zone_journal.h).
+//   ixfr_journal_bytes      integer 1024..2^30, default 4194304: bytes of diffs each zone keeps.
 //   write_timeout_ms        integer, default 2000. How long an ADD/REMOVE waits to commit
 //                           before it fails with "ERROR no quorum".
 //   max_pending_bytes       integer, default 67108864 (64 MiB), 1024 to 2^40. Bound on the
@@ -82,6 +85,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dns/zone_journal.h"
 #include "engine/io.h"
 #include "engine/pending_bound.h"
 #include "net/error.h"
@@ -116,6 +120,7 @@ struct ClusterConfig {
   std::chrono::milliseconds checkpoint_interval{1000};
   std::chrono::milliseconds write_timeout{2000};
   std::uint64_t max_pending_bytes = engine::kDefaultMaxPendingBytes;
+  dns::JournalLimits journal;                     // ixfr_journal_diffs, ixfr_journal_bytes
   std::map<engine::NodeId, NodeConfig> nodes;     // at least one
   std::filesystem::path cluster_key_file;         // resolved; empty without one
   std::shared_ptr<const ClusterKey> cluster_key;  // read from cluster_key_file; null without

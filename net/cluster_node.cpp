@@ -95,6 +95,7 @@ ClusterNode::ClusterNode(ClusterNodeOptions options) : options_(std::move(option
   engine_options.checkpoint_interval = config_.checkpoint_interval;
   engine_options.write_timeout = config_.write_timeout;
   engine_options.max_pending_bytes = config_.max_pending_bytes;
+  engine_options.journal = config_.journal;
   engine_options.retry_interval = std::max(config_.heartbeat * 2, config_.write_timeout / 8);
   engine_options.coalesce_io = true;
   // A raft snapshot of R carries every pending batch (thousands under a write load, until each

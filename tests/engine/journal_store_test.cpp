@@ -193,6 +193,13 @@ TEST(NodeJournal, EveryReplicaJournalsTheSameDiffsAndARestartKeepsThem) {
   EXPECT_EQ(seen[0], seen[1]);
   EXPECT_EQ(seen[0], seen[2]);
 
+  // The checkpoint wrote them to node 2's journal.log (so the restart reads them back).
+  const std::optional<Bytes> file = cluster.member(2).disk.read("journal.log");
+  ASSERT_TRUE(file);
+  std::size_t on_disk = 0;
+  for (const JournalBatch& b : decode_journal(*file).batches) on_disk += b.diffs.size();
+  EXPECT_GE(on_disk, 3u);
+
   cluster.crash(2);  // what was synced survives
   cluster.start(2);
   cluster.run_for(500ms);

@@ -211,6 +211,23 @@ TEST(ClusterConfig, SharedDataDirIsAnError) {
             "dns-config.json: nodes.1.data_dir: d is already the data directory of node 0");
 }
 
+TEST(ClusterConfig, IxfrJournalBoundIsOptional) {
+  auto config = parse_cluster_config(kPrototypeConfig, "dns-config.json");
+  EXPECT_EQ(config.journal.max_diffs, 1000u);
+  EXPECT_EQ(config.journal.max_bytes, 4u << 20);
+  config = parse_cluster_config(
+      two_nodes(R"("ixfr_journal_diffs": 50, "ixfr_journal_bytes": 65536,)"), "dns-config.json");
+  EXPECT_EQ(config.journal.max_diffs, 50u);
+  EXPECT_EQ(config.journal.max_bytes, 65536u);
+  EXPECT_TRUE(config.warnings.empty());
+  EXPECT_EQ(config_error(two_nodes(R"("ixfr_journal_diffs": 0,)")),
+            "dns-config.json: ixfr_journal_diffs: expected a number of serials per zone "
+            "(1-1000000), got 0");
+  EXPECT_EQ(config_error(two_nodes(R"("ixfr_journal_bytes": "4M",)")),
+            "dns-config.json: ixfr_journal_bytes: expected a number of bytes per zone "
+            "(1024-1073741824), got \"4M\"");
+}
+
 TEST(ClusterConfig, WrongTypesOfOptionalFieldsNameTheField) {
   EXPECT_EQ(config_error(two_nodes(R"("election_timeout_ms": "1s",)")),
             "dns-config.json: election_timeout_ms: expected a whole number of milliseconds "
