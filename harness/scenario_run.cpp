@@ -38,6 +38,9 @@ ScenarioRun<Node>::ScenarioRun(const RunOptions& options, const Scenario& scenar
       held_down_(options.knobs.nodes + 1, false) {
   if (options.knobs.nodes < 1 || options.knobs.nodes > 9)
     throw std::invalid_argument("--nodes must be in 1..9");
+  if (scenario.spares >= options.knobs.nodes)
+    throw std::invalid_argument(
+        fmt::format("--nodes must be above the scenario's {} spare(s)", scenario.spares));
   world().trace().set_verbose(options.trace);
   if (options.trace_formatter) world().trace().set_formatter(options.trace_formatter);
 }
@@ -83,9 +86,11 @@ void ScenarioRun<Node>::heal() {
   world().trace().record({world().now(), sim::EventKind::Heal, 0, 0, 0, 0});
   faults_.heal_network();
   faults_.heal_disks();
-  // Every node restarts from its disk: acknowledged writes must survive that too.
+  // Every node restarts from its disk: acknowledged writes must survive that too. A spare never
+  // started (never added) stays out.
   for (engine::NodeId n = 1; n <= nodes(); ++n) cluster_.crash(n);
-  for (engine::NodeId n = 1; n <= nodes(); ++n) cluster_.start(n);
+  for (engine::NodeId n = 1; n <= nodes(); ++n)
+    if (cluster_.incarnation(n) > 0) cluster_.start(n);
 }
 
 template <typename Node>
@@ -97,7 +102,8 @@ RunResult ScenarioRun<Node>::run() {
                                                         k.nodes, kWarmup, fault_end_);
   sim::EventQueue& queue = world().queue();
   try {
-    cluster_.start_all();
+    // Spares (Scenario::spares, the last slots) start only once a plan added them.
+    for (engine::NodeId n = 1; n + scenario_.spares <= nodes(); ++n) cluster_.start(n);
     for (const Fault& f : result.schedule)
       if (f.at < fault_end_) queue.schedule_at(f.at, [this, f] { faults_.apply(f, fault_prng_); });
     extra_faults_ = !result.schedule.empty();

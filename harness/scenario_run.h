@@ -34,6 +34,10 @@ struct DnsRunStats {
   std::size_t probes = 0;              // writes that had to commit while a disk was faulted
   std::size_t records = 0;             // records served after convergence
   std::size_t removed_members = 0;     // members a plan removed (REMOVE-NODE committed)
+  std::size_t added_members = 0;       // spares a plan added (ADD-NODE, started with join)
+  std::size_t promoted = 0;            // ... of which the cluster made voters by the heal
+  std::size_t wipes = 0;               // disks a plan wiped
+  std::size_t transfers = 0;           // datastore copies installed
   double converge_s = 0;               // sim seconds from the heal to convergence
 };
 
