@@ -98,11 +98,11 @@ TEST(ScenarioTable, RandomDnsHasRandomsFaultKnobsOnTheDnsCluster) {
 TEST(ScenarioTable, DnsScenariosAreTheDnsEntriesOfTheTableInOrder) {
   std::vector<std::string> names;
   for (const Scenario& s : dns_scenarios()) names.push_back(s.name);
-  EXPECT_EQ(names,
-            (std::vector<std::string>{"checkpoint-race", "majority-loss", "leader-crash-mid-write",
-                                      "crash-before-fsync", "long-down-node",
-                                      "whole-cluster-restart", "disk-full", "remove-leader",
-                                      "reconfig-partition", "random-dns"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"checkpoint-race", "majority-loss",
+                                             "leader-crash-mid-write", "crash-before-fsync",
+                                             "long-down-node", "whole-cluster-restart", "disk-full",
+                                             "remove-leader", "reconfig-partition", "replace-node",
+                                             "wipe-rejoin", "add-under-load", "random-dns"}));
 }
 
 }  // namespace
