@@ -133,11 +133,6 @@ bool Node::maybe_ack_as_learner() {
     return false;
   if (applied > store_.hw()) {
     store_.append({}, applied, true);  // may throw DiskError
-    // No batch lies between what is served and `applied` (none pending above the datastore's
-    // hw, none dropped above it): the node serves the state as of `applied`, as a restart that
-    // loads this hw would say. Left behind, a raft snapshot whose R dropped through the acked
-    // index would make it copy a peer's whole datastore again for nothing.
-    served_ = std::max(served_, applied);
     observer_->on_store_synced(store_.durable_hw());
   }
   raft_->propose(encode_command(Ack{options_.id, applied}));
