@@ -79,10 +79,8 @@ bool import_durable(DnsClusterRun& run, engine::NodeId node) {
 // need the wiped node's vote while it comes back), checking every 100 ms.
 void restart_when_led(DnsClusterRun& run, engine::NodeId node) {
   run.world().queue().schedule_after(kPoll, [&run, node] {
-    if (!run.workload_on() || run.driver(node)) return;
-    const engine::NodeId leader = run.leader();
-    if (leader == 0 || leader == node) return restart_when_led(run, node);
-    run.start_or_retry(node);
+    if (!run.workload_on() || run.restart_wiped_if_led(node)) return;
+    restart_when_led(run, node);
   });
 }
 

@@ -90,7 +90,7 @@ void ScenarioRun<Node>::heal() {
   // started (never added) stays out.
   for (engine::NodeId n = 1; n <= nodes(); ++n) cluster_.crash(n);
   for (engine::NodeId n = 1; n <= nodes(); ++n)
-    if (cluster_.incarnation(n) > 0) cluster_.start(n);
+    if (restart_at_heal(n)) cluster_.start(n);
 }
 
 template <typename Node>

@@ -113,6 +113,9 @@ class ScenarioRun {
   virtual void after_convergence() {}
   // The kind's own numbers (proposed, acknowledged, DNS stats).
   virtual void finish_result(RunResult& result) = 0;
+  // Whether the heal restarts `node` at once (it has been started before); a kind may keep one
+  // down a while longer (a wiped node waits for a leader, as operations.md asks).
+  virtual bool restart_at_heal(engine::NodeId node) { return incarnation(node) > 0; }
 
   const RunOptions options_;
   const Scenario& scenario_;
