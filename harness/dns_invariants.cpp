@@ -168,8 +168,9 @@ void DnsInvariants::check_acks(engine::NodeId node, const engine::ReplicatedStat
   if (!direct_checks_) return;
   for (const auto& [member, acked] : state.acked()) {
     if (member >= durable_hw_.size() || acked <= durable_hw_[member]) continue;
-    // A joiner that stored nothing yet: R's ack for it is the floor set when it was added.
-    if (joiner_[member] && durable_hw_[member] == 0 && acked <= state.dropped_through()) continue;
+    // A joiner that stored nothing yet: R's ack for it is the floor set when it was added (R's
+    // lowest ack then; no other ack goes below it since, so it is still the lowest).
+    if (joiner_[member] && durable_hw_[member] == 0 && acked <= state.min_acked()) continue;
     throw InvariantViolation(
         "no ack before fsync",
         fmt::format("R on n{} has acked[n{}] = {} but n{} has fsynced its local datastore only "

@@ -46,7 +46,7 @@ class DnsInvariants {
   // `node` is a spare slot: a member added by ADD-NODE that starts empty (NodeOptions::join).
   // R holds an ack for it from the moment it is added (what R had dropped then, so that pending
   // is not held for it below that), before it stored anything: until its first fsync that ack
-  // may not exceed R's dropped-through. It may need a peer's datastore until it stored one.
+  // may not exceed R's lowest ack. It may need a peer's datastore until it stored one.
   void expect_joiner(engine::NodeId node);
   // A committed batch reached `node`'s serving database.
   void on_served(engine::NodeId node, raft::Index index, const engine::ChangeBatch& batch);
