@@ -581,7 +581,11 @@ void Node::serve_pending_after(raft::Index index) {
   // `index` (this node's datastore was wiped, lost batches it had acknowledged, or it is new):
   // then only a peer's datastore has them, and serving the rest would be partial data.
   if (holding()) return;  // served once the REJOIN decision or the transfer is in
-  if (const raft::Index dropped = state_.dropped_through(); dropped > index) {
+  // The local datastore may hold more than the last served batch: a learner's ack marks it
+  // with the index it acknowledged (maybe_ack_as_learner), past entries that are no batches. R
+  // may have dropped through that ack, which is no gap.
+  if (const raft::Index dropped = state_.dropped_through();
+      dropped > std::max(index, store_.hw())) {
     log(LogLevel::Warn,
         fmt::format("local datastore is behind what the cluster dropped from pending (served={}, "
                     "dropped through {}): copying a peer's datastore; until then zones this node "

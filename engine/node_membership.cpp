@@ -131,7 +131,10 @@ bool Node::maybe_ack_as_learner() {
       store_.durable_hw() != store_.hw() ||
       state_.pending().upper_bound(store_.durable_hw()) != state_.pending().end())
     return false;
-  if (applied > store_.hw()) store_.append({}, applied, true);  // may throw DiskError
+  if (applied > store_.hw()) {
+    store_.append({}, applied, true);  // may throw DiskError
+    observer_->on_store_synced(store_.durable_hw());
+  }
   raft_->propose(encode_command(Ack{options_.id, applied}));
   log(LogLevel::Info, fmt::format("holds everything up to index {} (added at {}): acknowledged",
                                   applied, added->second));

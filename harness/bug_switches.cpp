@@ -34,6 +34,14 @@ const std::vector<BugSwitch>& bug_switches() {
        .summary = "R never stops holding changes for a laggard: pending (and raft's snapshot) "
                   "grows past max_pending_bytes while a member is down",
        .dns_run = [](DnsDriverOptions& o) { o.engine.bugs.ignore_pending_bound = true; }},
+      {.name = "reimport-after-wipe",
+       .summary = "a node whose disk was wiped imports its zone file again whatever the cluster "
+                  "decided: records removed since come back",
+       .dns_run = [](DnsDriverOptions& o) { o.engine.bugs.reimport_after_wipe = true; }},
+      {.name = "transfer-before-fsync",
+       .summary = "a copy of a peer's datastore is installed, served and acknowledged before it "
+                  "is durable",
+       .dns_run = [](DnsDriverOptions& o) { o.engine.bugs.transfer_before_fsync = true; }},
       {.name = "ignore-fsync-error",
        .summary = "a failed fsync is taken for success: the node acks and votes on data the "
                   "kernel dropped",

@@ -28,7 +28,10 @@ DnsDriverOptions dns_node_options(const Scenario& scenario, const Knobs& k) {
   if (k.checkpoint_ms < 1) throw std::invalid_argument("--checkpoint-ms must be >= 1");
   DnsDriverOptions driver;
   engine::NodeOptions& o = driver.engine;
-  for (engine::NodeId n = 1; n <= k.nodes; ++n) o.members.push_back(n);
+  if (scenario.spares >= k.nodes)
+    throw std::invalid_argument(
+        fmt::format("--nodes must be above the scenario's {} spare(s)", scenario.spares));
+  for (engine::NodeId n = 1; n + scenario.spares <= k.nodes; ++n) o.members.push_back(n);
   o.tick = 10ms;
   o.election_ticks = 10;
   o.heartbeat_ticks = 2;
@@ -85,6 +88,8 @@ std::optional<std::string> describe_dns_event(const sim::TraceEvent& e) {
                            e.a == kDiskFaulted     ? "disk fault: serving from memory"
                            : e.a == kDiskRecovered ? "disk works again: resuming"
                                                    : "disk fault needs a restart");
+      if (e.peer == kDnsWipeNote)
+        return fmt::format("{:10.6f}s n{} disk wiped (data directory erased)", t, e.node);
       if (e.peer == kDnsProbeNote)
         return fmt::format("{:10.6f}s n{} probe write while n{} is disk-faulted", t, e.node, e.a);
       return fmt::format("{:10.6f}s majority loss {} around survivor n{} ({})", t,
@@ -110,8 +115,13 @@ DnsClusterRun::DnsClusterRun(const RunOptions& options)
     cluster_.set_checks(nullptr, nullptr);
   dns_checks_.set_direct_checks(!options.outcome_checks_only);
   cluster_.hooks().restart_needed = [this](engine::NodeId n) { restart_for_disk(n); };
+  cluster_.hooks().transfer_installed = [this](engine::NodeId) { ++stats_.transfers; };
   faults_.set_disk_window_hook(
       [this](std::uint64_t n, FaultKind, bool begins) { on_disk_window(n, begins); });
+  for (engine::NodeId n = 1; n <= nodes(); ++n)
+    if (is_spare(n)) dns_checks_.expect_joiner(n);
+  if (scenario_.faults_skip_outsiders)
+    faults_.set_in_play_hook([this](std::uint64_t n) { return in_play(n); });
 }
 
 // ---- disk faults ----------------------------------------------------------------------------
@@ -248,6 +258,15 @@ void DnsClusterRun::submit_write(engine::NodeId node, std::vector<dns::Change> c
                        [this, id](const engine::WriteResult& r) { on_reply(id, r); });
 }
 
+void DnsClusterRun::submit_must_commit(engine::NodeId node, std::vector<dns::Change> changes,
+                                       const char* claim) {
+  if (!driver(node)) return;
+  const std::uint64_t id = next_write_;
+  submit_write(node, std::move(changes), false);
+  writes_.at(id).must_commit = true;
+  writes_.at(id).must_commit_claim = claim;
+}
+
 void DnsClusterRun::on_reply(std::uint64_t id, const engine::WriteResult& r) {
   Write& w = writes_.at(id);
   world().trace().record({world().now(), sim::EventKind::Note, w.node, kDnsReplyNote,
@@ -287,7 +306,7 @@ void DnsClusterRun::on_reply(std::uint64_t id, const engine::WriteResult& r) {
       break;
     case engine::WriteResult::Copying:
       // Only a node copying a peer's datastore may refuse a write for it.
-      if (!driver(w.node) || !driver(w.node)->node().status().transfer)
+      if (!driver(w.node) || !driver(w.node)->node().status().transfer.has_value())
         throw InvariantViolation(
             "valid writes accepted",
             fmt::format("n{} answered 'copying' without a transfer: {}", w.node, r.message));
@@ -298,9 +317,8 @@ void DnsClusterRun::on_reply(std::uint64_t id, const engine::WriteResult& r) {
   }
   if (w.must_commit && r.kind != engine::WriteResult::Ok && r.kind != engine::WriteResult::Noop)
     throw InvariantViolation(
-        "the rest of the cluster keeps committing while a minority's disks fail",
-        fmt::format("n{} answered '{}' to a write while only a minority had disk faults", w.node,
-                    r.message));
+        w.must_commit_claim,
+        fmt::format("n{} answered '{}' to a write that had to commit", w.node, r.message));
   // A disk-faulted node refuses it outright: not committed either.
   if (w.must_fail && r.kind != engine::WriteResult::NoQuorum &&
       r.kind != engine::WriteResult::DiskFault && r.kind != engine::WriteResult::Copying)
@@ -367,6 +385,12 @@ void DnsClusterRun::schedule_sampling() {
 
 std::string DnsClusterRun::convergence_gap() {
   check_removed_never_lead();
+  // A spare whose ADD-NODE committed too late for the plan to start it: the operator does now;
+  // and a wiped node still down comes back once the others have a leader.
+  for (engine::NodeId n = 1; n <= nodes(); ++n)
+    if (is_spare(n) && !joined_.contains(n) && is_member(n)) start_joiner(n);
+  for (const engine::NodeId n : std::vector<engine::NodeId>(wiped_down_.begin(), wiped_down_.end()))
+    if (!restart_wiped_if_led(n)) return fmt::format("wiped n{} waits for a leader", n);
   const engine::NodeId leader = cluster_.leader();
   if (leader == 0) return "no leader";
   const raft::Status ls = driver(leader)->node().raft().status();
@@ -416,9 +440,12 @@ void DnsClusterRun::check_converged() {
   }
   // First boot imported every node's zone file through raft: the cluster serves their union
   // (the workload's pool is disjoint from the zone files, so nothing in them was removed).
+  const auto& zone_removed = dns_checks_.zone_records_removed();
   for (engine::NodeId n = 1; n <= nodes(); ++n)
     for (const dns::Record& r :
-         removed_.contains(n) ? std::vector<dns::Record>{} : dns_zone_file(n)) {
+         removed_.contains(n) || is_spare(n) ? std::vector<dns::Record>{} : dns_zone_file(n)) {
+      // A plan's REMOVE of a zone file record (lifecycle scenarios) keeps it out for good.
+      if (zone_removed.contains(dns::to_text(r))) continue;
       const bool present = r.type == dns::type::SOA
                                ? soa_serial(reference_records, r.owner) != 0
                                : std::find(reference_records.begin(), reference_records.end(), r) !=
@@ -534,6 +561,9 @@ void DnsClusterRun::finish_result(RunResult& result) {
   for (const auto& [id, w] : writes_)
     if (!w.answered) record_write(id, w, nullptr);
   stats_.removed_members = removed_.size();
+  stats_.added_members = joined_.size();
+  stats_.wipes = wipes_;
+  for (engine::NodeId n : joined_) stats_.promoted += healed_at_ > 0 && is_voter(n);
   for (const auto& [id, w] : writes_)
     if (!w.answered) ++stats_.unanswered;
   stats_.committed_batches = dns_checks_.committed_batches();

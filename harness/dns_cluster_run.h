@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,7 @@ inline constexpr std::uint64_t kDnsPlanNote = 1;   // majority-loss cut: a = 1 b
                                                    // b = crashes
 // (2 is kDnsDiskNote, dns_node_driver.h.)
 inline constexpr std::uint64_t kDnsProbeNote = 3;  // a probe write: a = the disk-faulted node
+inline constexpr std::uint64_t kDnsWipeNote = 4;   // the node's disk was wiped (it is down)
 
 // How long after a node asks for a restart (a failed fsync) the operator restarts it.
 inline constexpr sim::SimTime kOperatorDelay = 300 * sim::kMillisecond;
@@ -53,12 +55,38 @@ class DnsClusterRun final : public ScenarioRun<DnsNodeDriver> {
   // A client write on `node` (ignored while it is down); `must_fail`: only "no quorum" is a
   // correct answer.
   void submit_write(engine::NodeId node, std::vector<dns::Change> changes, bool must_fail);
+  // A write that must commit (OK or NOOP): the plan claims the cluster has quorum.
+  // `claim` names the invariant a failure breaks.
+  void submit_must_commit(engine::NodeId node, std::vector<dns::Change> changes, const char* claim);
   // Membership plans (remove-leader, reconfig-partition): whether `node` is a member as the
   // most advanced running node's R says (every node while none runs), and the nodes whose
   // removal committed, with the highest term seen when it did (they must never lead later).
   bool is_member(engine::NodeId node);
   void note_removed(engine::NodeId node);
   const std::map<engine::NodeId, raft::Term>& removed() const { return removed_; }
+
+  // Cluster lifetime (dns_cluster_lifecycle.cpp, plans in dns_lifecycle_plans.h).
+  // One of the scenario's spare slots (Scenario::spares): no member until added.
+  bool is_spare(engine::NodeId node) const;
+  // Whether `node` is a voter as the most advanced running node's R says.
+  bool is_voter(engine::NodeId node);
+  // The current leader (if any, and not disk-faulted) proposes ADD-NODE / REMOVE-NODE of
+  // `node`; plans retry until is_member() shows the change committed.
+  void propose_add(engine::NodeId node);
+  void propose_remove(engine::NodeId node);
+  // Spare `node`'s ADD-NODE committed: it starts with NodeOptions::join (and keeps it across
+  // restarts, as `dns-node --join` would be run again); from now on it owes final reads.
+  void start_joiner(engine::NodeId node);
+  bool joined(engine::NodeId node) const { return joined_.contains(node); }
+  // Power cut on `node` (if up) and its simulated disk erased, as an operator's `rm -rf` of the
+  // data directory; it comes back with the same id and command line through restart_later().
+  void wipe(engine::NodeId node);
+  std::size_t wipes() const { return wipes_; }
+  // Starts wiped `node` if another running node leads now (operations.md: the cluster must not
+  // need a wiped node's vote while it comes back, for it forgot the votes it gave); returns
+  // whether it runs. The heal holds a wiped node that is still down until then.
+  bool restart_wiped_if_led(engine::NodeId node);
+  const DnsInvariants& dns_checks() const { return dns_checks_; }
 
  private:
   // One client write, from submission to its single answer.
@@ -70,12 +98,15 @@ class DnsClusterRun final : public ScenarioRun<DnsNodeDriver> {
     bool answered = false;
     bool must_fail = false;    // submitted without quorum: only "no quorum" is acceptable
     bool must_commit = false;  // a probe while a minority's disks fail: only OK/NOOP will do
+    const char* must_commit_claim =
+        "the rest of the cluster keeps committing while a minority's disks fail";
   };
 
   void start_workload() override;
   std::string convergence_gap() override;
   void after_convergence() override;
   void finish_result(RunResult& result) override;
+  bool restart_at_heal(engine::NodeId node) override;
 
   void on_reply(std::uint64_t id, const engine::WriteResult& result);
   // The operator's restart of a node whose fsync failed (NodeHooks::restart_needed).
@@ -103,7 +134,14 @@ class DnsClusterRun final : public ScenarioRun<DnsNodeDriver> {
   // Throws InvariantViolation if a node whose removal committed leads in a later term.
   void check_removed_never_lead();
 
+  // Whether a fault may hit `node` (Scenario::faults_skip_outsiders): no spare not yet added,
+  // no member whose removal committed.
+  bool in_play(engine::NodeId node) const;
+
   std::map<engine::NodeId, raft::Term> removed_;
+  std::set<engine::NodeId> joined_;  // spares started with NodeOptions::join
+  std::size_t wipes_ = 0;
+  std::set<engine::NodeId> wiped_down_;  // wiped and not yet started again
   DnsInvariants dns_checks_;
   sim::Prng plan_prng_;
   sim::Prng probe_prng_;

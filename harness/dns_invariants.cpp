@@ -13,6 +13,18 @@
 
 namespace harness {
 
+namespace {
+
+bool is_zone_file_record(const dns::Record& r) {
+  for (std::uint64_t n = 1; n <= kDnsZones; ++n) {
+    const std::vector<dns::Record>& file = dns_zone_file(n);
+    if (std::find(file.begin(), file.end(), r) != file.end()) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 bool same_changes(const std::vector<dns::Change>& a, const std::vector<dns::Change>& b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i)
@@ -33,22 +45,39 @@ std::string describe_difference(const std::vector<std::string>& got,
 }
 
 DnsInvariants::DnsInvariants(std::size_t nodes)
-    : durable_hw_(nodes + 1, 0), last_served_(nodes + 1, 0) {}
+    : durable_hw_(nodes + 1, 0),
+      store_hw_(nodes + 1, 0),
+      last_served_(nodes + 1, 0),
+      joiner_(nodes + 1, false) {}
 
 void DnsInvariants::on_store_synced(engine::NodeId node, raft::Index hw) {
-  raft::Index& d = durable_hw_.at(node);
+  raft::Index& d = store_hw_.at(node);
   if (hw < d)
     throw InvariantViolation(
         "durable hw never decreases",
         fmt::format("n{} synced its local datastore at hw {} after {}", node, hw, d));
   d = hw;
+  durable_hw_.at(node) = std::max(durable_hw_.at(node), hw);
+}
+
+void DnsInvariants::on_wiped(engine::NodeId node) {
+  fresh_[node] = durable_hw_.at(node);
+  store_hw_.at(node) = 0;
+  last_served_.at(node) = 0;
+  faulted_views_.erase(node);
+}
+
+void DnsInvariants::expect_joiner(engine::NodeId node) {
+  fresh_.try_emplace(node, 0);
+  joiner_.at(node) = true;
 }
 
 void DnsInvariants::on_pending_dropped(engine::NodeId node, raft::Index index,
                                        const std::vector<engine::NodeId>& members) {
   if (!direct_checks_) return;
   for (engine::NodeId m : members)
-    if (m < durable_hw_.size() && durable_hw_[m] < index)
+    if (m < durable_hw_.size() && durable_hw_[m] < index &&
+        !(joiner_[m] && durable_hw_[m] == 0))  // its ack is R's floor from when it was added
       throw InvariantViolation(
           "pending kept until every node copied it durably",
           fmt::format("n{} dropped pending entries <= {} but n{} has only copied up to {} "
@@ -58,6 +87,8 @@ void DnsInvariants::on_pending_dropped(engine::NodeId node, raft::Index index,
 
 void DnsInvariants::on_transfer_needed(engine::NodeId node, raft::Index served,
                                        raft::Index dropped_through) {
+  if (const auto f = fresh_.find(node); f != fresh_.end() && store_hw_.at(node) <= f->second)
+    return;
   throw InvariantViolation(
       "no node loses what it acknowledged",
       fmt::format("n{} serves up to index {} from its local datastore but the cluster dropped "
@@ -95,6 +126,20 @@ void DnsInvariants::on_served(engine::NodeId node, raft::Index index,
     throw InvariantViolation("batches served in commit order",
                              fmt::format("n{} served index {} after {}", node, index, last));
   last = index;
+  // Records removed stay removed: a zone file record (which no client write adds) is back only
+  // if some node imported its zone file again.
+  for (const dns::Change& c : batch.changes) {
+    if (zone_removed_.empty() && c.kind != dns::Change::Remove) continue;
+    const auto gone = zone_removed_.find(dns::to_text(c.record));
+    if (c.kind == dns::Change::Add && gone != zone_removed_.end() && gone->second < index)
+      throw InvariantViolation(
+          "records removed stay removed",
+          fmt::format("n{} served index {} (origin n{}) adding {}, removed at index {}", node,
+                      index, batch.origin, gone->first, gone->second));
+    if (c.kind == dns::Change::Remove && gone == zone_removed_.end() &&
+        is_zone_file_record(c.record))
+      zone_removed_.emplace(dns::to_text(c.record), index);
+  }
   auto [it, inserted] = committed_.try_emplace(index, batch);
   if (!inserted &&
       (it->second.origin != batch.origin || it->second.request_id != batch.request_id ||
@@ -130,11 +175,11 @@ void DnsInvariants::on_store_loaded(engine::NodeId node, raft::Index hw,
                                     const dns::Database& serving) {
   last_served_.at(node) = hw;
   faulted_views_.erase(node);
-  if (hw < durable_hw_.at(node))
+  if (hw < store_hw_.at(node))
     throw InvariantViolation(
         "local datastore survives crashes",
         fmt::format("n{} restarted with local datastore hw {} but had fsynced up to {}", node, hw,
-                    durable_hw_.at(node)));
+                    store_hw_.at(node)));
   const std::vector<std::string> got = canonical(serving.all_records());
   const std::vector<std::string> want = canonical(reference_records(hw));
   if (got != want)
@@ -147,6 +192,9 @@ void DnsInvariants::check_acks(engine::NodeId node, const engine::ReplicatedStat
   if (!direct_checks_) return;
   for (const auto& [member, acked] : state.acked()) {
     if (member >= durable_hw_.size() || acked <= durable_hw_[member]) continue;
+    // A joiner that stored nothing yet: R's ack for it is the floor set when it was added (R's
+    // lowest ack then; no other ack goes below it since, so it is still the lowest).
+    if (joiner_[member] && durable_hw_[member] == 0 && acked <= state.min_acked()) continue;
     throw InvariantViolation(
         "no ack before fsync",
         fmt::format("R on n{} has acked[n{}] = {} but n{} has fsynced its local datastore only "

@@ -34,9 +34,20 @@ class DnsInvariants {
   void on_pending_dropped(engine::NodeId node, raft::Index index,
                           const std::vector<engine::NodeId>& members);
   // `node` found R had dropped batches above what it serves and starts copying a peer's
-  // datastore. No DNS scenario wipes a disk, so this is acknowledged data lost (checked also with
-  // outcome checks only: the copy would otherwise repair the loss unseen).
+  // datastore. That is legitimate only for a node that lost its disk (on_wiped) or joined empty
+  // (on_joined), as long as its datastore has not durably gone past what it held before
+  // (R's stale ack for it may let pending drop batches its fresh copy lacks); otherwise it is
+  // acknowledged data lost (checked also with outcome checks only: the copy would otherwise
+  // repair the loss unseen).
   void on_transfer_needed(engine::NodeId node, raft::Index served, raft::Index dropped_through);
+  // `node`'s disk was wiped (it is down): its local datastore starts again from nothing. What it
+  // had durably copied still counts for the acks R holds for it and for pending drops.
+  void on_wiped(engine::NodeId node);
+  // `node` is a spare slot: a member added by ADD-NODE that starts empty (NodeOptions::join).
+  // R holds an ack for it from the moment it is added (what R had dropped then, so that pending
+  // is not held for it below that), before it stored anything: until its first fsync that ack
+  // may not exceed R's lowest ack. It may need a peer's datastore until it stored one.
+  void expect_joiner(engine::NodeId node);
   // A committed batch reached `node`'s serving database.
   void on_served(engine::NodeId node, raft::Index index, const engine::ChangeBatch& batch);
   // A client was told OK: `changes` committed at `index` (origin `node`).
@@ -62,6 +73,9 @@ class DnsInvariants {
   std::vector<dns::Record> reference_records(raft::Index through) const;
   // Records whose last committed change was a REMOVE (none may be served after convergence).
   std::vector<dns::Record> removed_records() const;
+  // Zone file records (dns_zone_file) a committed batch removed: no client write adds them, so
+  // they stay removed for good (a re-import would bring them back); with the index.
+  const std::map<std::string, raft::Index>& zone_records_removed() const { return zone_removed_; }
 
   raft::Index durable_hw(engine::NodeId node) const { return durable_hw_.at(node); }
   raft::Index last_committed_batch() const {
@@ -71,8 +85,14 @@ class DnsInvariants {
   std::size_t acknowledged_writes() const { return acknowledged_.size(); }
 
  private:
-  std::vector<raft::Index> durable_hw_;   // per node, highest hw ever reported synced
-  std::vector<raft::Index> last_served_;  // per node, in its current incarnation
+  std::vector<raft::Index> durable_hw_;  // per node, highest hw ever reported synced
+  std::vector<raft::Index> store_hw_;    // per node, highest hw synced since its disk was wiped
+  // Nodes that lost their disk or joined empty, with the highest hw synced before that: they may
+  // need a peer's datastore while their new one has not durably gone past it.
+  std::map<engine::NodeId, raft::Index> fresh_;
+  std::map<std::string, raft::Index> zone_removed_;  // dns::to_text(record) -> removing index
+  std::vector<bool> joiner_;                         // per node: a spare slot (expect_joiner)
+  std::vector<raft::Index> last_served_;             // per node, in its current incarnation
   std::map<raft::Index, engine::ChangeBatch> committed_;
   std::map<raft::Index, std::vector<dns::Change>> acknowledged_;
   std::map<engine::NodeId, std::vector<std::string>> faulted_views_;  // canonical, per node

@@ -39,6 +39,7 @@ DnsNodeDriver::DnsNodeDriver(engine::NodeId id, std::uint64_t incarnation, const
       checked_failures_(world_.disk(id).failed_calls()),
       watched_failures_(checked_failures_) {
   options_.id = id;
+  options_.join = options.joiners.contains(id);
   if (options_.members.empty())
     for (engine::NodeId n = 1; n <= world_.nodes(); ++n) options_.members.push_back(n);
   engine::Transport& transport = *this;
@@ -252,6 +253,13 @@ void DnsNodeDriver::on_transfer_needed(raft::Index served, raft::Index dropped_t
   // dropped it: on_pending_dropped) - not a loss.
   if (node_->state().needs_transfer(id_)) return;
   if (dns_checks_) dns_checks_->on_transfer_needed(id_, served, dropped_through);
+}
+
+void DnsNodeDriver::on_transfer_installed(std::uint64_t, std::uint64_t) {
+  // A copy is durable before it is served or acknowledged: a power cut right now must leave
+  // the local datastore at the copy's index, holding exactly what is served.
+  if (dns_checks_ && dns_checks_->direct_checks()) check_store_durable(node_->store().hw());
+  if (hooks_.transfer_installed) hooks_.transfer_installed(id_);
 }
 
 void DnsNodeDriver::on_pending_dropped(raft::Index index) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -44,6 +45,9 @@ struct DnsDriverOptions {
   std::function<const std::vector<dns::Record>&(engine::NodeId)> zone_file;
   // Disk failures hidden from the node (bug switches only).
   DiskBugs disk_bugs;
+  // Nodes started with NodeOptions::join: members added by ADD-NODE (`engine.members` is then
+  // the cluster they were told of, which they join by the leader's snapshot).
+  std::set<engine::NodeId> joiners;
 };
 
 class DnsNodeDriver final : private engine::Clock,
@@ -89,6 +93,7 @@ class DnsNodeDriver final : private engine::Clock,
   void on_store_synced(raft::Index hw) override;
   void on_pending_dropped(raft::Index index) override;
   void on_transfer_needed(raft::Index served, raft::Index dropped_through) override;
+  void on_transfer_installed(std::uint64_t bytes, std::uint64_t chunks) override;
 
   // The chain hash stored in a raft snapshot of R (the base of the log fingerprints).
   std::uint64_t snapshot_hash(const raft::Snapshot& snapshot) const;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "harness/dns_lifecycle_plans.h"
 #include "harness/dns_plans.h"
 
 namespace harness {
@@ -146,6 +147,57 @@ void add_dns_scenarios(std::vector<Scenario>& table) {
     x.defaults.max_pending_bytes = 16 * 1024;
     x.defaults.loss = 0.01;
     x.bugs.push_back("ignore-pending-bound");
+    table.push_back(x);
+  }
+  {
+    // Only message loss besides the plan's deaths, so that "writes go on" is a firm claim.
+    Scenario x = dns_scenario("replace-node",
+                              "a follower dies for good: REMOVE-NODE it, ADD-NODE a spare that "
+                              "starts with join, copies a peer's datastore and is promoted; then "
+                              "the leader dies and writes go on",
+                              plan_replace_node);
+    x.defaults.nodes = 4;
+    x.spares = 1;
+    x.faults_skip_outsiders = true;
+    x.defaults.loss = 0.02;
+    x.defaults.torn = true;
+    x.w_crash = 0;
+    x.bugs.push_back("reimport-after-wipe");
+    x.bugs.push_back("transfer-before-fsync");
+    table.push_back(x);
+  }
+  {
+    Scenario x = dns_scenario("wipe-rejoin",
+                              "a follower or the leader is killed, its disk wiped and it restarts "
+                              "with the same id, again and again, under crashes and message loss: "
+                              "it rejoins by transfer, never re-imports, removed records stay "
+                              "removed",
+                              plan_wipe_rejoin);
+    x.faults_skip_outsiders = true;
+    x.defaults.loss = 0.02;
+    x.defaults.crash_rate = 0.2;
+    x.defaults.torn = true;
+    x.w_crash = 1, x.w_crash_leader = 1;
+    x.bugs.push_back("reimport-after-wipe");
+    x.bugs.push_back("transfer-before-fsync");
+    table.push_back(x);
+  }
+  {
+    Scenario x = dns_scenario("add-under-load",
+                              "two spares added one after the other (ADD-NODE, started with join) "
+                              "under a steady write load, message loss, partitions and crashes",
+                              plan_add_under_load);
+    x.defaults.nodes = 5;
+    x.spares = 2;
+    x.faults_skip_outsiders = true;
+    x.proposals_per_second = 40;
+    x.defaults.loss = 0.03;
+    x.defaults.crash_rate = 0.2;
+    x.defaults.partition_rate = 0.5;
+    x.defaults.torn = true;
+    x.w_partition = 2, x.w_isolate = 1, x.w_one_way = 1, x.w_clog = 1;
+    x.w_crash = 1, x.w_crash_leader = 1;
+    x.bugs.push_back("transfer-before-fsync");
     table.push_back(x);
   }
   table.push_back(random_dns);

@@ -40,7 +40,7 @@ void FaultApplier::heal_disks() {
 }
 
 void FaultApplier::disk_fault(const Fault& f) {
-  if (!hooks_.disk_window || f.a < 1 || f.a > nodes_) return;
+  if (!hooks_.disk_window || f.a < 1 || f.a > nodes_ || !in_play(f.a)) return;
   const sim::SimTime now = world_.now();
   std::size_t unsettled = 0;
   for (std::uint64_t o = 1; o <= nodes_; ++o) unsettled += disk_settled_at_[o] > now;
@@ -97,11 +97,12 @@ void FaultApplier::apply(const Fault& f, sim::Prng& prng) {
                          static_cast<std::uint64_t>(f.kind),
                          static_cast<std::uint64_t>(f.duration)});
   auto crash = [&](std::uint64_t node) {
-    if (!hooks_.up(node)) return;
+    if (!hooks_.up(node) || !in_play(node)) return;
     hooks_.crash(node);
     hooks_.restart_after(node, f.duration);
   };
   auto isolate_for = [&](std::uint64_t node) {
+    if (!in_play(node)) return;
     isolate(node, true);
     later(f.duration, [this, node] { isolate(node, false); });
   };
@@ -130,7 +131,7 @@ void FaultApplier::apply(const Fault& f, sim::Prng& prng) {
       const std::uint64_t leader = hooks_.leader();
       std::vector<std::uint64_t> candidates;
       for (std::uint64_t o = 1; o <= n; ++o)
-        if (o != leader && isolations_[o] == 0) candidates.push_back(o);
+        if (o != leader && isolations_[o] == 0 && in_play(o)) candidates.push_back(o);
       if (leader == 0 || candidates.empty()) break;
       isolate_for(candidates[prng.below(candidates.size())]);
       break;
@@ -139,7 +140,8 @@ void FaultApplier::apply(const Fault& f, sim::Prng& prng) {
       std::vector<std::pair<std::uint64_t, std::uint64_t>> cut;
       for (std::uint64_t x = 1; x <= n; ++x)
         for (std::uint64_t y = 1; y <= n; ++y)
-          if (((f.a >> x) & 1) != ((f.a >> y) & 1)) cut.push_back({x, y});
+          if (((f.a >> x) & 1) != ((f.a >> y) & 1) && in_play(x) && in_play(y))
+            cut.push_back({x, y});
       for (auto [x, y] : cut) set_link_blocked(x, y, true);
       later(f.duration, [this, cut] {
         for (auto [x, y] : cut) set_link_blocked(x, y, false);
@@ -148,11 +150,13 @@ void FaultApplier::apply(const Fault& f, sim::Prng& prng) {
     }
     case FaultKind::OneWay:
       if (f.a < 1 || f.a > n || f.b < 1 || f.b > n || f.a == f.b) break;
+      if (!in_play(f.a) || !in_play(f.b)) break;
       set_link_blocked(f.a, f.b, true);
       later(f.duration, [this, a = f.a, b = f.b] { set_link_blocked(a, b, false); });
       break;
     case FaultKind::Clog:
       if (f.a < 1 || f.a > n || f.b < 1 || f.b > n || f.a == f.b) break;
+      if (!in_play(f.a) || !in_play(f.b)) break;
       links_.clog(f.a, f.b, world_.now() + f.duration);
       break;
     case FaultKind::DiskFull:

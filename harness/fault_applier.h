@@ -24,6 +24,9 @@ struct FaultHooks {
   // A disk fault window on `node` begins or ends (after the disk's switch moved). Null: the run
   // cannot survive disk faults (raft-only runs) and they are ignored.
   std::function<void(std::uint64_t node, FaultKind kind, bool begins)> disk_window;
+  // Whether a fault may hit `node` now; null: every node. A node outside the cluster (a spare not
+  // yet added, a removed member) is skipped, and a link fault leaves its links alone.
+  std::function<bool(std::uint64_t node)> in_play;
 };
 
 // How long after a disk fault window ends its node still counts as disk-faulted: time for a
@@ -52,11 +55,16 @@ class FaultApplier {
   void set_disk_window_hook(std::function<void(std::uint64_t, FaultKind, bool)> hook) {
     hooks_.disk_window = std::move(hook);
   }
+  // Sets FaultHooks::in_play.
+  void set_in_play_hook(std::function<bool(std::uint64_t)> hook) {
+    hooks_.in_play = std::move(hook);
+  }
   // A disk fault window is open on `node`.
   bool disk_faulted(std::uint64_t node) const { return disk_windows_[node] > 0; }
 
  private:
   void later(sim::SimTime after, std::function<void()> undo);
+  bool in_play(std::uint64_t node) const { return !hooks_.in_play || hooks_.in_play(node); }
   // Disk faults hit at most a minority at a time (counting each node until kDiskSettle after its
   // window), so that the rest of the cluster must keep committing; a fault that would break
   // that is skipped.

@@ -146,6 +146,15 @@ std::string history_line(const HistoryRemoval& r) {
   return json{{"type", "removed"}, {"node", r.node}, {"time_ns", r.time_ns}}.dump();
 }
 
+std::string history_line(const HistoryAddition& a) {
+  return json{{"type", "added"}, {"node", a.node}, {"time_ns", a.time_ns}}.dump();
+}
+
+void HistoryWriter::added(HistoryAddition addition) {
+  addition.line = ++lines_;
+  out_ << history_line(addition) << '\n';
+}
+
 void HistoryWriter::removed(HistoryRemoval removal) {
   removal.line = ++lines_;
   out_ << history_line(removal) << '\n';
@@ -177,10 +186,14 @@ History parse_history(std::istream& in, const std::string& file) {
         h.reads.push_back(read_from(j));
         h.reads.back().line = line;
       } else if (type == "removed") {
-        h.removals.push_back({line, field<std::uint64_t>(j, "node"), field<std::int64_t>(j, "time_ns")});
+        h.removals.push_back(
+            {line, field<std::uint64_t>(j, "node"), field<std::int64_t>(j, "time_ns")});
+      } else if (type == "added") {
+        h.additions.push_back(
+            {line, field<std::uint64_t>(j, "node"), field<std::int64_t>(j, "time_ns")});
       } else {
         throw std::invalid_argument(
-            fmt::format("type '{}' is neither write, read nor removed", type));
+            fmt::format("type '{}' is neither write, read, added nor removed", type));
       }
     } catch (const json::exception& e) {
       h.errors.push_back(fmt::format("{}:{}: not JSON: {}", file, line, e.what()));

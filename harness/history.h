@@ -70,10 +70,20 @@ struct HistoryRemoval {
   friend bool operator==(const HistoryRemoval&, const HistoryRemoval&) = default;
 };
 
+// The cluster committed the addition of a member (the operator's ADD-NODE got OK, and the node
+// was started with --join): from then on it follows the cluster and owes final reads.
+struct HistoryAddition {
+  std::size_t line = 0;
+  std::uint64_t node = 0;
+  std::int64_t time_ns = 0;
+  friend bool operator==(const HistoryAddition&, const HistoryAddition&) = default;
+};
+
 struct History {
   std::vector<HistoryWrite> writes;
   std::vector<HistoryRead> reads;
   std::vector<HistoryRemoval> removals;
+  std::vector<HistoryAddition> additions;
   std::vector<std::string> errors;  // "FILE:LINE: ..." for lines that could not be read
 };
 
@@ -83,6 +93,7 @@ const char* to_string(WriteOutcome outcome);
 std::string history_line(const HistoryWrite& write);
 std::string history_line(const HistoryRead& read);
 std::string history_line(const HistoryRemoval& removal);
+std::string history_line(const HistoryAddition& addition);
 
 // Appends lines to a stream, numbering them (the numbers are what the checker reports).
 class HistoryWriter {
@@ -91,6 +102,7 @@ class HistoryWriter {
   void write(HistoryWrite write);
   void read(HistoryRead read);
   void removed(HistoryRemoval removal);
+  void added(HistoryAddition addition);
   std::size_t lines() const { return lines_; }
 
  private:

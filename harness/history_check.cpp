@@ -128,6 +128,8 @@ class Checker {
       if (r.final) final_[r.node][{r.name, r.qtype}] = &r;
     }
     for (const HistoryWrite& w : h.writes) nodes_.insert(w.node);
+    // An added member owes final reads even if it was never read before the heal.
+    for (const HistoryAddition& a : h.additions) nodes_.insert(a.node);
     // A removed member owes no final read and has no staleness: it stopped following.
     for (const HistoryRemoval& r : h.removals) nodes_.erase(r.node);
   }
@@ -156,7 +158,8 @@ class Checker {
 
   CheckOutcome well_formed() {
     CheckOutcome c = named("well-formed", "every line is a write or a read record");
-    c.cases = h_.writes.size() + h_.reads.size() + h_.removals.size() + h_.errors.size();
+    c.cases = h_.writes.size() + h_.reads.size() + h_.removals.size() + h_.additions.size() +
+              h_.errors.size();
     c.failures = h_.errors;
     return c;
   }

@@ -53,6 +53,10 @@ void RaftInvariants::on_restart(raft::NodeId node, const raft::HardState& restor
   v.leader_term = 0;
 }
 
+void RaftInvariants::on_wiped(raft::NodeId node) {
+  nodes_.at(node) = NodeView{};
+}
+
 void RaftInvariants::on_vote_granted(raft::NodeId voter, raft::Term term, raft::NodeId candidate) {
   auto [it, inserted] = votes_.try_emplace({term, voter}, candidate);
   if (!inserted && it->second != candidate)

@@ -31,6 +31,10 @@ class RaftInvariants {
   void on_persisted_hard_state(raft::NodeId node, const raft::HardState& hs);
   // A node restarted with this hard state read back from its disk.
   void on_restart(raft::NodeId node, const raft::HardState& restored);
+  // A node's disk was wiped (lifecycle scenarios): its durable hard state is gone, so the
+  // durable-state checks start over from nothing. Votes it granted before still count: voting
+  // again in such a term is a double vote.
+  void on_wiped(raft::NodeId node);
   // A node granted its vote (VoteResponse without reject) in `term`.
   void on_vote_granted(raft::NodeId voter, raft::Term term, raft::NodeId candidate);
   // A node's state machine reached `index` with chain hash `fingerprint` (apply or snapshot).

@@ -78,6 +78,12 @@ struct Scenario {
   bool dns = false;
   DnsPlan plan = nullptr;
   std::vector<std::string> bugs;  // the bug switches (bug_switches.h) --bug accepts here
+  // Cluster lifetime scenarios (dns_lifecycle_plans.h): the last `spares` of the --nodes slots
+  // are no members at first and stay down until the plan adds one (ADD-NODE) and starts it with
+  // NodeOptions::join; and faults skip a node outside the cluster (a spare not yet added, a
+  // member whose removal committed).
+  std::size_t spares = 0;
+  bool faults_skip_outsiders = false;
 };
 
 const std::vector<Scenario>& scenarios();

@@ -43,6 +43,9 @@ ScenarioRun<Node>::ScenarioRun(const RunOptions& options, const Scenario& scenar
     for (const Fault& f : parse_sites(options.knobs.sites, options.knobs.nodes).delays())
       cluster_.links().set_site_delay(f.a, f.b, f.delay_ms * sim::kMillisecond,
                                       f.jitter_ms * sim::kMillisecond);
+  if (scenario.spares >= options.knobs.nodes)
+    throw std::invalid_argument(
+        fmt::format("--nodes must be above the scenario's {} spare(s)", scenario.spares));
   world().trace().set_verbose(options.trace);
   if (options.trace_formatter) world().trace().set_formatter(options.trace_formatter);
 }
@@ -88,9 +91,11 @@ void ScenarioRun<Node>::heal() {
   world().trace().record({world().now(), sim::EventKind::Heal, 0, 0, 0, 0});
   faults_.heal_network();
   faults_.heal_disks();
-  // Every node restarts from its disk: acknowledged writes must survive that too.
+  // Every node restarts from its disk: acknowledged writes must survive that too. A spare never
+  // started (never added) stays out.
   for (engine::NodeId n = 1; n <= nodes(); ++n) cluster_.crash(n);
-  for (engine::NodeId n = 1; n <= nodes(); ++n) cluster_.start(n);
+  for (engine::NodeId n = 1; n <= nodes(); ++n)
+    if (restart_at_heal(n)) cluster_.start(n);
 }
 
 template <typename Node>
@@ -102,7 +107,8 @@ RunResult ScenarioRun<Node>::run() {
                                                         k.nodes, kWarmup, fault_end_);
   sim::EventQueue& queue = world().queue();
   try {
-    cluster_.start_all();
+    // Spares (Scenario::spares, the last slots) start only once a plan added them.
+    for (engine::NodeId n = 1; n + scenario_.spares <= nodes(); ++n) cluster_.start(n);
     for (const Fault& f : result.schedule)
       if (f.at < fault_end_) queue.schedule_at(f.at, [this, f] { faults_.apply(f, fault_prng_); });
     extra_faults_ = !result.schedule.empty();

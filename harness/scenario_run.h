@@ -34,6 +34,10 @@ struct DnsRunStats {
   std::size_t probes = 0;              // writes that had to commit while a disk was faulted
   std::size_t records = 0;             // records served after convergence
   std::size_t removed_members = 0;     // members a plan removed (REMOVE-NODE committed)
+  std::size_t added_members = 0;       // spares a plan added (ADD-NODE, started with join)
+  std::size_t promoted = 0;            // ... of which the cluster made voters by the heal
+  std::size_t wipes = 0;               // disks a plan wiped
+  std::size_t transfers = 0;           // datastore copies installed
   double converge_s = 0;               // sim seconds from the heal to convergence
 };
 
@@ -109,6 +113,9 @@ class ScenarioRun {
   virtual void after_convergence() {}
   // The kind's own numbers (proposed, acknowledged, DNS stats).
   virtual void finish_result(RunResult& result) = 0;
+  // Whether the heal restarts `node` at once (it has been started before); a kind may keep one
+  // down a while longer (a wiped node waits for a leader, as operations.md asks).
+  virtual bool restart_at_heal(engine::NodeId node) { return incarnation(node) > 0; }
 
   const RunOptions options_;
   const Scenario& scenario_;

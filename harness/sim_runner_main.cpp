@@ -109,7 +109,9 @@ void print_dns_stats(const harness::DnsRunStats& d) {
       "max-pending={} records={} converged-after={:.2f}s\n",
       d.writes, d.ok, d.noop, d.no_quorum, d.unanswered, d.queries, d.committed_batches,
       d.max_pending, d.records, d.converge_s);
-  if (d.removed_members > 0) fmt::print("members: removed={}\n", d.removed_members);
+  if (d.removed_members + d.added_members + d.wipes + d.transfers > 0)
+    fmt::print("members: removed={} added={} promoted={} wipes={} transfers={}\n",
+               d.removed_members, d.added_members, d.promoted, d.wipes, d.transfers);
   if (d.disk_fault_answers + d.disk_restarts + d.probes > 0)
     fmt::print("disk: refused-writes={} restarts={} probes={}\n", d.disk_fault_answers,
                d.disk_restarts, d.probes);

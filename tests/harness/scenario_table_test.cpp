@@ -101,7 +101,8 @@ TEST(ScenarioTable, DnsScenariosAreTheDnsEntriesOfTheTableInOrder) {
   EXPECT_EQ(names, (std::vector<std::string>{
                        "checkpoint-race", "majority-loss", "leader-crash-mid-write",
                        "crash-before-fsync", "long-down-node", "whole-cluster-restart", "disk-full",
-                       "remove-leader", "reconfig-partition", "laggard-transfer", "random-dns"}));
+                       "remove-leader", "reconfig-partition", "laggard-transfer", "replace-node",
+                       "wipe-rejoin", "add-under-load", "random-dns"}));
 }
 
 }  // namespace
