@@ -333,6 +333,7 @@ size_t write_response(const ParsedQuery& q, const Plan& p, std::span<uint8_t> ou
   if (!options.tcp)
     limit =
         q.edns ? std::clamp<size_t>(q.udp_size, kMinUdpPayload, kMaxUdpPayload) : kMinUdpPayload;
+  limit -= std::min(limit, options.reserve);
   ResponseWriter w(out, limit, q.edns ? kOptSize : 0);
   uint16_t qd = 0, an = 0, ns = 0, ar = 0;
   if (q.question_ok && w.question(q.qname, q.qtype, q.qclass)) qd = 1;

@@ -11,6 +11,9 @@ namespace dns {
 
 struct AnswerOptions {
   bool tcp = false;  // response limit 65535 instead of the UDP limit
+  // Octets the response leaves free below its limit, for a record appended afterwards (the
+  // TSIG of a signed answer: net/signed_query_service.h).
+  size_t reserve = 0;
 };
 
 // Our advertised EDNS UDP payload size (the DNS flag day 2020 value) and the cap on the client's.

@@ -15,16 +15,18 @@ namespace net {
 // (data applied from raft); whoever owns `db` may publish new versions at any time. With
 // `metrics`, every worker counts its queries there (it must outlive the server). With `updates`,
 // DNS UPDATE requests go there (cluster mode); without, they get NOTIMP. With `transfers`, AXFR
-// and IXFR requests go there (cluster mode); without, they get REFUSED.
+// and IXFR requests go there (cluster mode); without, they get REFUSED. With `signed_queries`,
+// queries carrying a TSIG record are answered signed (cluster mode); without, unsigned.
 class AuthoritativeServer {
  public:
   AuthoritativeServer(const dns::Database& db, const ListenAddress& listen,
                       const ServerOptions& options = {}, DnsMetrics* metrics = nullptr,
-                      UpdateService* updates = nullptr, TransferSink* transfers = nullptr)
+                      UpdateService* updates = nullptr, TransferSink* transfers = nullptr,
+                      const SignedQueryService* signed_queries = nullptr)
       : server_(
-            [&db, metrics, updates, transfers]() -> std::unique_ptr<QueryHandler> {
+            [&db, metrics, updates, transfers, signed_queries]() -> std::unique_ptr<QueryHandler> {
               std::unique_ptr<QueryHandler> handler =
-                  std::make_unique<ZoneQueryHandler>(db, updates, transfers);
+                  std::make_unique<ZoneQueryHandler>(db, updates, transfers, signed_queries);
               if (metrics == nullptr) return handler;
               return metrics->metered(std::move(handler));
             },

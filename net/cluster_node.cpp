@@ -119,8 +119,10 @@ ClusterNode::ClusterNode(ClusterNodeOptions options) : options_(std::move(option
   if (server.threads == 0) server.threads = self_->threads;
   updates_ = std::make_unique<UpdateService>(config_.policy, io_, *node_, &cluster_metrics_);
   transfers_ = std::make_unique<TransferService>(config_.policy, db_, &node_->journal());
+  signed_queries_ = std::make_unique<SignedQueryService>(config_.policy);
   server_ = std::make_unique<AuthoritativeServer>(db_, self_->query, server, &dns_metrics_,
-                                                  updates_.get(), transfers_.get());
+                                                  updates_.get(), transfers_.get(),
+                                                  signed_queries_.get());
   if (self_->http)
     http_ = std::make_unique<HttpServer>(
         io_, *self_->http,

@@ -33,6 +33,7 @@
 #include "net/peer_transport.h"
 #include "net/server_options.h"
 #include "net/serving_watch.h"
+#include "net/signed_query_service.h"
 #include "net/transfer_service.h"
 
 namespace net {
@@ -106,6 +107,7 @@ class ClusterNode {
   std::unique_ptr<engine::Node> node_;
   std::unique_ptr<UpdateService> updates_;
   std::unique_ptr<TransferService> transfers_;
+  std::unique_ptr<SignedQueryService> signed_queries_;
   std::unique_ptr<AuthoritativeServer> server_;
   std::unique_ptr<ConsoleReader> console_;
   std::unique_ptr<HttpServer> http_;  // with http_loc only

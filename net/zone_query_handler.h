@@ -7,6 +7,7 @@
 #include "dns/types.h"
 #include "dns/zone_db.h"
 #include "net/query_handler.h"
+#include "net/signed_query_service.h"
 
 namespace net {
 
@@ -31,13 +32,15 @@ class TransferSink {
 // database version and refreshes it only when a newer one is published, so queries never touch
 // a shared reference count and a reload never blocks them. With `updates` (cluster mode), an
 // UPDATE, which the answer logic gives NOTIMP, is deferred to it instead; with `transfers`, an
-// AXFR over TCP or an IXFR, which it refuses, is streamed from there. A QUERY pays one
-// well-predicted branch for each.
+// AXFR over TCP or an IXFR, which it refuses, is streamed from there; with `signed_queries`, a
+// QUERY carrying a TSIG record is answered signed from there. A QUERY pays one well-predicted
+// branch for each (and a look at its additional record's type when it has one).
 class ZoneQueryHandler : public QueryHandler {
  public:
   explicit ZoneQueryHandler(const dns::Database& db, UpdateSink* updates = nullptr,
-                            TransferSink* transfers = nullptr)
-      : reader_(db), updates_(updates), transfers_(transfers) {}
+                            TransferSink* transfers = nullptr,
+                            const SignedQueryService* signed_queries = nullptr)
+      : reader_(db), updates_(updates), transfers_(transfers), signed_queries_(signed_queries) {}
   std::size_t handle(std::span<const std::uint8_t> query, std::span<std::uint8_t> out,
                      bool tcp) override {
     const std::size_t n =
@@ -49,6 +52,10 @@ class ZoneQueryHandler : public QueryHandler {
       return kDeferred;
     if (transfers_ != nullptr && rcode == dns::rcode::REFUSED && is_transfer(out.first(n), tcp))
       return kStream;
+    if (signed_queries_ != nullptr && (query[10] != 0 || query[11] != 0) &&
+        ((query[2] >> 3) & 0x0f) == dns::opcode::QUERY)
+      if (std::optional<std::size_t> m = signed_queries_->answer(reader_.get(), query, out, tcp))
+        return *m;
     return n;
   }
   void handle_deferred(std::span<const std::uint8_t> query, bool /*tcp*/, Reply reply) override {
@@ -74,6 +81,7 @@ class ZoneQueryHandler : public QueryHandler {
   dns::DatabaseReader reader_;
   UpdateSink* updates_;
   TransferSink* transfers_;
+  const SignedQueryService* signed_queries_;
 };
 
 }  // namespace net

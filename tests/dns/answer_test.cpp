@@ -423,6 +423,27 @@ TEST_F(AnswerTest, UdpAnswerOver512WithoutEdnsIsTruncatedToTheQuestion) {
   EXPECT_TRUE(m.answer.empty() && m.authority.empty() && m.additional.empty());
 }
 
+// A signed answer's TSIG is appended after answering (net/signed_query_service.h): the
+// reserve keeps room for it, so an answer that would fit only without it is truncated instead.
+TEST_F(AnswerTest, ReserveLowersTheLimitForARecordAppendedLater) {
+  Edns large;
+  large.udp_size = 4096;
+  const auto q = query("mid.example.com.", type::TXT, large);
+  const auto full = respond(q);
+  ASSERT_FALSE(decode_message(full).header.tc);
+  const std::size_t spare = kMaxUdpPayload - full.size();
+  const auto still_fits = respond(q, AnswerOptions{.reserve = spare});
+  EXPECT_EQ(still_fits, full);
+  const auto cut = respond(q, AnswerOptions{.reserve = spare + 1});
+  const Message m = decode_message(cut);
+  EXPECT_TRUE(m.header.tc);
+  EXPECT_TRUE(m.answer.empty());
+  EXPECT_LE(cut.size() + spare + 1, kMaxUdpPayload);
+  // Over TCP the same reserve changes nothing: 64 KiB is far away.
+  EXPECT_FALSE(
+      decode_message(respond(q, AnswerOptions{.tcp = true, .reserve = spare + 1})).header.tc);
+}
+
 TEST_F(AnswerTest, UdpLimitIsTheClientsEdnsSizeCappedAt1232AndAtLeast512) {
   Edns large;
   large.udp_size = 4096;

@@ -217,6 +217,34 @@ class Transfers(unittest.TestCase):
 
     # --- IXFR
 
+    def test_a_signed_query_gets_a_signed_answer(self):
+        # A secondary's SOA check before a refresh is signed when its primary has a key (Knot
+        # signs it); the answer must be signed with the same key, over UDP and TCP, with and
+        # without EDNS (dnspython verifies the answer's TSIG and refuses one without it).
+        host, port = self.addr(1)
+        for use_edns in (False, True):
+            for send in (dns.query.udp, dns.query.tcp):
+                q = dns.message.make_query("example.com.", "SOA", use_edns=use_edns)
+                q.use_tsig(keyring(), keyname="xfr-key.")
+                r = send(q, host, port=port, timeout=5)
+                self.assertTrue(r.had_tsig, (send.__name__, use_edns))
+                self.assertEqual(r.rcode(), dns.rcode.NOERROR)
+                self.assertEqual(r.answer[0].rdtype, dns.rdatatype.SOA)
+        # An unknown key: NOTAUTH with BADKEY in an unsigned TSIG; a wrong secret: BADSIG.
+        q = dns.message.make_query("example.com.", "SOA")
+        q.use_tsig(keyring(name="nobody."), keyname="nobody.")
+        with self.assertRaises(dns.tsig.PeerBadKey):
+            dns.query.udp(q, host, port=port, timeout=5)
+        q = dns.message.make_query("example.com.", "SOA")
+        q.use_tsig(keyring(WRONG_SECRET), keyname="xfr-key.")
+        with self.assertRaises(dns.tsig.PeerBadSignature):
+            dns.query.tcp(q, host, port=port, timeout=5)
+        # Unsigned queries are answered as before.
+        r = dns.query.udp(dns.message.make_query("example.com.", "SOA"), host, port=port,
+                          timeout=5)
+        self.assertFalse(r.had_tsig)
+        self.assertEqual(r.rcode(), dns.rcode.NOERROR)
+
     def test_ixfr_gives_exactly_the_committed_diffs(self):
         zone = "changes.net"
         s0 = self.serial(0, zone)
