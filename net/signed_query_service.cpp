@@ -34,6 +34,30 @@ bool only_opt(std::span<const std::uint8_t> query) {
          query[at + 2] == dns::type::OPT;
 }
 
+// The header of an error answer to `query`: its id and, when it starts with one well-formed
+// uncompressed question (as every query does), that question.
+dns::TransferHeader error_header(std::span<const std::uint8_t> query) {
+  dns::TransferHeader header;
+  header.id = static_cast<std::uint16_t>(query[0] << 8 | query[1]);
+  const std::size_t name = dns::wire_name_length(query.subspan(dns::kHeaderSize));
+  if (query[4] == 0 && query[5] == 1 && name != 0 && dns::kHeaderSize + name + 4 <= query.size()) {
+    const auto q = query.subspan(dns::kHeaderSize);
+    header.qname.assign(q.begin(), q.begin() + static_cast<std::ptrdiff_t>(name));
+    header.qtype = static_cast<std::uint16_t>(q[name] << 8 | q[name + 1]);
+    header.qclass = static_cast<std::uint16_t>(q[name + 2] << 8 | q[name + 3]);
+  }
+  return header;
+}
+
+// Copies an unsigned error answer into `out`.
+std::optional<std::size_t> error_answer(std::span<const std::uint8_t> query, std::uint16_t rcode,
+                                        std::span<std::uint8_t> out) {
+  const std::vector<std::uint8_t> message = dns::transfer_error(error_header(query), rcode);
+  if (message.size() > out.size()) return 0;
+  std::copy(message.begin(), message.end(), out.begin());
+  return message.size();
+}
+
 }  // namespace
 
 std::optional<std::size_t> SignedQueryService::answer(const dns::DatabaseVersion& db,
@@ -45,25 +69,17 @@ std::optional<std::size_t> SignedQueryService::answer(const dns::DatabaseVersion
   try {
     located = dns::tsig::find(query);
   } catch (const dns::Error&) {
-    return std::nullopt;  // malformed: the usual answer (FORMERR)
+    // A TSIG that cannot be parsed or is not the last record (RFC 8945 §5.2), or records that
+    // cannot be read at all: the message is corrupt, and the answer path, which reads only the
+    // question and an OPT, would otherwise answer it as if it were fine.
+    return error_answer(query, dns::rcode::FORMERR, out);
   }
   if (!located) return std::nullopt;
   const RequestTsig tsig = RequestTsig::check(query, located, *policy_);
   std::vector<std::uint8_t> message;
   if (tsig.formerr || tsig.error != 0) {
-    dns::TransferHeader header;
-    header.id = static_cast<std::uint16_t>(query[0] << 8 | query[1]);
-    try {
-      const dns::Message m = dns::decode_message(query);
-      if (!m.questions.empty()) {
-        header.qname = m.questions.front().name.wire();
-        header.qtype = m.questions.front().qtype;
-        header.qclass = m.questions.front().qclass;
-      }
-    } catch (const dns::Error&) {
-      return std::nullopt;
-    }
-    message = dns::transfer_error(header, tsig.formerr ? dns::rcode::FORMERR : dns::tsig::kNotAuth);
+    message = dns::transfer_error(error_header(query),
+                                  tsig.formerr ? dns::rcode::FORMERR : dns::tsig::kNotAuth);
   } else {
     const std::size_t n = dns::answer_query(
         db, query, out, dns::AnswerOptions{.tcp = tcp, .reserve = tsig_room(located->record)});

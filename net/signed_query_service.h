@@ -22,7 +22,8 @@ class SignedQueryService {
       : policy_(std::move(policy)) {}
 
   // The length of the answer written to `out` when `query` (opcode QUERY) carries a TSIG
-  // record; none when it carries none, so the caller answers it as usual.
+  // record, or FORMERR when its records cannot be read (a malformed TSIG, or one that is not
+  // last); none when it carries no TSIG, so the caller answers it as usual.
   std::optional<std::size_t> answer(const dns::DatabaseVersion& db,
                                     std::span<const std::uint8_t> query,
                                     std::span<std::uint8_t> out, bool tcp) const;

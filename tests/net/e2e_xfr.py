@@ -10,6 +10,7 @@ Every wait is bounded; every process is stopped at the end.
 import base64
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -244,6 +245,46 @@ class Transfers(unittest.TestCase):
                           timeout=5)
         self.assertFalse(r.had_tsig)
         self.assertEqual(r.rcode(), dns.rcode.NOERROR)
+
+    def test_a_malformed_tsig_gets_formerr_and_the_node_keeps_answering(self):
+        # RFC 8945 §5.2: a TSIG that cannot be parsed, or is not the last record, is FORMERR.
+        host, port = self.addr(1)
+        plain = dns.message.make_query("example.com.", "SOA", use_edns=False)
+        plain.id = 4242
+        signed = dns.message.make_query("example.com.", "SOA", use_edns=False)
+        signed.id = 4242
+        signed.use_tsig(keyring(), keyname="xfr-key.")
+        wire = signed.to_wire()
+        prefix = plain.to_wire()
+        tsig_rr = wire[len(prefix):]
+        owner = len(dns.name.from_text("xfr-key.").to_wire())
+        rdlen = int.from_bytes(tsig_rr[owner + 8:owner + 10], "big")
+        rdata = tsig_rr[owner + 10:]
+        self.assertEqual(len(rdata), rdlen)
+        header = bytearray(wire[:12])
+        truncated = tsig_rr[:owner + 8] + (rdlen - 6).to_bytes(2, "big") + rdata[:-6]
+        opt = b"\x00" + (41).to_bytes(2, "big") + (1232).to_bytes(2, "big") + bytes(6)
+        header_two = bytearray(header)
+        header_two[11] = 2  # ARCOUNT: the TSIG, then an OPT after it
+        cases = {
+            "truncated TSIG rdata": bytes(header) + wire[12:len(prefix)] + truncated,
+            "TSIG not last": bytes(header_two) + wire[12:] + opt,
+        }
+        for what, message in cases.items():
+            with self.subTest(what):
+                reply = dns.message.from_wire(self.udp_raw(host, port, message))
+                self.assertEqual(reply.id, 4242)
+                self.assertEqual(reply.rcode(), dns.rcode.FORMERR)
+        r = dns.query.udp(dns.message.make_query("example.com.", "SOA"), host, port=port,
+                          timeout=5)
+        self.assertEqual(r.rcode(), dns.rcode.NOERROR)
+
+    @staticmethod
+    def udp_raw(host, port, message):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.settimeout(5)
+            s.sendto(message, (host, port))
+            return s.recvfrom(65535)[0]
 
     def test_ixfr_gives_exactly_the_committed_diffs(self):
         zone = "changes.net"
