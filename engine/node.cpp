@@ -182,6 +182,11 @@ void Node::stop() {
     change.done({WriteResult::Stopped, 0, 0, 0, "ERROR node stopping: check MEMBERS"});
 }
 
+void Node::peer_lost(NodeId from) {
+  if (!started_ || stopped_ || disk_fault_ || !raft_) return;
+  raft_->peer_lost(from);
+}
+
 void Node::receive(NodeId from, ByteView bytes) {
   // Disk-faulted: raft stays as it was when its Ready failed, so the Ready can be redone as is.
   if (!started_ || stopped_ || disk_fault_) return;

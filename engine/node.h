@@ -214,6 +214,9 @@ class Node {
   // A peer's message (raft encoding). Garbage is logged and dropped; so is everything while
   // disk-faulted.
   void receive(NodeId from, ByteView bytes);
+  // The transport saw peer `from` close its connection: if it led, the election comes sooner
+  // (raft::Raft::peer_lost). A transport without connections never calls it.
+  void peer_lost(NodeId from);
   // A client write: answered exactly once through `done` (maybe before submit returns, e.g. for
   // an invalid write or while disk-faulted).
   void submit(std::vector<dns::Change> changes, WriteCallback done);

@@ -82,6 +82,11 @@ ClusterNode::ClusterNode(ClusterNodeOptions options) : options_(std::move(option
   // A joining node hears first from a leader it may not know; it admits any node id (with
   // the cluster key, if there is one) until the change that added it tells it the members.
   if (options_.join) transport_->admit_unknown_peers(true);
+  // A leader's process that died closed its connections: its followers need not wait out the
+  // random part of the election timeout (engine::Node::peer_lost).
+  transport_->on_peer_lost([this](engine::NodeId peer) {
+    if (node_) node_->peer_lost(peer);
+  });
 
   engine::NodeOptions engine_options;
   engine_options.id = options_.id;

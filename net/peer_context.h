@@ -19,6 +19,7 @@
 namespace net {
 
 using PeerReceiveFn = std::function<void(engine::NodeId from, engine::Bytes message)>;
+using PeerLostFn = std::function<void(engine::NodeId peer)>;
 using PeerMembers = std::map<engine::NodeId, boost::asio::ip::tcp::endpoint>;
 
 // Configuration, callbacks and counters of one PeerTransport, shared with its connections.
@@ -29,6 +30,7 @@ struct PeerContext {
   bool admit_unknown = false;  // a joining node: accept any node id (see admit_unknown_peers)
   PeerOptions options;
   PeerReceiveFn receive;
+  PeerLostFn lost;  // an identified peer closed the connection it dialed to us (may be empty)
   engine::LogSink log_sink;
   bool closed = false;
   std::map<engine::NodeId, std::uint64_t> received;  // messages delivered, per sender

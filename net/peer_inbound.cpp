@@ -46,6 +46,13 @@ void PeerInbound::close() {
   opener_.reset();
 }
 
+void PeerInbound::lost() {
+  // Our side is closed first, so a callback that closes the transport finds nothing to do here.
+  close();
+  const engine::NodeId peer = peer_;
+  context_->lost(peer);
+}
+
 void PeerInbound::refuse(const std::string& reason) {
   if (closed_) return;
   if (identified_) {
@@ -75,6 +82,8 @@ void PeerInbound::on_read(const boost::system::error_code& ec, std::size_t bytes
       refuse("closed during authentication (does it have a different cluster key?)");
     else if (!identified_ && ec == asio::error::eof && reader_.buffered() > 0)
       refuse("closed in the middle of its hello");
+    else if (identified_ && context_->lost && !context_->closed)
+      lost();
     else
       close();  // the peer's link logs its own view of why; ours is the outbound "down"
     return;

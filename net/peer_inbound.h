@@ -27,6 +27,8 @@ class PeerInbound : public std::enable_shared_from_this<PeerInbound> {
   void close();
   // Closes the connection, logging why (as a refusal while it is not identified yet).
   void refuse(const std::string& reason);
+  // The identified peer closed its connection (or it broke): tell the transport's owner.
+  void lost();
   bool open() const { return !closed_; }
   // Handshake complete: the peer is a member (and proved it holds the cluster key, if any).
   bool identified() const { return identified_; }

@@ -88,6 +88,10 @@ void PeerTransport::set_members(PeerMembers members) {
   }
 }
 
+void PeerTransport::on_peer_lost(PeerLostFn lost) {
+  context_->lost = std::move(lost);
+}
+
 void PeerTransport::admit_unknown_peers(bool on) {
   context_->admit_unknown = on;
 }

@@ -69,6 +69,9 @@ class PeerTransport : public engine::Transport {
   // A node started with --join knows no peer until the leader's snapshot names them: until
   // then it accepts connections from any node id (still authenticated by the cluster key).
   void admit_unknown_peers(bool on);
+  // Called with a peer's id when a connection it dialed to us closes or breaks: most often its
+  // process died (kill -9 closes its sockets), sometimes it only reconnects.
+  void on_peer_lost(PeerLostFn lost);
   PeerTransportStats stats() const;
   boost::asio::ip::tcp::endpoint local_endpoint() const;
   // Closes every connection and timer; no callback runs afterwards. Idempotent.

@@ -120,8 +120,24 @@ void Raft::reset(Term term) {
 }
 
 void Raft::reset_randomized_election_timeout() {
+  leader_lost_ = false;
   randomized_election_timeout_ = static_cast<int>(prng_.in_range(
       config_.election_ticks, 2 * static_cast<std::uint64_t>(config_.election_ticks)));
+}
+
+void Raft::heard_from_leader(NodeId from) {
+  election_elapsed_ = 0;
+  leader_ = from;
+  if (leader_lost_) reset_randomized_election_timeout();
+}
+
+void Raft::peer_lost(NodeId id) {
+  if (role_ != Role::Follower || id == kNoNode || id != leader_ || leader_lost_) return;
+  const auto ticks = static_cast<std::uint64_t>(config_.election_ticks);
+  const auto shortened =
+      static_cast<int>(prng_.in_range(ticks, ticks + std::max<std::uint64_t>(2, ticks / 4)));
+  randomized_election_timeout_ = std::min(randomized_election_timeout_, shortened);
+  leader_lost_ = true;
 }
 
 void Raft::become_follower(Term term, NodeId leader) {
@@ -383,18 +399,15 @@ void Raft::handle_vote_request(const Message& m) {
 void Raft::step_follower(const Message& m) {
   switch (m.type) {
     case MessageType::Append:
-      election_elapsed_ = 0;
-      leader_ = m.from;
+      heard_from_leader(m.from);
       handle_append(m);
       break;
     case MessageType::Heartbeat:
-      election_elapsed_ = 0;
-      leader_ = m.from;
+      heard_from_leader(m.from);
       handle_heartbeat(m);
       break;
     case MessageType::Snapshot:
-      election_elapsed_ = 0;
-      leader_ = m.from;
+      heard_from_leader(m.from);
       handle_snapshot(m);
       break;
     case MessageType::TimeoutNow:

@@ -149,6 +149,13 @@ class Raft {
   void transfer_leadership(NodeId to);
   // Starts an election now (tests, operator command); ignored by a leader.
   void campaign();
+  // The transport saw peer `id` close its connection (its process died or restarted). When `id`
+  // is this follower's leader, the election timeout shrinks to [election_ticks, election_ticks +
+  // max(2, election_ticks / 4)) ticks since the leader was last heard: the lease check-quorum
+  // needs stays whole, but the random part that keeps elections apart is mostly skipped, since
+  // the leader is known to be gone rather than suspected. Any message from a leader restores a
+  // fresh timeout, so a connection that merely broke and came back changes nothing.
+  void peer_lost(NodeId id);
 
   bool has_ready() const;
   Ready ready();   // drains pending output; call advance() before the next ready()
@@ -231,6 +238,8 @@ class Raft {
   bool in_lease() const;
   bool valid_append(const Message& m) const;
   void reset_randomized_election_timeout();
+  // A follower heard from leader `from`: the election clock starts again.
+  void heard_from_leader(NodeId from);
   HardState hard_state() const;
 
   Config config_;
@@ -248,6 +257,7 @@ class Raft {
   int heartbeat_elapsed_ = 0;
   std::uint64_t elections_ = 0;  // Status::elections
   int randomized_election_timeout_ = 0;
+  bool leader_lost_ = false;  // peer_lost() shortened randomized_election_timeout_
 
   // Output not yet drained by ready().
   std::vector<Message> outbox_;
