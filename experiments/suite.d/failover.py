@@ -38,6 +38,12 @@ def summarize(ctx) -> Outcome:
                      "election_timeout_ms": f"{timeout:g}", "rep": c.get("rep"),
                      "elect_ms": f"{c.get('new_leader_ms', math.nan):.1f}",
                      "commit_ms": f"{c.get('first_write_ms', math.nan):.1f}"})
+    steady = read_csv(ctx.raw_file("steady", "steady_load_summary.csv"))
+    for r in steady:
+        rows.append({"mode": "real", "kind": "steady", "system": "ours", "variant": "loopback",
+                     "pre_vote": "1", "election_timeout_ms": r["election_timeout_ms"],
+                     "sim_seconds": r["seconds"], "leader_changes": r["leader_changes"],
+                     "commits": r["updates_completed"]})
     out = Outcome(csv=write_csv(ctx.out / "failover.csv", HEADER, rows))
 
     crash = [r for r in rows if r["kind"] == "crash"]
@@ -130,12 +136,30 @@ def summarize(ctx) -> Outcome:
           f"that needed more than one term: {fmt(multi_term('1'), 1)}% of crashes with pre-vote, "
           f"{fmt(multi_term('0'), 1)}% without."]
     if ours:
+        met = (len(ours) >= 20 and median(ours) <= 1.5 * timeout
+               and (not etcd or median(ours) <= median(etcd)))
         text.append(
             f"On the real cluster {len(ours)} kill -9s of the leader gave a new leader after a "
             f"median of {fmt(median(ours), 0)} ms (max {fmt(max(ours), 0)} ms) for a "
-            f"{timeout:g} ms timeout, {over} of them over 1.5x, which that spread allows"
-            + (f"; etcd with the same settings: median {fmt(median(etcd), 0)} ms." if etcd
-               else "."))
+            f"{timeout:g} ms timeout, {over} of them over 1.5x"
+            + (f"; etcd with the same settings: median {fmt(median(etcd), 0)} ms" if etcd
+               else "")
+            + ". A real follower sees the dead leader's connection close and then waits only "
+              "for the lease, [T, 1.25T) from the last heartbeat, not [T, 2T) "
+              "(Raft::peer_lost; the simulator has no connections). Issue 16 target 5 (median "
+              "<= 1.5x the timeout and <= etcd's, over >= 20 kills): "
+            + ("met." if met else "NOT met."))
+    for r in steady:
+        changes = number(r["leader_changes"])
+        text.append(
+            f"Under a steady load of {r['write_rate']} UPDATEs/s and {r['query_rate_per_node']} "
+            f"queries/s per node for {r['seconds']} s: {fmt(changes, 0)} leader changes "
+            f"({r['updates_completed']} UPDATEs and {r['queries_completed']} queries answered, "
+            f"{r['updates_lost']} and {r['queries_lost']} lost); target 5 asks for none in 10 "
+            "minutes: " + ("met." if changes == 0 and number(r["seconds"]) >= 600 else
+                           "NOT met." if changes else "none, but this run was shorter."))
+        out.headline.append((f"steady load {r['seconds']} s: leader changes",
+                             fmt(changes, 0)))
     if flapping:
         leaderless = {}
         for (variant, pre_vote), (_, sel) in per_minute.items():
