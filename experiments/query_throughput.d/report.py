@@ -33,6 +33,7 @@ class Cell:
     queries_sent: int
     queries_lost: int
     lost_per_round: list[int]  # in round order: the target needs zero in every round
+    server_drops: int  # of the lost: dropped at the server's own UDP sockets
     avg_latency_ms: float
     cpu_s_per_mq: float
     cpu_min: float
@@ -70,6 +71,7 @@ def cells(runs: list[Measurement]) -> list[Cell]:
             queries_sent=sum(m.queries_sent for m in ms),
             queries_lost=sum(m.queries_lost for m in ms),
             lost_per_round=[m.queries_lost for m in sorted(ms, key=lambda m: m.round)],
+            server_drops=sum(m.server_drops for m in ms),
             avg_latency_ms=statistics.median(m.avg_latency_ms for m in ms),
             cpu_s_per_mq=statistics.median(cpu), cpu_min=min(cpu), cpu_max=max(cpu),
             client_cpu_s=statistics.median(m.client_cpu_s for m in ms),
@@ -81,7 +83,8 @@ def cells(runs: list[Measurement]) -> list[Cell]:
 
 def write_csv(path: Path, runs: list[Measurement], meta: dict[str, str]) -> None:
     columns = ["server", "transport", "target_qps", "round", "duration_s", "queries_sent",
-               "queries_completed", "queries_lost", "loss_pct", "achieved_qps", "avg_latency_ms",
+               "queries_completed", "queries_lost", "server_drops", "loss_pct", "achieved_qps",
+               "avg_latency_ms",
                "server_cpu_s", "cpu_s_per_mq", "client_cpu_s", "loadavg_1min", "rcodes",
                "commit", "nproc", "kernel"]
     with path.open("w", newline="") as out:
@@ -90,7 +93,8 @@ def write_csv(path: Path, runs: list[Measurement], meta: dict[str, str]) -> None
         for m in runs:
             writer.writerow([
                 m.server, m.transport, m.target_qps or "max", m.round, f"{m.duration_s:.3f}",
-                m.queries_sent, m.queries_completed, m.queries_lost, f"{m.loss_pct:.4f}",
+                m.queries_sent, m.queries_completed, m.queries_lost, m.server_drops,
+                f"{m.loss_pct:.4f}",
                 f"{m.achieved_qps:.1f}", f"{m.avg_latency_ms:.4f}", f"{m.server_cpu_s:.2f}",
                 f"{m.cpu_s_per_mq:.3f}", f"{m.client_cpu_s:.2f}", f"{m.loadavg:.2f}",
                 " ".join(f"{k}:{v}" for k, v in m.rcodes.items()), meta["commit"],
@@ -176,13 +180,13 @@ def write_markdown(path: Path, runs: list[Measurement], meta: dict[str, str],
             f"- Command: `{meta['command']}`", ""]
     out += ["## Results (median of rounds)", "",
             "| server | transport | target qps | achieved qps | lost / sent | loss % | "
-            "lost per round | avg latency ms | CPU-s per M queries | (min-max) | dnsperf CPU s | "
+            "lost per round | server socket drops | avg latency ms | CPU-s per M queries | (min-max) | dnsperf CPU s | "
             "load |",
-            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for c in table:
         out.append(f"| {c.server} | {c.transport.upper()} | {rate_label(c.target_qps)} | "
                    f"{c.achieved_qps:,.0f} | {c.queries_lost:,} / {c.queries_sent:,} | "
-                   f"{c.loss_pct:.3f} | {_rounds(c.lost_per_round)} | "
+                   f"{c.loss_pct:.3f} | {_rounds(c.lost_per_round)} | {c.server_drops:,} | "
                    f"{c.avg_latency_ms:.3f} | {_fmt(c.cpu_s_per_mq)} | "
                    f"{_fmt(c.cpu_min)}-{_fmt(c.cpu_max)} | {c.client_cpu_s:.2f} | "
                    f"{c.loadavg:.1f} |")
