@@ -2,7 +2,6 @@
 // The QueryHandler that answers from the zone database.
 
 #include "dns/answer.h"
-#include "dns/answer_cache.h"
 #include "dns/message.h"
 #include "dns/response_writer.h"
 #include "dns/types.h"
@@ -35,10 +34,7 @@ class TransferSink {
 // UPDATE, which the answer logic gives NOTIMP, is deferred to it instead; with `transfers`, an
 // AXFR over TCP or an IXFR, which it refuses, is streamed from there; with `signed_queries`, a
 // QUERY carrying a TSIG record is answered signed from there. A QUERY pays one well-predicted
-// branch for each (and a look at its additional record's type when it has one). Plain answers
-// (none of those three) are remembered in a per-thread dns::AnswerCache, so a repeated query
-// costs a hash and a copy; a deferred, streamed or signed request is never cached, and so
-// always reaches its service.
+// branch for each (and a look at its additional record's type when it has one).
 class ZoneQueryHandler : public QueryHandler {
  public:
   explicit ZoneQueryHandler(const dns::Database& db, UpdateSink* updates = nullptr,
@@ -47,9 +43,8 @@ class ZoneQueryHandler : public QueryHandler {
       : reader_(db), updates_(updates), transfers_(transfers), signed_queries_(signed_queries) {}
   std::size_t handle(std::span<const std::uint8_t> query, std::span<std::uint8_t> out,
                      bool tcp) override {
-    const dns::DatabaseVersion& db = reader_.get();
-    if (const std::size_t hit = cache_.lookup(db.number(), query, tcp, out)) return hit;
-    const std::size_t n = dns::answer_query(db, query, out, dns::AnswerOptions{.tcp = tcp});
+    const std::size_t n =
+        dns::answer_query(reader_.get(), query, out, dns::AnswerOptions{.tcp = tcp});
     if (n < 4) return n;
     const unsigned rcode = out[3] & 0x0f;
     if (updates_ != nullptr && rcode == dns::rcode::NOTIMP &&
@@ -59,11 +54,8 @@ class ZoneQueryHandler : public QueryHandler {
       return kStream;
     if (signed_queries_ != nullptr && (query[10] != 0 || query[11] != 0) &&
         ((query[2] >> 3) & 0x0f) == dns::opcode::QUERY)
-      if (std::optional<std::size_t> m = signed_queries_->answer(db, query, out, tcp))
+      if (std::optional<std::size_t> m = signed_queries_->answer(reader_.get(), query, out, tcp))
         return *m;
-    // Only here is the answer the pure function of the query, transport and version that the
-    // cache may replay: every case above returned before.
-    cache_.store(db.number(), query, tcp, out.first(n));
     return n;
   }
   void handle_deferred(std::span<const std::uint8_t> query, bool /*tcp*/, Reply reply) override {
@@ -87,7 +79,6 @@ class ZoneQueryHandler : public QueryHandler {
   }
 
   dns::DatabaseReader reader_;
-  dns::AnswerCache cache_;
   UpdateSink* updates_;
   TransferSink* transfers_;
   const SignedQueryService* signed_queries_;
