@@ -128,7 +128,8 @@ def _targets(table: list[Cell]) -> list[str]:
         ok = udp.rounds >= MIN_ROUNDS and lossy == 0
         lines.append(f"- UDP at 50k qps, zero loss in every one of >= {MIN_ROUNDS} rounds: "
                      f"{_verdict(ok)} ({udp.rounds} rounds, {lossy} with loss; lost per round "
-                     f"{_rounds(udp.lost_per_round)})")
+                     f"{_rounds(udp.lost_per_round)}; {udp.server_drops} dropped at our "
+                     f"sockets{starved})")
         peers = [c for c in (_find(table, p, "udp", FIXED_RATE) for p in PEERS) if c]
         if peers:
             best = min(peers, key=lambda c: c.cpu_s_per_mq)
