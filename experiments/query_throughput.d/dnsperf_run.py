@@ -13,6 +13,10 @@ CLIENTS = 4
 MAX_OUTSTANDING = 1000
 # "Maximum" is a rate dnsperf cannot reach on this kind of machine, so the -q window limits it.
 MAX_RATE = 1_000_000
+# dnsperf's socket buffers (KiB). With the kernel default (~208 KiB) a client starved of CPU for
+# a few milliseconds overflows its own receive buffer and counts the answers it dropped as lost;
+# the servers get 1 MiB (NSD) and 4 MiB (ours) themselves, so the client gets as much.
+CLIENT_BUFFER_KIB = 4096
 
 
 @dataclass
@@ -26,6 +30,7 @@ class Measurement:
     queries_sent: int
     queries_completed: int
     queries_lost: int
+    server_drops: int  # datagrams the kernel dropped at the server's UDP sockets in this run
     achieved_qps: float
     avg_latency_ms: float
     server_cpu_s: float
@@ -69,9 +74,11 @@ def run_dnsperf(server, query_file: Path, transport: str, target_qps: int, durat
     rate = target_qps or MAX_RATE
     command = ["dnsperf", "-s", "127.0.0.1", "-p", str(server.port), "-d", str(query_file),
                "-m", transport, "-c", str(CLIENTS), "-l", f"{duration_s:g}", "-Q", str(rate),
-               "-q", str(MAX_OUTSTANDING), "-t", str(QUERY_TIMEOUT_S)]
+               "-q", str(MAX_OUTSTANDING), "-t", str(QUERY_TIMEOUT_S),
+               "-b", str(CLIENT_BUFFER_KIB)]
     loadavg = float(Path("/proc/loadavg").read_text().split()[0])
     cpu_before = server.cpu_seconds()
+    drops_before = server.udp_drops()
     client_before = os.times()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
@@ -86,6 +93,7 @@ def run_dnsperf(server, query_file: Path, transport: str, target_qps: int, durat
         raise
     # The server is idle again once dnsperf has its last answer, so this delta is the run's cost.
     cpu_after = server.cpu_seconds()
+    drops_after = server.udp_drops()
     client_after = os.times()
     label = f"{server.name}-{transport}-{target_qps or 'max'}-round{round_number}"
     (log_dir / f"dnsperf-{label}.txt").write_text(" ".join(command) + "\n" + output)
@@ -100,6 +108,7 @@ def run_dnsperf(server, query_file: Path, transport: str, target_qps: int, durat
         queries_sent=int(_field(output, "Queries sent")),
         queries_completed=int(_field(output, "Queries completed")),
         queries_lost=int(_field(output, "Queries lost")),
+        server_drops=drops_after - drops_before,
         achieved_qps=float(_field(output, "Queries per second")),
         avg_latency_ms=float(_field(output, "Average Latency (s)")) * 1000.0,
         server_cpu_s=cpu_after - cpu_before,

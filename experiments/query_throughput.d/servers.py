@@ -59,6 +59,22 @@ def process_tree_cpu_seconds(root_pid: int) -> float:
     return total / CLK_TCK
 
 
+def udp_socket_drops(port: int) -> int:
+    """Datagrams the kernel dropped at the UDP sockets bound to this local port (all of them:
+    one per SO_REUSEPORT worker), from the last column of /proc/net/udp and udp6."""
+    total = 0
+    for table in ("/proc/net/udp", "/proc/net/udp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if len(fields) > 12 and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                total += int(fields[-1])
+    return total
+
+
 def _group_members(pgid: int) -> list[int]:
     members = []
     for entry in os.listdir("/proc"):
@@ -196,6 +212,9 @@ class RunningServer:
 
     def cpu_seconds(self) -> float:
         return process_tree_cpu_seconds(self.pid)
+
+    def udp_drops(self) -> int:
+        return udp_socket_drops(self.port)
 
     def stop(self) -> None:
         """SIGTERM the process group, then SIGKILL it if it has not exited in time."""
