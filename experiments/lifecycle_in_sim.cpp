@@ -284,20 +284,28 @@ void run_replace(const Flags& f, ResultHash& hash) {
   if (csv)
     fmt::print(csv,
                "seed,writes_per_s,add_committed_s,caught_up_s,voter_s,remove_committed_s,"
-               "writes_ok,writes_failed,ok_per_s_during,ok_per_s_before\n");
+               "writes_ok,writes_failed,writes_refused_copying,ok_per_s_during,ok_per_s_before\n");
   Setup s(f, engine::kDefaultMaxPendingBytes, nullptr);
   Cluster& c = s.cluster;
   settle(c, 60 * kSecond);
   std::map<std::int64_t, std::uint64_t> ok_per_second;  // second since the load began -> OKs
-  std::uint64_t failed = 0;
+  // Writes refused: `copying` by the new node while it copies a datastore (the write stream
+  // picks any running node, so some land on it), `failed` for any other reason.
+  std::uint64_t failed = 0, copying = 0;
   SimTime load_start = 0;
-  harness::DnsWriteStream stream(c, f.rate, kWriteStream, nullptr,
-                                 [&](std::uint64_t, const engine::WriteResult& r) {
-                                   if (r.kind == engine::WriteResult::Ok)
-                                     ++ok_per_second[(c.now() - load_start) / kSecond];
-                                   else
-                                     ++failed;
-                                 });
+  std::map<std::uint64_t, NodeId> submitted_to;  // write -> the node it was given to
+  std::map<NodeId, std::uint64_t> failed_by_node;
+  harness::DnsWriteStream stream(
+      c, f.rate, kWriteStream,
+      [&](std::uint64_t k, NodeId node, const dns::Record&) { submitted_to[k] = node; },
+      [&](std::uint64_t k, const engine::WriteResult& r) {
+        if (r.kind == engine::WriteResult::Ok)
+          ++ok_per_second[(c.now() - load_start) / kSecond];
+        else if (r.kind == engine::WriteResult::Copying)
+          ++copying;
+        else
+          ++failed, ++failed_by_node[submitted_to[k]];
+      });
   load_start = c.now();
   stream.start(std::numeric_limits<SimTime>::max());
   c.run_for(5 * kSecond);
@@ -345,14 +353,16 @@ void run_replace(const Flags& f, ResultHash& hash) {
                voter_s = voter >= 0 ? to_s(voter - t0) : NAN,
                removed_s = removed ? to_s(removed_at - t0) : NAN;
   if (csv)
-    fmt::print(csv, "{},{},{:.3f},{:.3f},{:.3f},{:.3f},{},{},{:.1f},{:.1f}\n", f.seed, f.rate,
-               add_s, caught_s, voter_s, removed_s, ok, failed, during, before);
+    fmt::print(csv, "{},{},{:.3f},{:.3f},{:.3f},{:.3f},{},{},{},{:.1f},{:.1f}\n", f.seed, f.rate,
+               add_s, caught_s, voter_s, removed_s, ok, failed, copying, during, before);
   fmt::print(
       "## replace: follower n{} dead under {} writes/s; from its death (s)\n\n"
       "| ADD-NODE committed | spare serves all | spare voter | REMOVE-NODE committed | "
       "OK/s during | OK/s before | failed writes |\n|---:|---:|---:|---:|---:|---:|---:|\n"
       "| {:.3f} | {:.3f} | {:.3f} | {:.3f} | {:.1f} | {:.1f} | {} |\n",
       dead, f.rate, add_s, caught_s, voter_s, removed_s, during, before, failed);
+  for (const auto& [node, n] : failed_by_node)
+    fmt::print("writes given to n{} that failed: {}\n", node, n);
   if (csv) {
     std::FILE* rates = open_csv(f, "lifecycle_replace_rate.csv");
     fmt::print(rates, "second,ok\n");
