@@ -66,5 +66,8 @@ def summarize(ctx) -> Outcome:
         out.summary = ("replace a dead node under load: REMOVE-NODE committed after (s)",
                        fmt(number(real[0]["remove_committed_s"]), 2))
     out.reading = ("Replacing a member under load, add first then remove, keeps the write quorum "
-                   "throughout. " + "; ".join(parts) + ".")
+                   "throughout. " + "; ".join(parts) + ". The simulated load is Poisson over "
+                   "every running node: writes given to the dead node get no reply and the few "
+                   "given to the new node while it starts time out (writes_failed); the real "
+                   "load goes round robin over the live members only.")
     return out
