@@ -99,5 +99,6 @@ def summarize(ctx) -> Outcome:
                        f"{fmt(peaks[('real', real_bounds[0])] / 1024, 1)} / "
                        f"{fmt(peaks[('real', real_bounds[-1])] / 1024, 1)}")
     if down:
-        out.reading += f" The follower was down from {fmt(min(down), 1)} s to {fmt(max(down), 1)} s."
+        out.reading += (f" The follower was down from {fmt(min(down), 1)} s to "
+                        f"{fmt(max(down), 1)} s.")
     return out

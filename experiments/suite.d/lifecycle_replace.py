@@ -6,8 +6,8 @@ from plotting import figure, save
 from summary import Outcome, fmt, number, read_csv, write_csv
 
 HEADER = ["mode", "writes_per_s", "add_committed_s", "caught_up_s", "voter_s",
-          "remove_committed_s", "writes_ok", "writes_failed", "writes_refused_copying", "ok_per_s_during",
-          "ok_per_s_before"]
+          "remove_committed_s", "writes_ok", "writes_failed", "writes_refused_copying",
+          "ok_per_s_during", "ok_per_s_before"]
 STEPS = (("add_committed_s", "ADD-NODE committed"), ("caught_up_s", "new node serves all"),
          ("voter_s", "new node voter"), ("remove_committed_s", "REMOVE-NODE committed"))
 
