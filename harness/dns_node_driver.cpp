@@ -255,11 +255,11 @@ void DnsNodeDriver::on_transfer_needed(raft::Index served, raft::Index dropped_t
   if (dns_checks_) dns_checks_->on_transfer_needed(id_, served, dropped_through);
 }
 
-void DnsNodeDriver::on_transfer_installed(std::uint64_t, std::uint64_t) {
+void DnsNodeDriver::on_transfer_installed(std::uint64_t bytes, std::uint64_t) {
   // A copy is durable before it is served or acknowledged: a power cut right now must leave
   // the local datastore at the copy's index, holding exactly what is served.
   if (dns_checks_ && dns_checks_->direct_checks()) check_store_durable(node_->store().hw());
-  if (hooks_.transfer_installed) hooks_.transfer_installed(id_);
+  if (hooks_.transfer_installed) hooks_.transfer_installed(id_, bytes);
 }
 
 void DnsNodeDriver::on_pending_dropped(raft::Index index) {

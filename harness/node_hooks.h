@@ -39,8 +39,8 @@ struct NodeHooks {
   // DNS nodes: the node is disk-faulted in a way only a restart recovers from
   // (DiskFaultStatus::restart_needed); called once per process. An operator would restart it.
   std::function<void(raft::NodeId node)> restart_needed;
-  // DNS nodes: the node installed a copy of a peer's datastore.
-  std::function<void(raft::NodeId node)> transfer_installed;
+  // DNS nodes: the node installed a copy of a peer's datastore of `bytes` payload bytes.
+  std::function<void(raft::NodeId node, std::uint64_t bytes)> transfer_installed;
 };
 
 // The surroundings of one node process (see above).

@@ -24,6 +24,9 @@ class Step:
     timeout_s: float
     out_args: list  # how the program is told its output directory; "{out}" is replaced
     equals: bool  # flags written --key=value (Google Benchmark) instead of --key value
+    # Not run with --quick (a real step that cannot be made short enough for the smoke set; the
+    # experiment's other steps must then give its CSV and plots on their own).
+    skip_in_quick: bool = False
 
     def command(self, build: Path, out: Path, quick: bool, repo: Path) -> list:
         program = self.program.replace("{build}", str(build))
@@ -111,7 +114,11 @@ def load(path: Path) -> Experiment:
                           quick_args=_field(raw, "quick_args", dict, at, {}),
                           timeout_s=float(_field(raw, "timeout_s", (int, float), at, 600)),
                           out_args=_field(raw, "out_args", list, at, ["--out", "{out}"]),
-                          equals=_arg_style(raw, at) == "equals"))
+                          equals=_arg_style(raw, at) == "equals",
+                          skip_in_quick=_field(raw, "skip_in_quick", bool, at, False)))
+    if steps and all(s.skip_in_quick for s in steps):
+        raise SpecError(f"{where}: every step has skip_in_quick: the quick set would have nothing "
+                        "to report")
     names = [s.name for s in steps]
     if len(set(names)) != len(names):
         raise SpecError(f"{where}: step names must be distinct, got {names}")

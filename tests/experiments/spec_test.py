@@ -80,6 +80,16 @@ class SpecTest(unittest.TestCase):
         self.assertEqual(step.command(Path("/b"), Path("/o"), False, REPO)[0],
                          str(REPO / "experiments" / "cluster_bench"))
 
+    def test_skip_in_quick(self):
+        real = {"name": "real", "mode": "real", "program": "experiments/lifecycle",
+                "skip_in_quick": True}
+        steps = spec.load(self.write("x.json", json.dumps(
+            {**GOOD, "steps": [GOOD["steps"][0], real]}))).steps
+        self.assertEqual([s.skip_in_quick for s in steps], [False, True])
+        self.assert_refused({**GOOD, "steps": [{**real, "skip_in_quick": "yes"}]},
+                            '"skip_in_quick"', "bool")
+        self.assert_refused({**GOOD, "steps": [real]}, "every step has skip_in_quick")
+
     def test_the_shipped_experiment_files_load(self):
         experiments = spec.load_all(REPO / "experiments")
         names = [e.name for e in experiments]
