@@ -79,20 +79,48 @@ size_t DatabaseVersion::record_count() const {
 
 // ----------------------------------------------------------------------------------- Working
 
-// The writer's view during one load/apply: published zones plus private copies being edited.
+// The writer's view during one load, apply or batch: published zones plus private copies being
+// edited (shared pointers, so that a batch's view can show them without copying).
 struct Database::Working {
   struct Slot {
     std::shared_ptr<const Zone> published;
-    std::optional<Zone> edited;
+    std::shared_ptr<Zone> edited;
   };
   std::map<std::string, Slot, std::less<>> zones;  // by apex key; kOutsideKey = outside zones
   uint64_t edit = 0;
   uint64_t number = 0;
+  bool changed = false;    // a batch: some apply changed something
+  bool view_stale = true;  // a batch: its view no longer shows the zones' current objects
 
   Zone& zone(const std::string& apex_key) {
     Slot& s = zones.at(apex_key);
-    if (!s.edited) s.edited.emplace(*s.published);
+    if (!s.edited) {
+      s.edited = std::make_shared<Zone>(*s.published);
+      view_stale = true;
+    }
     return *s.edited;
+  }
+  Zone& new_zone(const std::string& key, const Name& apex) {
+    Slot& s = zones[key];
+    s.published.reset();
+    s.edited = std::make_shared<Zone>(apex);
+    view_stale = true;
+    return *s.edited;
+  }
+  // The version these zones make (readers' view of it only after publish()).
+  std::shared_ptr<DatabaseVersion> version() const {
+    auto v = std::make_shared<DatabaseVersion>();
+    v->number_ = number;
+    for (const auto& [key, slot] : zones) {
+      std::shared_ptr<const Zone> z = slot.edited ? slot.edited : slot.published;
+      if (key == kOutsideKey) {
+        v->outside_ = std::move(z);
+      } else {
+        v->by_apex_.emplace(key, z.get());
+        v->zones_.push_back(std::move(z));
+      }
+    }
+    return v;
   }
   const Zone& view(const std::string& apex_key) const {
     const Slot& s = zones.at(apex_key);
@@ -120,7 +148,7 @@ struct Database::Working {
   std::optional<std::string> create_zone(const Name& apex) {
     const std::string key = name_key(apex);
     const std::string parent = apex_for(key);
-    zones[key].edited.emplace(apex);
+    new_zone(key, apex);
     const size_t before = view(parent).record_count();
     move_records(parent, [&](const Record& r) { return key_at_or_below(name_key(r.owner), key); });
     if (view(parent).record_count() == before) return std::nullopt;
@@ -131,6 +159,7 @@ struct Database::Working {
     std::vector<Record> records;
     view(key).append_records(records);
     zones.erase(key);
+    view_stale = true;
     const std::string to = apex_for(key);
     bool moved = false;
     for (const Record& r : records)
@@ -148,21 +177,16 @@ Database::Database() {
   current_.store(std::move(v));
 }
 
+Database::~Database() = default;
+
 void Database::publish(Working& w) {
-  auto v = std::make_shared<DatabaseVersion>();
-  v->number_ = w.number;
   for (auto& [key, slot] : w.zones) {
-    if (slot.edited) {
-      slot.edited->cache_apex();
-      slot.published = std::make_shared<const Zone>(std::move(*slot.edited));
-    }
-    if (key == kOutsideKey) {
-      v->outside_ = slot.published;
-    } else {
-      v->zones_.push_back(slot.published);
-      v->by_apex_.emplace(key, slot.published.get());
-    }
+    if (!slot.edited) continue;
+    slot.edited->cache_apex();
+    slot.published = std::move(slot.edited);
+    slot.edited.reset();
   }
+  std::shared_ptr<const DatabaseVersion> v = w.version();
   current_.store(std::move(v));
   number_.store(w.number, std::memory_order_release);
   // Parts created under this edit id are now visible to readers: never edit them in place again.
@@ -170,11 +194,12 @@ void Database::publish(Working& w) {
 }
 
 std::vector<std::string> Database::load(std::vector<Record> records) {
+  publish_batch();
   std::vector<std::string> warnings;
   Working w;
   w.edit = next_edit_;
   w.number = current()->number() + 1;
-  w.zones[kOutsideKey].edited.emplace(Name());
+  w.new_zone(kOutsideKey, Name());
 
   std::vector<const Record*> data;
   for (const Record& r : records) {
@@ -188,8 +213,7 @@ std::vector<std::string> Database::load(std::vector<Record> records) {
     } else if (const std::string key = name_key(r.owner); w.zones.contains(key)) {
       warnings.push_back(fmt::format("{}: second SOA for this zone, ignored", describe(r)));
     } else {
-      w.zones[key].edited.emplace(r.owner);
-      w.zones[key].edited->add(r, w.edit);
+      w.new_zone(key, r.owner).add(r, w.edit);
     }
   }
   std::string key;
@@ -219,15 +243,50 @@ std::vector<std::string> Database::load(std::vector<Record> records) {
   return warnings;
 }
 
-ApplyResult Database::apply(std::span<const Change> changes) {
-  ApplyResult result;
+std::unique_ptr<Database::Working> Database::working_from_current() const {
   const auto base = current();
-  Working w;
-  w.edit = next_edit_;
-  w.number = base->number() + 1;
-  w.zones[kOutsideKey].published = base->outside_;
-  for (const auto& z : base->zones_) w.zones[z->apex_key()].published = z;
+  auto w = std::make_unique<Working>();
+  w->edit = next_edit_;
+  w->number = base->number() + 1;
+  w->zones[kOutsideKey].published = base->outside_;
+  for (const auto& z : base->zones_) w->zones[z->apex_key()].published = z;
+  return w;
+}
 
+void Database::begin_batch() {
+  if (!batch_) batch_ = working_from_current();
+}
+
+void Database::publish_batch() {
+  if (!batch_) return;
+  std::unique_ptr<Working> w = std::move(batch_);
+  batch_view_.reset();
+  if (w->changed) publish(*w);
+}
+
+std::shared_ptr<const DatabaseVersion> Database::latest() const {
+  if (!batch_) return current();
+  if (batch_->view_stale || !batch_view_) {
+    batch_view_ = batch_->version();
+    batch_->view_stale = false;
+  }
+  return batch_view_;
+}
+
+ApplyResult Database::apply(std::span<const Change> changes) {
+  if (batch_) {
+    const ApplyResult result = apply_to(*batch_, changes);
+    if (result.applied > 0) batch_->changed = true;
+    return result;
+  }
+  std::unique_ptr<Working> w = working_from_current();
+  const ApplyResult result = apply_to(*w, changes);
+  if (result.applied > 0) publish(*w);
+  return result;
+}
+
+ApplyResult Database::apply_to(Working& w, std::span<const Change> changes) {
+  ApplyResult result;
   std::set<std::string> touched, explicit_soa;
   for (const Change& c : changes) {
     const Record& r = c.record;
@@ -265,7 +324,6 @@ ApplyResult Database::apply(std::span<const Change> changes) {
     Zone& z = w.zone(key);
     if (const RRset* soa = z.soa()) z.set_soa_serial(soa_serial(soa->rdatas[0]) + 1, w.edit);
   }
-  publish(w);
   return result;
 }
 

@@ -32,7 +32,7 @@ struct ApplyResult {
 // An immutable snapshot of all zones. Answering holds one for the duration of a query.
 class DatabaseVersion {
  public:
-  uint64_t number() const { return number_; }  // 0 = empty, +1 per load/apply
+  uint64_t number() const { return number_; }  // 0 = empty, +1 per published load/apply/batch
   // The deepest zone whose apex is at or above the name with this lowercase wire key, or null.
   const Zone* find_zone(std::string_view key) const;
   const std::vector<std::shared_ptr<const Zone>>& zones() const { return zones_; }
@@ -64,28 +64,48 @@ class DatabaseVersion {
 // Every apply() that changes a zone bumps its SOA serial by exactly 1, unless the batch set that
 // zone's SOA explicitly, in which case the given SOA is kept as is. Records of classes other
 // than IN are ignored (counted as no-ops, warned about on load).
+//
+// Applies between begin_batch() and publish_batch() build one private version, edited in place
+// (no copy-on-write between them), that only latest() shows; publish_batch() makes it current in
+// one step. The raft apply loop serves a burst of committed entries this way: publishing a
+// version per entry copied the trie path of every change and freed it again at the next one.
 class Database {
  public:
   Database();
+  ~Database();
   // Wait-free in practice: an atomic shared_ptr load (a brief internal spin lock in libstdc++).
   std::shared_ptr<const DatabaseVersion> current() const { return current_.load(); }
   // Cheap change detector for per-thread caching (see DatabaseReader).
   uint64_t current_number() const { return number_.load(std::memory_order_acquire); }
 
-  // Replaces everything with these records. Returns warnings: records outside any zone, a second
-  // SOA for one apex, CNAME beside other data, non-IN records.
+  // Replaces everything with these records (publishing an open batch first). Returns warnings:
+  // records outside any zone, a second SOA for one apex, CNAME beside other data, non-IN records.
   std::vector<std::string> load(std::vector<Record> records);
-  // Applies the changes in order as one new version.
+  // Applies the changes in order: as one new version, or inside the open batch.
   ApplyResult apply(std::span<const Change> changes);
   std::vector<Record> all_records() const;
+
+  // Opens a batch (no-op when one is open).
+  void begin_batch();
+  // Publishes what the open batch changed as one version (nothing when it changed nothing) and
+  // closes it; no-op without a batch.
+  void publish_batch();
+  bool in_batch() const { return batch_ != nullptr; }
+  // The writer's view: the open batch's state, else current(). A batch's view is valid until
+  // the next apply or publish_batch() (it is edited in place); never hand it to readers.
+  std::shared_ptr<const DatabaseVersion> latest() const;
 
  private:
   struct Working;
   void publish(Working& w);
+  std::unique_ptr<Working> working_from_current() const;
+  ApplyResult apply_to(Working& w, std::span<const Change> changes);
 
   std::atomic<std::shared_ptr<const DatabaseVersion>> current_;
   std::atomic<uint64_t> number_{0};
   uint64_t next_edit_ = 1;
+  std::unique_ptr<Working> batch_;                             // the open batch, if any
+  mutable std::shared_ptr<const DatabaseVersion> batch_view_;  // latest() of the batch
 };
 
 // A query thread's handle on the database: keeps a version and refreshes it only when the

@@ -43,36 +43,29 @@ bool contains(const RRset& set, std::span<const uint8_t> rdata) {
   return false;
 }
 
-void append_all(const ZoneNode& node, const RRset& set, std::vector<Record>& out) {
-  const Name owner = node.owner();
-  for (const auto rd : set.rdatas)
-    out.push_back(Record{owner, set.type, rclass::IN, set.ttl, {rd.begin(), rd.end()}});
+bool contains(uint16_t rrtype, const std::vector<std::vector<uint8_t>>& rdatas,
+              std::span<const uint8_t> rdata) {
+  for (const auto& rd : rdatas)
+    if (rdata_equal(rrtype, rd, rdata)) return true;
+  return false;
 }
 
-// Adds to `d` how the RRset (key, type) differs between the two zones.
-void diff_rrset(const Zone& z0, const Zone& z1, const std::string& key, uint16_t rrtype,
-                ZoneDiff& d) {
-  const ZoneNode* n0 = z0.find(key);
+// Adds to `d` how the RRset (key, type) differs between `s0` (before, null if absent) and the
+// zone `z1` (after).
+void diff_rrset(const DiffBase::RRsetState* s0, const Zone& z1, const std::string& key,
+                uint16_t rrtype, ZoneDiff& d) {
   const ZoneNode* n1 = z1.find(key);
-  const RRset* s0 = n0 ? n0->find(rrtype) : nullptr;
   const RRset* s1 = n1 ? n1->find(rrtype) : nullptr;
-  if (s0 == s1) return;  // shared, untouched structure (or absent from both)
-  if (s0 && s1 && s0->ttl != s1->ttl) {
-    // A new TTL applies to the whole RRset: every record is removed and added again.
-    append_all(*n0, *s0, d.removed);
-    append_all(*n1, *s1, d.added);
-    return;
-  }
+  const bool new_ttl = s0 && s1 && s0->ttl != s1->ttl;  // a new TTL applies to the whole RRset
   if (s0) {
-    const Name owner = n0->owner();
-    for (const auto rd : s0->rdatas)
-      if (!s1 || !contains(*s1, rd))
-        d.removed.push_back(Record{owner, rrtype, rclass::IN, s0->ttl, {rd.begin(), rd.end()}});
+    for (const auto& rd : s0->rdatas)
+      if (new_ttl || !s1 || !contains(*s1, rd))
+        d.removed.push_back(Record{s0->owner, rrtype, rclass::IN, s0->ttl, rd});
   }
   if (s1) {
     const Name owner = n1->owner();
     for (const auto rd : s1->rdatas)
-      if (!s0 || !contains(*s0, rd))
+      if (new_ttl || !s0 || !contains(rrtype, s0->rdatas, rd))
         d.added.push_back(Record{owner, rrtype, rclass::IN, s1->ttl, {rd.begin(), rd.end()}});
   }
 }
@@ -94,18 +87,48 @@ size_t ZoneDiff::bytes() const {
   return n;
 }
 
-VersionDiff diff_versions(const DatabaseVersion& before, const DatabaseVersion& after,
-                          std::span<const Change> changes, size_t max_bytes) {
+DiffBase diff_base(const DatabaseVersion& before, std::span<const Change> changes) {
+  DiffBase base;
+  base.apex_of.reserve(changes.size());
+  for (const Change& c : changes) {
+    if (c.record.rclass != rclass::IN) {
+      base.apex_of.emplace_back();
+      continue;
+    }
+    const std::string key = name_key(c.record.owner);
+    const Zone* z = before.find_zone(key);
+    base.apex_of.push_back(z != nullptr ? z->apex_key() : std::string());
+    if (z == nullptr) continue;
+    if (!base.zones.contains(z->apex_key())) {
+      DiffBase::ZoneState& zs = base.zones[z->apex_key()];
+      zs.apex = z->apex();
+      if (z->soa()) zs.soa = soa_record(*z);
+    }
+    const ZoneNode* n = z->find(key);
+    const RRset* set = n ? n->find(c.record.type) : nullptr;
+    if (set == nullptr || base.rrsets.contains({key, c.record.type})) continue;
+    DiffBase::RRsetState& rs = base.rrsets[{key, c.record.type}];
+    rs.owner = n->owner();
+    rs.ttl = set->ttl;
+    for (const auto rd : set->rdatas) rs.rdatas.emplace_back(rd.begin(), rd.end());
+  }
+  return base;
+}
+
+VersionDiff diff_from(const DiffBase& base, const DatabaseVersion& after,
+                      std::span<const Change> changes, size_t max_bytes) {
   VersionDiff out;
   // Which zones the batch touched, and at which (name, type) in each.
   std::map<std::string, std::set<std::pair<std::string, uint16_t>>> touched;
   std::set<std::string> broken;  // apexes whose history is not a diff
   size_t batch_bytes = 0;
-  for (const Change& c : changes) {
+  for (size_t i = 0; i < changes.size(); ++i) {
+    const Change& c = changes[i];
     if (c.record.rclass != rclass::IN) continue;  // ignored by the database
     batch_bytes += record_bytes(c.record);
     const std::string key = name_key(c.record.owner);
-    const std::string a0 = apex_of(before, key), a1 = apex_of(after, key);
+    const std::string& a0 = base.apex_of[i];
+    const std::string a1 = apex_of(after, key);
     if (a0 != a1) {
       // The name changed zones (a SOA created or deleted a zone): neither zone's history is
       // a diff any more.
@@ -121,17 +144,20 @@ VersionDiff diff_versions(const DatabaseVersion& before, const DatabaseVersion& 
   }
   for (auto& [apex_key, at] : touched) {
     if (broken.contains(apex_key)) continue;
-    const Zone* z0 = zone_at(before, apex_key);
+    const auto z0 = base.zones.find(apex_key);
     const Zone* z1 = zone_at(after, apex_key);
-    if (!z0 || !z1 || !z0->soa() || !z1->soa() || batch_bytes > max_bytes) {
+    if (z0 == base.zones.end() || !z1 || !z0->second.soa || !z1->soa() || batch_bytes > max_bytes) {
       broken.insert(apex_key);
       continue;
     }
     ZoneDiff d;
     d.apex = z1->apex();
-    d.old_soa = soa_record(*z0);
+    d.old_soa = *z0->second.soa;
     d.new_soa = soa_record(*z1);
-    for (const auto& [key, rrtype] : at) diff_rrset(*z0, *z1, key, rrtype, d);
+    for (const auto& [key, rrtype] : at) {
+      const auto s0 = base.rrsets.find({key, rrtype});
+      diff_rrset(s0 == base.rrsets.end() ? nullptr : &s0->second, *z1, key, rrtype, d);
+    }
     const bool same_soa = d.old_soa == d.new_soa;
     if (same_soa && d.removed.empty() && d.added.empty()) continue;  // nothing changed
     if (d.from() == d.to()) {
@@ -141,11 +167,18 @@ VersionDiff diff_versions(const DatabaseVersion& before, const DatabaseVersion& 
     out.diffs.push_back(std::move(d));
   }
   for (const std::string& apex_key : broken) {
-    const Zone* z = zone_at(after, apex_key);
-    if (!z) z = zone_at(before, apex_key);
-    if (z) out.reset.push_back(z->apex());
+    if (const Zone* z = zone_at(after, apex_key)) {
+      out.reset.push_back(z->apex());
+    } else if (const auto z0 = base.zones.find(apex_key); z0 != base.zones.end()) {
+      out.reset.push_back(z0->second.apex);
+    }
   }
   return out;
+}
+
+VersionDiff diff_versions(const DatabaseVersion& before, const DatabaseVersion& after,
+                          std::span<const Change> changes, size_t max_bytes) {
+  return diff_from(diff_base(before, changes), after, changes, max_bytes);
 }
 
 }  // namespace dns

@@ -4,7 +4,11 @@
 // versions before and after the batch, only at the names and types the batch touched.
 #include <cstddef>
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <span>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "dns/name.h"
@@ -34,9 +38,34 @@ struct VersionDiff {
   std::vector<Name> reset;
 };
 
-// The effect of `changes` (applied to `before`, giving `after`) on every zone. Batches whose
-// records take more than `max_bytes` are not diffed (their zones are reset), so a large import
-// costs no more than the apply.
+// What a diff needs of the version before a batch, copied out of it: the writer applies a burst
+// of batches to one private version in place (Database::begin_batch), so the version before a
+// batch does not outlive it. Only the zones and RRsets the batch's changes name are copied.
+struct DiffBase {
+  struct ZoneState {
+    Name apex;
+    std::optional<Record> soa;
+  };
+  struct RRsetState {
+    Name owner;
+    uint32_t ttl = 0;
+    std::vector<std::vector<uint8_t>> rdatas;
+  };
+  std::vector<std::string> apex_of;        // per change: its zone's apex key, or ""
+  std::map<std::string, ZoneState> zones;  // by apex key
+  std::map<std::pair<std::string, uint16_t>, RRsetState> rrsets;  // (owner key, type) present
+};
+
+// Copies from `before` what diffing `changes` needs.
+DiffBase diff_base(const DatabaseVersion& before, std::span<const Change> changes);
+
+// The effect of `changes` (applied to the version `base` was taken from, giving `after`) on every
+// zone. Batches whose records take more than `max_bytes` are not diffed (their zones are reset),
+// so a large import costs no more than the apply.
+VersionDiff diff_from(const DiffBase& base, const DatabaseVersion& after,
+                      std::span<const Change> changes, size_t max_bytes);
+
+// diff_from(diff_base(before, changes), after, changes, max_bytes).
 VersionDiff diff_versions(const DatabaseVersion& before, const DatabaseVersion& after,
                           std::span<const Change> changes, size_t max_bytes);
 

@@ -16,6 +16,11 @@ constexpr std::uint8_t kSetPendingBound = 6;
 constexpr std::uint8_t kImportBatch = 7;  // a ChangeBatch with import set
 }  // namespace
 
+std::size_t encoded_size(const UpdateCommand& update) {
+  // Format version and kind, origin, request id (as encode_command writes them), the request.
+  return 1 + 1 + 8 + 8 + update_request_size(update.request);
+}
+
 Bytes encode_command(const Command& command) {
   Bytes out;
   raft::ByteWriter w(out);

@@ -79,6 +79,8 @@ using Command = std::variant<ChangeBatch, Ack, UpdateCommand, Rejoin, Imported, 
 inline constexpr std::uint8_t kCommandFormatVersion = 1;
 
 Bytes encode_command(const Command& command);
+// encode_command(update).size(), without encoding it.
+std::size_t encoded_size(const UpdateCommand& update);
 // Throws raft::DecodeError naming the field on anything malformed.
 Command decode_command(ByteView bytes);
 

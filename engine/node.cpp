@@ -111,7 +111,9 @@ void Node::start(std::vector<dns::Record> zone_records) {
   // 1. The local datastore is the serving view's base: what this node has durably copied.
   LocalStoreContents contents = store_.load();
   serving_.load(std::move(contents.snapshot_records));
+  serving_.begin_batch();  // one version for the whole WAL
   for (const StoredBatch& batch : contents.batches) serving_.apply(batch.changes);
+  serving_.publish_batch();
   served_ = contents.hw;
   journal_store_.load(contents.hw, journal_, contents.warnings);
   for (const std::string& w : contents.warnings) log(LogLevel::Warn, w);
@@ -172,6 +174,7 @@ void Node::stop() {
   checkpoint_timer_.reset();
   process_timer_.reset();
   disk_retry_timer_.reset();
+  publish_served();  // nothing is open between bursts; this only keeps that true
   auto writes = std::move(writes_);
   writes_.clear();
   for (auto& [id, write] : writes)
@@ -436,6 +439,7 @@ void Node::process() {
     throw;
   }
   processing_ = false;
+  publish_served();  // every burst publishes its own; this only keeps that true
 
   const raft::Status s = raft_->status();
   if (s.leader != raft::kNoNode && (s.leader != last_leader_ || s.term != last_leader_term_)) {
@@ -486,6 +490,7 @@ bool Node::finish_ready(raft::Ready& ready, bool saved) {
   }
   if (ready.snapshot) install(*ready.snapshot);
   for (const raft::Entry& entry : ready.committed) apply(entry);
+  publish_served();
   return true;
 }
 
@@ -503,6 +508,7 @@ void Node::apply_stored_committed(raft::Ready& ready) {
   while (n < ready.committed.size() && ready.committed[n].index <= stored)
     apply(ready.committed[n++]);
   ready.committed.erase(ready.committed.begin(), ready.committed.begin() + n);
+  publish_served();
 }
 
 void Node::on_disk_error(const DiskError& error) {
@@ -602,17 +608,21 @@ void Node::serve_pending_after(raft::Index index) {
   }
   for (auto it = state_.pending().upper_bound(index); it != state_.pending().end(); ++it)
     serve(it->first, it->second);
+  publish_served();
 }
 
 void Node::serve(raft::Index index, const ChangeBatch& batch) {
   if (holding()) return;  // serve_pending_after() serves it from pending later
+  // Served entries share one new version of the serving database, published (and their writers
+  // answered) by publish_served() at the end of the burst.
+  serving_.begin_batch();
   // An UPDATE becomes changes here: evaluated against the serving database, which holds exactly
   // the batches before `index` on every replica (served in log order), so all agree.
   const PendingUpdate* update = state_.pending_update(index);
   std::optional<ChangeBatch> evaluated;
   std::uint16_t rcode = 0;
   if (update) {
-    dns::update::Outcome outcome = dns::update::evaluate(*serving_.current(), update->request);
+    dns::update::Outcome outcome = dns::update::evaluate(*serving_.latest(), update->request);
     rcode = outcome.rcode;
     evaluated = ChangeBatch{batch.origin, batch.request_id, std::move(outcome.changes)};
     if (rcode != dns::rcode::NOERROR)
@@ -622,12 +632,14 @@ void Node::serve(raft::Index index, const ChangeBatch& batch) {
   // An import batch's SOA never sets an existing zone's serial back (engine/import_batch.h).
   if (batch.import)
     evaluated = ChangeBatch{batch.origin, batch.request_id,
-                            import_changes(*serving_.current(), batch.changes), true};
+                            import_changes(*serving_.latest(), batch.changes), true};
   const ChangeBatch& served = evaluated ? *evaluated : batch;
-  const std::shared_ptr<const dns::DatabaseVersion> before = serving_.current();
+  const bool journaled = index > store_.hw();
+  std::optional<dns::DiffBase> before;
+  if (journaled) before = dns::diff_base(*serving_.latest(), served.changes);
   const dns::ApplyResult result = serving_.apply(served.changes);
   served_ = index;
-  if (index > store_.hw()) {
+  if (journaled) {
     unstored_.push_back({index, served.changes});
     record_diffs(index, *before, served.changes);
   }
@@ -652,15 +664,24 @@ void Node::serve(raft::Index index, const ChangeBatch& batch) {
         fmt::format("{} (applied={} noops={})", describe(reply), result.applied, result.noops);
   else
     reply.message = describe(reply);
-  finish(batch.request_id, reply);
+  unanswered_.emplace_back(batch.request_id, std::move(reply));
 }
 
-void Node::record_diffs(raft::Index index, const dns::DatabaseVersion& before,
+void Node::publish_served() {
+  // Readers (queries, IXFR, NOTIFY) see every batch served so far at once; only then are their
+  // writers answered, so an answered write is visible on this node.
+  serving_.publish_batch();
+  std::vector<std::pair<std::uint64_t, WriteResult>> answers = std::move(unanswered_);
+  unanswered_.clear();
+  for (auto& [request_id, reply] : answers) finish(request_id, reply);
+}
+
+void Node::record_diffs(raft::Index index, const dns::DiffBase& before,
                         const std::vector<dns::Change>& changes) {
   // Every replica serves the same batches in the same order, so each computes the same diffs:
   // an IXFR from any node at a serial gives the same answer.
   dns::VersionDiff vd =
-      dns::diff_versions(before, *serving_.current(), changes, options_.journal.max_bytes);
+      dns::diff_from(before, *serving_.latest(), changes, options_.journal.max_bytes);
   if (vd.diffs.empty() && vd.reset.empty()) return;
   JournalBatch entry{index, std::move(vd.reset), std::move(vd.diffs)};
   for (const dns::Name& apex : entry.reset) journal_.reset(apex);

@@ -22,9 +22,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "dns/zone_db.h"
+#include "dns/zone_diff.h"
 #include "dns/zone_journal.h"
 #include "engine/cluster_identity.h"
 #include "engine/datastore_transfer.h"
@@ -271,9 +273,12 @@ class Node {
   void install(const raft::Snapshot& snapshot);
   void serve_pending_after(raft::Index index);
   void serve(raft::Index index, const ChangeBatch& batch);
+  // Publishes what serve() applied since the last call as one database version, then answers
+  // the writers it served.
+  void publish_served();
   // Adds what the batch at `index` (just applied to `serving_` on top of `before`) did to each
   // zone to the IXFR journal, and queues it for the journal's file.
-  void record_diffs(raft::Index index, const dns::DatabaseVersion& before,
+  void record_diffs(raft::Index index, const dns::DiffBase& before,
                     const std::vector<dns::Change>& changes);
   void propose_write(Write& write);
   void retry_and_expire_writes();
@@ -336,7 +341,9 @@ class Node {
   LocalStore store_;
   ReplicatedState state_;
   std::unique_ptr<raft::Raft> raft_;
-  raft::Index served_ = 0;  // batches <= served_ are in `serving`
+  raft::Index served_ = 0;  // batches <= served_ are in `serving` (or its open batch)
+  // Writes served but not yet published: answered by publish_served().
+  std::vector<std::pair<std::uint64_t, WriteResult>> unanswered_;
   // Served but not yet in the local datastore: what the next checkpoint copies. Taken from what
   // was served rather than from R's pending, so a local datastore that lost batches (damage, not
   // a crash) refills from raft's log as long as raft still has them.

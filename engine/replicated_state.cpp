@@ -20,7 +20,7 @@ constexpr std::uint32_t kMaxMembers = 4096;
 
 // An UPDATE's share of pending_bytes: its command as encoded in the raft entry.
 std::size_t update_bytes(const PendingUpdate& update) {
-  return encode_command(update).size();
+  return encoded_size(update);
 }
 }  // namespace
 

@@ -49,6 +49,18 @@ std::vector<dns::Record> get_records(raft::ByteReader& r, std::string_view field
 
 }  // namespace
 
+std::size_t update_request_size(const dns::update::Request& request) {
+  // Each ByteWriter::bytes() is a u32 length and the data; a record is owner, type|class, TTL,
+  // rdata; a record list is a u32 count and its records.
+  std::size_t n = 4 + request.zone.wire().size();
+  for (const auto* records : {&request.prerequisites, &request.updates}) {
+    n += 4;
+    for (const dns::Record& r : *records)
+      n += 4 + r.owner.wire().size() + 4 + 4 + 4 + r.rdata.size();
+  }
+  return n;
+}
+
 void put_update_request(raft::ByteWriter& w, const dns::update::Request& request) {
   const std::string& zone = request.zone.wire();
   w.bytes({reinterpret_cast<const std::uint8_t*>(zone.data()), zone.size()});

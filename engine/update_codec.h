@@ -3,6 +3,7 @@
 // PendingUpdates snapshot section. Bounds-checked like record_codec: damaged or hostile bytes
 // throw raft::DecodeError naming the field.
 
+#include <cstddef>
 #include <map>
 
 #include "dns/update.h"
@@ -17,6 +18,9 @@ namespace engine {
 inline constexpr std::uint32_t kMaxUpdateRecords = 65535;
 
 void put_update_request(raft::ByteWriter& w, const dns::update::Request& request);
+// The bytes put_update_request writes, without writing them (R counts every pending UPDATE's
+// size; encoding the command again to learn it was a few percent of an UPDATE load's CPU).
+std::size_t update_request_size(const dns::update::Request& request);
 dns::update::Request get_update_request(raft::ByteReader& r);
 
 // One committed UPDATE waiting in R's pending: who asked (origin, request id) and what.

@@ -446,7 +446,7 @@ CatchupResult run_catchup(const Flags& f, std::uint64_t seed, double down_s) {
   boot(cluster, m);
   cluster.hooks().served = [&](NodeId node, Index index, const engine::ChangeBatch&,
                                const dns::Database& db) {
-    counts[node][index] = db.current()->record_count();
+    counts[node][index] = db.latest()->record_count();
     if (restarted < 0) return;
     if (node == r.victim && index >= r.target && std::isnan(r.catchup_s)) {
       r.catchup_s = to_s(cluster.now() - restarted);
@@ -458,7 +458,7 @@ CatchupResult run_catchup(const Flags& f, std::uint64_t seed, double down_s) {
         auto it = counts[n].find(index);
         if (it == counts[n].end()) continue;
         seen = true;
-        same = same && it->second == db.current()->record_count();
+        same = same && it->second == db.latest()->record_count();
       }
       r.records_match = seen && same;
     }

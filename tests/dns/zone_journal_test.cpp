@@ -1,9 +1,10 @@
-// Tests of the IXFR journal's pure parts: what diff_versions() makes of a batch, the per-zone
-// bound, the serial chain between() walks (and when it gives up, for the AXFR fallback), and
-// the RFC 1995 record order.
+// Tests of the IXFR journal's pure parts: what diff_versions() makes of a batch (and diff_from()
+// inside one Database batch of many applies), the per-zone bound, the serial chain between()
+// walks (and when it gives up, for the AXFR fallback), and the RFC 1995 record order.
 #include "dns/zone_journal.h"
 
 #include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
 
 #include <algorithm>
 #include <memory>
@@ -195,6 +196,54 @@ TEST(ZoneJournal, IxfrRecordsInRfc1995Order) {
   EXPECT_EQ(lines, (std::vector<std::string>{
                        "SOA 12", "SOA 10", to_text(rec("www 300 IN A 192.0.2.10")), "SOA 11",
                        "SOA 11", "SOA 12", to_text(rec("x 300 IN A 192.0.2.3")), "SOA 12"}));
+}
+
+}  // namespace
+}  // namespace dns
+
+namespace dns {
+namespace {
+
+// A burst of batches applied inside one Database batch (begin_batch, diff_base and diff_from on
+// latest(), publish_batch: what the engine's apply loop does) gives the same records, serials
+// and per-batch IXFR diffs as publishing a version per batch, and readers see none of it before
+// publish_batch(). The changes create and delete a child zone too, so some diffs are resets.
+RC_GTEST_PROP(ZoneDiffProperty, OneBatchOfAppliesMatchesAVersionPerApply, ()) {
+  const std::vector<std::string> lines = {"a 60 A 192.0.2.1",
+                                          "a 60 A 192.0.2.2",
+                                          "a 120 A 192.0.2.1",
+                                          "b.a 60 A 192.0.2.1",
+                                          "x.sub 60 A 192.0.2.9",
+                                          "sub 60 A 192.0.2.8",
+                                          "www 300 A 192.0.2.10",
+                                          "sub 60 SOA ns hm 1 1 1 1 1",
+                                          "@ 300 SOA ns1 hostmaster 77 7200 900 1209600 300"};
+  Database one_by_one, batched;
+  one_by_one.load(zone_text(kZone));
+  batched.load(zone_text(kZone));
+  const auto published = batched.current();
+  const std::vector<Record> records_before = batched.all_records();
+  const std::size_t max_bytes = *rc::gen::element(kNoLimit, std::size_t{200});
+  const int batches = *rc::gen::inRange(1, 10);
+  batched.begin_batch();
+  for (int b = 0; b < batches; ++b) {
+    const auto picks = *rc::gen::container<std::vector<std::pair<bool, std::size_t>>>(
+        rc::gen::pair(rc::gen::arbitrary<bool>(), rc::gen::inRange<std::size_t>(0, lines.size())));
+    std::vector<Change> changes;
+    for (auto [is_add, n] : picks)
+      changes.push_back(Change{is_add ? Change::Add : Change::Remove, rec(lines[n])});
+    const VersionDiff expected = apply(one_by_one, changes, max_bytes);
+    const DiffBase base = diff_base(*batched.latest(), changes);
+    batched.apply(changes);
+    const VersionDiff got = diff_from(base, *batched.latest(), changes, max_bytes);
+    RC_ASSERT(got.diffs == expected.diffs);
+    RC_ASSERT(got.reset == expected.reset);
+    RC_ASSERT(batched.current() == published);  // nothing published yet
+  }
+  RC_ASSERT(batched.all_records() == records_before);
+  batched.publish_batch();
+  RC_ASSERT(batched.all_records() == one_by_one.all_records());
+  RC_ASSERT(published->record_count() == records_before.size());  // the old version is intact
 }
 
 }  // namespace

@@ -143,6 +143,8 @@ TEST(UpdateCodec, CommandAndSectionRoundTripAndRejectGarbage) {
   const std::map<raft::Index, PendingUpdate> section = {{5, command}, {9, command}};
   EXPECT_EQ(decode_pending_updates(encode_pending_updates(section)), section);
   Bytes bytes = encode_command(command);
+  EXPECT_EQ(encoded_size(command), bytes.size());  // R's pending_bytes counts this
+  EXPECT_EQ(encoded_size(UpdateCommand{1, 2, {}}), encode_command(UpdateCommand{1, 2, {}}).size());
   for (std::size_t n = 0; n < bytes.size(); ++n)
     EXPECT_THROW(decode_command(ByteView(bytes.data(), n)), raft::DecodeError) << n;
   // Class IN with empty rdata is not a meta record: an A record needs 4 octets.
