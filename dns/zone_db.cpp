@@ -217,6 +217,7 @@ std::vector<std::string> Database::load(std::vector<Record> records) {
     }
   }
   std::string key;
+  bool any_cname = false;
   for (const Record* r : data) {
     key.assign(r->owner.wire());
     for (char& c : key) c = static_cast<char>(ascii_lower(static_cast<uint8_t>(c)));
@@ -225,8 +226,10 @@ std::vector<std::string> Database::load(std::vector<Record> records) {
       warnings.push_back(
           fmt::format("{}: outside every zone (no SOA above it), not served", describe(*r)));
     w.zone(apex).add(*r, w.edit);
+    any_cname = any_cname || r->type == type::CNAME;
   }
   for (const auto& [key, slot] : w.zones) {
+    if (!any_cname) break;  // the walk below touches every node: skip it when it cannot warn
     slot.edited->for_each_node([&](const ZoneNode& n) {
       const RRset* cname = n.find(type::CNAME);
       if (!cname) return;
