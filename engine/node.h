@@ -306,6 +306,10 @@ class Node {
   // node_transfer.cpp: the datastore transfer, both sides.
   void on_transfer_message(NodeId from, ByteView bytes);
   void start_transfer(bool change_peer);
+  // Removes a staged copy recovered at start that the local datastore no longer needs.
+  void drop_stale_staged_copy();
+  // After a restart: asks the source of the staged copy for its next chunk (or installs it).
+  void resume_transfer();
   void transfer_tick();
   void install_transfer();
   std::vector<NodeId> transfer_peers() const;
