@@ -188,6 +188,9 @@ class NodeObserver {
   virtual void on_write_answered(const WriteResult&) {}
   // A copy of a peer's datastore was installed: `bytes` received in `chunks` (metrics).
   virtual void on_transfer_installed(std::uint64_t /*bytes*/, std::uint64_t /*chunks*/) {}
+  // A copy staged before a restart is taken up again at chunk `chunk` (its staged chunks
+  // count; all of them when it only needs installing).
+  virtual void on_transfer_resumed(std::uint64_t /*chunk*/) {}
   // As a source: one chunk of `bytes` payload octets sent to a peer copying this datastore.
   virtual void on_transfer_chunk_sent(std::uint64_t /*bytes*/) {}
 };

@@ -54,6 +54,7 @@ void Node::resume_transfer() {
   const TransferProgress& p = sink_.progress();
   transfer_asks_ = 1;
   transfer_deadline_ = clock_.now() + options_.transfer_timeout;
+  observer_->on_transfer_resumed(p.chunks);
   if (sink_.complete()) {
     log(LogLevel::Info, fmt::format("datastore transfer: the copy from node {} at index {} was "
                                     "staged whole before the restart; installing it",

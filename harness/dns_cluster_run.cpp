@@ -116,6 +116,7 @@ DnsClusterRun::DnsClusterRun(const RunOptions& options)
   dns_checks_.set_direct_checks(!options.outcome_checks_only);
   cluster_.hooks().restart_needed = [this](engine::NodeId n) { restart_for_disk(n); };
   cluster_.hooks().transfer_installed = [this](engine::NodeId) { ++stats_.transfers; };
+  cluster_.hooks().transfer_resumed = [this](engine::NodeId) { ++stats_.transfers_resumed; };
   faults_.set_disk_window_hook(
       [this](std::uint64_t n, FaultKind, bool begins) { on_disk_window(n, begins); });
   for (engine::NodeId n = 1; n <= nodes(); ++n)

@@ -110,8 +110,9 @@ void print_dns_stats(const harness::DnsRunStats& d) {
       d.writes, d.ok, d.noop, d.no_quorum, d.unanswered, d.queries, d.committed_batches,
       d.max_pending, d.records, d.converge_s);
   if (d.removed_members + d.added_members + d.wipes + d.transfers > 0)
-    fmt::print("members: removed={} added={} promoted={} wipes={} transfers={}\n",
-               d.removed_members, d.added_members, d.promoted, d.wipes, d.transfers);
+    fmt::print("members: removed={} added={} promoted={} wipes={} transfers={} resumed={}\n",
+               d.removed_members, d.added_members, d.promoted, d.wipes, d.transfers,
+               d.transfers_resumed);
   if (d.disk_fault_answers + d.disk_restarts + d.probes > 0)
     fmt::print("disk: refused-writes={} restarts={} probes={}\n", d.disk_fault_answers,
                d.disk_restarts, d.probes);
@@ -309,6 +310,7 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
 
   std::uint64_t passed = 0, failed = 0, combined = 0xCBF29CE484222325ULL;
+  std::uint64_t transfers = 0, resumed = 0;  // datastore copies over the sweep
   for (std::uint64_t s = first;; ++s) {
     harness::RunOptions options = base;
     options.seed = s;
@@ -343,6 +345,10 @@ int main(int argc, char** argv) {
       }
     }
     combined = (combined ^ r.trace_hash) * 0x100000001B3ULL;
+    if (r.dns) {
+      transfers += r.dns->transfers;
+      resumed += r.dns->transfers_resumed;
+    }
     if (r.ok) {
       ++passed;
     } else {
@@ -362,6 +368,9 @@ int main(int argc, char** argv) {
     if (s == last) break;
   }
   fmt::print("{} passed, {} failed\n", passed, failed);
+  if (transfers + resumed > 0)
+    fmt::print("datastore transfers: {} installed, {} resumed after a restart\n", transfers,
+               resumed);
   fmt::print("trace-hash={:016x}\n", combined);
   return failed == 0 ? 0 : 1;
 }
