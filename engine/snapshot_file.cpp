@@ -1,5 +1,7 @@
 #include "engine/snapshot_file.h"
 
+#include <stdexcept>
+
 #include <fmt/core.h>
 
 #include "engine/crc32.h"
@@ -38,7 +40,9 @@ Bytes snapshot_file_header(raft::Index index, std::uint32_t records, std::uint32
 }
 
 SnapshotFileSummary for_each_snapshot_record(const Disk& disk, const std::string& name,
-                                             const std::function<void(const dns::Record&)>& visit) {
+                                             const std::function<void(const dns::Record&)>& visit,
+                                             std::size_t piece) {
+  if (piece == 0) throw std::invalid_argument("for_each_snapshot_record: a piece of 0 bytes");
   Bytes window;
   std::size_t at = 0;             // next unread byte of `window`
   std::uint64_t file_offset = 0;  // of window[0]
@@ -51,10 +55,10 @@ SnapshotFileSummary for_each_snapshot_record(const Disk& disk, const std::string
     at = 0;
     while (!end_of_file && window.size() < want) {
       const std::uint64_t from = file_offset + window.size();
-      std::optional<Bytes> piece = disk.read_range(name, from, kSnapshotReadPiece);
-      if (!piece) throw raft::DecodeError(fmt::format("{}: the file is gone", name));
-      if (piece->size() < kSnapshotReadPiece) end_of_file = true;
-      window.insert(window.end(), piece->begin(), piece->end());
+      std::optional<Bytes> read = disk.read_range(name, from, piece);
+      if (!read) throw raft::DecodeError(fmt::format("{}: the file is gone", name));
+      if (read->size() < piece) end_of_file = true;
+      window.insert(window.end(), read->begin(), read->end());
     }
   };
 

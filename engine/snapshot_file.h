@@ -34,11 +34,12 @@ struct SnapshotFileSummary {
   std::uint64_t records = 0;
 };
 
-// Calls `visit` with every record of the snapshot file `name`, reading it kSnapshotReadPiece
-// bytes at a time, and checks the file's checksum and record count as it goes. Throws
+// Calls `visit` with every record of the snapshot file `name`, reading it `piece` bytes at a
+// time (tests use tiny pieces), and checks the file's checksum and record count as it goes. Throws
 // raft::DecodeError naming the file and byte (a missing file, a short one, a bad checksum), in
 // which case `visit` may have seen part of the records; DiskError.
 SnapshotFileSummary for_each_snapshot_record(const Disk& disk, const std::string& name,
-                                             const std::function<void(const dns::Record&)>& visit);
+                                             const std::function<void(const dns::Record&)>& visit,
+                                             std::size_t piece = kSnapshotReadPiece);
 
 }  // namespace engine

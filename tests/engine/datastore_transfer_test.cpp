@@ -222,6 +222,7 @@ TEST(DatastoreTransfer, AnInstalledStagedFileIsTheStoresSnapshotAtEveryCrashPoin
       installed = true;
     } catch (const testing::PowerCut&) {
     }
+    disk.cut_power_after(-1);
     disk.crash();
     LocalStore again(disk);
     const LocalStoreContents c = again.load();
