@@ -71,6 +71,7 @@ void Node::resume_transfer() {
 void Node::transfer_tick() {
   if (!transfer_wanted_ || disk_fault_ || stopped_) return;
   if (!sink_.active()) return start_transfer(false);
+  if (sink_.recovered()) return resume_transfer();  // start() found the gap before raft ran
   if (clock_.now() < transfer_deadline_) return;
   if (transfer_asks_ >= 3) {
     log(LogLevel::Warn,

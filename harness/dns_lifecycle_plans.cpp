@@ -217,8 +217,8 @@ void crash_mid_transfer(DnsClusterRun& run, engine::NodeId node, sim::SimTime un
         driver ? driver->node().status().transfer : std::nullopt;
     if (!driver || !copy || copy->chunks == 0) return crash_mid_transfer(run, node, until);
     run.crash(node);
-    run.restart_later(node, between(run.plan_prng(), 100 * sim::kMillisecond,
-                                    500 * sim::kMillisecond));
+    run.restart_later(node,
+                      between(run.plan_prng(), 100 * sim::kMillisecond, 500 * sim::kMillisecond));
   });
 }
 

@@ -162,7 +162,7 @@ int main(int argc, char** argv) {
   std::optional<double> time_s, loss, dup, crash_rate, partition_rate, disk_fault_rate;
   std::optional<std::int64_t> drift, checkpoint_ms, election_ms, heartbeat_ms;
   std::string sites;
-  std::optional<std::size_t> snapshot_chunk_bytes;
+  std::optional<std::size_t> snapshot_chunk_bytes, transfer_chunk_bytes;
   std::optional<std::uint64_t> max_pending_bytes;
   bool torn = false, no_torn = false;
   std::string bug, faults, history_file;
@@ -185,6 +185,9 @@ int main(int argc, char** argv) {
                  "DNS scenarios: the nodes' bound on pending (max_pending_bytes)");
   app.add_option("--snapshot-chunk-bytes", snapshot_chunk_bytes,
                  "raft sends larger snapshots in chunks of this many bytes (default 4 MiB)");
+  app.add_option("--transfer-chunk-bytes", transfer_chunk_bytes,
+                 "DNS scenarios: a datastore transfer's chunk size (default 1 MiB; the lifetime "
+                 "scenarios 256)");
   app.add_flag("--torn", torn, "crashes keep a torn prefix of unsynced writes");
   app.add_flag("--no-torn", no_torn, "crashes lose all unsynced writes (no torn prefix)");
   app.add_flag("--check-determinism", check_determinism, "run every seed twice, compare hashes");
@@ -236,6 +239,11 @@ int main(int argc, char** argv) {
       if (*snapshot_chunk_bytes < 1)
         throw std::invalid_argument("--snapshot-chunk-bytes must be >= 1");
       k.snapshot_chunk_bytes = *snapshot_chunk_bytes;
+    }
+    if (transfer_chunk_bytes) {
+      if (*transfer_chunk_bytes < 1)
+        throw std::invalid_argument("--transfer-chunk-bytes must be >= 1");
+      k.transfer_chunk_bytes = *transfer_chunk_bytes;
     }
     if (max_pending_bytes) {
       if (*max_pending_bytes < engine::kMinPendingBound)
