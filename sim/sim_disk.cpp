@@ -51,7 +51,8 @@ void SimDisk::append(const std::string& name, engine::ByteView data) {
 }
 
 void SimDisk::write_at(const std::string& name, std::uint64_t offset, engine::ByteView data) {
-  if (full_ > 0 && offset + data.size() > files_[name].current.size())
+  if (auto it = files_.find(name);
+      full_ > 0 && (it == files_.end() || offset + data.size() > it->second.current.size()))
     fail("ENOSPC", "write", name, true, "No space left on device");
   File& file = files_[name];
   if (offset > file.current.size()) throw std::logic_error("SimDisk::write_at past the end");
