@@ -147,7 +147,6 @@ void add_dns_scenarios(std::vector<Scenario>& table) {
     x.defaults.max_pending_bytes = 16 * 1024;
     x.defaults.loss = 0.01;
     x.bugs.push_back("ignore-pending-bound");
-    x.defaults.transfer_chunk_bytes = 256;  // copies of many chunks
     table.push_back(x);
   }
   {
@@ -165,7 +164,6 @@ void add_dns_scenarios(std::vector<Scenario>& table) {
     x.w_crash = 0;
     x.bugs.push_back("reimport-after-wipe");
     x.bugs.push_back("transfer-before-fsync");
-    x.defaults.transfer_chunk_bytes = 256;  // copies of many chunks
     table.push_back(x);
   }
   {
