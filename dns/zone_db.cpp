@@ -194,6 +194,12 @@ void Database::publish(Working& w) {
 }
 
 std::vector<std::string> Database::load(std::vector<Record> records) {
+  return load_streamed([&](const RecordVisitor& visit) {
+    for (const Record& r : records) visit(r);
+  });
+}
+
+std::vector<std::string> Database::load_streamed(const RecordSource& source) {
   publish_batch();
   std::vector<std::string> warnings;
   Working w;
@@ -201,33 +207,35 @@ std::vector<std::string> Database::load(std::vector<Record> records) {
   w.number = current()->number() + 1;
   w.new_zone(kOutsideKey, Name());
 
-  std::vector<const Record*> data;
-  for (const Record& r : records) {
+  // Pass 1: the zones (every SOA) and the warnings for records never served.
+  source([&](const Record& r) {
     if (r.rclass != rclass::IN) {
       warnings.push_back(
           fmt::format("{}: class {} is not served, ignored", describe(r), class_to_text(r.rclass)));
     } else if (!valid_record(r)) {
       warnings.push_back(fmt::format("{}: malformed rdata, ignored", describe(r)));
     } else if (r.type != type::SOA) {
-      data.push_back(&r);
+      return;
     } else if (const std::string key = name_key(r.owner); w.zones.contains(key)) {
       warnings.push_back(fmt::format("{}: second SOA for this zone, ignored", describe(r)));
     } else {
       w.new_zone(key, r.owner).add(r, w.edit);
     }
-  }
+  });
+  // Pass 2: every other record into the zone it falls in, now that all zones are known.
   std::string key;
   bool any_cname = false;
-  for (const Record* r : data) {
-    key.assign(r->owner.wire());
+  source([&](const Record& r) {
+    if (r.rclass != rclass::IN || r.type == type::SOA || !valid_record(r)) return;
+    key.assign(r.owner.wire());
     for (char& c : key) c = static_cast<char>(ascii_lower(static_cast<uint8_t>(c)));
     const std::string& apex = w.apex_for(key);
     if (apex == kOutsideKey)
       warnings.push_back(
-          fmt::format("{}: outside every zone (no SOA above it), not served", describe(*r)));
-    w.zone(apex).add(*r, w.edit);
-    any_cname = any_cname || r->type == type::CNAME;
-  }
+          fmt::format("{}: outside every zone (no SOA above it), not served", describe(r)));
+    w.zone(apex).add(r, w.edit);
+    any_cname = any_cname || r.type == type::CNAME;
+  });
   for (const auto& [key, slot] : w.zones) {
     if (!any_cname) break;  // the walk below touches every node: skip it when it cannot warn
     slot.edited->for_each_node([&](const ZoneNode& n) {

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <span>
@@ -81,6 +82,14 @@ class Database {
   // Replaces everything with these records (publishing an open batch first). Returns warnings:
   // records outside any zone, a second SOA for one apex, CNAME beside other data, non-IN records.
   std::vector<std::string> load(std::vector<Record> records);
+  // Calls `visit` with every record (RecordVisitor) and is called twice: zones are set up from
+  // the SOAs of the first pass, the other records placed in them in the second.
+  using RecordVisitor = std::function<void(const Record&)>;
+  using RecordSource = std::function<void(const RecordVisitor& visit)>;
+  // The same as load(), from records read twice from `source` (a file read a piece at a time):
+  // the only copy of every record it makes is the new version's. Exceptions from `source`
+  // propagate, and then nothing is published.
+  std::vector<std::string> load_streamed(const RecordSource& source);
   // Applies the changes in order: as one new version, or inside the open batch.
   ApplyResult apply(std::span<const Change> changes);
   std::vector<Record> all_records() const;

@@ -9,5 +9,8 @@
 namespace engine {
 
 std::uint32_t crc32(ByteView data);
+// The CRC-32 of a byte range that continues one whose CRC-32 is `crc`: crc32(a + b) ==
+// crc32_extend(crc32(a), b), so a checksum can run over data that arrives (or is read) in pieces.
+std::uint32_t crc32_extend(std::uint32_t crc, ByteView data);
 
 }  // namespace engine

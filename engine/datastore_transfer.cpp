@@ -3,16 +3,13 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <limits>
 
-#include "engine/durable_framing.h"
+#include "engine/crc32.h"
 #include "engine/record_codec.h"
 #include "raft/codec.h"
 
 namespace engine {
-namespace {
-constexpr std::uint8_t kPartChunk = 1;
-}  // namespace
-
 TransferSource::Stream* TransferSource::find(std::uint64_t id) {
   for (Stream& s : streams_)
     if (s.id == id) return &s;
@@ -65,15 +62,35 @@ TransferMessage TransferSource::chunk(Stream& stream, std::uint64_t number) {
   return out;
 }
 
+std::string TransferSink::recover() {
+  std::string note;
+  const std::optional<StagedIdentity> copy = staged_.recover(note);
+  if (!copy) return note;
+  progress_ = {};
+  progress_.peer = copy->peer;
+  progress_.transfer_id = copy->transfer_id;
+  progress_.index = copy->index;
+  progress_.chunks = copy->chunks;
+  progress_.records = copy->records;
+  progress_.bytes = copy->bytes;
+  progress_.checksum = copy->crc;
+  progress_.resumed_at = copy->chunks;
+  active_ = true;
+  complete_ = copy->complete;
+  recovered_ = true;
+  return note;
+}
+
 TransferRequest TransferSink::begin(NodeId peer, std::uint64_t transfer_id) {
   const std::uint64_t restarts = active_ ? progress_.restarts + 1 : progress_.restarts;
-  disk_.remove(part_name_);
+  staged_.clear();
   progress_ = {};
   progress_.peer = peer;
   progress_.transfer_id = transfer_id;
   progress_.restarts = restarts;
   active_ = true;
   complete_ = false;
+  recovered_ = false;
   return next_request();
 }
 
@@ -84,59 +101,55 @@ TransferSink::Step TransferSink::on_chunk(NodeId from, const TransferChunk& chun
   if (chunk.chunk > 0 && chunk.index != progress_.index)
     throw raft::DecodeError(fmt::format("chunk index: chunk {} covers index {}, chunk 0 covered {}",
                                         chunk.chunk, chunk.index, progress_.index));
+  if (progress_.records + chunk.records > std::numeric_limits<std::uint32_t>::max())
+    throw raft::DecodeError(
+        fmt::format("chunk records: {} more than the {} so far is more than a "
+                    "snapshot file holds",
+                    chunk.records, progress_.records));
   // Decoded once here so a malformed chunk is refused before it reaches the disk.
   raft::ByteReader r(chunk.payload);
   for (std::uint32_t i = 0; i < chunk.records; ++i) get_record(r);
   r.expect_end("chunk records");
-  disk_.append(part_name_, frame_record(kPartChunk, [&](raft::ByteWriter& w) {
-                 w.u64(chunk.index);
-                 w.u32(chunk.records);
-                 w.bytes(chunk.payload);
-               }));
-  progress_.index = chunk.index;
-  ++progress_.chunks;
-  progress_.records += chunk.records;
-  progress_.bytes += chunk.payload.size();
+  StagedIdentity after;
+  after.peer = progress_.peer;
+  after.transfer_id = progress_.transfer_id;
+  after.index = chunk.index;
+  after.chunks = progress_.chunks + 1;
+  after.records = progress_.records + chunk.records;
+  after.bytes = progress_.bytes + chunk.payload.size();
+  after.crc = crc32_extend(progress_.checksum, chunk.payload);
+  after.complete = chunk.last;
+  staged_.add(after, chunk.payload);
+  progress_.index = after.index;
+  progress_.chunks = after.chunks;
+  progress_.records = after.records;
+  progress_.bytes = after.bytes;
+  progress_.checksum = after.crc;
+  recovered_ = false;
   if (!chunk.last) return Step::Next;
   complete_ = true;
   return Step::Complete;
 }
 
-std::vector<dns::Record> TransferSink::finish(bool skip_sync) {
+void TransferSink::finish(bool skip_sync) {
   if (!complete_) throw std::logic_error("transfer finished before its last chunk");
-  if (!skip_sync) disk_.sync(part_name_);
-  const std::optional<Bytes> file = disk_.read(part_name_);
-  if (!file) throw raft::DecodeError(fmt::format("{}: the part file is gone", part_name_));
-  std::vector<dns::Record> records;
-  records.reserve(progress_.records);
-  std::size_t offset = 0;
-  for (std::uint64_t i = 0; i < progress_.chunks; ++i) {
-    const std::optional<ByteView> payload = record_at(*file, offset);
-    if (!payload)
-      throw raft::DecodeError(fmt::format("{}: chunk {} at byte {}: {}", part_name_, i, offset,
-                                          record_problem(*file, offset)));
-    offset += kRecordFrameHeader + payload->size();
-    raft::ByteReader r(*payload);
-    if (r.u8("part kind") != kPartChunk) throw raft::DecodeError("part kind: not a chunk");
-    if (r.u64("part index") != progress_.index)
-      throw raft::DecodeError(fmt::format("{}: chunk {} is of another snapshot", part_name_, i));
-    const std::uint32_t count = r.u32("part records");
-    const Bytes body = r.bytes("part payload", kMaxTransferChunkBytes);
-    r.expect_end("part chunk");
-    raft::ByteReader rr(body);
-    for (std::uint32_t k = 0; k < count; ++k) records.push_back(get_record(rr));
-    rr.expect_end("part chunk records");
-  }
-  if (offset != file->size())
-    throw raft::DecodeError(
-        fmt::format("{}: {} bytes after the last chunk", part_name_, file->size() - offset));
-  return records;
+  StagedIdentity copy;
+  copy.peer = progress_.peer;
+  copy.transfer_id = progress_.transfer_id;
+  copy.index = progress_.index;
+  copy.chunks = progress_.chunks;
+  copy.records = progress_.records;
+  copy.bytes = progress_.bytes;
+  copy.crc = progress_.checksum;
+  copy.complete = true;
+  staged_.seal(copy, skip_sync);
 }
 
 void TransferSink::discard() {
-  disk_.remove(part_name_);
+  staged_.clear();
   active_ = false;
   complete_ = false;
+  recovered_ = false;
 }
 
 }  // namespace engine

@@ -85,7 +85,9 @@ class DiskError : public std::runtime_error {
 
 // Durable storage of named files in one node's data directory. Data written with append() or
 // write_at() may be lost (or, in the simulator, torn) on a crash until sync() of that file
-// returns. replace() is atomic and durable on return (write temp, fsync, rename, fsync dir).
+// returns. replace() is atomic and durable on return (write temp, fsync, rename, fsync dir);
+// rename() is atomic and its new name durable on return. read_range() and write_at() let a file
+// larger than any buffer the caller wants to hold (a datastore copy) be read and patched in pieces.
 // Names are plain file names ("raft.log", "store.snap"); no directories.
 //
 // Every method reports an OS failure by throwing DiskError. A failed append() leaves the file as
@@ -94,11 +96,21 @@ class Disk {
  public:
   virtual ~Disk() = default;
   virtual std::optional<Bytes> read(const std::string& name) const = 0;
+  // Up to `length` bytes from byte `offset` (fewer at the end of the file, none past it), or
+  // nullopt if the file does not exist.
+  virtual std::optional<Bytes> read_range(const std::string& name, std::uint64_t offset,
+                                          std::size_t length) const = 0;
   virtual void append(const std::string& name, ByteView data) = 0;
+  // Overwrites the bytes of an existing file from `offset` (at most its size), extending it if
+  // `data` runs past the end. Durable once sync() of the file returns, like append().
+  virtual void write_at(const std::string& name, std::uint64_t offset, ByteView data) = 0;
   virtual void truncate(const std::string& name, std::uint64_t size) = 0;
   virtual void sync(const std::string& name) = 0;
   virtual void replace(const std::string& name, ByteView data) = 0;
   virtual void remove(const std::string& name) = 0;
+  // Gives file `from` the name `to` (replacing any file `to`) atomically; the new name is
+  // durable on return, the content as durable as the last sync() of `from` made it.
+  virtual void rename(const std::string& from, const std::string& to) = 0;
   virtual std::vector<std::string> list() const = 0;
 };
 

@@ -7,6 +7,7 @@
 
 #include "engine/durable_framing.h"
 #include "engine/record_codec.h"
+#include "engine/snapshot_file.h"
 #include "raft/codec.h"
 
 namespace engine {
@@ -14,6 +15,7 @@ namespace engine {
 namespace {
 
 constexpr std::uint8_t kFileVersion = 1;
+static_assert(kFileVersion == kSnapshotFileVersion, "a staged copy becomes store.snap as is");
 constexpr size_t kRecordHeader = kRecordFrameHeader;
 constexpr std::uint8_t kImportedFlag = 1;
 // Smallest encoded record: owner length + type/class + ttl + rdata length.
@@ -351,6 +353,34 @@ void LocalStore::install_snapshot(const std::vector<dns::Record>& records, raft:
     if (snapshot_index_ != index) hw_ = old_hw;  // the old snapshot is still the store's
     throw;
   }
+  imported_ = true;
+  write_meta();
+}
+
+}  // namespace engine
+
+namespace engine {
+
+void LocalStore::install_snapshot_file(const std::string& staged, std::uint64_t file_bytes,
+                                       raft::Index index, bool durable) {
+  require_loaded("install_snapshot_file");
+  if (index < hw_)
+    throw std::logic_error(
+        fmt::format("LocalStore::install_snapshot_file: index {} is below hw {}", index, hw_));
+  if (!durable) {
+    hw_ = durable_hw_ = index;
+    return;
+  }
+  // The snapshot first, as in replace_snapshot(): a crash before the WAL reset leaves a WAL
+  // whose header names an older snapshot, which load() recognises as covered.
+  disk_.rename(staged, snap_name_);
+  hw_ = snapshot_index_ = index;
+  snapshot_bytes_ = file_bytes;
+  const Bytes header = header_record(index);
+  disk_.replace(wal_name_, header);
+  wal_bytes_ = header.size();
+  unsynced_ = false;
+  durable_hw_ = index;
   imported_ = true;
   write_meta();
 }

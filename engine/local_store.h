@@ -85,6 +85,16 @@ class LocalStore {
   void install_snapshot(const std::vector<dns::Record>& records, raft::Index index,
                         bool durable = true);
 
+  // The same from a sealed snapshot file (engine/snapshot_file.h) of `file_bytes` bytes at raft
+  // index `index`, staged on this Disk as `staged` (engine/staged_copy.h): it is renamed to the
+  // store's snapshot file, so nothing the size of the datastore passes through memory. `staged`
+  // must have been fsynced. Durable on return, with the same crash cases as install_snapshot();
+  // `durable` false is the bug switch (nothing renamed, hw rises).
+  void install_snapshot_file(const std::string& staged, std::uint64_t file_bytes, raft::Index index,
+                             bool durable = true);
+  // The name of the snapshot file (for engine/snapshot_file.h's reader).
+  const std::string& snapshot_file() const { return snap_name_; }
+
   raft::Index hw() const { return hw_; }                  // as appended (maybe not yet synced)
   raft::Index durable_hw() const { return durable_hw_; }  // as of the last sync
   std::uint64_t wal_bytes() const { return wal_bytes_; }

@@ -120,7 +120,9 @@ void Node::start(std::vector<dns::Record> zone_records) {
   if (!contents.initialized) store_.initialize();
   imported_ = contents.imported;
   load_identity();
-  disk_.remove("xfer.part");  // a transfer cut short by a restart begins again
+  // A copy cut short by a restart resumes from its last staged chunk, if it is still needed.
+  if (const std::string staged = sink_.recover(); !staged.empty())
+    log(LogLevel::Info, fmt::format("datastore transfer: {}", staged));
   log(LogLevel::Info,
       fmt::format("local datastore: hw={} ({} batches in the WAL){}", contents.hw,
                   contents.batches.size(), contents.initialized ? "" : ", first boot"));
@@ -406,7 +408,23 @@ void Node::on_checkpoint() {
   checkpoint_timer_ = clock_.start_timer(options_.checkpoint_interval, [this] { on_checkpoint(); });
   if (disk_fault_) return;  // retry_disk() redoes a failed checkpoint
   checkpoint();
+  drop_stale_staged_copy();
   process();
+}
+
+void Node::drop_stale_staged_copy() {
+  // A copy recovered after a restart that the node turned out not to need (its datastore got
+  // at least as far without it) would only hold disk space.
+  if (transfer_wanted_ || !sink_.active() || store_.hw() < sink_.progress().index) return;
+  log(LogLevel::Info,
+      fmt::format("datastore transfer: the staged copy at index {} is not needed (local datastore "
+                  "hw={}); removed",
+                  sink_.progress().index, store_.hw()));
+  try {
+    sink_.discard();
+  } catch (const DiskError& e) {
+    on_disk_error(e);
+  }
 }
 
 void Node::process_soon() {

@@ -190,6 +190,9 @@ class NodeObserver {
   virtual void on_write_answered(const WriteResult&) {}
   // A copy of a peer's datastore was installed: `bytes` received in `chunks` (metrics).
   virtual void on_transfer_installed(std::uint64_t /*bytes*/, std::uint64_t /*chunks*/) {}
+  // A copy staged before a restart is taken up again at chunk `chunk` (its staged chunks
+  // count; all of them when it only needs installing).
+  virtual void on_transfer_resumed(std::uint64_t /*chunk*/) {}
   // As a source: one chunk of `bytes` payload octets sent to a peer copying this datastore.
   virtual void on_transfer_chunk_sent(std::uint64_t /*bytes*/) {}
 };
@@ -314,6 +317,10 @@ class Node {
   // node_transfer.cpp: the datastore transfer, both sides.
   void on_transfer_message(NodeId from, ByteView bytes);
   void start_transfer(bool change_peer);
+  // Removes a staged copy recovered at start that the local datastore no longer needs.
+  void drop_stale_staged_copy();
+  // After a restart: asks the source of the staged copy for its next chunk (or installs it).
+  void resume_transfer();
   void transfer_tick();
   void install_transfer();
   std::vector<NodeId> transfer_peers() const;

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "engine/node.h"
+#include "engine/snapshot_file.h"
 
 namespace engine {
 
@@ -25,6 +26,7 @@ std::vector<NodeId> Node::transfer_peers() const {
 void Node::start_transfer(bool change_peer) {
   transfer_wanted_ = true;
   if (!raft_ || stopped_ || disk_fault_) return;  // transfer_tick() starts it
+  if (sink_.recovered() && !change_peer) return resume_transfer();
   const std::vector<NodeId> peers = transfer_peers();
   if (peers.empty()) return;
   if (change_peer) ++transfer_turn_;
@@ -47,9 +49,29 @@ void Node::start_transfer(bool change_peer) {
   transport_.send(peer, encode_transfer(request));
 }
 
+void Node::resume_transfer() {
+  sink_.resumed();
+  const TransferProgress& p = sink_.progress();
+  transfer_asks_ = 1;
+  transfer_deadline_ = clock_.now() + options_.transfer_timeout;
+  observer_->on_transfer_resumed(p.chunks);
+  if (sink_.complete()) {
+    log(LogLevel::Info, fmt::format("datastore transfer: the copy from node {} at index {} was "
+                                    "staged whole before the restart; installing it",
+                                    p.peer, p.index));
+    return install_transfer();
+  }
+  log(LogLevel::Info,
+      fmt::format("datastore transfer: resuming the copy from node {} (transfer {:016x}, index "
+                  "{}) at chunk {} after a restart",
+                  p.peer, p.transfer_id, p.index, p.chunks));
+  transport_.send(p.peer, encode_transfer(sink_.next_request()));
+}
+
 void Node::transfer_tick() {
   if (!transfer_wanted_ || disk_fault_ || stopped_) return;
   if (!sink_.active()) return start_transfer(false);
+  if (sink_.recovered()) return resume_transfer();  // start() found the gap before raft ran
   if (clock_.now() < transfer_deadline_) return;
   if (transfer_asks_ >= 3) {
     log(LogLevel::Warn,
@@ -124,12 +146,19 @@ void Node::install_transfer() {
                     p.peer, p.index, state_.dropped_through(), store_.hw()));
     return start_transfer(true);
   }
-  std::vector<dns::Record> records;
+  const bool durable = !options_.bugs.transfer_before_fsync;
+  const std::string& file = durable ? store_.snapshot_file() : sink_.staged_file();
   try {
-    // Durable before use: the part file is fsynced before it is read back, and the store's new
-    // snapshot is durable before anything is served or acknowledged from it.
-    records = sink_.finish(options_.bugs.transfer_before_fsync);
-    store_.install_snapshot(records, p.index, !options_.bugs.transfer_before_fsync);
+    // Durable before use: the staged file is fsynced and checked against the copy's running
+    // checksum, then renamed to the store's snapshot (durable before anything is served or
+    // acknowledged from it). The serving view is built from that file a piece at a time.
+    sink_.finish(!durable);
+    store_.install_snapshot_file(sink_.staged_file(), kSnapshotHeaderBytes + p.bytes, p.index,
+                                 durable);
+    // Its warnings (CNAME beside other data, ...) are about the source's data, logged there.
+    serving_.load_streamed([&](const dns::Database::RecordVisitor& visit) {
+      for_each_snapshot_record(disk_, file, visit);
+    });
   } catch (const DiskError& e) {
     on_disk_error(e);
     return;
@@ -142,9 +171,8 @@ void Node::install_transfer() {
   try {
     sink_.discard();
   } catch (const DiskError& e) {
-    log(LogLevel::Warn, fmt::format("could not remove the transfer's part file: {}", e.what()));
+    log(LogLevel::Warn, fmt::format("could not remove the transfer's staged files: {}", e.what()));
   }
-  serving_.load(std::move(records));
   served_ = p.index;
   unstored_.clear();
   // The copy carries no history: the journal starts empty (an IXFR from before gets AXFR).
@@ -160,9 +188,11 @@ void Node::install_transfer() {
   observer_->on_store_synced(store_.durable_hw());
   observer_->on_transfer_installed(p.bytes, p.chunks);
   log(LogLevel::Info,
-      fmt::format("datastore copied from node {}: {} records at index {} ({} chunks, {} bytes, "
-                  "{} restarts); serving",
-                  p.peer, p.records, p.index, p.chunks, p.bytes, p.restarts));
+      fmt::format(
+          "datastore copied from node {}: {} records at index {} ({} chunks, {} bytes, "
+          "{} restarts{}); serving",
+          p.peer, p.records, p.index, p.chunks, p.bytes, p.restarts,
+          p.resumed_at ? fmt::format(", resumed at chunk {} after a restart", p.resumed_at) : ""));
   serve_pending_after(served_);
   maybe_ack();
 }

@@ -32,6 +32,14 @@ class CarelessDisk final : public engine::Disk {
       if (!bugs_.drop_failed_writes) throw;
     }
   }
+  std::optional<engine::Bytes> read_range(const std::string& name, std::uint64_t offset,
+                                          std::size_t length) const override {
+    return disk_.read_range(name, offset, length);
+  }
+  void write_at(const std::string& name, std::uint64_t offset, engine::ByteView data) override {
+    disk_.write_at(name, offset, data);
+  }
+  void rename(const std::string& from, const std::string& to) override { disk_.rename(from, to); }
   void truncate(const std::string& name, std::uint64_t size) override {
     disk_.truncate(name, size);
   }

@@ -54,6 +54,7 @@ DnsDriverOptions dns_node_options(const Scenario& scenario, const Knobs& k) {
   o.compact_every = 64;
   if (k.snapshot_chunk_bytes > 0) o.max_snapshot_chunk_bytes = k.snapshot_chunk_bytes;
   if (k.max_pending_bytes > 0) o.max_pending_bytes = k.max_pending_bytes;
+  if (k.transfer_chunk_bytes > 0) o.transfer_chunk_bytes = k.transfer_chunk_bytes;
   o.store_snapshot_wal_bytes = 2048;  // local datastore snapshots happen within a run
   o.store_snapshot_scales = false;    // ... as often as before the rule for large zones
   o.disk_retry_interval = 200ms;
@@ -118,6 +119,7 @@ DnsClusterRun::DnsClusterRun(const RunOptions& options)
   cluster_.hooks().transfer_installed = [this](engine::NodeId, std::uint64_t) {
     ++stats_.transfers;
   };
+  cluster_.hooks().transfer_resumed = [this](engine::NodeId) { ++stats_.transfers_resumed; };
   faults_.set_disk_window_hook(
       [this](std::uint64_t n, FaultKind, bool begins) { on_disk_window(n, begins); });
   for (engine::NodeId n = 1; n <= nodes(); ++n)

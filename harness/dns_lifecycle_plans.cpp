@@ -261,6 +261,22 @@ bool rejoined(DnsClusterRun& run, engine::NodeId node) {
   return !s.joining && !s.transfer && s.imported;
 }
 
+// Once `node` is copying a peer's datastore and has staged a chunk of it, it crashes (a power
+// cut, torn like the others) and comes back 100-500 ms later: it must resume the staged copy,
+// or start it over cleanly if the source no longer has it. Checked every 20 ms until `until`.
+void crash_mid_transfer(DnsClusterRun& run, engine::NodeId node, sim::SimTime until) {
+  run.world().queue().schedule_after(20 * sim::kMillisecond, [&run, node, until] {
+    if (!run.workload_on() || run.world().now() >= until) return;
+    const DnsNodeDriver* driver = run.driver(node);
+    const std::optional<engine::TransferProgress> copy =
+        driver ? driver->node().status().transfer : std::nullopt;
+    if (!driver || !copy || copy->chunks == 0) return crash_mid_transfer(run, node, until);
+    run.crash(node);
+    run.restart_later(node,
+                      between(run.plan_prng(), 100 * sim::kMillisecond, 500 * sim::kMillisecond));
+  });
+}
+
 void wipe_again(DnsClusterRun& run, sim::SimTime until, std::shared_ptr<WipeState> state) {
   const sim::SimTime at = run.world().now() + between(run.plan_prng(), 1500 * sim::kMillisecond,
                                                       3000 * sim::kMillisecond);
@@ -282,6 +298,8 @@ void wipe_again(DnsClusterRun& run, sim::SimTime until, std::shared_ptr<WipeStat
       run.world().queue().schedule_after(down, [&run, victim] {
         if (run.workload_on()) restart_when_led(run, victim);
       });
+      // Half the time the copy it makes on its return is cut short by a crash.
+      if (run.plan_prng().chance(0.5)) crash_mid_transfer(run, victim, until);
     }
     wipe_again(run, until, state);
   });

@@ -262,6 +262,10 @@ void DnsNodeDriver::on_transfer_installed(std::uint64_t bytes, std::uint64_t) {
   if (hooks_.transfer_installed) hooks_.transfer_installed(id_, bytes);
 }
 
+void DnsNodeDriver::on_transfer_resumed(std::uint64_t) {
+  if (hooks_.transfer_resumed) hooks_.transfer_resumed(id_);
+}
+
 void DnsNodeDriver::on_pending_dropped(raft::Index index) {
   if (dns_checks_) {
     const raft::Membership& m = node_->state().members().membership;

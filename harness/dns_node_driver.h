@@ -94,6 +94,7 @@ class DnsNodeDriver final : private engine::Clock,
   void on_pending_dropped(raft::Index index) override;
   void on_transfer_needed(raft::Index served, raft::Index dropped_through) override;
   void on_transfer_installed(std::uint64_t bytes, std::uint64_t chunks) override;
+  void on_transfer_resumed(std::uint64_t chunk) override;
 
   // The chain hash stored in a raft snapshot of R (the base of the log fingerprints).
   std::uint64_t snapshot_hash(const raft::Snapshot& snapshot) const;

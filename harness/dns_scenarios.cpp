@@ -180,6 +180,7 @@ void add_dns_scenarios(std::vector<Scenario>& table) {
     x.w_crash = 1, x.w_crash_leader = 1;
     x.bugs.push_back("reimport-after-wipe");
     x.bugs.push_back("transfer-before-fsync");
+    x.defaults.transfer_chunk_bytes = 256;  // copies of many chunks
     table.push_back(x);
   }
   {
@@ -198,6 +199,7 @@ void add_dns_scenarios(std::vector<Scenario>& table) {
     x.w_partition = 2, x.w_isolate = 1, x.w_one_way = 1, x.w_clog = 1;
     x.w_crash = 1, x.w_crash_leader = 1;
     x.bugs.push_back("transfer-before-fsync");
+    x.defaults.transfer_chunk_bytes = 256;  // copies of many chunks
     table.push_back(x);
   }
   table.push_back(random_dns);

@@ -41,6 +41,8 @@ struct NodeHooks {
   std::function<void(raft::NodeId node)> restart_needed;
   // DNS nodes: the node installed a copy of a peer's datastore of `bytes` payload bytes.
   std::function<void(raft::NodeId node, std::uint64_t bytes)> transfer_installed;
+  // DNS nodes: the node took up a copy it had staged before a restart.
+  std::function<void(raft::NodeId node)> transfer_resumed;
 };
 
 // The surroundings of one node process (see above).

@@ -169,6 +169,8 @@ std::string reproduce_command(const RunOptions& o) {
     cmd += fmt::format(" --checkpoint-ms {}", k.checkpoint_ms);
   if (k.snapshot_chunk_bytes != d.snapshot_chunk_bytes)
     cmd += fmt::format(" --snapshot-chunk-bytes {}", k.snapshot_chunk_bytes);
+  if (k.transfer_chunk_bytes != d.transfer_chunk_bytes)
+    cmd += fmt::format(" --transfer-chunk-bytes {}", k.transfer_chunk_bytes);
   if (k.max_pending_bytes != d.max_pending_bytes)
     cmd += fmt::format(" --max-pending-bytes {}", k.max_pending_bytes);
   if (!k.bug.empty()) cmd += fmt::format(" --bug {}", k.bug);

@@ -47,6 +47,11 @@ struct Knobs {
   // Raft sends snapshots larger than this in chunks; 0: raft's default (4 MiB, so the small
   // snapshots of a simulated run go whole). A few hundred bytes exercises chunked transfer.
   std::size_t snapshot_chunk_bytes = 0;
+  // DNS scenarios: the chunk size of a datastore transfer's source (transfer_chunk_bytes); 0:
+  // the engine's 1 MiB, so a simulated datastore goes in one chunk. The lifetime scenarios use
+  // a few hundred bytes (wipe-rejoin, add-under-load), so a copy takes many chunks and a crash
+  // can cut it short.
+  std::size_t transfer_chunk_bytes = 0;
   // DNS scenarios: the nodes' max_pending_bytes (engine/pending_bound.h); 0: the default 64 MiB.
   std::uint64_t max_pending_bytes = 0;
   std::string bug;  // "" or one of the scenario's bugs (bug_switches.h)

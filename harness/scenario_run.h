@@ -38,6 +38,7 @@ struct DnsRunStats {
   std::size_t promoted = 0;            // ... of which the cluster made voters by the heal
   std::size_t wipes = 0;               // disks a plan wiped
   std::size_t transfers = 0;           // datastore copies installed
+  std::size_t transfers_resumed = 0;   // copies taken up again after the receiver restarted
   double converge_s = 0;               // sim seconds from the heal to convergence
 };
 

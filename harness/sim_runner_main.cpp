@@ -110,8 +110,9 @@ void print_dns_stats(const harness::DnsRunStats& d) {
       d.writes, d.ok, d.noop, d.no_quorum, d.unanswered, d.queries, d.committed_batches,
       d.max_pending, d.records, d.converge_s);
   if (d.removed_members + d.added_members + d.wipes + d.transfers > 0)
-    fmt::print("members: removed={} added={} promoted={} wipes={} transfers={}\n",
-               d.removed_members, d.added_members, d.promoted, d.wipes, d.transfers);
+    fmt::print("members: removed={} added={} promoted={} wipes={} transfers={} resumed={}\n",
+               d.removed_members, d.added_members, d.promoted, d.wipes, d.transfers,
+               d.transfers_resumed);
   if (d.disk_fault_answers + d.disk_restarts + d.probes > 0)
     fmt::print("disk: refused-writes={} restarts={} probes={}\n", d.disk_fault_answers,
                d.disk_restarts, d.probes);
@@ -161,7 +162,7 @@ int main(int argc, char** argv) {
   std::optional<double> time_s, loss, dup, crash_rate, partition_rate, disk_fault_rate;
   std::optional<std::int64_t> drift, checkpoint_ms, election_ms, heartbeat_ms;
   std::string sites;
-  std::optional<std::size_t> snapshot_chunk_bytes;
+  std::optional<std::size_t> snapshot_chunk_bytes, transfer_chunk_bytes;
   std::optional<std::uint64_t> max_pending_bytes;
   bool torn = false, no_torn = false;
   std::string bug, faults, history_file;
@@ -184,6 +185,9 @@ int main(int argc, char** argv) {
                  "DNS scenarios: the nodes' bound on pending (max_pending_bytes)");
   app.add_option("--snapshot-chunk-bytes", snapshot_chunk_bytes,
                  "raft sends larger snapshots in chunks of this many bytes (default 4 MiB)");
+  app.add_option("--transfer-chunk-bytes", transfer_chunk_bytes,
+                 "DNS scenarios: a datastore transfer's chunk size (default 1 MiB; the lifetime "
+                 "scenarios 256)");
   app.add_flag("--torn", torn, "crashes keep a torn prefix of unsynced writes");
   app.add_flag("--no-torn", no_torn, "crashes lose all unsynced writes (no torn prefix)");
   app.add_flag("--check-determinism", check_determinism, "run every seed twice, compare hashes");
@@ -235,6 +239,11 @@ int main(int argc, char** argv) {
       if (*snapshot_chunk_bytes < 1)
         throw std::invalid_argument("--snapshot-chunk-bytes must be >= 1");
       k.snapshot_chunk_bytes = *snapshot_chunk_bytes;
+    }
+    if (transfer_chunk_bytes) {
+      if (*transfer_chunk_bytes < 1)
+        throw std::invalid_argument("--transfer-chunk-bytes must be >= 1");
+      k.transfer_chunk_bytes = *transfer_chunk_bytes;
     }
     if (max_pending_bytes) {
       if (*max_pending_bytes < engine::kMinPendingBound)
@@ -309,6 +318,7 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
 
   std::uint64_t passed = 0, failed = 0, combined = 0xCBF29CE484222325ULL;
+  std::uint64_t transfers = 0, resumed = 0;  // datastore copies over the sweep
   for (std::uint64_t s = first;; ++s) {
     harness::RunOptions options = base;
     options.seed = s;
@@ -343,6 +353,10 @@ int main(int argc, char** argv) {
       }
     }
     combined = (combined ^ r.trace_hash) * 0x100000001B3ULL;
+    if (r.dns) {
+      transfers += r.dns->transfers;
+      resumed += r.dns->transfers_resumed;
+    }
     if (r.ok) {
       ++passed;
     } else {
@@ -362,6 +376,9 @@ int main(int argc, char** argv) {
     if (s == last) break;
   }
   fmt::print("{} passed, {} failed\n", passed, failed);
+  if (transfers + resumed > 0)
+    fmt::print("datastore transfers: {} installed, {} resumed after a restart\n", transfers,
+               resumed);
   fmt::print("trace-hash={:016x}\n", combined);
   return failed == 0 ? 0 : 1;
 }

@@ -141,6 +141,66 @@ std::optional<engine::Bytes> FileDisk::read(const std::string& name) const {
   return data;
 }
 
+std::optional<engine::Bytes> FileDisk::read_range(const std::string& name, std::uint64_t offset,
+                                                  std::size_t length) const {
+  const auto path = path_of(name);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return std::nullopt;
+    throw disk_error("open", name, path, true);
+  }
+  engine::Bytes data(length);
+  std::size_t done = 0;
+  while (done < length) {
+    ssize_t n = ::pread(fd, data.data() + done, length - done, static_cast<off_t>(offset + done));
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int error = errno;
+      ::close(fd);
+      throw disk_error("read", name, path, true, error);
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  data.resize(done);
+  return data;
+}
+
+void FileDisk::write_at(const std::string& name, std::uint64_t offset, engine::ByteView data) {
+  const auto path = path_of(name);
+  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) throw disk_error("open", name, path, true);
+  std::size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n =
+        ::pwrite(fd, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int error = errno;
+      ::close(fd);
+      throw disk_error("write", name, path, true, error);
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+}
+
+void FileDisk::rename(const std::string& from, const std::string& to) {
+  const auto from_path = path_of(from);
+  const auto to_path = path_of(to);
+  close_fd(from);
+  close_fd(to);
+  if (::rename(from_path.c_str(), to_path.c_str()) != 0) {
+    const int error = errno;
+    throw engine::DiskError(errno_name(error), "rename", from, true,
+                            fmt::format("cannot rename {} to {}: {}", from_path.string(),
+                                        to_path.string(), std::strerror(error)));
+  }
+  new_files_.erase(from);
+  sync_directory();
+}
+
 int FileDisk::append_fd(const std::string& name) {
   if (auto it = open_files_.find(name); it != open_files_.end()) return it->second;
   const auto path = path_of(name);

@@ -29,10 +29,18 @@ class FileDisk final : public engine::Disk {
 
   // The whole file, or nullopt if it does not exist.
   std::optional<engine::Bytes> read(const std::string& name) const override;
+  // Reads with pread(); nullopt if the file does not exist.
+  std::optional<engine::Bytes> read_range(const std::string& name, std::uint64_t offset,
+                                          std::size_t length) const override;
   // Creates the file if missing. A failed write (e.g. ENOSPC after part of the data) is cut
   // back to the old size, so the file is unchanged and DiskError::retry_safe() is true unless
   // that cut failed too.
   void append(const std::string& name, engine::ByteView data) override;
+  // pwrite() through its own descriptor (the append one is O_APPEND). Not undone on failure:
+  // DiskError::retry_safe() is true, since writing the same bytes again gives the same file.
+  void write_at(const std::string& name, std::uint64_t offset, engine::ByteView data) override;
+  // rename(2), then an fsync of the directory.
+  void rename(const std::string& from, const std::string& to) override;
   // Shrinks the file to `size`; a missing file or a larger size is left alone.
   void truncate(const std::string& name, std::uint64_t size) override;
   // fsync of the file, then of the directory if the file is new since the last directory sync.

@@ -20,6 +20,14 @@ class TimedDisk final : public engine::Disk {
   void append(const std::string& name, engine::ByteView data) override {
     inner_.append(name, data);
   }
+  std::optional<engine::Bytes> read_range(const std::string& name, std::uint64_t offset,
+                                          std::size_t length) const override {
+    return inner_.read_range(name, offset, length);
+  }
+  void write_at(const std::string& name, std::uint64_t offset, engine::ByteView data) override {
+    inner_.write_at(name, offset, data);
+  }
+  void rename(const std::string& from, const std::string& to) override { inner_.rename(from, to); }
   void truncate(const std::string& name, std::uint64_t size) override {
     inner_.truncate(name, size);
   }

@@ -11,6 +11,16 @@ std::optional<engine::Bytes> SimDisk::read(const std::string& name) const {
   return it->second.current;
 }
 
+std::optional<engine::Bytes> SimDisk::read_range(const std::string& name, std::uint64_t offset,
+                                                 std::size_t length) const {
+  auto it = files_.find(name);
+  if (it == files_.end()) return std::nullopt;
+  const engine::Bytes& data = it->second.current;
+  const std::size_t from = std::min<std::uint64_t>(offset, data.size());
+  const std::size_t to = from + std::min(length, data.size() - from);
+  return engine::Bytes(data.begin() + from, data.begin() + to);
+}
+
 void SimDisk::begin_fault(DiskFault fault) {
   ++(fault == DiskFault::Full ? full_ : failing_syncs_);
 }
@@ -38,6 +48,27 @@ void SimDisk::append(const std::string& name, engine::ByteView data) {
   File& file = files_[name];
   file.current.insert(file.current.end(), data.begin(), data.end());
   bytes_written_ += data.size();
+}
+
+void SimDisk::write_at(const std::string& name, std::uint64_t offset, engine::ByteView data) {
+  if (auto it = files_.find(name);
+      full_ > 0 && (it == files_.end() || offset + data.size() > it->second.current.size()))
+    fail("ENOSPC", "write", name, true, "No space left on device");
+  File& file = files_[name];
+  if (offset > file.current.size()) throw std::logic_error("SimDisk::write_at past the end");
+  if (offset + data.size() > file.current.size()) file.current.resize(offset + data.size());
+  std::copy(data.begin(), data.end(), file.current.begin() + offset);
+  bytes_written_ += data.size();
+}
+
+// The file keeps its page-cache state: what it had not synced may still be lost (crash()), now
+// under the new name. The name change itself is durable (the directory is fsynced).
+void SimDisk::rename(const std::string& from, const std::string& to) {
+  auto it = files_.find(from);
+  if (it == files_.end()) fail("ENOENT", "rename", from, true, "No such file or directory");
+  File moved = std::move(it->second);
+  files_.erase(it);
+  files_[to] = std::move(moved);
 }
 
 void SimDisk::truncate(const std::string& name, std::uint64_t size) {

@@ -30,7 +30,11 @@ enum class DiskFault : std::uint8_t {
 class SimDisk final : public engine::Disk {
  public:
   std::optional<engine::Bytes> read(const std::string& name) const override;
+  std::optional<engine::Bytes> read_range(const std::string& name, std::uint64_t offset,
+                                          std::size_t length) const override;
   void append(const std::string& name, engine::ByteView data) override;
+  void write_at(const std::string& name, std::uint64_t offset, engine::ByteView data) override;
+  void rename(const std::string& from, const std::string& to) override;
   void truncate(const std::string& name, std::uint64_t size) override;
   void sync(const std::string& name) override;
   void replace(const std::string& name, engine::ByteView data) override;

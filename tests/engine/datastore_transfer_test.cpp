@@ -9,6 +9,7 @@
 #include "dns/zone_parser.h"
 #include "engine/datastore_transfer.h"
 #include "engine/local_store.h"
+#include "engine/snapshot_file.h"
 #include "raft/codec.h"
 #include "tests/engine/memory_disk.h"
 
@@ -34,6 +35,15 @@ std::vector<dns::Record> sorted(std::vector<dns::Record> r) {
     return dns::to_text(a) < dns::to_text(b);
   });
   return r;
+}
+
+// The records a finished transfer staged, read back from the sealed file as the node loads them.
+std::vector<dns::Record> staged_records(TransferSink& sink, const Disk& disk) {
+  sink.finish(false);
+  std::vector<dns::Record> out;
+  for_each_snapshot_record(disk, sink.staged_file(),
+                           [&](const dns::Record& r) { out.push_back(r); });
+  return out;
 }
 
 struct Fixture {
@@ -75,7 +85,7 @@ TEST(DatastoreTransfer, LostAndDuplicatedChunksResumeAndEndWithTheSourcesRecords
   // Bounded: one chunk is at most the chunk size plus one record.
   EXPECT_LT(max_payload, 4096u + 600u);
   EXPECT_EQ(f.sink.progress().index, 77u);
-  EXPECT_EQ(sorted(f.sink.finish(false)), sorted(want));
+  EXPECT_EQ(sorted(staged_records(f.sink, f.disk)), sorted(want));
 }
 
 TEST(DatastoreTransfer, ASnapshotStaysConsistentWhileTheSourceKeepsChanging) {
@@ -94,7 +104,7 @@ TEST(DatastoreTransfer, ASnapshotStaysConsistentWhileTheSourceKeepsChanging) {
     if (f.sink.on_chunk(2, std::get<TransferChunk>(reply)) == TransferSink::Step::Complete) break;
     request = f.sink.next_request();
   }
-  EXPECT_EQ(sorted(f.sink.finish(false)), sorted(want));
+  EXPECT_EQ(sorted(staged_records(f.sink, f.disk)), sorted(want));
 }
 
 TEST(DatastoreTransfer, ASourceThatForgotTheTransferRefusesAndTheReceiverStartsOver) {
@@ -139,19 +149,28 @@ TEST(DatastoreTransfer, AChunkWhoseRecordsDoNotDecodeIsRefusedBeforeTheDisk) {
   EXPECT_FALSE(f.disk.read("xfer.part").has_value());
 }
 
-TEST(DatastoreTransfer, FinishSyncsThePartFileAndAPowerCutBeforeThatLosesIt) {
+TEST(DatastoreTransfer, FinishSealsTheStagedFileAndWithoutItsFsyncAPowerCutLosesTheHeader) {
   Fixture f;
   f.db.load(many_records(1, 50));
   TransferRequest request = f.sink.begin(2, 4);
   while (f.sink.on_chunk(2, std::get<TransferChunk>(f.ask(request))) !=
          TransferSink::Step::Complete)
     request = f.sink.next_request();
-  MemoryDisk copy = f.disk;
-  copy.crash();
-  EXPECT_TRUE(!copy.read("xfer.part") || copy.read("xfer.part")->empty());
+  // Every chunk is durable as it is staged; the header is written (and fsynced) by finish().
+  MemoryDisk unsynced = f.disk;
+  TransferSink careless{unsynced, "xfer.part"};
+  ASSERT_TRUE(careless.recover().find("complete") != std::string::npos);
+  careless.finish(/*skip_sync=*/true);
+  unsynced.crash();
+  EXPECT_THROW(for_each_snapshot_record(unsynced, "xfer.part", [](const dns::Record&) {}),
+               raft::DecodeError);
   f.sink.finish(false);
   f.disk.crash();
-  EXPECT_TRUE(f.disk.read("xfer.part").has_value() && !f.disk.read("xfer.part")->empty());
+  std::uint64_t n = 0;
+  const SnapshotFileSummary s =
+      for_each_snapshot_record(f.disk, "xfer.part", [&](const dns::Record&) { ++n; });
+  EXPECT_EQ(s.index, 77u);
+  EXPECT_EQ(n, f.db.all_records().size());
 }
 
 TEST(DatastoreTransfer, LocalStoreInstallReplacesItsContentsDurably) {
@@ -171,6 +190,50 @@ TEST(DatastoreTransfer, LocalStoreInstallReplacesItsContentsDurably) {
   EXPECT_TRUE(c.imported);
   EXPECT_EQ(sorted(c.snapshot_records), sorted(many_records(1, 10)));
   EXPECT_TRUE(c.batches.empty());
+}
+
+TEST(DatastoreTransfer, AnInstalledStagedFileIsTheStoresSnapshotAtEveryCrashPoint) {
+  Fixture f;
+  f.db.load(many_records(3, 40));
+  const std::vector<dns::Record> want = f.db.all_records();
+  TransferRequest request = f.sink.begin(2, 4);
+  while (f.sink.on_chunk(2, std::get<TransferChunk>(f.ask(request))) !=
+         TransferSink::Step::Complete)
+    request = f.sink.next_request();
+  f.sink.finish(false);
+  const std::vector<dns::Record> old_records = many_records(1, 3);
+  {
+    LocalStore store(f.disk);
+    store.load();
+    store.initialize();
+    store.install_snapshot(old_records, 5);
+  }
+  // Every writing call of the install may be the last before a power cut: the store then loads
+  // either the old snapshot or the copy, never anything else.
+  bool installed = false;
+  for (int cut = 0; !installed; ++cut) {
+    ASSERT_LT(cut, 20);
+    MemoryDisk disk = f.disk;
+    LocalStore store(disk);
+    store.load();
+    disk.cut_power_after(cut);
+    try {
+      store.install_snapshot_file("xfer.part", kSnapshotHeaderBytes + f.sink.progress().bytes, 77);
+      installed = true;
+    } catch (const testing::PowerCut&) {
+    }
+    disk.cut_power_after(-1);
+    disk.crash();
+    LocalStore again(disk);
+    const LocalStoreContents c = again.load();
+    if (c.hw == 77u) {
+      EXPECT_EQ(sorted(c.snapshot_records), sorted(want)) << "cut " << cut;
+    } else {
+      EXPECT_FALSE(installed);
+      EXPECT_EQ(c.hw, 5u) << "cut " << cut;
+      EXPECT_EQ(sorted(c.snapshot_records), sorted(old_records)) << "cut " << cut;
+    }
+  }
 }
 
 }  // namespace

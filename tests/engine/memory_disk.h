@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <map>
+#include <stdexcept>
 #include <string>
 
 #include "engine/io.h"
@@ -21,6 +22,32 @@ class MemoryDisk : public Disk {
     auto it = files_.find(name);
     if (it == files_.end()) return std::nullopt;
     return it->second.current;
+  }
+  std::optional<Bytes> read_range(const std::string& name, std::uint64_t offset,
+                                  std::size_t length) const override {
+    auto it = files_.find(name);
+    if (it == files_.end()) return std::nullopt;
+    const Bytes& data = it->second.current;
+    const std::size_t from = std::min<std::uint64_t>(offset, data.size());
+    const std::size_t to = from + std::min(length, data.size() - from);
+    return Bytes(data.begin() + from, data.begin() + to);
+  }
+  void write_at(const std::string& name, std::uint64_t offset, ByteView data) override {
+    before_write();
+    if (failing(name, Failure::Writes)) fail_call("write", name, true);
+    auto& f = files_[name];
+    if (offset > f.current.size()) throw std::logic_error("MemoryDisk::write_at past the end");
+    if (offset + data.size() > f.current.size()) f.current.resize(offset + data.size());
+    std::copy(data.begin(), data.end(), f.current.begin() + offset);
+  }
+  void rename(const std::string& from, const std::string& to) override {
+    before_write();
+    if (failing(from, Failure::Writes) || failing(from, Failure::Replaces))
+      fail_call("rename", from, true);
+    auto it = files_.find(from);
+    if (it == files_.end()) fail_call("rename", from, true);
+    files_[to] = it->second;
+    files_.erase(from);
   }
   void append(const std::string& name, ByteView data) override {
     before_write();
@@ -84,7 +111,8 @@ class MemoryDisk : public Disk {
   // Direct access for corruption tests.
   Bytes& raw(const std::string& name) { return files_[name].current; }
 
-  // The `calls`-th writing call from now (append, truncate, sync, replace, remove; 0 = the next
+  // The `calls`-th writing call from now (append, write_at, truncate, sync, replace, rename,
+  // remove; 0 = the next
   // one) throws PowerCut instead of doing anything; -1 disarms. Follow it with crash() to model the
   // cut.
   void cut_power_after(int calls) { calls_until_power_cut_ = calls; }

@@ -108,6 +108,29 @@ TEST(FileDisk, AppendAfterReplaceExtendsTheNewContent) {
   EXPECT_EQ(disk.read("f"), bytes("new+"));
 }
 
+TEST(FileDisk, ReadRangeWriteAtAndRenameWorkOnPiecesOfAFile) {
+  TempDir dir;
+  FileDisk disk(dir.path());
+  EXPECT_EQ(disk.read_range("f", 0, 4), std::nullopt);
+  disk.append("f", bytes("0123456789"));
+  EXPECT_EQ(disk.read_range("f", 3, 4), bytes("3456"));
+  EXPECT_EQ(disk.read_range("f", 8, 100), bytes("89"));  // short at the end
+  EXPECT_EQ(disk.read_range("f", 20, 5), bytes(""));
+  // write_at through its own descriptor, though the append one (O_APPEND) is open.
+  disk.write_at("f", 0, bytes("ab"));
+  disk.write_at("f", 9, bytes("XYZ"));  // runs past the end: extends
+  disk.append("f", bytes("+"));
+  disk.sync("f");
+  EXPECT_EQ(disk.read("f"), bytes("ab2345678XYZ+"));
+  disk.replace("g", bytes("old"));
+  disk.rename("f", "g");
+  EXPECT_EQ(disk.read("f"), std::nullopt);
+  EXPECT_EQ(disk.read("g"), bytes("ab2345678XYZ+"));
+  disk.append("g", bytes("!"));  // no stale append descriptor on the old inode
+  EXPECT_EQ(FileDisk(dir.path()).read("g"), bytes("ab2345678XYZ+!"));
+  EXPECT_THROW(disk.rename("missing", "h"), engine::DiskError);
+}
+
 TEST(FileDisk, RemoveDeletesAndAMissingFileIsNotAnError) {
   TempDir dir;
   FileDisk disk(dir.path());

@@ -24,6 +24,24 @@ TEST(SimDisk, SyncedDataSurvivesACrashUnsyncedDataDoesNot) {
   EXPECT_EQ(*disk.read("log"), bytes({1, 2, 3}));
 }
 
+TEST(SimDisk, WriteAtIsLostUnlessSyncedAndARenamedFileKeepsWhatWasSynced) {
+  SimDisk disk;
+  Prng prng(1);
+  disk.append("part", bytes({0, 0, 7, 8}));
+  disk.sync("part");
+  disk.write_at("part", 0, bytes({1, 2}));
+  EXPECT_EQ(*disk.read_range("part", 1, 2), bytes({2, 7}));
+  SimDisk unsynced = disk;
+  unsynced.rename("part", "snap");
+  unsynced.crash(/*torn=*/true, prng);  // not a pure append: never torn, reverted
+  EXPECT_FALSE(unsynced.read("part").has_value());
+  EXPECT_EQ(*unsynced.read("snap"), bytes({0, 0, 7, 8}));
+  disk.sync("part");
+  disk.rename("part", "snap");
+  disk.crash(false, prng);
+  EXPECT_EQ(*disk.read("snap"), bytes({1, 2, 7, 8}));
+}
+
 TEST(SimDisk, NeverSyncedFileVanishesOnCrash) {
   SimDisk disk;
   Prng prng(1);
