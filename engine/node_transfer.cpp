@@ -128,6 +128,7 @@ void Node::install_transfer() {
   try {
     // Durable before use: the part file is fsynced before it is read back, and the store's new
     // snapshot is durable before anything is served or acknowledged from it.
+    finish_store_snapshot_job();  // the transfer replaces store.snap in turn
     records = sink_.finish(options_.bugs.transfer_before_fsync);
     store_.install_snapshot(records, p.index, !options_.bugs.transfer_before_fsync);
   } catch (const DiskError& e) {
