@@ -57,7 +57,8 @@ class HeldWorker : public Worker {
   std::function<void()> done_;
 };
 
-constexpr const char* kZone = R"(example.com. 300 IN SOA ns1.example.com. admin.example.com. 1 7200 3600 1209600 300
+constexpr const char* kZone =
+    R"(example.com. 300 IN SOA ns1.example.com. admin.example.com. 1 7200 3600 1209600 300
 example.com. 300 IN NS ns1.example.com.
 ns1.example.com. 300 IN A 192.0.2.1
 )";
