@@ -5,6 +5,7 @@
 #include <limits>
 #include <optional>
 
+#include "engine/crc32.h"
 #include "engine/durable_framing.h"
 #include "engine/record_codec.h"
 #include "raft/codec.h"
@@ -323,16 +324,21 @@ LocalStore::VersionSnapshotFile::VersionSnapshotFile(Disk& disk, std::string nam
     : disk_(&disk), name_(std::move(name)), index_(index), version_(&version), reserve_(reserve) {}
 
 void LocalStore::VersionSnapshotFile::write() {
-  Bytes payload;
-  payload.reserve(reserve_);  // it usually grew a little since the last one
-  raft::ByteWriter w(payload);
+  // Framed in place (frame_file's layout: version, CRC-32 of the payload, payload), so the
+  // records are not copied a second time: at 1M records each copy is ~50 MB of resident memory.
+  Bytes snap;
+  snap.reserve(reserve_);  // it usually grew a little since the last one
+  raft::ByteWriter w(snap);
+  w.u8(kFileVersion);
+  w.u32(0);  // the payload's CRC-32, known once it is written
   w.u64(index_);
-  w.u32(0);  // the record count, known once they are written
+  w.u32(0);  // the record count, likewise
   const std::size_t count = put_version_records(w, *version_);
-  for (int i = 0; i < 4; ++i)
-    payload[8 + i] = static_cast<std::uint8_t>(static_cast<std::uint32_t>(count) >> (8 * i));
-  const Bytes snap = frame_file(kFileVersion, payload);
-  Bytes().swap(payload);
+  auto put_u32 = [&snap](std::size_t at, std::uint32_t v) {
+    for (int i = 0; i < 4; ++i) snap[at + i] = static_cast<std::uint8_t>(v >> (8 * i));
+  };
+  put_u32(kFileFrameHeader + 8, static_cast<std::uint32_t>(count));
+  put_u32(1, crc32(ByteView(snap).subspan(kFileFrameHeader)));
   disk_->replace(name_, snap);
   bytes_ = snap.size();
   written_ = true;
