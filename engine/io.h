@@ -114,6 +114,20 @@ class Disk {
   virtual std::vector<std::string> list() const = 0;
 };
 
+// Runs work off the node's thread (net/: one background thread; without a Worker the node runs
+// it inline, as the simulator does, so a seed still reproduces a run). The node gives `work` only
+// what nothing else changes meanwhile (an immutable database version, a file the node leaves
+// alone until `done`) and starts at most one at a time.
+class Worker {
+ public:
+  virtual ~Worker() = default;
+  // Starts `work` (which must not throw); `done` runs later on the node's thread, unless the
+  // node was gone by then (the node guards it).
+  virtual void run(std::function<void()> work, std::function<void()> done) = 0;
+  // Blocks until the work started last has returned (its `done` may still be queued).
+  virtual void wait() = 0;
+};
+
 // A seeded source of randomness (the simulator's PRNG, or a seed drawn once at start in net/).
 class Random {
  public:

@@ -76,6 +76,35 @@ class LocalStore {
   // its zone nodes: neither a copy of every record nor a sort (records in the trie's order).
   void write_version_snapshot(const dns::DatabaseVersion& version);
 
+  // write_version_snapshot in two halves, so that the expensive one can run off the node's
+  // thread: the file (encoding every record, writing and fsyncing store.snap) touches only the
+  // version and that one file; then, back on the node's thread, version_snapshot_written()
+  // makes it the store's snapshot and empties the WAL. In between the store must take no
+  // append and no other snapshot (hw() must stay what it was), and the version must stay alive.
+  class VersionSnapshotFile {
+   public:
+    // Encodes and replaces the snapshot file (durable on return). Throws DiskError.
+    void write();
+    raft::Index index() const { return index_; }
+
+   private:
+    friend class LocalStore;
+    VersionSnapshotFile(Disk& disk, std::string name, raft::Index index,
+                        const dns::DatabaseVersion& version, std::size_t reserve);
+    Disk* disk_;
+    std::string name_;
+    raft::Index index_;
+    const dns::DatabaseVersion* version_;
+    std::size_t reserve_;
+    std::uint64_t bytes_ = 0;
+    bool written_ = false;
+  };
+  // `version` must be the serving view as of hw().
+  VersionSnapshotFile version_snapshot_file(const dns::DatabaseVersion& version) const;
+  // The file was written (write() returned): it becomes the snapshot and the WAL is emptied.
+  // Durable on return; throws DiskError (the file then stays written: call it again).
+  void version_snapshot_written(const VersionSnapshotFile& file);
+
   // Replaces everything with a peer's datastore (engine/datastore_transfer.h): `records`, the
   // whole record set as of raft index `index` (>= hw()), becomes the snapshot, the WAL is
   // emptied and the import flag set (a node that copied a peer never imports its zone file).
@@ -121,6 +150,8 @@ class LocalStore {
   void write_meta();
   // Frames `payload` (hw, count, records) as the snapshot file, then empties the WAL.
   void replace_snapshot(const Bytes& payload);
+  // Replaces the WAL with a header naming the snapshot at hw_ (after the snapshot is durable).
+  void reset_wal();
 
   Disk& disk_;
   std::string meta_name_;

@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <set>
@@ -31,6 +32,14 @@ struct Node::Write {
   raft::Term proposed_term = 0;
   raft::NodeId proposed_leader = raft::kNoNode;  // where a forward went
   TimePoint proposed_at{};
+};
+
+// A local-store snapshot being written on options_.worker: the version it encodes (kept alive
+// until it is done), the file, and what went wrong there.
+struct Node::StoreSnapshotJob {
+  std::shared_ptr<const dns::DatabaseVersion> version;
+  LocalStore::VersionSnapshotFile file;
+  std::exception_ptr error;
 };
 
 namespace {
@@ -94,6 +103,8 @@ Node::Node(NodeOptions options, Transport& transport, Clock& clock, Disk& disk, 
 }
 
 Node::~Node() {
+  // The worker reads the version and writes through disk_: neither may go before it is done.
+  if (store_snapshot_job_ && options_.worker) options_.worker->wait();
   if (tick_timer_) clock_.cancel_timer(*tick_timer_);
   if (checkpoint_timer_) clock_.cancel_timer(*checkpoint_timer_);
   if (process_timer_) clock_.cancel_timer(*process_timer_);
@@ -177,6 +188,11 @@ void Node::stop() {
   process_timer_.reset();
   disk_retry_timer_.reset();
   publish_served();  // nothing is open between bursts; this only keeps that true
+  try {
+    finish_store_snapshot_job();
+  } catch (const DiskError& e) {
+    log(LogLevel::Warn, fmt::format("local datastore snapshot not finished: {}", e.what()));
+  }
   auto writes = std::move(writes_);
   writes_.clear();
   for (auto& [id, write] : writes)
@@ -768,6 +784,8 @@ void Node::checkpoint() {
 }
 
 void Node::store_served() {
+  // A snapshot being written holds the WAL as it is; what was served meanwhile waits.
+  if (store_snapshot_job_) return;
   // A snapshot that failed halfway may have left the WAL behind the snapshot: it goes first.
   if (store_snapshot_due_) write_store_snapshot();
   if (unsynced_) {  // ack_before_fsync bug: the sync comes one interval late
@@ -809,16 +827,72 @@ void Node::store_served() {
             ? std::max(options_.store_snapshot_wal_bytes, store_.snapshot_bytes())
             : options_.store_snapshot_wal_bytes;
     if (!unsynced_ && served_ == store_.hw() && store_.wal_bytes() > threshold)
-      write_store_snapshot();
+      start_store_snapshot();
   }
 }
 
 void Node::write_store_snapshot() {
+  finish_store_snapshot_job();
   // Due until done: if resetting the WAL fails after the new snapshot landed, the WAL must be
   // reset before it takes another append (nothing is served meanwhile, so the serving view is
   // still the store's state when it is redone).
   store_snapshot_due_ = true;
   store_.write_version_snapshot(*serving_.current());
+  store_snapshot_due_ = false;
+  log(LogLevel::Info, fmt::format("local datastore snapshot at hw={}", store_.hw()));
+}
+
+void Node::start_store_snapshot() {
+  if (!options_.worker) return write_store_snapshot();
+  // The serving view is the store's state as of hw (everything served is stored); the version
+  // is immutable, so the worker may encode it while this thread serves newer batches.
+  std::shared_ptr<const dns::DatabaseVersion> version = serving_.current();
+  auto job = std::make_shared<StoreSnapshotJob>(
+      StoreSnapshotJob{version, store_.version_snapshot_file(*version), nullptr});
+  store_snapshot_job_ = job;
+  log(LogLevel::Debug, fmt::format("local datastore snapshot at hw={} started", store_.hw()));
+  std::weak_ptr<bool> alive = alive_;
+  options_.worker->run(
+      [job] {
+        try {
+          job->file.write();
+        } catch (...) {
+          job->error = std::current_exception();
+        }
+      },
+      [this, alive, job] {
+        if (!alive.expired()) store_snapshot_done(job);
+      });
+}
+
+void Node::store_snapshot_done(const std::shared_ptr<StoreSnapshotJob>& job) {
+  if (store_snapshot_job_ != job) return;  // finished already (finish_store_snapshot_job)
+  store_snapshot_job_.reset();
+  if (stopped_) return;
+  try {
+    complete_store_snapshot(*job);
+  } catch (const DiskError& e) {
+    on_disk_error(e);  // retry_disk() writes it again, inline
+    return;
+  }
+  if (disk_fault_) return;
+  checkpoint();  // what was served meanwhile, and its ACK, need not wait for the next interval
+  process();
+}
+
+void Node::finish_store_snapshot_job() {
+  if (!store_snapshot_job_) return;
+  std::shared_ptr<StoreSnapshotJob> job = std::move(store_snapshot_job_);
+  store_snapshot_job_.reset();
+  options_.worker->wait();
+  complete_store_snapshot(*job);
+}
+
+void Node::complete_store_snapshot(StoreSnapshotJob& job) {
+  // Due until done, as in write_store_snapshot: the WAL takes no append before it is reset.
+  store_snapshot_due_ = true;
+  if (job.error) std::rethrow_exception(job.error);
+  store_.version_snapshot_written(job.file);
   store_snapshot_due_ = false;
   log(LogLevel::Info, fmt::format("local datastore snapshot at hw={}", store_.hw()));
 }

@@ -104,6 +104,9 @@ struct NodeOptions {
   // timer. For real I/O, where an fsync costs milliseconds; the simulator leaves it off.
   bool coalesce_io = false;
   LogSink log;  // may be empty
+  // Runs the local-store snapshot (encoding every record and writing store.snap, seconds at
+  // 1M records) off the node's thread, so raft keeps ticking meanwhile; none: inline.
+  Worker* worker = nullptr;
   // Called with R's member set whenever it changes here (an applied ConfChange, an installed
   // snapshot, the state restored at start); dns-node points its peer links at the members.
   std::function<void(const MemberSet&)> on_members;
@@ -287,7 +290,17 @@ class Node {
   void retry_and_expire_writes();
   void checkpoint();
   void store_served();
+  // The local-store snapshot: written inline (write_store_snapshot; also the disk-retry path),
+  // or started on options_.worker (start_store_snapshot) and finished on this thread when the
+  // file is written (store_snapshot_done). While one runs the WAL takes no append: checkpoints
+  // wait, and so do ACKs.
+  struct StoreSnapshotJob;
   void write_store_snapshot();
+  void start_store_snapshot();
+  void store_snapshot_done(const std::shared_ptr<StoreSnapshotJob>& job);
+  // Waits for the running snapshot, if any, and finishes it. Throws DiskError.
+  void finish_store_snapshot_job();
+  void complete_store_snapshot(StoreSnapshotJob& job);
   void mark_imported();
   void maybe_ack();
   // A member added by ADD-NODE acks everything applied once its datastore holds all of it, even
@@ -400,8 +413,11 @@ class Node {
   TransferSink sink_;
   bool transfer_wanted_ = false;  // the local datastore has a gap: copy a peer's
   TimePoint transfer_deadline_{};
-  int transfer_asks_ = 0;          // asks for the current chunk so far
-  std::size_t transfer_turn_ = 0;  // rotates through the peers
+  int transfer_asks_ = 0;                                 // asks for the current chunk so far
+  std::size_t transfer_turn_ = 0;                         // rotates through the peers
+  std::shared_ptr<StoreSnapshotJob> store_snapshot_job_;  // running on options_.worker
+  // Expires with the node: a worker's `done` queued behind the node's end does nothing.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   bool started_ = false;
   bool stopped_ = false;
   bool processing_ = false;

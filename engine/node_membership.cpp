@@ -127,8 +127,8 @@ bool Node::maybe_ack_as_learner() {
   const raft::Index applied = state_.applied();
   // The datastore holds every entry up to `applied`: everything dropped from pending (<= the
   // lowest ack) and every pending batch so far.
-  if (!unstored_.empty() || unsynced_ || store_.durable_hw() < state_.min_acked() ||
-      store_.durable_hw() != store_.hw() ||
+  if (store_snapshot_job_ || !unstored_.empty() || unsynced_ ||
+      store_.durable_hw() < state_.min_acked() || store_.durable_hw() != store_.hw() ||
       state_.pending().upper_bound(store_.durable_hw()) != state_.pending().end())
     return false;
   if (applied > store_.hw()) {

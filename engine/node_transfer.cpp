@@ -152,6 +152,7 @@ void Node::install_transfer() {
     // Durable before use: the staged file is fsynced and checked against the copy's running
     // checksum, then renamed to the store's snapshot (durable before anything is served or
     // acknowledged from it). The serving view is built from that file a piece at a time.
+    finish_store_snapshot_job();  // the transfer replaces store.snap in turn
     sink_.finish(!durable);
     store_.install_snapshot_file(sink_.staged_file(), kSnapshotHeaderBytes + p.bytes, p.index,
                                  durable);

@@ -111,6 +111,8 @@ ClusterNode::ClusterNode(ClusterNodeOptions options) : options_(std::move(option
   engine_options.data_dir_name = lock_->directory().string();
   engine_options.log = spdlog_sink(spdlog::default_logger());
   timed_disk_ = std::make_unique<TimedDisk>(*disk_, cluster_metrics_.fsync());
+  worker_ = std::make_unique<BackgroundWorker>(io_.get_executor());
+  engine_options.worker = worker_.get();
   // Every node sends NOTIFY once it serves a new serial (docs/design.md, "NOTIFY").
   notify_ =
       std::make_unique<NotifySender>(io_, *clock_, random_, db_, *config_.policy,

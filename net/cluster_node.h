@@ -18,6 +18,7 @@
 #include "engine/node.h"
 #include "net/asio_clock.h"
 #include "net/authoritative_server.h"
+#include "net/background_worker.h"
 #include "net/cluster_config.h"
 #include "net/console_reader.h"
 #include "net/control_socket.h"
@@ -95,6 +96,9 @@ class ClusterNode {
   std::unique_ptr<DataDirLock> lock_;
   std::unique_ptr<FileDisk> disk_;
   std::unique_ptr<TimedDisk> timed_disk_;  // disk_ with its fsyncs timed
+  // The engine's local-store snapshots, off the engine thread; writes through timed_disk_, so
+  // declared after it, and before node_, which it outlives.
+  std::unique_ptr<BackgroundWorker> worker_;
   std::unique_ptr<AsioClock> clock_;
   OsRandom random_;
   dns::Database db_;

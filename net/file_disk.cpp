@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -202,6 +203,7 @@ void FileDisk::rename(const std::string& from, const std::string& to) {
 }
 
 int FileDisk::append_fd(const std::string& name) {
+  std::lock_guard lock(files_mutex_);
   if (auto it = open_files_.find(name); it != open_files_.end()) return it->second;
   const auto path = path_of(name);
   int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
@@ -215,6 +217,7 @@ int FileDisk::append_fd(const std::string& name) {
 }
 
 void FileDisk::close_fd(const std::string& name) {
+  std::lock_guard lock(files_mutex_);
   if (auto it = open_files_.find(name); it != open_files_.end()) {
     ::close(it->second);
     open_files_.erase(it);
@@ -254,8 +257,15 @@ void FileDisk::truncate(const std::string& name, std::uint64_t size) {
 void FileDisk::sync(const std::string& name) {
   const auto path = path_of(name);
   int error = 0;
-  if (auto it = open_files_.find(name); it != open_files_.end()) {
-    error = fsync_all(it->second);
+  int open_fd = -1;
+  bool is_new = false;
+  {
+    std::lock_guard lock(files_mutex_);
+    if (auto it = open_files_.find(name); it != open_files_.end()) open_fd = it->second;
+    is_new = new_files_.contains(name);
+  }
+  if (open_fd >= 0) {
+    error = fsync_all(open_fd);
   } else {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
@@ -266,7 +276,7 @@ void FileDisk::sync(const std::string& name) {
     ::close(fd);
   }
   if (error != 0) throw disk_error("fsync", name, path, false, error);
-  if (new_files_.contains(name)) sync_directory();
+  if (is_new) sync_directory();
 }
 
 void FileDisk::replace(const std::string& name, engine::ByteView data) {
@@ -329,10 +339,16 @@ std::vector<std::string> FileDisk::list() const {
 }
 
 void FileDisk::sync_directory() {
+  std::set<std::string> created;
+  {
+    std::lock_guard lock(files_mutex_);
+    created = new_files_;
+  }
   if (const int error = fsync_all(directory_fd_); error != 0)
     throw disk_error("fsync", ".", directory_, false, error);
-  // Every name created so far is now durable.
-  new_files_.clear();
+  // Every name created before the fsync is now durable (not one another thread made since).
+  std::lock_guard lock(files_mutex_);
+  for (const std::string& name : created) new_files_.erase(name);
 }
 
 }  // namespace net

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <set>
 #include <string>
 
@@ -13,7 +14,9 @@ namespace net {
 
 // Files in one directory, with the durability contract of engine::Disk: append() data is durable
 // once sync() of that file returns (including, for a new file, its directory entry), replace()
-// and remove() are durable on return. Not thread-safe: one engine thread owns it.
+// and remove() are durable on return. One engine thread owns it; another thread may replace()
+// a file the engine thread leaves alone meanwhile (the engine's background store snapshot),
+// so the bookkeeping of open and new files is locked.
 //
 // Names must be plain file names (no '/', not "." or "..", not empty); anything else throws
 // std::invalid_argument, since it is a programming error rather than bad input. I/O failures
@@ -67,6 +70,7 @@ class FileDisk final : public engine::Disk {
   std::map<std::string, int> open_files_;
   // Files created since the directory was last fsynced: their names are not durable yet.
   std::set<std::string> new_files_;
+  std::mutex files_mutex_;  // guards open_files_ and new_files_ (not the I/O)
 };
 
 }  // namespace net

@@ -9,7 +9,8 @@
 namespace net {
 
 // Forwards every call to `inner`; sync() calls (the fsyncs of raft.log and store.wal) are
-// timed into `fsync`. Used from the engine's thread only, like the Disk it wraps.
+// timed into `fsync`. Like the Disk it wraps: the engine's thread, and replace() from its
+// background worker (which never syncs, so the histogram has one writer).
 class TimedDisk final : public engine::Disk {
  public:
   TimedDisk(engine::Disk& inner, DurationHistogram& fsync) : inner_(inner), fsync_(fsync) {}

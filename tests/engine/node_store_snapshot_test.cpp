@@ -1,0 +1,186 @@
+// engine::Node's local-store snapshot on a Worker (NodeOptions::worker): the WAL takes no append
+// while the snapshot file is being written, raft and serving go on, the snapshot becomes the
+// store's once its `done` runs, and a failed snapshot file leaves the node disk-faulted until a
+// retry writes it inline.
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/local_store.h"
+#include "tests/engine/fake_cluster.h"
+#include "tests/engine/node_test_support.h"
+
+namespace engine::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Holds the work it is given until the test runs it, and its `done` until the test delivers it:
+// every interleaving of the node's thread with a background snapshot is the test's to choose.
+class HeldWorker : public Worker {
+ public:
+  void run(std::function<void()> work, std::function<void()> done) override {
+    EXPECT_FALSE(work_ || done_) << "a second snapshot started while one runs";
+    work_ = std::move(work);
+    done_ = std::move(done);
+    ++started;
+  }
+  void wait() override {
+    ++waits;
+    finish_work();
+  }
+  bool running() const { return static_cast<bool>(work_); }
+  bool holding_done() const { return static_cast<bool>(done_); }
+  void finish_work() {
+    if (!work_) return;
+    auto work = std::move(work_);
+    work_ = nullptr;
+    work();
+  }
+  void deliver_done() {
+    ASSERT_FALSE(work_) << "done before the work";
+    auto done = std::move(done_);
+    done_ = nullptr;
+    if (done) done();
+  }
+
+  int started = 0;
+  int waits = 0;
+
+ private:
+  std::function<void()> work_;
+  std::function<void()> done_;
+};
+
+constexpr const char* kZone =
+    R"(example.com. 300 IN SOA ns1.example.com. admin.example.com. 1 7200 3600 1209600 300
+example.com. 300 IN NS ns1.example.com.
+ns1.example.com. 300 IN A 192.0.2.1
+)";
+
+class NodeStoreSnapshotTest : public ::testing::Test {
+ protected:
+  static NodeOptions options() {
+    NodeOptions o = fast_options();
+    o.store_snapshot_wal_bytes = 1;  // a snapshot at every checkpoint that copied something
+    o.store_snapshot_scales = false;
+    o.disk_retry_interval = 100ms;
+    return o;
+  }
+
+  NodeStoreSnapshotTest() : cluster_(3, options()) {}
+
+  void SetUp() override {
+    cluster_.member(1).zone = records(kZone);
+    cluster_.set_bugs(1, [this](NodeOptions& o) { o.worker = &worker_; });
+    cluster_.start_all();
+    // The import's first checkpoint on node 1 starts a snapshot on the worker.
+    ASSERT_TRUE(cluster_.run_until([&] { return worker_.running(); }, 10s));
+  }
+
+  // Adds a record through node 1 and waits until node 1 serves it.
+  dns::Record add(std::string_view line) {
+    const dns::Record r = record(line);
+    Reply reply;
+    cluster_.node(1).submit({{dns::Change::Add, r}}, into(reply));
+    EXPECT_TRUE(cluster_.run_until([&] { return reply.done; }, 5s));
+    EXPECT_EQ(reply.result.kind, WriteResult::Ok) << reply.result.message;
+    return r;
+  }
+
+  FakeCluster cluster_;
+  HeldWorker worker_;
+};
+
+TEST_F(NodeStoreSnapshotTest, WalWaitsWhileTheSnapshotIsWrittenAndRaftGoesOn) {
+  Node& node = cluster_.node(1);
+  const raft::Index hw = node.store().hw();
+  const std::uint64_t wal = node.store().wal_bytes();
+  const NodeId leader = cluster_.leader();
+  ASSERT_NE(leader, 0u);
+
+  // Several checkpoint intervals of writes: served, replicated, but not copied into the WAL.
+  const dns::Record a = add("a.example.com. 300 IN A 192.0.2.10");
+  const dns::Record b = add("b.example.com. 300 IN A 192.0.2.11");
+  cluster_.run_for(1s);
+  EXPECT_TRUE(has(cluster_.db(1), a));
+  EXPECT_TRUE(has(cluster_.db(1), b));
+  EXPECT_EQ(node.store().hw(), hw);
+  EXPECT_EQ(node.store().wal_bytes(), wal);
+  EXPECT_EQ(cluster_.leader(), leader);
+  EXPECT_EQ(worker_.started, 1);
+  // R keeps the batches node 1 has not acknowledged.
+  EXPECT_FALSE(node.state().pending().empty());
+
+  // The file is written, but it is the store's snapshot only once `done` runs here.
+  worker_.finish_work();
+  cluster_.run_for(500ms);
+  EXPECT_EQ(node.store().hw(), hw);
+  worker_.deliver_done();
+  // done copies what was served meanwhile at once (and acks it); that snapshots again.
+  EXPECT_GT(node.store().hw(), hw);
+  ASSERT_TRUE(cluster_.run_until(
+      [&] {
+        if (worker_.running()) worker_.finish_work();
+        if (worker_.holding_done()) worker_.deliver_done();
+        return node.state().pending().empty();
+      },
+      10s));
+
+  // What the snapshot and WAL hold comes back after a restart.
+  cluster_.restart(1);
+  cluster_.run_for(200ms);
+  EXPECT_TRUE(has(cluster_.db(1), a));
+  EXPECT_TRUE(has(cluster_.db(1), b));
+}
+
+TEST_F(NodeStoreSnapshotTest, AFailedSnapshotFileIsRetriedInline) {
+  Node& node = cluster_.node(1);
+  MemoryDisk& disk = cluster_.member(1).disk;
+  disk.fail(MemoryDisk::Failure::Replaces, "ENOSPC", "store.snap");
+  worker_.finish_work();
+  worker_.deliver_done();
+  ASSERT_TRUE(node.status().disk_fault.has_value());
+  EXPECT_EQ(node.status().disk_fault->summary, "ENOSPC:store.snap:write");
+  const dns::Record a = record("a.example.com. 300 IN A 192.0.2.10");
+  cluster_.run_for(300ms);  // retries fail while the disk is full
+  ASSERT_TRUE(node.status().disk_fault.has_value());
+
+  disk.heal();
+  // The retry writes it inline, not on the worker.
+  ASSERT_TRUE(cluster_.run_until([&] { return !node.status().disk_fault; }, 5s));
+  add("a.example.com. 300 IN A 192.0.2.10");
+  ASSERT_TRUE(cluster_.run_until(
+      [&] {
+        if (worker_.running()) worker_.finish_work();
+        if (worker_.holding_done()) worker_.deliver_done();
+        return node.state().pending().empty();
+      },
+      10s));
+  cluster_.restart(1);
+  cluster_.run_for(200ms);
+  EXPECT_TRUE(has(cluster_.db(1), a));
+}
+
+TEST_F(NodeStoreSnapshotTest, StoppingFinishesTheRunningSnapshot) {
+  Node& node = cluster_.node(1);
+  const raft::Index hw = node.store().hw();
+  node.stop();
+  EXPECT_GE(worker_.waits, 1);
+  EXPECT_FALSE(worker_.running());
+  // The snapshot is the store's: the queued done finds nothing left to do.
+  worker_.deliver_done();
+  EXPECT_EQ(node.store().hw(), hw);
+  cluster_.restart(1);
+  cluster_.run_for(200ms);
+  EXPECT_EQ(cluster_.node(1).store().hw(), hw);
+  EXPECT_EQ(cluster_.db(1).all_records().size(), 3u);
+}
+
+}  // namespace
+}  // namespace engine::testing
