@@ -13,6 +13,7 @@
 #include "dns/zone_diff.h"
 #include "engine/change_batches.h"
 #include "engine/import_batch.h"
+#include "raft/codec.h"
 #include "raft/message.h"
 
 namespace engine {
@@ -145,6 +146,7 @@ void Node::start(std::vector<dns::Record> zone_records) {
   config.bugs = options_.raft_bugs;
   config.leader_sends_before_persist = true;
   raft_ = std::make_unique<raft::Raft>(config, std::move(restored));
+  apply_vote_gate();  // before the first tick: a wiped node must not vote as its old self
 
   tick_timer_ = clock_.start_timer(options_.tick, [this] { on_tick(); });
   checkpoint_timer_ = clock_.start_timer(options_.checkpoint_interval, [this] { on_checkpoint(); });
@@ -685,6 +687,9 @@ void Node::apply(const raft::Entry& entry) {
       log(LogLevel::Info, fmt::format("members as of index {}: {}", entry.index,
                                       raft::describe(state_.members().membership)));
       members_changed();
+      if (const raft::ConfChange change = raft::decode_conf_change(entry.data);
+          change.kind == raft::ConfChange::Kind::PromoteLearner && change.node == options_.id)
+        on_own_promotion(entry.term);
       break;
     default:
       break;
