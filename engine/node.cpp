@@ -996,6 +996,7 @@ NodeStatus Node::status() const {
   s.joining = awaiting_decision_;
   if (transfer_wanted_) s.transfer = sink_.progress();
   s.dropped_through = state_.dropped_through();
+  if (raft_) s.votes = raft_->vote_gate();
   return s;
 }
 

@@ -156,6 +156,7 @@ struct NodeStatus {
   bool joining = false;                      // waiting for R's decision on this node's REJOIN
   std::optional<TransferProgress> transfer;  // a datastore copy in progress
   raft::Index dropped_through = 0;
+  raft::VoteGate votes{};  // which votes raft lets this node give (a wiped node: restricted)
   // When each peer's last well-formed raft message arrived (peers never heard from are absent);
   // lets the caller tell whether the leader, or a quorum, was heard from recently.
   std::map<NodeId, TimePoint> last_heard;

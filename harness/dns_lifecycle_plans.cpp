@@ -186,13 +186,15 @@ struct WipeState {
 };
 
 // Whether the node wiped last is back in the cluster: running, its REJOIN decided, no copy in
-// progress, serving, and a voter again (it is demoted to learner until it caught up: wiping
-// another voter meanwhile would leave too few voters to elect a leader).
+// progress, serving, and voting again (STATUS votes=above-term-T: demoted to learner and
+// promoted back). Wiping another voter before would leave too few voters to elect a leader.
 bool rejoined(DnsClusterRun& run, engine::NodeId node) {
   if (node == 0) return true;
   if (!run.driver(node)) return false;
   const engine::NodeStatus s = run.driver(node)->node().status();
-  return !s.joining && !s.transfer && s.imported && run.is_voter(node);
+  return !s.joining && !s.transfer && s.imported && run.is_voter(node) &&
+         (s.votes.kind == raft::VoteGate::Kind::Open ||
+          s.votes.kind == raft::VoteGate::Kind::AboveTerm);
 }
 
 void wipe_again(DnsClusterRun& run, sim::SimTime until, std::shared_ptr<WipeState> state) {

@@ -180,6 +180,7 @@ void add_dns_scenarios(std::vector<Scenario>& table) {
     x.w_crash = 1, x.w_crash_leader = 1;
     x.bugs.push_back("reimport-after-wipe");
     x.bugs.push_back("transfer-before-fsync");
+    x.bugs.push_back("wiped-node-votes");
     table.push_back(x);
   }
   {

@@ -32,7 +32,7 @@ std::string describe(const VoteGate& gate) {
     case VoteGate::Kind::Closed:
       return "closed";
     case VoteGate::Kind::AboveTerm:
-      return fmt::format("above-term {}", gate.term);
+      return fmt::format("above-term-{}", gate.term);
   }
   return "?";
 }

@@ -43,7 +43,7 @@ struct VoteGate {
   bool allows(Term vote_term, Index index, Term log_term) const;
   friend bool operator==(const VoteGate&, const VoteGate&) = default;
 };
-std::string describe(const VoteGate& gate);  // "open", "empty-log-only", "closed", "above-term 7"
+std::string describe(const VoteGate& gate);  // "open", "empty-log-only", "closed", "above-term-7"
 
 struct Config {
   NodeId id = kNoNode;

@@ -37,7 +37,7 @@ TEST(VoteGate, AllowsFollowsItsKind) {
   EXPECT_FALSE((VoteGate{VoteGate::Kind::Closed, 0}.allows(9, 0, 0)));
   EXPECT_FALSE((VoteGate{VoteGate::Kind::AboveTerm, 7}.allows(7, 3, 2)));
   EXPECT_TRUE((VoteGate{VoteGate::Kind::AboveTerm, 7}.allows(8, 3, 2)));
-  EXPECT_EQ(describe(VoteGate{VoteGate::Kind::AboveTerm, 7}), "above-term 7");
+  EXPECT_EQ(describe(VoteGate{VoteGate::Kind::AboveTerm, 7}), "above-term-7");
 }
 
 TEST(VoteGate, EmptyLogOnlyVotesForAnEmptyLogCandidateOnly) {
