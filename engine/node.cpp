@@ -575,6 +575,11 @@ void Node::install(const raft::Snapshot& snapshot) {
   members_changed();
   check_cluster_identity();
   check_rejoin_decision();
+  // Its own promotion may be inside the snapshot (a learner far behind): a voter no longer to
+  // be demoted was promoted at or before the snapshot's term.
+  if (state_.members().membership.is_voter(options_.id) &&
+      !state_.identity().to_demote.contains(options_.id))
+    on_own_promotion(snapshot.meta.term);
   serve_pending_after(served_);
 }
 

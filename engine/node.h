@@ -306,7 +306,8 @@ class Node {
   void check_rejoin_decision();
   // The vote gate of the identity file (or Open with the wiped_node_votes bug), handed to raft.
   void apply_vote_gate();
-  // This node's own promotion applied at `term`: votes only in later terms from now on.
+  // This node's own promotion applied at `term` (or installed with a snapshot of that term, no
+  // lower than the promotion's): votes only in later terms from now on.
   void on_own_promotion(raft::Term term);
   // Committed batches are not served while the node waits for its REJOIN decision or lacks
   // changes only a peer's datastore has: it would serve partial data.
