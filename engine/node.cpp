@@ -87,9 +87,9 @@ Node::Node(NodeOptions options, Transport& transport, Clock& clock, Disk& disk, 
       observer_(observer ? observer : &null_observer_),
       raft_store_(disk, "raft"),
       store_(disk, "store"),
+      state_(bootstrap_members(options_)),
       journal_(options_.journal),
       journal_store_(disk, "journal.log"),
-      state_(bootstrap_members(options_)),
       source_(options_.transfer_chunk_bytes),
       sink_(disk, "xfer.part") {
   if (!options_.join && std::find(options_.members.begin(), options_.members.end(), options_.id) ==
