@@ -8,8 +8,6 @@
 namespace engine {
 namespace {
 constexpr std::uint8_t kSectionVersion = 1;
-// Version 2 adds the voters still to demote; version 1 sections (from before) are read too.
-constexpr std::uint8_t kSectionVersionDemote = 2;
 constexpr std::uint8_t kIdentityFileVersion = 1;
 constexpr std::uint32_t kMaxNodes = 4096;
 }  // namespace
@@ -17,8 +15,7 @@ constexpr std::uint32_t kMaxNodes = 4096;
 Bytes encode_identity_state(const IdentityState& state) {
   Bytes out;
   raft::ByteWriter w(out);
-  // A version 1 section while nobody is to be demoted: the same bytes as before this field.
-  w.u8(state.to_demote.empty() ? kSectionVersion : kSectionVersionDemote);
+  w.u8(kSectionVersion);
   w.u64(state.cluster_id);
   w.u64(state.dropped_through);
   w.u32(static_cast<std::uint32_t>(state.rejoins.size()));
@@ -29,17 +26,13 @@ Bytes encode_identity_state(const IdentityState& state) {
   }
   w.u32(static_cast<std::uint32_t>(state.imported.size()));
   for (NodeId node : state.imported) w.u64(node);
-  if (!state.to_demote.empty()) {
-    w.u32(static_cast<std::uint32_t>(state.to_demote.size()));
-    for (NodeId node : state.to_demote) w.u64(node);
-  }
   return out;
 }
 
 IdentityState decode_identity_state(ByteView bytes) {
   raft::ByteReader r(bytes);
   const std::uint8_t version = r.u8("identity section version");
-  if (version != kSectionVersion && version != kSectionVersionDemote)
+  if (version != kSectionVersion)
     throw raft::DecodeError(
         fmt::format("identity section version: {} is not a known format", version));
   IdentityState state;
@@ -62,14 +55,6 @@ IdentityState decode_identity_state(ByteView bytes) {
     const NodeId node = r.u64("imported node");
     if (!state.imported.insert(node).second || node != *state.imported.rbegin())
       throw raft::DecodeError(fmt::format("imported node: {} out of order or repeated", node));
-  }
-  for (std::uint32_t i = 0, n = version == kSectionVersionDemote
-                                    ? r.count("identity to demote", kMaxNodes, 8)
-                                    : 0;
-       i < n; ++i) {
-    const NodeId node = r.u64("to-demote node");
-    if (!state.to_demote.insert(node).second || node != *state.to_demote.rbegin())
-      throw raft::DecodeError(fmt::format("to-demote node: {} out of order or repeated", node));
   }
   r.expect_end("identity section");
   return state;
@@ -100,17 +85,6 @@ std::optional<DataDirIdentity> read_identity(const Disk& disk) {
     identity.cluster_id = r.u64("identity cluster id");
     identity.node = r.u64("identity node id");
     identity.rejoin_nonce = r.u64("identity rejoin nonce");
-    if (r.remaining() == 0) {
-      // Written before vote gates existed: undecided means a fresh start, decided a whole record.
-      identity.votes.kind = identity.cluster_id == 0 ? raft::VoteGate::Kind::EmptyLogOnly
-                                                     : raft::VoteGate::Kind::Open;
-    } else {
-      const std::uint8_t kind = r.u8("identity vote gate");
-      if (kind > static_cast<std::uint8_t>(raft::VoteGate::Kind::AboveTerm))
-        throw raft::DecodeError(fmt::format("identity vote gate: {} is unknown", kind));
-      identity.votes.kind = static_cast<raft::VoteGate::Kind>(kind);
-      identity.votes.term = r.u64("identity vote gate term");
-    }
     r.expect_end("identity");
     return identity;
   } catch (const raft::DecodeError& e) {
@@ -124,8 +98,6 @@ void write_identity(Disk& disk, const DataDirIdentity& identity) {
   w.u64(identity.cluster_id);
   w.u64(identity.node);
   w.u64(identity.rejoin_nonce);
-  w.u8(static_cast<std::uint8_t>(identity.votes.kind));
-  w.u64(identity.votes.term);
   disk.replace(kIdentityFile, frame_file(kIdentityFileVersion, payload));
 }
 

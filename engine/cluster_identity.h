@@ -15,7 +15,6 @@
 
 #include "engine/command.h"
 #include "engine/io.h"
-#include "raft/raft.h"
 #include "raft/types.h"
 
 namespace engine {
@@ -33,9 +32,6 @@ struct IdentityState {
   raft::Index dropped_through = 0;  // highest index ever dropped from pending
   std::map<NodeId, RejoinDecision> rejoins;
   std::set<NodeId> imported;  // IMPORTED committed
-  // Voters whose REJOIN R decided as known (a wiped data directory: the node forgot the votes it
-  // gave) and that are not demoted to learner yet: the leader demotes them (DemoteVoter).
-  std::set<NodeId> to_demote;
   friend bool operator==(const IdentityState&, const IdentityState&) = default;
 };
 
@@ -57,10 +53,6 @@ struct DataDirIdentity {
   std::uint64_t cluster_id = 0;  // 0: R has not decided on this node's REJOIN yet
   NodeId node = 0;
   std::uint64_t rejoin_nonce = 0;
-  // Which votes this node may give (docs/design.md, "Safe rejoin: votes"). It lives here, beside
-  // the raft log, because it is about the data directory: a directory started without an
-  // identity file has a vote record that may be missing votes given before.
-  raft::VoteGate votes{};
   friend bool operator==(const DataDirIdentity&, const DataDirIdentity&) = default;
 };
 

@@ -18,9 +18,7 @@ void Node::load_identity() {
   // No identity file: a new data directory (or one from before identity files). Whether this
   // node may import its zone file is for R to decide, once its REJOIN commits; the nonce is
   // durable first, so a crash before the decision asks again with the same nonce.
-  // Its raft vote record is new too: the votes it gave before a wipe are forgotten. Until R
-  // decided, it votes only for candidates with an empty log (a new cluster must bootstrap).
-  identity_ = {0, options_.id, 0, {raft::VoteGate::Kind::EmptyLogOnly, 0}};
+  identity_ = {0, options_.id, 0};
   while (identity_.rejoin_nonce == 0) identity_.rejoin_nonce = random_.next_u64();
   write_identity(disk_, identity_);
   awaiting_decision_ = true;
@@ -55,12 +53,6 @@ void Node::check_rejoin_decision() {
   if (it == state.rejoins.end() || it->second.nonce != identity_.rejoin_nonce) return;
   awaiting_decision_ = false;
   identity_.cluster_id = state.cluster_id;
-  // New to the cluster: it never voted before this data directory. Known: it may have voted in
-  // terms it forgot; it votes again only after it is promoted back (on_own_promotion).
-  if (identity_.votes.kind == raft::VoteGate::Kind::EmptyLogOnly)
-    identity_.votes.kind =
-        it->second.import ? raft::VoteGate::Kind::Open : raft::VoteGate::Kind::Closed;
-  apply_vote_gate();
   try {
     identity_due_ = true;
     write_identity(disk_, identity_);
@@ -89,29 +81,6 @@ void Node::check_rejoin_decision() {
   }
   zone_records_.clear();
   serve_pending_after(served_);
-}
-
-void Node::apply_vote_gate() {
-  if (!raft_) return;
-  const raft::VoteGate gate = options_.bugs.wiped_node_votes ? raft::VoteGate{} : identity_.votes;
-  if (gate == raft_->vote_gate()) return;
-  raft_->set_vote_gate(gate);
-  log(LogLevel::Info, fmt::format("votes: {}", raft::describe(gate)));
-}
-
-void Node::on_own_promotion(raft::Term term) {
-  if (identity_.votes.kind != raft::VoteGate::Kind::Closed) return;
-  // Any term this node voted in before it lost its data directory is <= `term`: the promotion
-  // committed on a quorum that overlaps every election the old votes took part in (design.md).
-  identity_.votes = {raft::VoteGate::Kind::AboveTerm, term};
-  apply_vote_gate();
-  try {
-    identity_due_ = true;
-    write_identity(disk_, identity_);
-    identity_due_ = false;
-  } catch (const DiskError& e) {
-    on_disk_error(e);
-  }
 }
 
 std::string Node::holding_reason() const {

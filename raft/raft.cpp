@@ -9,34 +9,6 @@
 
 namespace raft {
 
-bool VoteGate::allows(Term vote_term, Index index, Term log_term) const {
-  switch (kind) {
-    case Kind::Open:
-      return true;
-    case Kind::EmptyLogOnly:
-      return index == 0 && log_term == 0;
-    case Kind::Closed:
-      return false;
-    case Kind::AboveTerm:
-      return vote_term > term;
-  }
-  return false;
-}
-
-std::string describe(const VoteGate& gate) {
-  switch (gate.kind) {
-    case VoteGate::Kind::Open:
-      return "open";
-    case VoteGate::Kind::EmptyLogOnly:
-      return "empty-log-only";
-    case VoteGate::Kind::Closed:
-      return "closed";
-    case VoteGate::Kind::AboveTerm:
-      return fmt::format("above-term-{}", gate.term);
-  }
-  return "?";
-}
-
 const char* to_string(ConfChangeRefusal refusal) {
   switch (refusal) {
     case ConfChangeRefusal::None:
@@ -339,8 +311,6 @@ bool Raft::is_voter(NodeId id) const {
 }
 
 bool Raft::may_campaign() const {
-  // The self-vote at term+1 (pre-vote, election or transfer) must pass the gate like any vote.
-  if (!vote_gate_.allows(term_ + 1, log_.last_index(), log_.last_term())) return false;
   // A voter of the newest configuration may, and so may a node whose removal is not committed
   // yet as far as it knows: a leader that appended its own removal and then lost its quorum may
   // hold the only log the others can elect, and without it the cluster would stall. Its votes
@@ -413,9 +383,6 @@ void Raft::handle_vote_request(const Message& m) {
   // promises nothing, so it may be granted freely.
   bool can_vote =
       vote_ == m.from || (vote_ == kNoNode && leader_ == kNoNode) || (pre && m.term > term_);
-  // A node that may have forgotten votes it gave refuses pre-votes too: granting them would only
-  // start elections it cannot help to win.
-  can_vote = can_vote && vote_gate_.allows(m.term, m.index, m.log_term);
   MessageType reply = pre ? MessageType::PreVoteResponse : MessageType::VoteResponse;
   // §5.4.1: only for a candidate whose log is at least as up to date as ours.
   if (can_vote && log_.is_up_to_date(m.index, m.log_term)) {

@@ -24,27 +24,6 @@ struct TestBugs {
   bool forget_vote = false;              // votes are not part of the persisted hard state
 };
 
-// Which votes a node may give, and so whether it may campaign (its self-vote is a vote too). A
-// node whose durable vote record was lost (a wiped data directory) may have voted in terms it no
-// longer knows of; voting again as its old self could elect two leaders in one term. The
-// application sets the gate (docs/design.md, "Safe rejoin: votes"); raft enforces it on every
-// vote request, pre-vote and campaign.
-struct VoteGate {
-  enum class Kind : std::uint8_t {
-    Open,          // the vote record is whole: raft's usual rules
-    EmptyLogOnly,  // votes only for candidates whose log is empty (a new cluster bootstraps);
-                   // campaigns only while its own log is empty
-    Closed,        // never votes, never campaigns
-    AboveTerm,     // votes and campaigns only in terms greater than `term`
-  };
-  Kind kind = Kind::Open;
-  Term term = 0;  // AboveTerm only
-  // Whether a vote in `vote_term` for a candidate whose last entry is (index, log_term) passes.
-  bool allows(Term vote_term, Index index, Term log_term) const;
-  friend bool operator==(const VoteGate&, const VoteGate&) = default;
-};
-std::string describe(const VoteGate& gate);  // "open", "empty-log-only", "closed", "above-term-7"
-
 struct Config {
   NodeId id = kNoNode;
   // The bootstrap configuration: the voters before any ConfChange entry. It must be the same list
@@ -177,10 +156,6 @@ class Raft {
   // the leader is known to be gone rather than suspected. Any message from a leader restores a
   // fresh timeout, so a connection that merely broke and came back changes nothing.
   void peer_lost(NodeId id);
-  // Restricts (or frees) the votes this node gives; see VoteGate. Not persisted: the application
-  // keeps what decides it durable and sets it again after a restart, before the first tick.
-  void set_vote_gate(VoteGate gate) { vote_gate_ = gate; }
-  const VoteGate& vote_gate() const { return vote_gate_; }
 
   bool has_ready() const;
   Ready ready();   // drains pending output; call advance() before the next ready()
@@ -274,7 +249,6 @@ class Raft {
   Role role_ = Role::Follower;
   Term term_ = 0;
   NodeId vote_ = kNoNode;
-  VoteGate vote_gate_{};
   NodeId leader_ = kNoNode;
   NodeId lead_transferee_ = kNoNode;
   std::map<NodeId, Progress> progress_;  // leader only; ordered so output is deterministic

@@ -44,23 +44,6 @@ TEST(ClusterIdentity, OnlyANodeTheClusterNeverHeardOfImports) {
   EXPECT_EQ(decode_identity_state(encode_identity_state(s)), s);
 }
 
-TEST(ClusterIdentity, VotersToDemoteAndVoteGatesRoundTrip) {
-  IdentityState s;
-  apply_rejoin(s, Rejoin{1, 11, 0xc1}, 0);
-  // No voter to demote: the section has the bytes it had before to_demote existed.
-  EXPECT_EQ(encode_identity_state(s).front(), 1u);
-  s.to_demote = {2, 5};
-  EXPECT_EQ(encode_identity_state(s).front(), 2u);
-  EXPECT_EQ(decode_identity_state(encode_identity_state(s)), s);
-  MemoryDisk disk;
-  const DataDirIdentity closed{0xab, 2, 5, {raft::VoteGate::Kind::Closed, 0}};
-  write_identity(disk, closed);
-  EXPECT_EQ(read_identity(disk), closed);
-  const DataDirIdentity above{0xab, 2, 5, {raft::VoteGate::Kind::AboveTerm, 9}};
-  write_identity(disk, above);
-  EXPECT_EQ(read_identity(disk), above);
-}
-
 TEST(ClusterIdentity, IdentityFileOfAnotherNodeOrClusterIsRefusedWithAClearError) {
   MemoryDisk disk;
   write_identity(disk, {0xabcdef, 2, 5});
@@ -199,36 +182,6 @@ TEST_F(RejoinTest, AWipedNodeNeverReimportsAndCopiesAPeersDatastore) {
   cluster_.restart(2);
   EXPECT_TRUE(has(cluster_.db(2), record("h5.a.test. 300 IN A 192.0.2.15")));
   EXPECT_FALSE(cluster_.node(2).status().joining);
-}
-
-TEST_F(RejoinTest, AWipedVoterRejoinsAsALearnerAndVotesOnlyAfterItsPromotion) {
-  ASSERT_TRUE(write(1, dns::Change::Remove, mx_));
-  cluster_.wipe(2);
-  cluster_.start(2);
-  // Fresh directory: it may have voted before; until R decided it votes for empty logs only.
-  EXPECT_EQ(cluster_.node(2).raft().vote_gate().kind, raft::VoteGate::Kind::EmptyLogOnly);
-  bool saw_closed = false, saw_learner = false;
-  ASSERT_TRUE(cluster_.run_until(
-      [&] {
-        const raft::VoteGate gate = cluster_.node(2).raft().vote_gate();
-        saw_closed = saw_closed || gate.kind == raft::VoteGate::Kind::Closed;
-        saw_learner =
-            saw_learner || cluster_.node(other_than(2)).state().members().membership.is_learner(2);
-        return gate.kind == raft::VoteGate::Kind::AboveTerm &&
-               cluster_.node(other_than(2)).state().members().membership.is_voter(2);
-      },
-      10s));
-  EXPECT_TRUE(saw_closed) << "known to the cluster: no vote until promoted";
-  EXPECT_TRUE(saw_learner) << "never demoted to learner";
-  const raft::VoteGate gate = cluster_.node(2).raft().vote_gate();
-  EXPECT_GE(gate.term, 1u);
-  EXPECT_LE(gate.term, cluster_.node(2).raft().term());
-  EXPECT_TRUE(cluster_.node(2).state().identity().to_demote.empty());
-  // The gate is in the identity file: a restart (no wipe) keeps it.
-  EXPECT_EQ(read_identity(cluster_.member(2).disk)->votes, gate);
-  cluster_.restart(2);
-  EXPECT_EQ(cluster_.node(2).raft().vote_gate(), gate);
-  for (NodeId n = 1; n <= 3; ++n) EXPECT_FALSE(has(cluster_.db(n), mx_)) << "node " << n;
 }
 
 TEST_F(RejoinTest, TheBugSwitchReimportsTheRemovedRecord) {
