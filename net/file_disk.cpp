@@ -198,7 +198,10 @@ void FileDisk::rename(const std::string& from, const std::string& to) {
                             fmt::format("cannot rename {} to {}: {}", from_path.string(),
                                         to_path.string(), std::strerror(error)));
   }
-  new_files_.erase(from);
+  {
+    std::lock_guard lock(files_mutex_);  // the background snapshot's replace() shares the table
+    new_files_.erase(from);
+  }
   sync_directory();
 }
 
