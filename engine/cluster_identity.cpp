@@ -1,5 +1,7 @@
 #include "engine/cluster_identity.h"
 
+#include <algorithm>
+
 #include <fmt/core.h>
 
 #include "engine/durable_framing.h"
@@ -8,6 +10,8 @@
 namespace engine {
 namespace {
 constexpr std::uint8_t kSectionVersion = 1;
+// Version 2 adds the voters still to demote; version 1 sections (from before) are read too.
+constexpr std::uint8_t kSectionVersionDemote = 2;
 constexpr std::uint8_t kIdentityFileVersion = 1;
 constexpr std::uint32_t kMaxNodes = 4096;
 }  // namespace
@@ -15,7 +19,8 @@ constexpr std::uint32_t kMaxNodes = 4096;
 Bytes encode_identity_state(const IdentityState& state) {
   Bytes out;
   raft::ByteWriter w(out);
-  w.u8(kSectionVersion);
+  // A version 1 section while nobody is to be demoted: the same bytes as before this field.
+  w.u8(state.to_demote.empty() ? kSectionVersion : kSectionVersionDemote);
   w.u64(state.cluster_id);
   w.u64(state.dropped_through);
   w.u32(static_cast<std::uint32_t>(state.rejoins.size()));
@@ -26,13 +31,17 @@ Bytes encode_identity_state(const IdentityState& state) {
   }
   w.u32(static_cast<std::uint32_t>(state.imported.size()));
   for (NodeId node : state.imported) w.u64(node);
+  if (!state.to_demote.empty()) {
+    w.u32(static_cast<std::uint32_t>(state.to_demote.size()));
+    for (NodeId node : state.to_demote) w.u64(node);
+  }
   return out;
 }
 
 IdentityState decode_identity_state(ByteView bytes) {
   raft::ByteReader r(bytes);
   const std::uint8_t version = r.u8("identity section version");
-  if (version != kSectionVersion)
+  if (version != kSectionVersion && version != kSectionVersionDemote)
     throw raft::DecodeError(
         fmt::format("identity section version: {} is not a known format", version));
   IdentityState state;
@@ -56,6 +65,14 @@ IdentityState decode_identity_state(ByteView bytes) {
     if (!state.imported.insert(node).second || node != *state.imported.rbegin())
       throw raft::DecodeError(fmt::format("imported node: {} out of order or repeated", node));
   }
+  for (std::uint32_t i = 0, n = version == kSectionVersionDemote
+                                    ? r.count("identity to demote", kMaxNodes, 8)
+                                    : 0;
+       i < n; ++i) {
+    const NodeId node = r.u64("to-demote node");
+    if (!state.to_demote.insert(node).second || node != *state.to_demote.rbegin())
+      throw raft::DecodeError(fmt::format("to-demote node: {} out of order or repeated", node));
+  }
   r.expect_end("identity section");
   return state;
 }
@@ -72,6 +89,34 @@ bool apply_rejoin(IdentityState& state, const Rejoin& rejoin, raft::Index acked)
   return true;
 }
 
+VoterStanding standing_of(const IdentityState& state, NodeId node, raft::Index acked) {
+  if (const auto it = state.rejoins.find(node); it != state.rejoins.end())
+    return {VoterStanding::Kind::Rejoined, it->second.nonce, it->second.import};
+  if (state.imported.contains(node) || acked != 0) return {VoterStanding::Kind::Known, 0, false};
+  return {};
+}
+
+VoterStanding standing_after(IdentityState state, raft::Index acked, NodeId node,
+                             std::span<const raft::Entry> entries) {
+  for (const raft::Entry& entry : entries) {
+    if (entry.kind != raft::EntryKind::Normal || !is_identity_command(entry.data)) continue;
+    Command command;
+    try {
+      command = decode_command(entry.data);
+    } catch (const raft::DecodeError&) {
+      continue;  // R skips it too
+    }
+    if (const auto* rejoin = std::get_if<Rejoin>(&command); rejoin && rejoin->node == node)
+      apply_rejoin(state, *rejoin, acked);
+    else if (const auto* ack = std::get_if<Ack>(&command); ack && ack->node == node)
+      acked = std::max(acked, ack->index);
+    else if (const auto* imported = std::get_if<Imported>(&command);
+             imported && imported->node == node)
+      state.imported.insert(node);
+  }
+  return standing_of(state, node, acked);
+}
+
 std::optional<DataDirIdentity> read_identity(const Disk& disk) {
   const std::optional<Bytes> file = disk.read(kIdentityFile);
   if (!file) return std::nullopt;
@@ -85,6 +130,17 @@ std::optional<DataDirIdentity> read_identity(const Disk& disk) {
     identity.cluster_id = r.u64("identity cluster id");
     identity.node = r.u64("identity node id");
     identity.rejoin_nonce = r.u64("identity rejoin nonce");
+    if (r.remaining() == 0) {
+      // Written before vote gates existed: undecided means a fresh start, decided a whole record.
+      identity.votes.kind =
+          identity.cluster_id == 0 ? VoteGate::Kind::Undecided : VoteGate::Kind::Open;
+    } else {
+      const std::uint8_t kind = r.u8("identity vote gate");
+      if (kind > kMaxVoteGateKind)
+        throw raft::DecodeError(fmt::format("identity vote gate: {} is unknown", kind));
+      identity.votes.kind = static_cast<VoteGate::Kind>(kind);
+      identity.votes.term = r.u64("identity vote gate term");
+    }
     r.expect_end("identity");
     return identity;
   } catch (const raft::DecodeError& e) {
@@ -98,6 +154,8 @@ void write_identity(Disk& disk, const DataDirIdentity& identity) {
   w.u64(identity.cluster_id);
   w.u64(identity.node);
   w.u64(identity.rejoin_nonce);
+  w.u8(static_cast<std::uint8_t>(identity.votes.kind));
+  w.u64(identity.votes.term);
   disk.replace(kIdentityFile, frame_file(kIdentityFileVersion, payload));
 }
 

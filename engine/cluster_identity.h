@@ -10,11 +10,13 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <span>
 #include <stdexcept>
 #include <string>
 
 #include "engine/command.h"
 #include "engine/io.h"
+#include "engine/vote_gate.h"
 #include "raft/types.h"
 
 namespace engine {
@@ -32,6 +34,9 @@ struct IdentityState {
   raft::Index dropped_through = 0;  // highest index ever dropped from pending
   std::map<NodeId, RejoinDecision> rejoins;
   std::set<NodeId> imported;  // IMPORTED committed
+  // Voters whose REJOIN R decided as known (a wiped data directory: the node forgot the votes it
+  // gave) and that are not demoted to learner yet: the leader demotes them (DemoteVoter).
+  std::set<NodeId> to_demote;
   friend bool operator==(const IdentityState&, const IdentityState&) = default;
 };
 
@@ -45,6 +50,15 @@ IdentityState decode_identity_state(ByteView bytes);
 // cluster id. Returns whether the state changed.
 bool apply_rejoin(IdentityState& state, const Rejoin& rejoin, raft::Index acked);
 
+// What `state` says of `node` to a voter deciding on a vote (VoterStanding); `acked`: its ACK
+// index in R.
+VoterStanding standing_of(const IdentityState& state, NodeId node, raft::Index acked);
+// The same once `entries` (in log order, committed or not) were applied: what a node's whole raft
+// log says of `node`. A restarted node applies its log only up to the commit index it persisted,
+// which may lag far behind the entries it holds.
+VoterStanding standing_after(IdentityState state, raft::Index acked, NodeId node,
+                             std::span<const raft::Entry> entries);
+
 // The data directory's identity file.
 // Written before the node's first REJOIN (cluster id 0, its nonce), so a crash before the
 // decision asks again with the same nonce and gets the same answer; rewritten with the cluster
@@ -53,6 +67,10 @@ struct DataDirIdentity {
   std::uint64_t cluster_id = 0;  // 0: R has not decided on this node's REJOIN yet
   NodeId node = 0;
   std::uint64_t rejoin_nonce = 0;
+  // Which votes this node may give (docs/design.md, "Safe rejoin: votes"). It lives here, beside
+  // the raft log, because it is about the data directory: a directory started without an
+  // identity file has a vote record that may be missing votes given before.
+  VoteGate votes{};
   friend bool operator==(const DataDirIdentity&, const DataDirIdentity&) = default;
 };
 

@@ -54,6 +54,11 @@ Bytes encode_command(const Command& command) {
   return out;
 }
 
+bool is_identity_command(ByteView bytes) {
+  if (bytes.size() < 2 || bytes[0] != kCommandFormatVersion) return false;
+  return bytes[1] == kAck || bytes[1] == kImported || bytes[1] == kRejoin;
+}
+
 Command decode_command(ByteView bytes) {
   raft::ByteReader r(bytes);
   const std::uint8_t version = r.u8("command version");

@@ -83,5 +83,8 @@ Bytes encode_command(const Command& command);
 std::size_t encoded_size(const UpdateCommand& update);
 // Throws raft::DecodeError naming the field on anything malformed.
 Command decode_command(ByteView bytes);
+// Whether `bytes` encodes an ACK, IMPORTED or REJOIN (the commands that show a node took part),
+// from the kind byte alone: a cheap filter before decode_command.
+bool is_identity_command(ByteView bytes);
 
 }  // namespace engine

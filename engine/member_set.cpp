@@ -35,6 +35,12 @@ std::string apply_member_change(MemberSet& set, const raft::ConfChange& change, 
       set.added_at.erase(change.node);
       set.context.erase(change.node);
       break;
+    case raft::ConfChange::Kind::DemoteVoter:
+      // Promoted again once its ack reaches this index, as a new learner is: the demoted node
+      // lost its data directory and holds nothing until it copied a peer's datastore.
+      set.added_at[change.node] = index;
+      set.context.try_emplace(change.node);  // as a snapshot's decode has it: empty if none
+      break;
     case raft::ConfChange::Kind::PromoteLearner:
       break;
   }

@@ -16,8 +16,8 @@ namespace engine {
 // The committed membership as R applied it (see the top of this file).
 struct MemberSet {
   raft::Membership membership{};
-  // Members added by a ConfChange: the index of the entry that added them. Bootstrap members
-  // are absent (they hold every entry from the start).
+  // Members added by a ConfChange: the index of the entry that added them (or demoted them to
+  // learner: a wiped voter). Bootstrap members are absent (they hold every entry from the start).
   std::map<NodeId, raft::Index> added_at{};
   // The ConfChange context each added member came with (dns-node: its raft and DNS addresses).
   std::map<NodeId, Bytes> context{};

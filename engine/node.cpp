@@ -14,6 +14,7 @@
 #include "dns/zone_diff.h"
 #include "engine/change_batches.h"
 #include "engine/import_batch.h"
+#include "raft/codec.h"
 #include "raft/message.h"
 
 namespace engine {
@@ -160,6 +161,7 @@ void Node::start(std::vector<dns::Record> zone_records) {
   config.bugs = options_.raft_bugs;
   config.leader_sends_before_persist = true;
   raft_ = std::make_unique<raft::Raft>(config, std::move(restored));
+  apply_vote_gate();  // before the first tick: a wiped node must not vote as its old self
 
   tick_timer_ = clock_.start_timer(options_.tick, [this] { on_tick(); });
   checkpoint_timer_ = clock_.start_timer(options_.checkpoint_interval, [this] { on_checkpoint(); });
@@ -618,6 +620,11 @@ void Node::install(const raft::Snapshot& snapshot) {
   members_changed();
   check_cluster_identity();
   check_rejoin_decision();
+  // Its own promotion may be inside the snapshot (a learner far behind): a voter no longer to
+  // be demoted was promoted at or before the snapshot's term.
+  if (state_.members().membership.is_voter(options_.id) &&
+      !state_.identity().to_demote.contains(options_.id))
+    on_own_promotion(snapshot.meta.term);
   serve_pending_after(served_);
 }
 
@@ -745,6 +752,9 @@ void Node::apply(const raft::Entry& entry) {
       log(LogLevel::Info, fmt::format("members as of index {}: {}", entry.index,
                                       raft::describe(state_.members().membership)));
       members_changed();
+      if (const raft::ConfChange change = raft::decode_conf_change(entry.data);
+          change.kind == raft::ConfChange::Kind::PromoteLearner && change.node == options_.id)
+        on_own_promotion(entry.term);
       break;
     default:
       break;
@@ -1109,6 +1119,7 @@ NodeStatus Node::status() const {
   s.joining = awaiting_decision_;
   if (transfer_wanted_) s.transfer = sink_.progress();
   s.dropped_through = state_.dropped_through();
+  s.votes = options_.bugs.wiped_node_votes ? VoteGate{} : identity_.votes;
   return s;
 }
 

@@ -48,6 +48,7 @@ struct NodeTestBugs {
   bool reimport_after_wipe = false;    // imports its zone file whatever R decided on its REJOIN
   bool transfer_before_fsync = false;  // installs a transfer without making it durable first
   bool ignore_pending_bound = false;   // R never drops a laggard: pending grows without bound
+  bool wiped_node_votes = false;       // a node that lost its vote record votes at once
 };
 
 struct NodeOptions {
@@ -160,6 +161,7 @@ struct NodeStatus {
   bool joining = false;                      // waiting for R's decision on this node's REJOIN
   std::optional<TransferProgress> transfer;  // a datastore copy in progress
   raft::Index dropped_through = 0;
+  VoteGate votes{};  // which votes this node may give (a wiped node: restricted)
   // When each peer's last well-formed raft message arrived (peers never heard from are absent);
   // lets the caller tell whether the leader, or a quorum, was heard from recently.
   std::map<NodeId, TimePoint> last_heard;
@@ -200,7 +202,7 @@ class NodeObserver {
   virtual void on_transfer_chunk_sent(std::uint64_t /*bytes*/) {}
 };
 
-class Node {
+class Node : private raft::VotePolicy {
  public:
   using WriteCallback = std::function<void(const WriteResult&)>;
 
@@ -310,6 +312,8 @@ class Node {
   void answer_conf_change(const raft::Entry& entry, const ApplyOutcome& outcome);
   void expire_conf_changes();
   void maybe_promote_learners();
+  // Leader: proposes the demotion of a voter R decided had lost its data directory.
+  bool maybe_demote_rejoined();
   // Leader: records options_.max_pending_bytes in R when R's bound differs.
   void maybe_propose_pending_bound();
   void members_changed();
@@ -324,6 +328,17 @@ class Node {
   void check_cluster_identity();
   void propose_rejoin();
   void check_rejoin_decision();
+  // The vote gate of the identity file (or Open with the wiped_node_votes bug), handed to raft.
+  void apply_vote_gate();
+  // raft::VotePolicy: what this node's R and log say of `voter`, and whether the gate lets this
+  // node vote (engine/vote_gate.h).
+  Bytes vote_context(NodeId voter) const override;
+  bool may_vote(raft::Term term, const Bytes& context) const override;
+  // What R and the entries of the raft log not applied yet say of `node` (VoterStanding).
+  VoterStanding standing_in_log(NodeId node) const;
+  // This node's own promotion applied at `term` (or installed with a snapshot of that term, no
+  // lower than the promotion's): votes only in later terms from now on.
+  void on_own_promotion(raft::Term term);
   // Committed batches are not served while the node waits for its REJOIN decision or lacks
   // changes only a peer's datastore has: it would serve partial data.
   bool holding() const { return awaiting_decision_ || transfer_wanted_; }
@@ -403,6 +418,7 @@ class Node {
   bool held_ready_saved_ = false;          // save() went through, compact() did not
   // Cluster identity (node_rejoin.cpp).
   DataDirIdentity identity_;
+  VoteGate logged_gate_{};                 // the gate last logged (a change is logged once)
   bool awaiting_decision_ = false;         // REJOIN proposed, R's decision not seen yet
   bool identity_due_ = false;              // the identity file must be (re)written
   std::vector<dns::Record> zone_records_;  // kept until R decides whether this node imports

@@ -98,8 +98,24 @@ void Node::expire_conf_changes() {
                                                : std::to_string(raft_->leader()))});
 }
 
+bool Node::maybe_demote_rejoined() {
+  for (NodeId node : state_.identity().to_demote) {
+    if (!raft_->membership().is_voter(node)) continue;  // demoted in the log, not applied yet
+    const raft::ConfChangeResult r =
+        raft_->propose_conf_change({raft::ConfChange::Kind::DemoteVoter, node, {}});
+    if (!r.appended()) return false;  // retried next tick (a change in flight, no quorum yet)
+    log(LogLevel::Info, fmt::format("demoting voter {} to learner (index {}): its data directory "
+                                    "was wiped, and with it the votes it gave; it is promoted "
+                                    "again once it holds the cluster's data",
+                                    node, r.index));
+    return true;  // one change at a time
+  }
+  return false;
+}
+
 void Node::maybe_promote_learners() {
   if (raft_->role() != raft::Role::Leader || disk_fault_) return;
+  if (maybe_demote_rejoined()) return;
   const MemberSet& members = state_.members();
   for (NodeId learner : raft_->caught_up_learners()) {
     // Its log is caught up; its datastore must be too: its ack has reached the index it was

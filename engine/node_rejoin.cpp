@@ -2,6 +2,9 @@
 // one proposes, and what it does once R decided (import its zone file, or copy a peer's
 // datastore and never import). See engine/cluster_identity.h.
 
+#include <algorithm>
+#include <span>
+
 #include <fmt/core.h>
 
 #include "engine/node.h"
@@ -18,7 +21,9 @@ void Node::load_identity() {
   // No identity file: a new data directory (or one from before identity files). Whether this
   // node may import its zone file is for R to decide, once its REJOIN commits; the nonce is
   // durable first, so a crash before the decision asks again with the same nonce.
-  identity_ = {0, options_.id, 0};
+  // Its raft vote record is new too: the votes it gave before a wipe are forgotten. Until R
+  // decided, it votes only for candidates that know of no earlier life of it (vote_gate.h).
+  identity_ = {0, options_.id, 0, {VoteGate::Kind::Undecided, 0}};
   while (identity_.rejoin_nonce == 0) identity_.rejoin_nonce = random_.next_u64();
   write_identity(disk_, identity_);
   awaiting_decision_ = true;
@@ -53,6 +58,11 @@ void Node::check_rejoin_decision() {
   if (it == state.rejoins.end() || it->second.nonce != identity_.rejoin_nonce) return;
   awaiting_decision_ = false;
   identity_.cluster_id = state.cluster_id;
+  // New to the cluster: it never voted before this data directory. Known: it may have voted in
+  // terms it forgot; it votes again only after it is promoted back (on_own_promotion).
+  if (identity_.votes.kind == VoteGate::Kind::Undecided)
+    identity_.votes.kind = it->second.import ? VoteGate::Kind::Open : VoteGate::Kind::Closed;
+  apply_vote_gate();
   try {
     identity_due_ = true;
     write_identity(disk_, identity_);
@@ -81,6 +91,53 @@ void Node::check_rejoin_decision() {
   }
   zone_records_.clear();
   serve_pending_after(served_);
+}
+
+void Node::apply_vote_gate() {
+  if (!raft_) return;
+  // Set whatever the gate: as a candidate every node tells each voter what it knows of it. The
+  // bug switch drops both sides (raft's rules alone, as before vote gates).
+  raft_->set_vote_policy(options_.bugs.wiped_node_votes ? nullptr : this);
+  if (identity_.votes == logged_gate_) return;
+  logged_gate_ = identity_.votes;
+  log(LogLevel::Info, fmt::format("votes: {}{}", describe(identity_.votes),
+                                  options_.bugs.wiped_node_votes ? " (ignored: bug switch)" : ""));
+}
+
+VoterStanding Node::standing_in_log(NodeId node) const {
+  // R as applied, then every entry this node holds beyond that: a node that just restarted has
+  // applied only up to the commit index it had persisted.
+  const std::vector<raft::Entry>& entries = raft_->log_entries();
+  auto from =
+      std::lower_bound(entries.begin(), entries.end(), state_.applied() + 1,
+                       [](const raft::Entry& e, raft::Index index) { return e.index < index; });
+  return standing_after(state_.identity(), state_.acked(node), node,
+                        std::span<const raft::Entry>(from, entries.end()));
+}
+
+Bytes Node::vote_context(NodeId voter) const {
+  return encode_standing(standing_in_log(voter));
+}
+
+bool Node::may_vote(raft::Term term, const Bytes& context) const {
+  return gate_allows(identity_.votes, identity_.rejoin_nonce, standing_in_log(options_.id), term,
+                     context);
+}
+
+void Node::on_own_promotion(raft::Term term) {
+  if (identity_.votes.kind != VoteGate::Kind::Closed) return;
+  // An election won before the wipe had a quorum of votes in its term, and the promotion
+  // committed on a quorum at `term`: a voter in both had seen the old term before `term`, so
+  // the old term is <= `term` (unless this node's lost vote was the only overlap; design.md).
+  identity_.votes = {VoteGate::Kind::AboveTerm, term};
+  apply_vote_gate();
+  try {
+    identity_due_ = true;
+    write_identity(disk_, identity_);
+    identity_due_ = false;
+  } catch (const DiskError& e) {
+    on_disk_error(e);
+  }
 }
 
 std::string Node::holding_reason() const {

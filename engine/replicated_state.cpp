@@ -140,8 +140,13 @@ ApplyOutcome ReplicatedState::apply(const raft::Entry& entry) {
   }
   if (const auto* rejoin = std::get_if<Rejoin>(&command)) {
     IdentityState identity = this->identity();
-    if (apply_rejoin(identity, *rejoin, acked(rejoin->node)))
+    if (apply_rejoin(identity, *rejoin, acked(rejoin->node))) {
+      // A voter the cluster already knew lost its data directory, and the votes it gave with
+      // it: it must not count as its old voter, so the leader demotes it to learner.
+      if (!identity.rejoins.at(rejoin->node).import && members_.membership.is_voter(rejoin->node))
+        identity.to_demote.insert(rejoin->node);
       set_section(StateSection::ClusterIdentity, encode_identity_state(identity));
+    }
     outcome.kind = ApplyOutcome::Identity;
     return outcome;
   }
@@ -218,6 +223,12 @@ void ReplicatedState::apply_conf_change(const raft::Entry& entry, ApplyOutcome& 
     return;
   }
   outcome.kind = ApplyOutcome::MemberChange;
+  if (change.kind == raft::ConfChange::Kind::DemoteVoter ||
+      change.kind == raft::ConfChange::Kind::RemoveNode) {
+    IdentityState identity = this->identity();
+    if (identity.to_demote.erase(change.node) > 0)
+      set_section(StateSection::ClusterIdentity, encode_identity_state(identity));
+  }
   if (change.kind == raft::ConfChange::Kind::AddLearner) acked_[change.node] = dropped;
   if (change.kind == raft::ConfChange::Kind::RemoveNode && !keep_removed_acks_)
     acked_.erase(change.node);

@@ -47,12 +47,13 @@ std::string format_status(NodeId self, const NodeStatus& s) {
   return fmt::format(
       "STATUS node={} role={} term={} leader={} commit={} applied={} pending={} ({} changes) "
       "acked={} hw={} served={} writes={} imported={} wal={} raft-log={} disk={} cluster={:016x} "
-      "dropped-through={} transfer={} pending_bytes={} max_pending_bytes={} needs_transfer={}",
+      "dropped-through={} transfer={} pending_bytes={} max_pending_bytes={} needs_transfer={} "
+      "votes={}",
       self, raft::to_string(s.raft.role), s.raft.term, node_text(s.raft.leader), s.raft.commit,
       s.applied, s.pending_batches, s.pending_changes, acked, s.hw, s.served, s.writes_in_flight,
       s.imported ? "yes" : "no", bytes_text(s.wal_bytes), bytes_text(s.raft_log_bytes),
       disk_text(s.disk_fault), s.cluster_id, s.dropped_through, transfer_text(s), s.pending_bytes,
-      s.max_pending_bytes, fmt::join(s.needs_transfer, ","));
+      s.max_pending_bytes, fmt::join(s.needs_transfer, ","), describe(s.votes));
 }
 
 }  // namespace engine

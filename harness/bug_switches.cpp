@@ -38,6 +38,10 @@ const std::vector<BugSwitch>& bug_switches() {
        .summary = "a node whose disk was wiped imports its zone file again whatever the cluster "
                   "decided: records removed since come back",
        .dns_run = [](DnsDriverOptions& o) { o.engine.bugs.reimport_after_wipe = true; }},
+      {.name = "wiped-node-votes",
+       .summary = "a node whose data directory was wiped votes at once, having forgotten the "
+                  "votes it gave: two leaders in one term",
+       .dns_run = [](DnsDriverOptions& o) { o.engine.bugs.wiped_node_votes = true; }},
       {.name = "transfer-before-fsync",
        .summary = "a copy of a peer's datastore is installed, served and acknowledged before it "
                   "is durable",

@@ -50,22 +50,8 @@ void DnsClusterRun::wipe(engine::NodeId node) {
   world().disk(node) = sim::SimDisk{};
   ++wipes_;
   world().trace().record({world().now(), sim::EventKind::Note, node, kDnsWipeNote, 0, 0});
-  wiped_down_.insert(node);
   raft_checks_.on_wiped(node);
   dns_checks_.on_wiped(node);
-}
-
-bool DnsClusterRun::restart_wiped_if_led(engine::NodeId node) {
-  if (driver(node)) return true;
-  const engine::NodeId leader = cluster_.leader();
-  if (leader == 0 || leader == node) return false;
-  wiped_down_.erase(node);
-  start_or_retry(node);
-  return driver(node) != nullptr;
-}
-
-bool DnsClusterRun::restart_at_heal(engine::NodeId node) {
-  return incarnation(node) > 0 && !wiped_down_.contains(node);
 }
 
 }  // namespace harness

@@ -389,12 +389,9 @@ void DnsClusterRun::schedule_sampling() {
 
 std::string DnsClusterRun::convergence_gap() {
   check_removed_never_lead();
-  // A spare whose ADD-NODE committed too late for the plan to start it: the operator does now;
-  // and a wiped node still down comes back once the others have a leader.
+  // A spare whose ADD-NODE committed too late for the plan to start it: the operator does now.
   for (engine::NodeId n = 1; n <= nodes(); ++n)
     if (is_spare(n) && !joined_.contains(n) && is_member(n)) start_joiner(n);
-  for (const engine::NodeId n : std::vector<engine::NodeId>(wiped_down_.begin(), wiped_down_.end()))
-    if (!restart_wiped_if_led(n)) return fmt::format("wiped n{} waits for a leader", n);
   const engine::NodeId leader = cluster_.leader();
   if (leader == 0) return "no leader";
   const raft::Status ls = driver(leader)->node().raft().status();

@@ -82,10 +82,6 @@ class DnsClusterRun final : public ScenarioRun<DnsNodeDriver> {
   // data directory; it comes back with the same id and command line through restart_later().
   void wipe(engine::NodeId node);
   std::size_t wipes() const { return wipes_; }
-  // Starts wiped `node` if another running node leads now (operations.md: the cluster must not
-  // need a wiped node's vote while it comes back, for it forgot the votes it gave); returns
-  // whether it runs. The heal holds a wiped node that is still down until then.
-  bool restart_wiped_if_led(engine::NodeId node);
   const DnsInvariants& dns_checks() const { return dns_checks_; }
 
  private:
@@ -106,7 +102,6 @@ class DnsClusterRun final : public ScenarioRun<DnsNodeDriver> {
   std::string convergence_gap() override;
   void after_convergence() override;
   void finish_result(RunResult& result) override;
-  bool restart_at_heal(engine::NodeId node) override;
 
   void on_reply(std::uint64_t id, const engine::WriteResult& result);
   // The operator's restart of a node whose fsync failed (NodeHooks::restart_needed).
@@ -141,7 +136,6 @@ class DnsClusterRun final : public ScenarioRun<DnsNodeDriver> {
   std::map<engine::NodeId, raft::Term> removed_;
   std::set<engine::NodeId> joined_;  // spares started with NodeOptions::join
   std::size_t wipes_ = 0;
-  std::set<engine::NodeId> wiped_down_;  // wiped and not yet started again
   DnsInvariants dns_checks_;
   sim::Prng plan_prng_;
   sim::Prng probe_prng_;

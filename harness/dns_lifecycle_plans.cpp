@@ -78,15 +78,6 @@ bool import_durable(DnsClusterRun& run, engine::NodeId node) {
   }
 }
 
-// Restarts `node` once another running member leads (the operator's rule: the cluster must not
-// need the wiped node's vote while it comes back), checking every 100 ms.
-void restart_when_led(DnsClusterRun& run, engine::NodeId node) {
-  run.world().queue().schedule_after(kPoll, [&run, node] {
-    if (!run.workload_on() || run.restart_wiped_if_led(node)) return;
-    restart_when_led(run, node);
-  });
-}
-
 // The zone file record of `node` the wipe-rejoin plan removes (not the SOA or NS).
 const dns::Record& doomed_record(engine::NodeId node) {
   return dns_zone_file(node).at(3);  // www.zN.test. A
@@ -192,13 +183,10 @@ void plan_replace_node(DnsClusterRun& run) {
                 const sim::SimTime down = between(run.plan_prng(), sim::kSecond, 2 * sim::kSecond);
                 if (run.plan_prng().chance(0.5)) {
                   run.wipe(leader);
-                  run.world().queue().schedule_after(down, [&run, leader] {
-                    if (run.workload_on()) restart_when_led(run, leader);
-                  });
                 } else {
                   run.crash(leader);
-                  run.restart_later(leader, down);
                 }
+                run.restart_later(leader, down);
                 run.world().queue().schedule_after(
                     between(run.plan_prng(), 1200 * sim::kMillisecond, 1500 * sim::kMillisecond),
                     [&run, leader, progress] {
@@ -253,12 +241,15 @@ struct WipeState {
 };
 
 // Whether the node wiped last is back in the cluster: running, its REJOIN decided, no copy in
-// progress, serving.
+// progress, serving, and voting again (STATUS votes=above-term-T: demoted to learner and
+// promoted back). Wiping another voter before would leave too few voters to elect a leader.
 bool rejoined(DnsClusterRun& run, engine::NodeId node) {
   if (node == 0) return true;
   if (!run.driver(node)) return false;
   const engine::NodeStatus s = run.driver(node)->node().status();
-  return !s.joining && !s.transfer && s.imported;
+  return !s.joining && !s.transfer && s.imported && run.is_voter(node) &&
+         (s.votes.kind == engine::VoteGate::Kind::Open ||
+          s.votes.kind == engine::VoteGate::Kind::AboveTerm);
 }
 
 // Once `node` is copying a peer's datastore and has staged a chunk of it, it crashes (a power
@@ -284,22 +275,21 @@ void wipe_again(DnsClusterRun& run, sim::SimTime until, std::shared_ptr<WipeStat
   run.world().queue().schedule_at(at, [&run, until, state] {
     if (!run.workload_on()) return;
     const engine::NodeId leader = run.leader();
-    if (leader != 0 && rejoined(run, state->last)) {
-      // The leader (40%) or a running follower.
+    if (rejoined(run, state->last)) {
+      // The leader (40%) or a running follower; with no leader, any running member. It comes
+      // back whether or not another node leads: it rejoins as a learner (design.md).
       engine::NodeId victim = leader;
-      if (!run.plan_prng().chance(0.4)) {
-        const std::vector<engine::NodeId> followers = running_members(run, leader);
-        if (!followers.empty()) victim = followers[run.plan_prng().below(followers.size())];
+      const std::vector<engine::NodeId> others = running_members(run, leader);
+      if ((leader == 0 || !run.plan_prng().chance(0.4)) && !others.empty())
+        victim = others[run.plan_prng().below(others.size())];
+      if (victim != 0) {
+        run.wipe(victim);
+        state->last = victim;
+        run.restart_later(
+            victim, between(run.plan_prng(), 300 * sim::kMillisecond, 1200 * sim::kMillisecond));
+        // Half the time the copy it makes on its return is cut short by a crash.
+        if (run.plan_prng().chance(0.5)) crash_mid_transfer(run, victim, until);
       }
-      run.wipe(victim);
-      state->last = victim;
-      const sim::SimTime down =
-          between(run.plan_prng(), 300 * sim::kMillisecond, 1200 * sim::kMillisecond);
-      run.world().queue().schedule_after(down, [&run, victim] {
-        if (run.workload_on()) restart_when_led(run, victim);
-      });
-      // Half the time the copy it makes on its return is cut short by a crash.
-      if (run.plan_prng().chance(0.5)) crash_mid_transfer(run, victim, until);
     }
     wipe_again(run, until, state);
   });

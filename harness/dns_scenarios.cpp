@@ -181,6 +181,7 @@ void add_dns_scenarios(std::vector<Scenario>& table) {
     x.bugs.push_back("reimport-after-wipe");
     x.bugs.push_back("transfer-before-fsync");
     x.defaults.transfer_chunk_bytes = 256;  // copies of many chunks
+    x.bugs.push_back("wiped-node-votes");
     table.push_back(x);
   }
   {

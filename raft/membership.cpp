@@ -66,6 +66,11 @@ std::string conf_change_problem(const Membership& current, const ConfChange& cha
       if (current.is_voter(id)) return fmt::format("node {} is already a voter", id);
       if (!current.is_learner(id)) return fmt::format("node {} is not a learner", id);
       return "";
+    case ConfChange::Kind::DemoteVoter:
+      if (current.is_learner(id)) return fmt::format("node {} is already a learner", id);
+      if (!current.is_voter(id)) return fmt::format("node {} is not a voter", id);
+      if (current.voters.size() == 1) return fmt::format("node {} is the last voter", id);
+      return "";
     case ConfChange::Kind::RemoveNode:
       if (!current.contains(id)) return fmt::format("node {} is not a member", id);
       if (current.voters.size() == 1 && current.is_voter(id)) {
@@ -91,6 +96,10 @@ Membership apply_conf_change(const Membership& current, const ConfChange& change
       erase_sorted(next.learners, change.node);
       erase_sorted(next.voters, change.node);
       break;
+    case ConfChange::Kind::DemoteVoter:
+      erase_sorted(next.voters, change.node);
+      insert_sorted(next.learners, change.node);
+      break;
   }
   return next;
 }
@@ -111,6 +120,9 @@ std::string describe(const ConfChange& change) {
       break;
     case ConfChange::Kind::RemoveNode:
       kind = "remove";
+      break;
+    case ConfChange::Kind::DemoteVoter:
+      kind = "demote";
       break;
   }
   return fmt::format("{} {}", kind, change.node);

@@ -29,8 +29,8 @@ std::optional<Membership> make_membership(std::vector<NodeId> voters, std::vecto
 std::optional<Membership> membership_of(const SnapshotMeta& meta);
 
 // Why `change` cannot be applied to `current` ("node 4 is already a learner"), or "" if it can.
-// Adding a member, promoting a non-learner, removing a stranger and removing the last voter are
-// refused.
+// Adding a member, promoting a non-learner, demoting a non-voter, removing a stranger and
+// removing or demoting the last voter are refused.
 std::string conf_change_problem(const Membership& current, const ConfChange& change);
 // `current` with `change` applied; `current` unchanged if conf_change_problem() objects (every
 // node skips the same invalid entry, since each sees the same log).

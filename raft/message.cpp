@@ -62,15 +62,19 @@ constexpr std::uint8_t kFlagSnapshotLearners = 8;
 // follower's answer to one). Set only when either is non-zero, so every other message encodes as
 // before and each message has exactly one encoding.
 constexpr std::uint8_t kFlagSnapshotChunk = 16;
-constexpr std::uint8_t kKnownFlags =
-    kFlagReject | kFlagForce | kFlagSnapshot | kFlagSnapshotLearners | kFlagSnapshotChunk;
+// The message ends with u32 length + the bytes of `context` (after the snapshot chunk fields, if
+// any). Set only when the context is not empty, so every other message encodes as before.
+constexpr std::uint8_t kFlagContext = 32;
+constexpr std::uint8_t kKnownFlags = kFlagReject | kFlagForce | kFlagSnapshot |
+                                     kFlagSnapshotLearners | kFlagSnapshotChunk | kFlagContext;
+constexpr std::uint32_t kMaxContextBytes = 4096;
 constexpr size_t kMinEntrySize = 8 + 8 + 1 + 4;
 }  // namespace
 
 // Layout (version 1): version u8, type u8, flags u8, from, to, term, log_term, index, commit,
 // reject_hint (u64 each), entry count u32 + entries, [snapshot if flags has kFlagSnapshot, with
 // learners if flags has kFlagSnapshotLearners], [u64 snapshot_size, u64 snapshot_offset if flags
-// has kFlagSnapshotChunk].
+// has kFlagSnapshotChunk], [u32 length + context if flags has kFlagContext].
 Bytes encode(const Message& m) {
   Bytes out;
   size_t data = 0;
@@ -85,7 +89,7 @@ Bytes encode(const Message& m) {
   w.u8((m.reject ? kFlagReject : 0) | (m.force ? kFlagForce : 0) |
        (m.snapshot ? kFlagSnapshot : 0) |
        (layout == SnapshotLayout::WithLearners ? kFlagSnapshotLearners : 0) |
-       (chunk ? kFlagSnapshotChunk : 0));
+       (chunk ? kFlagSnapshotChunk : 0) | (m.context.empty() ? 0 : kFlagContext));
   w.u64(m.from);
   w.u64(m.to);
   w.u64(m.term);
@@ -100,6 +104,7 @@ Bytes encode(const Message& m) {
     w.u64(m.snapshot_size);
     w.u64(m.snapshot_offset);
   }
+  if (!m.context.empty()) w.bytes(m.context);
   return out;
 }
 
@@ -142,6 +147,10 @@ Message decode(std::span<const std::uint8_t> bytes) {
       throw DecodeError("flag snapshot-chunk set with snapshot_size and snapshot_offset both 0");
     }
   }
+  if (flags & kFlagContext) {
+    m.context = r.bytes("context", kMaxContextBytes);
+    if (m.context.empty()) throw DecodeError("flag context set with an empty context");
+  }
   r.expect_end("message");
   return m;
 }
@@ -151,6 +160,7 @@ std::string describe(const Message& m) {
                               m.from, m.to, m.term, m.log_term, m.index, m.commit);
   if (m.reject) s += fmt::format(" reject hint={}", m.reject_hint);
   if (m.force) s += " force";
+  if (!m.context.empty()) s += fmt::format(" context={}B", m.context.size());
   if (!m.entries.empty()) {
     s += fmt::format(" entries=[{}..{}]", m.entries.front().index, m.entries.back().index);
   }

@@ -51,6 +51,8 @@ struct Message {
   // Both 0: snapshot->data is the whole snapshot. SnapshotResponse: see MessageType.
   std::uint64_t snapshot_offset = 0;
   std::uint64_t snapshot_size = 0;
+  // Vote/PreVote: the candidate application's word to this voter (VotePolicy::vote_context).
+  Bytes context{};
   friend bool operator==(const Message&, const Message&) = default;
 };
 

@@ -219,7 +219,8 @@ void Raft::start_campaign(CampaignKind kind) {
                  .term = vote_term,
                  .log_term = log_.last_term(),
                  .index = log_.last_index(),
-                 .force = kind == CampaignKind::Transfer});
+                 .force = kind == CampaignKind::Transfer,
+                 .context = vote_policy_ ? vote_policy_->vote_context(peer) : Bytes{}});
   }
 }
 
@@ -311,6 +312,9 @@ bool Raft::is_voter(NodeId id) const {
 }
 
 bool Raft::may_campaign() const {
+  // The self-vote at term+1 (pre-vote, election or transfer) must pass the policy like any vote.
+  if (vote_policy_ && !vote_policy_->may_vote(term_ + 1, vote_policy_->vote_context(config_.id)))
+    return false;
   // A voter of the newest configuration may, and so may a node whose removal is not committed
   // yet as far as it knows: a leader that appended its own removal and then lost its quorum may
   // hold the only log the others can elect, and without it the cluster would stall. Its votes
@@ -383,6 +387,9 @@ void Raft::handle_vote_request(const Message& m) {
   // promises nothing, so it may be granted freely.
   bool can_vote =
       vote_ == m.from || (vote_ == kNoNode && leader_ == kNoNode) || (pre && m.term > term_);
+  // A node that may have forgotten votes it gave refuses pre-votes too: granting them would only
+  // start elections it cannot help to win.
+  can_vote = can_vote && (!vote_policy_ || vote_policy_->may_vote(m.term, m.context));
   MessageType reply = pre ? MessageType::PreVoteResponse : MessageType::VoteResponse;
   // §5.4.1: only for a candidate whose log is at least as up to date as ours.
   if (can_vote && log_.is_up_to_date(m.index, m.log_term)) {

@@ -15,6 +15,7 @@
 #include "raft/prng.h"
 #include "raft/progress.h"
 #include "raft/types.h"
+#include "raft/vote_policy.h"
 
 namespace raft {
 
@@ -156,6 +157,9 @@ class Raft {
   // the leader is known to be gone rather than suspected. Any message from a leader restores a
   // fresh timeout, so a connection that merely broke and came back changes nothing.
   void peer_lost(NodeId id);
+  // Restricts the votes this node gives (see VotePolicy); nullptr: raft's rules alone. The policy
+  // must outlive this object. Not persisted: set it again after a restart, before the first tick.
+  void set_vote_policy(const VotePolicy* policy) { vote_policy_ = policy; }
 
   bool has_ready() const;
   Ready ready();   // drains pending output; call advance() before the next ready()
@@ -176,6 +180,8 @@ class Raft {
   NodeId leader() const { return leader_; }
   // For invariant checkers: entries after the snapshot, the snapshot's position, terms.
   const std::vector<Entry>& log_for_invariants() const { return log_.entries(); }
+  // The entries after the latest snapshot, committed or not, in log order.
+  const std::vector<Entry>& log_entries() const { return log_.entries(); }
   const SnapshotMeta& snapshot_meta() const { return log_.snapshot_meta(); }
   std::optional<Term> term_at(Index index) const { return log_.term(index); }
   // Leader's view of a follower (tests); nullptr when not leader or unknown peer.
@@ -249,6 +255,7 @@ class Raft {
   Role role_ = Role::Follower;
   Term term_ = 0;
   NodeId vote_ = kNoNode;
+  const VotePolicy* vote_policy_ = nullptr;
   NodeId leader_ = kNoNode;
   NodeId lead_transferee_ = kNoNode;
   std::map<NodeId, Progress> progress_;  // leader only; ordered so output is deterministic

@@ -39,15 +39,21 @@ struct HardState {
 };
 
 // A single-server membership change (Raft thesis §4.1), the data of an EntryKind::ConfChange
-// entry. New nodes join as learners and are promoted once caught up.
+// entry. New nodes join as learners and are promoted once caught up; a voter that lost its
+// durable state (a wiped data directory) is demoted to learner and promoted again the same way.
 struct ConfChange {
-  enum class Kind : std::uint8_t { AddLearner = 0, PromoteLearner = 1, RemoveNode = 2 };
+  enum class Kind : std::uint8_t {
+    AddLearner = 0,
+    PromoteLearner = 1,
+    RemoveNode = 2,
+    DemoteVoter = 3
+  };
   Kind kind = Kind::AddLearner;
   NodeId node = kNoNode;
   Bytes context{};  // opaque to raft: for the application (e.g. the node's address)
   friend bool operator==(const ConfChange&, const ConfChange&) = default;
 };
-inline constexpr std::uint8_t kMaxConfChangeKind = 2;
+inline constexpr std::uint8_t kMaxConfChangeKind = 3;
 
 // Where a snapshot sits in the log and the cluster's configuration as of that index.
 struct SnapshotMeta {

@@ -44,6 +44,23 @@ TEST(ClusterIdentity, OnlyANodeTheClusterNeverHeardOfImports) {
   EXPECT_EQ(decode_identity_state(encode_identity_state(s)), s);
 }
 
+TEST(ClusterIdentity, VotersToDemoteAndVoteGatesRoundTrip) {
+  IdentityState s;
+  apply_rejoin(s, Rejoin{1, 11, 0xc1}, 0);
+  // No voter to demote: the section has the bytes it had before to_demote existed.
+  EXPECT_EQ(encode_identity_state(s).front(), 1u);
+  s.to_demote = {2, 5};
+  EXPECT_EQ(encode_identity_state(s).front(), 2u);
+  EXPECT_EQ(decode_identity_state(encode_identity_state(s)), s);
+  MemoryDisk disk;
+  const DataDirIdentity closed{0xab, 2, 5, {VoteGate::Kind::Closed, 0}};
+  write_identity(disk, closed);
+  EXPECT_EQ(read_identity(disk), closed);
+  const DataDirIdentity above{0xab, 2, 5, {VoteGate::Kind::AboveTerm, 9}};
+  write_identity(disk, above);
+  EXPECT_EQ(read_identity(disk), above);
+}
+
 TEST(ClusterIdentity, IdentityFileOfAnotherNodeOrClusterIsRefusedWithAClearError) {
   MemoryDisk disk;
   write_identity(disk, {0xabcdef, 2, 5});
@@ -182,6 +199,79 @@ TEST_F(RejoinTest, AWipedNodeNeverReimportsAndCopiesAPeersDatastore) {
   cluster_.restart(2);
   EXPECT_TRUE(has(cluster_.db(2), record("h5.a.test. 300 IN A 192.0.2.15")));
   EXPECT_FALSE(cluster_.node(2).status().joining);
+}
+
+TEST_F(RejoinTest, AWipedVoterRejoinsAsALearnerAndVotesOnlyAfterItsPromotion) {
+  ASSERT_TRUE(write(1, dns::Change::Remove, mx_));
+  cluster_.wipe(2);
+  cluster_.start(2);
+  // Fresh directory: it may have voted before; until R decided it votes only for candidates
+  // that know of no earlier life of it.
+  EXPECT_EQ(cluster_.node(2).status().votes.kind, VoteGate::Kind::Undecided);
+  bool saw_closed = false, saw_learner = false;
+  ASSERT_TRUE(cluster_.run_until(
+      [&] {
+        const VoteGate gate = cluster_.node(2).status().votes;
+        saw_closed = saw_closed || gate.kind == VoteGate::Kind::Closed;
+        saw_learner =
+            saw_learner || cluster_.node(other_than(2)).state().members().membership.is_learner(2);
+        return gate.kind == VoteGate::Kind::AboveTerm &&
+               cluster_.node(other_than(2)).state().members().membership.is_voter(2);
+      },
+      10s));
+  EXPECT_TRUE(saw_closed) << "known to the cluster: no vote until promoted";
+  EXPECT_TRUE(saw_learner) << "never demoted to learner";
+  const VoteGate gate = cluster_.node(2).status().votes;
+  EXPECT_GE(gate.term, 1u);
+  EXPECT_LE(gate.term, cluster_.node(2).raft().term());
+  EXPECT_TRUE(cluster_.node(2).state().identity().to_demote.empty());
+  // The gate is in the identity file: a restart (no wipe) keeps it.
+  EXPECT_EQ(read_identity(cluster_.member(2).disk)->votes, gate);
+  cluster_.restart(2);
+  EXPECT_EQ(cluster_.node(2).status().votes, gate);
+  for (NodeId n = 1; n <= 3; ++n) EXPECT_FALSE(has(cluster_.db(n), mx_)) << "node " << n;
+}
+
+// The bootstrap case that deadlocked a gate letting undecided nodes vote only for empty logs: the
+// first leader of a new cluster dies after its followers got entries, before any REJOIN was
+// decided. Nobody has heard of anybody, so the survivors vote for each other as usual.
+TEST(RejoinBootstrap, AFirstLeaderLostBeforeAnyDecisionLeavesTheOthersAbleToElect) {
+  FakeCluster cluster{3, fast_options()};
+  cluster.member(1).zone = records(kZone1);
+  cluster.member(2).zone = records(kZone2);
+  cluster.start_all();
+  NodeId first = 0;
+  for (int ms = 0; ms < 10000 && first == 0; ++ms) {
+    cluster.loop().run_until(cluster.loop().now() + std::chrono::milliseconds(1));
+    const NodeId leader = cluster.leader();
+    if (leader == 0) continue;
+    bool followers_have_entries = true;
+    for (NodeId n = 1; n <= 3; ++n)
+      if (n != leader && cluster.node(n).raft().status().last_index == 0)
+        followers_have_entries = false;
+    if (followers_have_entries) first = leader;
+  }
+  ASSERT_NE(first, 0u) << "no leader replicated anything within 10 s";
+  for (NodeId n = 1; n <= 3; ++n)
+    ASSERT_TRUE(cluster.node(n).status().joining) << "node " << n << " decided already";
+  cluster.crash(first);
+  const auto survivors_decided = [&] {
+    for (NodeId n = 1; n <= 3; ++n)
+      if (n != first && (cluster.node(n).status().joining ||
+                         cluster.node(n).status().votes.kind != VoteGate::Kind::Open))
+        return false;
+    return cluster.leader() != 0;
+  };
+  ASSERT_TRUE(cluster.run_until(survivors_decided, 10s))
+      << "the survivors of the first leader elected nobody, or stayed undecided";
+  cluster.start(first);
+  ASSERT_TRUE(cluster.run_until(
+      [&] {
+        for (NodeId n = 1; n <= 3; ++n)
+          if (cluster.node(n).status().joining || !cluster.node(n).status().imported) return false;
+        return true;
+      },
+      10s));
 }
 
 TEST_F(RejoinTest, TheBugSwitchReimportsTheRemovedRecord) {

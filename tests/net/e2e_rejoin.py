@@ -7,7 +7,8 @@ The operator scenario of issue 11: enough ADDs that raft compacts and pending dr
 cats.com MX ["mx3.petsmart.com.", 3] (from node 2's own zone file), kill -9 node 2, rm -rf its
 data directory, start it again with the same command line. Within 30 s all three nodes answer
 identically, the removed MX stays removed everywhere, writes keep committing meanwhile, and the
-empty node never re-imports its zone file. The clients' history from the wipe on (the writes
+empty node never re-imports its zone file; it is demoted to learner and promoted back before it
+votes again (STATUS votes=above-term-T). The clients' history from the wipe on (the writes
 during the rejoin, reads of the latest of them on every node up, the rejoining one included,
 final reads; raftdns.history) passes build/history-check (beside dns-node). Every wait is
 bounded; every process is killed at the end of each test, passed or failed.
@@ -149,6 +150,12 @@ class WipeRejoin(ClusterDirTestCase):
         wait_until(lambda: c.has_record(2, f"during-{k}.example.com.", "A",
                                         f"10.9.{k // 250}.{k % 250}"), 10,
                    what="node 2 serves the last write made during the transfer")
+        # It lost the votes it gave with its data directory: demoted to learner, it votes again
+        # only once promoted back, in later terms (docs/design.md, "Safe rejoin: votes").
+        wait_until(lambda: c.status(2)["votes"].startswith("above-term-"), REJOIN,
+                   what="node 2 promoted back to voter (STATUS votes=above-term-T)")
+        self.assertTrue(any("demoting voter 2 to learner" in c.log_text(i) for i in range(3)),
+                        "no node logged the demotion of node 2")
         c.wait_settled(timeout=REJOIN)
         history.final_reads()
         history.close()

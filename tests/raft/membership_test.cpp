@@ -674,8 +674,8 @@ TEST(ConfChangeCodec, RejectsWithTheFieldNamed) {
   bad_version[0] = 9;
   EXPECT_EQ(error_of(bad_version), "conf_change format version 9 is not supported (expected 1)");
   Bytes bad_kind = good;
-  bad_kind[1] = 3;
-  EXPECT_EQ(error_of(bad_kind), "conf_change.kind 3 is unknown");
+  bad_kind[1] = 4;
+  EXPECT_EQ(error_of(bad_kind), "conf_change.kind 4 is unknown");
   Bytes trailing = good;
   trailing.push_back(0);
   EXPECT_EQ(error_of(trailing), "1 trailing bytes after conf_change");
