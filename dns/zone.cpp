@@ -318,6 +318,40 @@ void NodeMap::for_each(const std::function<void(const ZoneNode&)>& visit) const 
   Ops::visit_all(root_, visit);
 }
 
+NodeMap::Cursor NodeMap::first() const {
+  Cursor c;
+  if (root_) {
+    c.path_.push_back({root_, 0});
+    c.settle();
+  }
+  return c;
+}
+
+const ZoneNode* NodeMap::Cursor::node() const {
+  if (path_.empty()) return nullptr;
+  return Ops::node(path_.back().branch->slots()[path_.back().index]);
+}
+
+void NodeMap::Cursor::next() {
+  if (path_.empty()) return;
+  ++path_.back().index;
+  settle();
+}
+
+void NodeMap::Cursor::settle() {
+  while (!path_.empty()) {
+    Step& top = path_.back();
+    if (top.index >= top.branch->count) {
+      path_.pop_back();
+      if (!path_.empty()) ++path_.back().index;
+      continue;
+    }
+    const Slot s = top.branch->slots()[top.index];
+    if (!Ops::is_branch(s)) return;  // on a node
+    path_.push_back({Ops::branch(s), 0});
+  }
+}
+
 // ------------------------------------------------------------------------------------ ZoneNode
 
 ZoneNode* ZoneNode::allocate(std::string_view key, std::string_view owner_wire) {
@@ -534,12 +568,14 @@ void Zone::set_soa_serial(uint32_t serial, uint64_t edit) {
 }
 
 void Zone::append_records(std::vector<Record>& out) const {
-  nodes_.for_each([&](const ZoneNode& n) {
-    const Name owner = n.owner();
-    for (const RRset& s : n.rrsets)
-      for (const auto rd : s.rdatas)
-        out.push_back(Record{owner, s.type, rclass::IN, s.ttl, {rd.begin(), rd.end()}});
-  });
+  nodes_.for_each([&](const ZoneNode& n) { append_records(n, out); });
+}
+
+void Zone::append_records(const ZoneNode& node, std::vector<Record>& out) {
+  const Name owner = node.owner();
+  for (const RRset& s : node.rrsets)
+    for (const auto rd : s.rdatas)
+      out.push_back(Record{owner, s.type, rclass::IN, s.ttl, {rd.begin(), rd.end()}});
 }
 
 }  // namespace dns

@@ -23,6 +23,8 @@ namespace dns {
 // Branches and nodes carry their own atomic reference counts, and a child slot is one tagged
 // pointer, so a stored name costs 8 bytes of trie plus its share of a branch header.
 class NodeMap {
+  struct Branch;
+
  public:
   NodeMap() = default;
   NodeMap(const NodeMap& other);  // shares everything; both may then be edited independently
@@ -44,8 +46,26 @@ class NodeMap {
   size_t size() const { return size_; }
   void for_each(const std::function<void(const ZoneNode&)>& visit) const;
 
+  // A place in the map's for_each order, for a walk done a piece at a time (a datastore copy
+  // sent in chunks). It points into the map's parts, so it is valid only while the map is
+  // neither changed nor destroyed (a published, immutable version); copying it keeps the place.
+  class Cursor {
+   public:
+    const ZoneNode* node() const;  // nullptr past the last node
+    void next();
+
+   private:
+    friend class NodeMap;
+    struct Step {
+      const Branch* branch;
+      uint32_t index;
+    };
+    void settle();  // descends to the next node at or after the current place
+    std::vector<Step> path_;
+  };
+  Cursor first() const;
+
  private:
-  struct Branch;
   struct Ops;              // the recursive helpers (zone.cpp)
   using Slot = uintptr_t;  // a Branch* with bit 0 set, or a ZoneNode*
   static constexpr unsigned kBits = 5;
@@ -83,7 +103,11 @@ class Zone {
   void for_each_node(const std::function<void(const ZoneNode&)>& visit) const {
     nodes_.for_each(visit);
   }
+  // The first node in for_each_node order (see NodeMap::Cursor).
+  NodeMap::Cursor first_node() const { return nodes_.first(); }
   void append_records(std::vector<Record>& out) const;
+  // The records of one node of this zone, as append_records lists them.
+  static void append_records(const ZoneNode& node, std::vector<Record>& out);
 
  private:
   // Adds delta to names_below of every ancestor of the owner (key: its lowercase wire form)

@@ -21,21 +21,13 @@ TransferSource::Stream& TransferSource::open(std::uint64_t id, Snapshot snapshot
   Stream& s = streams_.emplace_back();
   s.id = id;
   s.snapshot = std::move(snapshot);
-  s.chunk_starts.push_back({});
+  s.chunk_starts.push_back({0, zone_at(s, 0).first_node(), 0});
   return s;
 }
 
-const std::vector<dns::Record>& TransferSource::zone_records(Stream& stream, std::size_t zone) {
-  if (stream.cached_zone != zone) {
-    stream.cached_records.clear();
-    const auto& zones = stream.snapshot.version->zones();
-    if (zone < zones.size())
-      zones[zone]->append_records(stream.cached_records);
-    else
-      stream.snapshot.version->outside_zones().append_records(stream.cached_records);
-    stream.cached_zone = zone;
-  }
-  return stream.cached_records;
+const dns::Zone& TransferSource::zone_at(const Stream& stream, std::size_t zone) {
+  const auto& zones = stream.snapshot.version->zones();
+  return zone < zones.size() ? *zones[zone] : stream.snapshot.version->outside_zones();
 }
 
 TransferMessage TransferSource::chunk(Stream& stream, std::uint64_t number) {
@@ -49,13 +41,24 @@ TransferMessage TransferSource::chunk(Stream& stream, std::uint64_t number) {
   raft::ByteWriter w(out.payload);
   Position at = stream.chunk_starts[number];
   const std::size_t zone_count = stream.snapshot.version->zones().size();
+  std::vector<dns::Record> records;  // one node's
   while (at.zone <= zone_count && out.payload.size() < chunk_bytes_) {
-    const std::vector<dns::Record>& records = zone_records(stream, at.zone);
+    const dns::ZoneNode* node = at.node.node();
+    if (!node) {
+      if (++at.zone <= zone_count) at.node = zone_at(stream, at.zone).first_node();
+      at.record = 0;
+      continue;
+    }
+    records.clear();
+    dns::Zone::append_records(*node, records);
     while (at.record < records.size() && out.payload.size() < chunk_bytes_) {
       put_record(w, records[at.record++]);
       ++out.records;
     }
-    if (at.record >= records.size()) at = {at.zone + 1, 0};
+    if (at.record >= records.size()) {
+      at.node.next();
+      at.record = 0;
+    }
   }
   out.last = at.zone > zone_count;
   if (number + 1 == stream.chunk_starts.size() && !out.last) stream.chunk_starts.push_back(at);

@@ -60,24 +60,25 @@ class TransferSource {
   std::size_t active() const { return streams_.size(); }
 
  private:
-  // A place in the record stream: zone number (zones().size() = the outside-zone records), record
-  // number in it.
+  // A place in the record stream: zone number (zones().size() = the outside-zone records), node
+  // of that zone, record number among that node's records. Nodes are walked with a cursor into
+  // the snapshot's immutable version, so no zone is ever listed whole.
   struct Position {
     std::size_t zone = 0;
+    dns::NodeMap::Cursor node{};
     std::size_t record = 0;
   };
   struct Stream {
     std::uint64_t id = 0;
     Snapshot snapshot;
     std::vector<Position> chunk_starts;  // chunk k starts at chunk_starts[k]
-    std::size_t cached_zone = SIZE_MAX;  // the records of one zone, as the walk needs them
-    std::vector<dns::Record> cached_records;
   };
 
   Stream* find(std::uint64_t id);
   Stream& open(std::uint64_t id, Snapshot snapshot);
   TransferMessage chunk(Stream& stream, std::uint64_t number);
-  const std::vector<dns::Record>& zone_records(Stream& stream, std::size_t zone);
+  // The zone numbered `zone` of the stream's version (the outside-zone records past the last).
+  static const dns::Zone& zone_at(const Stream& stream, std::size_t zone);
 
   std::size_t chunk_bytes_;
   std::deque<Stream> streams_;
