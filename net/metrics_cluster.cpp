@@ -202,6 +202,7 @@ nlohmann::json status_json(engine::NodeId self, const engine::NodeStatus& s,
       {"disk", disk},
       {"voters", s.raft.voters},
       {"learners", s.raft.learners},
+      {"votes", engine::describe(s.votes)},
       {"ready", readiness.ready},
   };
   if (!readiness.ready) j["ready_reason"] = readiness.reason;

@@ -146,6 +146,8 @@ class ClusterMetrics(ClusterDirTestCase):
             self.assertEqual(status["node"], i)
             self.assertEqual(status["voters"], [0, 1, 2])
             self.assertEqual(status["learners"], [])
+            # A new cluster: every REJOIN was decided as new, so every vote gate is open.
+            self.assertEqual(status["votes"], "open")
             self.assertTrue(status["ready"])
 
         # Queries are counted by transport, type and rcode: exactly the ones sent here.
