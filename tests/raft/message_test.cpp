@@ -58,7 +58,9 @@ struct Arbitrary<raft::Message> {
         gen::set(&raft::Message::snapshot_offset,
                  gen::oneOf(gen::just<uint64_t>(0), gen::arbitrary<uint64_t>())),
         gen::set(&raft::Message::snapshot_size,
-                 gen::oneOf(gen::just<uint64_t>(0), gen::arbitrary<uint64_t>())));
+                 gen::oneOf(gen::just<uint64_t>(0), gen::arbitrary<uint64_t>())),
+        gen::set(&raft::Message::context,
+                 gen::resize(64, gen::container<raft::Bytes>(gen::arbitrary<uint8_t>()))));
   }
 };
 
