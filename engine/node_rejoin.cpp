@@ -126,9 +126,9 @@ bool Node::may_vote(raft::Term term, const Bytes& context) const {
 
 void Node::on_own_promotion(raft::Term term) {
   if (identity_.votes.kind != VoteGate::Kind::Closed) return;
-  // An election won before the wipe had a quorum of votes in its term, and the promotion
-  // committed on a quorum at `term`: a voter in both had seen the old term before `term`, so
-  // the old term is <= `term` (unless this node's lost vote was the only overlap; design.md).
+  // Any election this node's lost votes helped win had a term <= `term`: its demotion committed
+  // on a quorum without this node, which shares a voter with that election's quorum; that voter
+  // saw the old term before it took the demotion (design.md, "Why that is safe").
   identity_.votes = {VoteGate::Kind::AboveTerm, term};
   apply_vote_gate();
   try {
