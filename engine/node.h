@@ -330,6 +330,8 @@ class Node : private raft::VotePolicy {
   void check_rejoin_decision();
   // The vote gate of the identity file (or Open with the wiped_node_votes bug), handed to raft.
   void apply_vote_gate();
+  // Writes identity_ to the identity file, or leaves it due after a disk fault.
+  void save_identity();
   // raft::VotePolicy: what this node's R and log say of `voter`, and whether the gate lets this
   // node vote (engine/vote_gate.h).
   Bytes vote_context(NodeId voter) const override;

@@ -63,13 +63,7 @@ void Node::check_rejoin_decision() {
   if (identity_.votes.kind == VoteGate::Kind::Undecided)
     identity_.votes.kind = it->second.import ? VoteGate::Kind::Open : VoteGate::Kind::Closed;
   apply_vote_gate();
-  try {
-    identity_due_ = true;
-    write_identity(disk_, identity_);
-    identity_due_ = false;
-  } catch (const DiskError& e) {
-    on_disk_error(e);
-  }
+  save_identity();
   const bool import = it->second.import || options_.bugs.reimport_after_wipe;
   log(LogLevel::Info,
       fmt::format("cluster {:016x}: {}", state.cluster_id,
@@ -91,6 +85,17 @@ void Node::check_rejoin_decision() {
   }
   zone_records_.clear();
   serve_pending_after(served_);
+}
+
+void Node::save_identity() {
+  // A disk fault leaves it due: the file is written again once the disk works (node.cpp).
+  try {
+    identity_due_ = true;
+    write_identity(disk_, identity_);
+    identity_due_ = false;
+  } catch (const DiskError& e) {
+    on_disk_error(e);
+  }
 }
 
 void Node::apply_vote_gate() {
@@ -131,13 +136,7 @@ void Node::on_own_promotion(raft::Term term) {
   // saw the old term before it took the demotion (design.md, "Why that is safe").
   identity_.votes = {VoteGate::Kind::AboveTerm, term};
   apply_vote_gate();
-  try {
-    identity_due_ = true;
-    write_identity(disk_, identity_);
-    identity_due_ = false;
-  } catch (const DiskError& e) {
-    on_disk_error(e);
-  }
+  save_identity();
 }
 
 std::string Node::holding_reason() const {
