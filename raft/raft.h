@@ -178,9 +178,8 @@ class Raft {
   Role role() const { return role_; }
   Term term() const { return term_; }
   NodeId leader() const { return leader_; }
-  // For invariant checkers: entries after the snapshot, the snapshot's position, terms.
-  const std::vector<Entry>& log_for_invariants() const { return log_.entries(); }
-  // The entries after the latest snapshot, committed or not, in log order.
+  // The entries after the latest snapshot, committed or not, in log order (invariant checkers,
+  // and the application's vote context); the snapshot's position; terms.
   const std::vector<Entry>& log_entries() const { return log_.entries(); }
   const SnapshotMeta& snapshot_meta() const { return log_.snapshot_meta(); }
   std::optional<Term> term_at(Index index) const { return log_.term(index); }

@@ -59,6 +59,16 @@ TEST(ClusterIdentity, VotersToDemoteAndVoteGatesRoundTrip) {
   const DataDirIdentity above{0xab, 2, 5, {VoteGate::Kind::AboveTerm, 9}};
   write_identity(disk, above);
   EXPECT_EQ(read_identity(disk), above);
+  // A gate kind nobody wrote is damage, named as such, not a gate to guess at.
+  const DataDirIdentity unknown{0xab, 2, 5, {static_cast<VoteGate::Kind>(kMaxVoteGateKind + 1), 0}};
+  write_identity(disk, unknown);
+  try {
+    read_identity(disk);
+    FAIL() << "an unknown vote gate kind was accepted";
+  } catch (const IdentityError& e) {
+    EXPECT_NE(std::string(e.what()).find("identity vote gate: 4 is unknown"), std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(ClusterIdentity, IdentityFileOfAnotherNodeOrClusterIsRefusedWithAClearError) {

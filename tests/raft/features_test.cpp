@@ -151,7 +151,7 @@ TEST(Snapshot, CompactDropsEntriesAndKeepsSnapshot) {
   ASSERT_EQ(applied, 11u);
   c[1].compact(8, bytes_of("state@8"));
   EXPECT_EQ(c[1].status().snapshot_index, 8u);
-  EXPECT_EQ(c[1].log_for_invariants().front().index, 9u);
+  EXPECT_EQ(c[1].log_entries().front().index, 9u);
   Ready rd = c[1].ready();
   ASSERT_TRUE(rd.compacted_snapshot);
   EXPECT_FALSE(rd.snapshot);

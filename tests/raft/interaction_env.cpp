@@ -284,7 +284,7 @@ void InteractionEnv::check_invariants() {
   for (auto& [id, n] : nodes) {
     if (!n.raft) continue;
     Index commit = n.raft->status().commit;
-    for (const Entry& e : n.raft->log_for_invariants()) {
+    for (const Entry& e : n.raft->log_entries()) {
       if (e.index > commit) break;
       // The node's term bounds from above the term in which the entry was committed.
       auto [it, inserted] = committed_.emplace(e.index, std::pair{e, n.raft->term()});
@@ -307,7 +307,7 @@ void InteractionEnv::check_invariants() {
       violation(fmt::format("election safety: nodes {} and {} both led term {}", it->second, id,
                             r.term()));
     }
-    const std::vector<Entry>& log = r.log_for_invariants();
+    const std::vector<Entry>& log = r.log_entries();
     Index snap = r.snapshot_meta().index;
     auto entry_at = [&](Index i) -> const Entry* {
       if (i <= snap || i > snap + log.size()) return nullptr;
@@ -355,8 +355,8 @@ void InteractionEnv::check_invariants() {
         }
       }
       for (Index i = lo; i <= highest_match; ++i) {
-        const Entry& ea = ra.log_for_invariants()[i - ra.snapshot_meta().index - 1];
-        const Entry& eb = rb.log_for_invariants()[i - rb.snapshot_meta().index - 1];
+        const Entry& ea = ra.log_entries()[i - ra.snapshot_meta().index - 1];
+        const Entry& eb = rb.log_entries()[i - rb.snapshot_meta().index - 1];
         if (!(ea == eb)) {
           violation(
               fmt::format("log matching: nodes {} and {} agree on {}/{} but differ at {}: "

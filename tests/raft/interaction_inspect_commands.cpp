@@ -63,9 +63,9 @@ const InteractionCommandRegistration kRaftLog{
         if (s.snapshot_index > 0) {
           head += fmt::format(" snapshot={}/{}", r.snapshot_meta().term, s.snapshot_index);
         }
-        if (ids.size() == 1 && r.log_for_invariants().empty()) head += " (no entries)";
+        if (ids.size() == 1 && r.log_entries().empty()) head += " (no entries)";
         env.print(head);
-        for (const Entry& e : r.log_for_invariants()) env.print(format_entry(e), 2);
+        for (const Entry& e : r.log_entries()) env.print(format_entry(e), 2);
       }
     }};
 
@@ -83,7 +83,7 @@ const InteractionCommandRegistration kLogTerms{
         if (r.snapshot_meta().index > 0) {
           line += fmt::format(" snap@{}/{} |", r.snapshot_meta().term, r.snapshot_meta().index);
         }
-        for (const Entry& e : r.log_for_invariants()) line += fmt::format(" {}", e.term);
+        for (const Entry& e : r.log_entries()) line += fmt::format(" {}", e.term);
         line += fmt::format(" (commit={})", r.status().commit);
         env.print(line);
       }
