@@ -1,6 +1,7 @@
 #pragma once
 // dns::Record: one resource record with its rdata in uncompressed wire form.
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -22,6 +23,10 @@ struct Record {
   // names of the types that carry them compared case-insensitively). TTL is compared too.
   bool operator==(const Record& other) const;
 };
+
+// Records kept in pieces (a zone file parsed in batches): shared and immutable, so one thread can
+// build zones from a batch while the one that parsed it keeps it for its own checks.
+using RecordBatch = std::shared_ptr<const std::vector<Record>>;
 
 // One master-file line: "owner TTL CLASS TYPE rdata".
 std::string to_text(const Record& record);

@@ -3,6 +3,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -25,6 +27,10 @@ bool is_zone_data_type(uint16_t rtype);
 // the prototype's zones do it, and the answer logic lets exact-type data win). The warning names
 // the first CNAME's file:line. `locations[i]` is where `records[i]` came from.
 std::vector<ZoneWarning> find_cname_conflicts(const std::vector<Record>& records,
+                                              const std::vector<RecordLocation>& locations);
+// The same over records kept in several vectors (a file parsed in batches), in order: record i
+// of the concatenation came from `locations[i]`.
+std::vector<ZoneWarning> find_cname_conflicts(std::span<const RecordBatch> batches,
                                               const std::vector<RecordLocation>& locations);
 
 }  // namespace dns

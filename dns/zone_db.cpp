@@ -144,6 +144,59 @@ struct Database::Working {
       zone(apex_for(name_key(r.owner))).add(r, edit);
     }
   }
+  // Load (replace everything): an empty working set holding only the outside-zones pseudo-zone.
+  void start_load(uint64_t edit_id, uint64_t version_number) {
+    edit = edit_id;
+    number = version_number;
+    new_zone(kOutsideKey, Name());
+  }
+  // Load's first pass over a record: an SOA sets up its zone; warns of records never served.
+  void load_first_pass(const Record& r, std::vector<std::string>& warnings) {
+    if (r.rclass != rclass::IN) {
+      warnings.push_back(
+          fmt::format("{}: class {} is not served, ignored", describe(r), class_to_text(r.rclass)));
+    } else if (!valid_record(r)) {
+      warnings.push_back(fmt::format("{}: malformed rdata, ignored", describe(r)));
+    } else if (r.type != type::SOA) {
+      return;
+    } else if (const std::string key = name_key(r.owner); zones.contains(key)) {
+      warnings.push_back(fmt::format("{}: second SOA for this zone, ignored", describe(r)));
+    } else {
+      new_zone(key, r.owner).add(r, edit);
+    }
+  }
+  // Load's second pass over a record: places every record but SOAs (and those the first pass
+  // ignored) in the deepest zone known now. Returns that zone's apex key (kept in `zones`), or
+  // null when the record is not placed. `key` is scratch space.
+  const std::string* load_place(const Record& r, std::string& key,
+                                std::vector<std::string>& warnings) {
+    if (r.rclass != rclass::IN || r.type == type::SOA || !valid_record(r)) return nullptr;
+    key.assign(r.owner.wire());
+    for (char& c : key) c = static_cast<char>(ascii_lower(static_cast<uint8_t>(c)));
+    const std::string& apex = apex_for(key);
+    if (apex == kOutsideKey)
+      warnings.push_back(
+          fmt::format("{}: outside every zone (no SOA above it), not served", describe(r)));
+    zone(apex).add(r, edit);
+    return &apex;
+  }
+  // Load's warnings for CNAMEs: several targets, or data beside them.
+  void warn_cnames(std::vector<std::string>& warnings) const {
+    for (const auto& [key, slot] : zones) {
+      slot.edited->for_each_node([&](const ZoneNode& n) {
+        const RRset* cname = n.find(type::CNAME);
+        if (!cname) return;
+        if (cname->rdatas.size() > 1)
+          warnings.push_back(fmt::format("{} CNAME: {} targets; the first is followed",
+                                         n.owner().to_text(), cname->rdatas.size()));
+        if (n.rrsets.size() > 1)
+          warnings.push_back(fmt::format(
+              "{}: CNAME beside other data; queries for those types get the data, others the "
+              "CNAME",
+              n.owner().to_text()));
+      });
+    }
+  }
   // Returns the apex key of the zone that lost records to the new zone, if any did.
   std::optional<std::string> create_zone(const Name& apex) {
     const std::string key = name_key(apex);
@@ -203,54 +256,68 @@ std::vector<std::string> Database::load_streamed(const RecordSource& source) {
   publish_batch();
   std::vector<std::string> warnings;
   Working w;
-  w.edit = next_edit_;
-  w.number = current()->number() + 1;
-  w.new_zone(kOutsideKey, Name());
-
+  w.start_load(next_edit_, current()->number() + 1);
   // Pass 1: the zones (every SOA) and the warnings for records never served.
-  source([&](const Record& r) {
-    if (r.rclass != rclass::IN) {
-      warnings.push_back(
-          fmt::format("{}: class {} is not served, ignored", describe(r), class_to_text(r.rclass)));
-    } else if (!valid_record(r)) {
-      warnings.push_back(fmt::format("{}: malformed rdata, ignored", describe(r)));
-    } else if (r.type != type::SOA) {
-      return;
-    } else if (const std::string key = name_key(r.owner); w.zones.contains(key)) {
-      warnings.push_back(fmt::format("{}: second SOA for this zone, ignored", describe(r)));
-    } else {
-      w.new_zone(key, r.owner).add(r, w.edit);
-    }
-  });
+  source([&](const Record& r) { w.load_first_pass(r, warnings); });
   // Pass 2: every other record into the zone it falls in, now that all zones are known.
   std::string key;
   bool any_cname = false;
   source([&](const Record& r) {
-    if (r.rclass != rclass::IN || r.type == type::SOA || !valid_record(r)) return;
-    key.assign(r.owner.wire());
-    for (char& c : key) c = static_cast<char>(ascii_lower(static_cast<uint8_t>(c)));
-    const std::string& apex = w.apex_for(key);
-    if (apex == kOutsideKey)
-      warnings.push_back(
-          fmt::format("{}: outside every zone (no SOA above it), not served", describe(r)));
-    w.zone(apex).add(r, w.edit);
-    any_cname = any_cname || r.type == type::CNAME;
+    if (w.load_place(r, key, warnings) && r.type == type::CNAME) any_cname = true;
   });
-  for (const auto& [key, slot] : w.zones) {
-    if (!any_cname) break;  // the walk below touches every node: skip it when it cannot warn
-    slot.edited->for_each_node([&](const ZoneNode& n) {
-      const RRset* cname = n.find(type::CNAME);
-      if (!cname) return;
-      if (cname->rdatas.size() > 1)
-        warnings.push_back(fmt::format("{} CNAME: {} targets; the first is followed",
-                                       n.owner().to_text(), cname->rdatas.size()));
-      if (n.rrsets.size() > 1)
-        warnings.push_back(fmt::format(
-            "{}: CNAME beside other data; queries for those types get the data, others the CNAME",
-            n.owner().to_text()));
+  if (any_cname) w.warn_cnames(warnings);
+  publish(w);
+  return warnings;
+}
+
+// ------------------------------------------------------------------------------------ Loader
+
+Database::Loader::Loader(Database& db) : db_(db), w_(std::make_unique<Working>()) {
+  db_.publish_batch();
+  w_->start_load(db_.next_edit_, db_.current()->number() + 1);
+}
+
+Database::Loader::~Loader() = default;
+
+void Database::Loader::add(RecordBatch batch) {
+  batches_.push_back(batch);
+  if (late_soa_) return;  // finish() places everything from batches_
+  for (const Record& r : *batch) {
+    if (r.type == type::SOA && r.rclass == rclass::IN && valid_record(r)) {
+      // A new zone takes the records at and below its apex from the zone that holds its apex
+      // name; if that zone already holds records, some may be the new zone's.
+      const std::string& holder = w_->apex_for(name_key(r.owner));
+      if (!w_->zones.contains(name_key(r.owner)) &&
+          std::find(filled_zones_.begin(), filled_zones_.end(), &holder) != filled_zones_.end()) {
+        late_soa_ = true;
+        return;
+      }
+    }
+    w_->load_first_pass(r, first_pass_warnings_);
+    const std::string* apex = w_->load_place(r, key_, placing_warnings_);
+    if (!apex) continue;
+    any_cname_ = any_cname_ || r.type == type::CNAME;
+    if (apex != last_filled_) {
+      last_filled_ = apex;
+      if (std::find(filled_zones_.begin(), filled_zones_.end(), apex) == filled_zones_.end())
+        filled_zones_.push_back(apex);
+    }
+  }
+}
+
+std::vector<std::string> Database::Loader::finish() {
+  if (late_soa_) {
+    w_.reset();
+    return db_.load_streamed([&](const RecordVisitor& visit) {
+      for (const RecordBatch& batch : batches_)
+        for (const Record& r : *batch) visit(r);
     });
   }
-  publish(w);
+  std::vector<std::string> warnings = std::move(first_pass_warnings_);
+  warnings.insert(warnings.end(), std::make_move_iterator(placing_warnings_.begin()),
+                  std::make_move_iterator(placing_warnings_.end()));
+  if (any_cname_) w_->warn_cnames(warnings);
+  db_.publish(*w_);
   return warnings;
 }
 

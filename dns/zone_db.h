@@ -90,6 +90,8 @@ class Database {
   // the only copy of every record it makes is the new version's. Exceptions from `source`
   // propagate, and then nothing is published.
   std::vector<std::string> load_streamed(const RecordSource& source);
+  // Builds what load() builds from batches handed over one at a time (see Database::Loader).
+  class Loader;
   // Applies the changes in order: as one new version, or inside the open batch.
   ApplyResult apply(std::span<const Change> changes);
   std::vector<Record> all_records() const;
@@ -115,6 +117,34 @@ class Database {
   uint64_t next_edit_ = 1;
   std::unique_ptr<Working> batch_;                             // the open batch, if any
   mutable std::shared_ptr<const DatabaseVersion> batch_view_;  // latest() of the batch
+};
+
+// Builds what Database::load() of the batches' concatenation builds, from batches handed over one
+// at a time, so a zone file can be parsed on one thread while its zones are built on another.
+// Each record is placed when its batch comes, in the deepest zone whose SOA came before it. An
+// SOA that comes after records it would have taken (not the usual layout: a zone file starts
+// with its SOA) makes finish() build everything again from the kept batches, in load()'s two
+// passes. Same result and warnings as load() either way. The database must not change while a
+// Loader is open; nothing is published before finish().
+class Database::Loader {
+ public:
+  explicit Loader(Database& db);  // publishes the database's open batch first
+  ~Loader();
+  void add(RecordBatch batch);
+  // Replaces everything with the records added; returns load()'s warnings.
+  std::vector<std::string> finish();
+
+ private:
+  Database& db_;
+  std::unique_ptr<Working> w_;
+  std::vector<RecordBatch> batches_;
+  std::vector<std::string> first_pass_warnings_;  // what load()'s first pass would say
+  std::vector<std::string> placing_warnings_;     // what its second pass would say
+  std::vector<const std::string*> filled_zones_;  // apex keys (in w_) that hold placed records
+  const std::string* last_filled_ = nullptr;
+  bool any_cname_ = false;
+  bool late_soa_ = false;
+  std::string key_;
 };
 
 // A query thread's handle on the database: keeps a version and refreshes it only when the

@@ -40,7 +40,12 @@ struct FileState {
 // Reads one master file and the files it includes into one result.
 class MasterFileReader {
  public:
-  explicit MasterFileReader(const ZoneParseOptions& opts) : opts_(opts) {}
+  // Without a sink every record goes into finish()'s result; with one, batches go to the sink.
+  MasterFileReader(const ZoneParseOptions& opts, const RecordBatchSink* sink = nullptr,
+                   size_t batch_records = 0)
+      : opts_(opts), sink_(sink), batch_records_(std::max<size_t>(batch_records, 1)) {
+    if (sink_) pending_.reserve(batch_records_);
+  }
 
   void read(std::string_view text, const std::string& file_name, FileState state, int depth) {
     const std::string* file = &file_names_.emplace_back(file_name);
@@ -59,7 +64,12 @@ class MasterFileReader {
   }
 
   ZoneParseResult finish() {
-    result_.warnings = find_cname_conflicts(result_.records, locations_);
+    if (sink_) {
+      hand_over();
+      result_.warnings = find_cname_conflicts(batches_, locations_);
+    } else {
+      result_.warnings = find_cname_conflicts(result_.records, locations_);
+    }
     return std::move(result_);
   }
 
@@ -210,13 +220,31 @@ class MasterFileReader {
       fail(file, entry.line,
            fmt::format("bad {} record data: {}", type_to_text(rec.type), e.what()));
     }
-    result_.records.push_back(std::move(rec));
     locations_.push_back({&file, entry.line});
+    if (!sink_) {
+      result_.records.push_back(std::move(rec));
+      return;
+    }
+    pending_.push_back(std::move(rec));
+    if (pending_.size() >= batch_records_) hand_over();
+  }
+
+  void hand_over() {
+    if (pending_.empty()) return;
+    auto batch = std::make_shared<const std::vector<Record>>(std::move(pending_));
+    pending_ = {};
+    pending_.reserve(batch_records_);
+    batches_.push_back(batch);
+    (*sink_)(std::move(batch));
   }
 
   const ZoneParseOptions& opts_;
   std::deque<std::string> file_names_;  // stable addresses for RecordLocation
   std::vector<std::string> include_stack_;
+  const RecordBatchSink* sink_;
+  size_t batch_records_;
+  std::vector<Record> pending_;       // with a sink: the batch being filled
+  std::vector<RecordBatch> batches_;  // with a sink: every batch handed over, for finish()
   ZoneParseResult result_;
   std::vector<RecordLocation> locations_;
 };
@@ -281,6 +309,23 @@ ZoneParseResult parse_zone(std::string_view text, const std::string& file_name,
     return parse_prototype_zone(text, file_name, opts);
   }
   return parse_master_file(text, file_name, opts);
+}
+
+std::vector<ZoneWarning> parse_zone_batches(std::string_view text, const std::string& file_name,
+                                            const ZoneParseOptions& opts,
+                                            const RecordBatchSink& sink, size_t batch_records) {
+  if (detect_zone_format(text) == ZoneFormat::Prototype) {
+    // The prototype's files are small; parse whole and hand over in one piece.
+    ZoneParseResult parsed = parse_prototype_zone(text, file_name, opts);
+    if (!parsed.records.empty())
+      sink(std::make_shared<const std::vector<Record>>(std::move(parsed.records)));
+    return std::move(parsed.warnings);
+  }
+  MasterFileReader reader(opts, &sink, batch_records);
+  FileState state;
+  state.origin = opts.origin;
+  reader.read(text, file_name, std::move(state), 0);
+  return reader.finish().warnings;
 }
 
 std::string print_zone(const std::vector<Record>& records) {

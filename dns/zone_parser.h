@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -79,6 +80,19 @@ ZoneFormat detect_zone_format(std::string_view text);
 // Detects the format, then parses it.
 ZoneParseResult parse_zone(std::string_view text, const std::string& file_name,
                            const ZoneParseOptions& opts);
+
+// Takes records a batch at a time while a file is parsed, so that a zone of millions of records is
+// never one vector and another thread can build zones from the batches meanwhile. The parser
+// keeps every batch too, until it has checked the whole file (CNAME conflicts).
+using RecordBatchSink = std::function<void(RecordBatch batch)>;
+
+// parse_zone(), handing the records to `sink` in file order, at most `batch_records` at a time,
+// each batch as soon as it is full. Returns the warnings. An exception (from the parser or from
+// `sink`) ends the parse; the batches already handed over stay valid.
+std::vector<ZoneWarning> parse_zone_batches(std::string_view text, const std::string& file_name,
+                                            const ZoneParseOptions& opts,
+                                            const RecordBatchSink& sink,
+                                            size_t batch_records = 8192);
 
 // Master-file text, one record per line ("owner TTL IN TYPE rdata"), absolute names, in order.
 std::string print_zone(const std::vector<Record>& records);

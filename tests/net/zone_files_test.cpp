@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 
 #include <unistd.h>
 
@@ -108,6 +109,73 @@ TEST_F(ZoneFilesTest, ParserWarningsCarryFileAndLine) {
   auto contents = read_zone_files({master});
   ASSERT_FALSE(contents.warnings.empty());
   EXPECT_EQ(contents.warnings[0].rfind(master + ":", 0), 0u) << contents.warnings[0];
+}
+
+// The records stream_zone_files() hands over, in order.
+std::vector<dns::Record> streamed(const std::vector<std::string>& paths,
+                                  std::vector<std::string>* warnings = nullptr) {
+  std::vector<dns::Record> records;
+  auto said = stream_zone_files(paths, 1234, [&](dns::RecordBatch batch) {
+    records.insert(records.end(), batch->begin(), batch->end());
+  });
+  if (warnings) *warnings = said;
+  return records;
+}
+
+TEST_F(ZoneFilesTest, StreamingGivesWhatReadingWholeGives) {
+  std::string big = kMasterZone;
+  for (int i = 0; i < 20000; ++i)
+    big.append("h").append(std::to_string(i)).append(" IN A 10.0.0.1\n");
+  big += "alias IN CNAME ns1\nalias IN TXT \"beside a CNAME\"\n";
+  const std::vector<std::string> paths = {
+      write("big.zone", big),
+      write("b.txt", "b.test  SOA  [\"ns1.b.test\", \"dns.b.test\"]\nb.test  A    1.2.3.4\n")};
+  const ZoneFileContents whole = read_zone_files(paths, 1234);
+  std::vector<std::string> warnings;
+  EXPECT_EQ(streamed(paths, &warnings), whole.records);
+  EXPECT_EQ(warnings, whole.warnings);
+  EXPECT_EQ(whole.records.size(), 3u + 20000u + 2u + 2u);
+}
+
+TEST_F(ZoneFilesTest, StreamingStopsAtTheFirstBadFileWithItsError) {
+  const std::vector<std::string> paths = {write("a.zone", kMasterZone),
+                                          write("bad.zone", "$ORIGIN b.test.\nwww IN A nope\n"),
+                                          write("c.zone", kMasterZone)};
+  try {
+    streamed(paths);
+    FAIL() << "no error";
+  } catch (const dns::ZoneError& e) {
+    EXPECT_NE(std::string(e.what()).find(paths[1] + ":2:"), std::string::npos) << e.what();
+  }
+  try {
+    streamed({(dir_ / "nope.zone").string()});
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("no such file"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(ZoneFilesTest, StreamingPassesOnTheConsumersErrorAndStopsParsing) {
+  std::string big = kMasterZone;
+  for (int i = 0; i < 50000; ++i)
+    big.append("h").append(std::to_string(i)).append(" IN A 10.0.0.1\n");
+  const std::string path = write("big.zone", big);
+  int calls = 0;
+  try {
+    stream_zone_files({path, path, path}, 3600, [&](dns::RecordBatch) {
+      ++calls;
+      throw std::runtime_error("building failed");
+    });
+    FAIL() << "no error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()), "building failed");
+  }
+  EXPECT_EQ(calls, 1);
+}
+
+TEST_F(ZoneFilesTest, ReadsFilesThatReportNoSize) {
+  // /proc files say size 0; the reader must not trust that.
+  EXPECT_FALSE(read_text_file("/proc/self/status").empty());
 }
 
 }  // namespace
