@@ -151,11 +151,12 @@ struct Database::Working {
     new_zone(kOutsideKey, Name());
   }
   // Load's first pass over a record: an SOA sets up its zone; warns of records never served.
-  void load_first_pass(const Record& r, std::vector<std::string>& warnings) {
+  // `valid` is valid_record(r), worked out once by the caller.
+  void load_first_pass(const Record& r, bool valid, std::vector<std::string>& warnings) {
     if (r.rclass != rclass::IN) {
       warnings.push_back(
           fmt::format("{}: class {} is not served, ignored", describe(r), class_to_text(r.rclass)));
-    } else if (!valid_record(r)) {
+    } else if (!valid) {
       warnings.push_back(fmt::format("{}: malformed rdata, ignored", describe(r)));
     } else if (r.type != type::SOA) {
       return;
@@ -168,9 +169,9 @@ struct Database::Working {
   // Load's second pass over a record: places every record but SOAs (and those the first pass
   // ignored) in the deepest zone known now. Returns that zone's apex key (kept in `zones`), or
   // null when the record is not placed. `key` is scratch space.
-  const std::string* load_place(const Record& r, std::string& key,
+  const std::string* load_place(const Record& r, bool valid, std::string& key,
                                 std::vector<std::string>& warnings) {
-    if (r.rclass != rclass::IN || r.type == type::SOA || !valid_record(r)) return nullptr;
+    if (r.rclass != rclass::IN || r.type == type::SOA || !valid) return nullptr;
     key.assign(r.owner.wire());
     for (char& c : key) c = static_cast<char>(ascii_lower(static_cast<uint8_t>(c)));
     const std::string& apex = apex_for(key);
@@ -258,12 +259,13 @@ std::vector<std::string> Database::load_streamed(const RecordSource& source) {
   Working w;
   w.start_load(next_edit_, current()->number() + 1);
   // Pass 1: the zones (every SOA) and the warnings for records never served.
-  source([&](const Record& r) { w.load_first_pass(r, warnings); });
+  source([&](const Record& r) { w.load_first_pass(r, valid_record(r), warnings); });
   // Pass 2: every other record into the zone it falls in, now that all zones are known.
   std::string key;
   bool any_cname = false;
   source([&](const Record& r) {
-    if (w.load_place(r, key, warnings) && r.type == type::CNAME) any_cname = true;
+    if (w.load_place(r, valid_record(r), key, warnings) && r.type == type::CNAME)
+      any_cname = true;
   });
   if (any_cname) w.warn_cnames(warnings);
   publish(w);
@@ -283,7 +285,8 @@ void Database::Loader::add(RecordBatch batch) {
   batches_.push_back(batch);
   if (late_soa_) return;  // finish() places everything from batches_
   for (const Record& r : *batch) {
-    if (r.type == type::SOA && r.rclass == rclass::IN && valid_record(r)) {
+    const bool valid = valid_record(r);
+    if (r.type == type::SOA && r.rclass == rclass::IN && valid) {
       // A new zone takes the records at and below its apex from the zone that holds its apex
       // name; if that zone already holds records, some may be the new zone's.
       const std::string& holder = w_->apex_for(name_key(r.owner));
@@ -293,8 +296,8 @@ void Database::Loader::add(RecordBatch batch) {
         return;
       }
     }
-    w_->load_first_pass(r, first_pass_warnings_);
-    const std::string* apex = w_->load_place(r, key_, placing_warnings_);
+    w_->load_first_pass(r, valid, first_pass_warnings_);
+    const std::string* apex = w_->load_place(r, valid, key_, placing_warnings_);
     if (!apex) continue;
     any_cname_ = any_cname_ || r.type == type::CNAME;
     if (apex != last_filled_) {

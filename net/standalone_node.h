@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
@@ -65,6 +66,9 @@ class StandaloneNode {
   std::unique_ptr<AuthoritativeServer> server_;
   std::unique_ptr<HttpServer> http_;        // with --http only
   std::unique_ptr<ControlSocket> control_;  // on signals_io_, the reloading thread
+  // Frees the records the last load parsed (millions for a large zone: a tenth of the load's
+  // time) while the node already serves, then hands the free memory back to the system.
+  std::jthread releasing_;
 };
 
 }  // namespace net
