@@ -281,6 +281,32 @@ const ZoneNode* NodeMap::find(std::string_view key, uint64_t hash) const {
   return nullptr;
 }
 
+void NodeMap::prefetch(std::span<const uint64_t> hashes) const {
+  constexpr size_t kMaxWalks = 16;
+  const Branch* at[kMaxWalks];
+  const size_t walks = std::min(hashes.size(), kMaxWalks);
+  for (size_t i = 0; i < walks; ++i) at[i] = root_;
+  for (unsigned depth = 0; depth < kCollisionDepth; ++depth) {
+    bool deeper = false;
+    for (size_t i = 0; i < walks; ++i) {
+      const Branch* b = at[i];
+      if (!b) continue;
+      at[i] = nullptr;
+      const uint32_t bit = Ops::digit_bit(hashes[i], depth);
+      if ((b->bitmap & bit) == 0) continue;
+      const Slot c = b->slots()[popcount32(b->bitmap & (bit - 1))];
+      if (Ops::is_branch(c)) {
+        at[i] = Ops::branch(c);
+        __builtin_prefetch(at[i]);
+        deeper = true;
+      } else {
+        __builtin_prefetch(Ops::node(c));
+      }
+    }
+    if (!deeper) return;
+  }
+}
+
 void NodeMap::put(ZoneNode* node, uint64_t edit) {
   auto make = [node](const ZoneNode*) { return node; };
   ZoneNode* out = nullptr;

@@ -135,6 +135,8 @@ class Database::Loader {
   std::vector<std::string> finish();
 
  private:
+  void place(const Record& r);
+
   Database& db_;
   std::unique_ptr<Working> w_;
   std::vector<RecordBatch> batches_;
