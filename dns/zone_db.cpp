@@ -144,6 +144,19 @@ struct Database::Working {
       zone(apex_for(name_key(r.owner))).add(r, edit);
     }
   }
+  // Starts the trie walks of these owners side by side in the zone of the last one (see
+  // Zone::prefetch); at most kPrefetchGroup owners. `key` is scratch space.
+  static constexpr size_t kPrefetchGroup = 8;
+  void prefetch(std::span<const Name* const> owners, std::string& key) const {
+    uint64_t hashes[kPrefetchGroup];
+    const size_t n = std::min(owners.size(), kPrefetchGroup);
+    for (size_t i = 0; i < n; ++i) {
+      key.assign(owners[i]->wire());
+      for (char& c : key) c = static_cast<char>(ascii_lower(static_cast<uint8_t>(c)));
+      hashes[i] = name_key_hash(key);
+    }
+    if (n > 0) view(apex_for(key)).prefetch(std::span<const uint64_t>(hashes, n));
+  }
   // Load (replace everything): an empty working set holding only the outside-zones pseudo-zone.
   void start_load(uint64_t edit_id, uint64_t version_number) {
     edit = edit_id;
@@ -248,9 +261,9 @@ void Database::publish(Working& w) {
 }
 
 std::vector<std::string> Database::load(std::vector<Record> records) {
-  return load_streamed([&](const RecordVisitor& visit) {
-    for (const Record& r : records) visit(r);
-  });
+  Loader loader(*this);
+  loader.add(std::make_shared<const std::vector<Record>>(std::move(records)));
+  return loader.finish();
 }
 
 std::vector<std::string> Database::load_streamed(const RecordSource& source) {
@@ -283,18 +296,13 @@ Database::Loader::~Loader() = default;
 void Database::Loader::add(RecordBatch batch) {
   batches_.push_back(batch);
   const std::vector<Record>& records = *batch;
-  // A few records at a time: their trie walks are started side by side first (Zone::prefetch),
-  // so a large zone's cache misses overlap; a 1M-record load spends most of its time in them.
-  constexpr size_t kGroup = 8;
-  uint64_t hashes[kGroup];
-  for (size_t start = 0; start < records.size() && !late_soa_; start += kGroup) {
-    const size_t end = std::min(records.size(), start + kGroup);
-    for (size_t i = start; i < end; ++i) {
-      key_.assign(records[i].owner.wire());
-      for (char& c : key_) c = static_cast<char>(ascii_lower(static_cast<uint8_t>(c)));
-      hashes[i - start] = name_key_hash(key_);
-    }
-    w_->view(w_->apex_for(key_)).prefetch(std::span<const uint64_t>(hashes, end - start));
+  // A few records at a time, their trie walks started side by side first: a large zone's load
+  // spends most of its time in cache misses, and these overlap.
+  const Name* owners[Working::kPrefetchGroup];
+  for (size_t start = 0; start < records.size() && !late_soa_; start += Working::kPrefetchGroup) {
+    const size_t end = std::min(records.size(), start + Working::kPrefetchGroup);
+    for (size_t i = start; i < end; ++i) owners[i - start] = &records[i].owner;
+    w_->prefetch(std::span<const Name* const>(owners, end - start), key_);
     for (size_t i = start; i < end && !late_soa_; ++i) place(records[i]);
   }
   // With late_soa_ set, finish() places everything from batches_.
@@ -384,7 +392,16 @@ ApplyResult Database::apply(std::span<const Change> changes) {
 ApplyResult Database::apply_to(Working& w, std::span<const Change> changes) {
   ApplyResult result;
   std::set<std::string> touched, explicit_soa;
-  for (const Change& c : changes) {
+  std::string scratch;
+  const Name* owners[Working::kPrefetchGroup];
+  for (size_t i = 0; i < changes.size(); ++i) {
+    if (i % Working::kPrefetchGroup == 0 && changes.size() - i > 1) {
+      // A large batch (an import's 256 records): its trie walks overlap, as in a load.
+      const size_t n = std::min(changes.size() - i, Working::kPrefetchGroup);
+      for (size_t k = 0; k < n; ++k) owners[k] = &changes[i + k].record.owner;
+      w.prefetch(std::span<const Name* const>(owners, n), scratch);
+    }
+    const Change& c = changes[i];
     const Record& r = c.record;
     bool done = false;
     if (r.rclass != rclass::IN || !valid_record(r)) {

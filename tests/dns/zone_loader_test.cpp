@@ -1,5 +1,6 @@
-// Tests of building the database from batches (Database::Loader) and of parsing a zone file into
-// batches (parse_zone_batches): both must give exactly what the whole-vector paths give.
+// Tests of building the database from batches (Database::Loader, which load() uses too) and of
+// parsing a zone file into batches (parse_zone_batches): both must give exactly what the
+// two-pass load (load_streamed) and the whole-file parse give.
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
@@ -55,10 +56,17 @@ std::vector<RecordBatch> split(const std::vector<Record>& records, std::vector<s
   return batches;
 }
 
+// load_streamed(): load()'s two passes over the records, with no batches and no prefetching.
+std::vector<std::string> load_in_two_passes(Database& db, const std::vector<Record>& records) {
+  return db.load_streamed([&](const Database::RecordVisitor& visit) {
+    for (const Record& r : records) visit(r);
+  });
+}
+
 // Loads `records` both ways and expects the same zones, records, warnings and version number.
 void expect_same_as_load(const std::vector<Record>& records, std::vector<size_t> batch_sizes) {
   Database whole;
-  const std::vector<std::string> whole_warnings = whole.load(records);
+  const std::vector<std::string> whole_warnings = load_in_two_passes(whole, records);
   Database batched;
   Database::Loader loader(batched);
   for (RecordBatch& batch : split(records, std::move(batch_sizes))) loader.add(std::move(batch));
@@ -159,12 +167,30 @@ RC_GTEST_PROP(ZoneLoader, AnyRecordsInAnyBatchesBuildWhatLoadBuilds, ()) {
   std::vector<size_t> sizes;
   for (int i = *rc::gen::inRange(0, 6); i > 0; --i) sizes.push_back(*rc::gen::inRange(0, 8));
   Database whole;
-  const std::vector<std::string> whole_warnings = whole.load(records);
+  const std::vector<std::string> whole_warnings = load_in_two_passes(whole, records);
   Database batched;
   Database::Loader loader(batched);
   for (RecordBatch& batch : split(records, sizes)) loader.add(std::move(batch));
   RC_ASSERT(loader.finish() == whole_warnings);
   RC_ASSERT(contents(batched) == contents(whole));
+}
+
+TEST(ZonePrefetch, IsOnlyAHint) {
+  Zone zone(Name::from_text("example.com."));
+  std::vector<uint64_t> hashes;
+  for (int i = 0; i < 40; ++i) hashes.push_back(name_key_hash(std::to_string(i)));
+  zone.prefetch(hashes);  // an empty trie, more hashes than it walks
+  for (int i = 0; i < 2000; ++i) zone.add(rec("h" + std::to_string(i) + " 300 A 192.0.2.1"), 1);
+  for (int i = 0; i < 2000; i += 8) {
+    std::vector<uint64_t> some;
+    for (int k = i; k < i + 8; ++k)
+      some.push_back(
+          name_key_hash(name_key(Name::from_text("h" + std::to_string(k) + ".example.com."))));
+    zone.prefetch(some);
+  }
+  zone.prefetch({});
+  EXPECT_EQ(zone.record_count(), 2000u);
+  EXPECT_NE(zone.find(name_key(Name::from_text("h1999.example.com."))), nullptr);
 }
 
 constexpr std::string_view kMasterFile = R"($ORIGIN example.com.
