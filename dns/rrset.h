@@ -106,4 +106,12 @@ inline std::string name_key(const Name& name) {
   return name.lowercased().wire();
 }
 
+// name_key() written into buf instead of a new string (hot paths: a lookup per record).
+inline std::string_view name_key(const Name& name, char (&buf)[Name::kMaxWireLength]) {
+  const std::string& wire = name.wire();
+  for (size_t i = 0; i < wire.size(); ++i)
+    buf[i] = static_cast<char>(ascii_lower(static_cast<uint8_t>(wire[i])));
+  return {buf, wire.size()};
+}
+
 }  // namespace dns

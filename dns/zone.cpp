@@ -473,14 +473,6 @@ const RRset* Zone::soa() const {
 
 namespace {
 
-// The owner's lowercase wire form, written into buf (no allocation).
-std::string_view lower_key(const Name& owner, char (&buf)[Name::kMaxWireLength]) {
-  const std::string& wire = owner.wire();
-  for (size_t i = 0; i < wire.size(); ++i)
-    buf[i] = static_cast<char>(ascii_lower(static_cast<uint8_t>(wire[i])));
-  return {buf, wire.size()};
-}
-
 bool same_octets(std::span<const uint8_t> a, std::span<const uint8_t> b) {
   return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size()) == 0);
 }
@@ -506,7 +498,7 @@ void Zone::adjust_ancestors(std::string_view owner_wire, std::string_view key, i
 
 bool Zone::add(const Record& record, uint64_t edit) {
   char buf[Name::kMaxWireLength];
-  const std::string_view key = lower_key(record.owner, buf);
+  const std::string_view key = name_key(record.owner, buf);
   const uint64_t hash = name_key_hash(key);
   const ZoneNode* existing = last_.node && last_.node->edit == edit && last_.node->key() == key
                                  ? last_.node
@@ -552,7 +544,7 @@ bool Zone::add(const Record& record, uint64_t edit) {
 
 bool Zone::remove(const Record& record, uint64_t edit) {
   char buf[Name::kMaxWireLength];
-  const std::string_view key = lower_key(record.owner, buf);
+  const std::string_view key = name_key(record.owner, buf);
   const uint64_t hash = name_key_hash(key);
   const ZoneNode* existing = nodes_.find(key, hash);
   const RRset* set = existing ? existing->find(record.type) : nullptr;

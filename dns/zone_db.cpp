@@ -145,16 +145,14 @@ struct Database::Working {
     }
   }
   // Starts the trie walks of these owners side by side in the zone of the last one (see
-  // Zone::prefetch); at most kPrefetchGroup owners. `key` is scratch space.
+  // Zone::prefetch); at most kPrefetchGroup owners.
   static constexpr size_t kPrefetchGroup = 8;
-  void prefetch(std::span<const Name* const> owners, std::string& key) const {
+  void prefetch(std::span<const Name* const> owners) const {
     uint64_t hashes[kPrefetchGroup];
+    char buf[Name::kMaxWireLength];
+    std::string_view key;
     const size_t n = std::min(owners.size(), kPrefetchGroup);
-    for (size_t i = 0; i < n; ++i) {
-      key.assign(owners[i]->wire());
-      for (char& c : key) c = static_cast<char>(ascii_lower(static_cast<uint8_t>(c)));
-      hashes[i] = name_key_hash(key);
-    }
+    for (size_t i = 0; i < n; ++i) hashes[i] = name_key_hash(key = name_key(*owners[i], buf));
     if (n > 0) view(apex_for(key)).prefetch(std::span<const uint64_t>(hashes, n));
   }
   // Load (replace everything): an empty working set holding only the outside-zones pseudo-zone.
@@ -181,13 +179,11 @@ struct Database::Working {
   }
   // Load's second pass over a record: places every record but SOAs (and those the first pass
   // ignored) in the deepest zone known now. Returns that zone's apex key (kept in `zones`), or
-  // null when the record is not placed. `key` is scratch space.
-  const std::string* load_place(const Record& r, bool valid, std::string& key,
-                                std::vector<std::string>& warnings) {
+  // null when the record is not placed.
+  const std::string* load_place(const Record& r, bool valid, std::vector<std::string>& warnings) {
     if (r.rclass != rclass::IN || r.type == type::SOA || !valid) return nullptr;
-    key.assign(r.owner.wire());
-    for (char& c : key) c = static_cast<char>(ascii_lower(static_cast<uint8_t>(c)));
-    const std::string& apex = apex_for(key);
+    char buf[Name::kMaxWireLength];
+    const std::string& apex = apex_for(name_key(r.owner, buf));
     if (apex == kOutsideKey)
       warnings.push_back(
           fmt::format("{}: outside every zone (no SOA above it), not served", describe(r)));
@@ -274,10 +270,9 @@ std::vector<std::string> Database::load_streamed(const RecordSource& source) {
   // Pass 1: the zones (every SOA) and the warnings for records never served.
   source([&](const Record& r) { w.load_first_pass(r, valid_record(r), warnings); });
   // Pass 2: every other record into the zone it falls in, now that all zones are known.
-  std::string key;
   bool any_cname = false;
   source([&](const Record& r) {
-    if (w.load_place(r, valid_record(r), key, warnings) && r.type == type::CNAME) any_cname = true;
+    if (w.load_place(r, valid_record(r), warnings) && r.type == type::CNAME) any_cname = true;
   });
   if (any_cname) w.warn_cnames(warnings);
   publish(w);
@@ -302,7 +297,7 @@ void Database::Loader::add(RecordBatch batch) {
   for (size_t start = 0; start < records.size() && !late_soa_; start += Working::kPrefetchGroup) {
     const size_t end = std::min(records.size(), start + Working::kPrefetchGroup);
     for (size_t i = start; i < end; ++i) owners[i - start] = &records[i].owner;
-    w_->prefetch(std::span<const Name* const>(owners, end - start), key_);
+    w_->prefetch(std::span<const Name* const>(owners, end - start));
     for (size_t i = start; i < end && !late_soa_; ++i) place(records[i]);
   }
   // With late_soa_ set, finish() places everything from batches_.
@@ -313,15 +308,16 @@ void Database::Loader::place(const Record& r) {
   if (r.type == type::SOA && r.rclass == rclass::IN && valid) {
     // A new zone takes the records at and below its apex from the zone that holds its apex
     // name; if that zone already holds records, some may be the new zone's.
-    const std::string& holder = w_->apex_for(name_key(r.owner));
-    if (!w_->zones.contains(name_key(r.owner)) &&
+    const std::string key = name_key(r.owner);
+    const std::string& holder = w_->apex_for(key);
+    if (!w_->zones.contains(key) &&
         std::find(filled_zones_.begin(), filled_zones_.end(), &holder) != filled_zones_.end()) {
       late_soa_ = true;
       return;
     }
   }
   w_->load_first_pass(r, valid, first_pass_warnings_);
-  const std::string* apex = w_->load_place(r, valid, key_, placing_warnings_);
+  const std::string* apex = w_->load_place(r, valid, placing_warnings_);
   if (!apex) return;
   any_cname_ = any_cname_ || r.type == type::CNAME;
   if (apex != last_filled_) {
@@ -392,14 +388,13 @@ ApplyResult Database::apply(std::span<const Change> changes) {
 ApplyResult Database::apply_to(Working& w, std::span<const Change> changes) {
   ApplyResult result;
   std::set<std::string> touched, explicit_soa;
-  std::string scratch;
   const Name* owners[Working::kPrefetchGroup];
   for (size_t i = 0; i < changes.size(); ++i) {
     if (i % Working::kPrefetchGroup == 0 && changes.size() - i > 1) {
       // A large batch (an import's 256 records): its trie walks overlap, as in a load.
       const size_t n = std::min(changes.size() - i, Working::kPrefetchGroup);
       for (size_t k = 0; k < n; ++k) owners[k] = &changes[i + k].record.owner;
-      w.prefetch(std::span<const Name* const>(owners, n), scratch);
+      w.prefetch(std::span<const Name* const>(owners, n));
     }
     const Change& c = changes[i];
     const Record& r = c.record;
@@ -424,7 +419,8 @@ ApplyResult Database::apply_to(Working& w, std::span<const Change> changes) {
       }
       if (done) touched.insert(key);
     } else {
-      const std::string apex = w.apex_for(name_key(r.owner));
+      char buf[Name::kMaxWireLength];
+      const std::string& apex = w.apex_for(name_key(r.owner, buf));
       done = c.kind == Change::Add ? w.zone(apex).add(r, w.edit) : w.zone(apex).remove(r, w.edit);
       if (done) touched.insert(apex);
     }

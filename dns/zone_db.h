@@ -146,7 +146,6 @@ class Database::Loader {
   const std::string* last_filled_ = nullptr;
   bool any_cname_ = false;
   bool late_soa_ = false;
-  std::string key_;
 };
 
 // A query thread's handle on the database: keeps a version and refreshes it only when the
