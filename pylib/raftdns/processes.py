@@ -8,6 +8,7 @@ it is killed (PR_SET_PDEATHSIG). Spawn from the main thread: PR_SET_PDEATHSIG fi
 import atexit
 import ctypes
 import ipaddress
+import random
 import signal
 import socket
 import subprocess
@@ -17,6 +18,7 @@ LOOPBACK = ipaddress.ip_network("127.0.0.0/8")
 
 _live = set()  # every Popen started by spawn() and not yet forgotten, for atexit
 _handed_out = set()  # ports free_port returned in this run
+_random = random.SystemRandom()  # not the seeded module state: parallel tests must differ
 
 
 def die_with_parent():
@@ -68,16 +70,33 @@ def _bindable(host, port):
     return True
 
 
+def _ephemeral_range():
+    """The kernel's range for ports it picks itself (bind to 0, outgoing connections)."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range", encoding="ascii") as f:
+            low, high = (int(x) for x in f.read().split())
+        return low, high
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
+def _candidate_ports():
+    """Up to 1000 ports outside the kernel's ephemeral range, in random order. A port the kernel picked is
+    also what every outgoing connection of every process on the machine may take next: a
+    node's peer link or a client of a test running alongside took one between our check and
+    the node's bind ("address already in use"). Ports outside the range are only taken by
+    someone binding them by number."""
+    low, high = _ephemeral_range()
+    ports = [p for p in range(10000, 65536) if p < low or p > high]
+    return _random.sample(ports, min(1000, len(ports)))
+
+
 def free_port(hosts=("127.0.0.1",)):
-    """A port free for TCP and UDP on every host in `hosts` (loopback addresses) right now and
-    not handed out before in this run (the kernel may offer a just-released port again before
-    its new owner has bound it)."""
+    """A port free for TCP and UDP on every host in `hosts` (loopback addresses) right now,
+    outside the kernel's ephemeral range, and not handed out before in this run."""
     for host in hosts:
         check_loopback(host)
-    for _ in range(100):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-            s.bind((hosts[0], 0))
-            port = s.getsockname()[1]
+    for port in _candidate_ports():
         if port not in _handed_out and all(_bindable(host, port) for host in hosts):
             _handed_out.add(port)
             return port
