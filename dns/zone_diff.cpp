@@ -115,6 +115,25 @@ DiffBase diff_base(const DatabaseVersion& before, std::span<const Change> change
   return base;
 }
 
+std::vector<Name> touched_zones(const DatabaseVersion& after, std::span<const Change> changes) {
+  std::vector<Name> out;
+  std::set<std::string> seen;
+  char buf[Name::kMaxWireLength];
+  auto add = [&](const Zone* z) {
+    if (z != nullptr && seen.insert(z->apex_key()).second) out.push_back(z->apex());
+  };
+  for (const Change& c : changes) {
+    if (c.record.rclass != rclass::IN) continue;  // ignored by the database
+    const std::string_view key = name_key(c.record.owner, buf);
+    const Zone* z = after.find_zone(key);
+    add(z);
+    if (c.record.type == type::SOA && z != nullptr && z->apex_key() == key &&
+        !c.record.owner.is_root())
+      add(after.find_zone(name_key(c.record.owner.parent())));
+  }
+  return out;
+}
+
 VersionDiff diff_from(const DiffBase& base, const DatabaseVersion& after,
                       std::span<const Change> changes, size_t max_bytes) {
   VersionDiff out;

@@ -65,6 +65,12 @@ DiffBase diff_base(const DatabaseVersion& before, std::span<const Change> change
 VersionDiff diff_from(const DiffBase& base, const DatabaseVersion& after,
                       std::span<const Change> changes, size_t max_bytes);
 
+// The zones whose contents `changes` (applied, giving `after`) touched, each once, apex first
+// seen first: the zone holding each changed name, and for a SOA that made a new apex also the
+// zone around it (names moved out of that one). For batches whose history is not kept as a diff
+// (a first-boot import adds records without a serial change): these zones' journals are reset.
+std::vector<Name> touched_zones(const DatabaseVersion& after, std::span<const Change> changes);
+
 // diff_from(diff_base(before, changes), after, changes, max_bytes).
 VersionDiff diff_versions(const DatabaseVersion& before, const DatabaseVersion& after,
                           std::span<const Change> changes, size_t max_bytes);

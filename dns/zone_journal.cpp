@@ -27,6 +27,11 @@ void ZoneJournal::reset(const Name& apex) {
   zones_.erase(name_key(apex));
 }
 
+bool ZoneJournal::holds(const Name& apex) const {
+  std::lock_guard lock(mutex_);
+  return zones_.contains(name_key(apex));
+}
+
 void ZoneJournal::clear() {
   std::lock_guard lock(mutex_);
   zones_.clear();

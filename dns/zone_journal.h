@@ -38,6 +38,7 @@ class ZoneJournal {
   // Forgets a zone's history (its next diff starts afresh).
   void reset(const Name& apex);
   void clear();
+  bool holds(const Name& apex) const;  // any history of this zone
 
   // The diffs taking zone `apex` from serial `from` to serial `to`, oldest first; none when the
   // journal does not hold that whole chain.

@@ -677,12 +677,15 @@ void Node::serve(raft::Index index, const ChangeBatch& batch) {
   const ChangeBatch& served = evaluated ? *evaluated : batch;
   const bool journaled = index > store_.hw();
   std::optional<dns::DiffBase> before;
-  if (journaled) before = dns::diff_base(*serving_.latest(), served.changes);
+  if (journaled && !batch.import) before = dns::diff_base(*serving_.latest(), served.changes);
   const dns::ApplyResult result = serving_.apply(served.changes);
   served_ = index;
   if (journaled) {
     unstored_.push_back({index, served.changes});
-    record_diffs(index, *before, served.changes);
+    if (before)
+      record_diffs(index, *before, served.changes);
+    else
+      reset_journals(index, served.changes);
   }
   observer_->on_served(index, served, result);
   if (batch.origin != options_.id || !writes_.contains(batch.request_id)) return;
@@ -731,6 +734,17 @@ void Node::record_diffs(raft::Index index, const dns::DiffBase& before,
     journal_.add(std::make_shared<const dns::ZoneDiff>(d));
   }
   unjournaled_.push_back(std::move(entry));
+}
+
+void Node::reset_journals(raft::Index index, const std::vector<dns::Change>& changes) {
+  // An import batch adds records without a new serial, so it is no diff an IXFR could send: the
+  // zones it touched answer IXFR by AXFR until their next change. Diffing it would cost more than
+  // applying it (half a follower's CPU during a large first-boot import).
+  std::vector<dns::Name> zones = dns::touched_zones(*serving_.latest(), changes);
+  std::erase_if(zones, [&](const dns::Name& apex) { return !journal_.holds(apex); });
+  if (zones.empty()) return;
+  for (const dns::Name& apex : zones) journal_.reset(apex);
+  unjournaled_.push_back(JournalBatch{index, std::move(zones), {}});
 }
 
 void Node::apply(const raft::Entry& entry) {

@@ -286,6 +286,7 @@ class Node : private raft::VotePolicy {
   void publish_served();
   // Adds what the batch at `index` (just applied to `serving_` on top of `before`) did to each
   // zone to the IXFR journal, and queues it for the journal's file.
+  void reset_journals(raft::Index index, const std::vector<dns::Change>& changes);
   void record_diffs(raft::Index index, const dns::DiffBase& before,
                     const std::vector<dns::Change>& changes);
   void propose_write(Write& write);

@@ -119,6 +119,52 @@ TEST(ZoneDiff, AnExplicitNewSoaIsTheDiffsHeader) {
   EXPECT_TRUE(vd.diffs[0].added.empty());
 }
 
+std::vector<std::string> texts(const std::vector<Name>& names) {
+  std::vector<std::string> out;
+  for (const Name& n : names) out.push_back(n.to_text());
+  return out;
+}
+
+TEST(TouchedZones, EachZoneOnceAndNothingOutsideAZone) {
+  Database db;
+  db.load(zone_text(kZone));
+  std::vector<Change> changes = {{Change::Add, rec("a 300 IN A 192.0.2.1")},
+                                 {Change::Add, rec("b 300 IN A 192.0.2.2")},
+                                 {Change::Remove, rec("www 300 IN A 192.0.2.10")},
+                                 {Change::Add, rec("other.org. 300 IN A 192.0.2.3")}};
+  Record chaos = rec("c 300 IN A 192.0.2.4");
+  chaos.rclass = rclass::CH;
+  changes.push_back({Change::Add, chaos});
+  db.apply(changes);
+  EXPECT_EQ(texts(touched_zones(*db.current(), changes)),
+            (std::vector<std::string>{"example.com."}));
+  EXPECT_TRUE(touched_zones(*db.current(), {}).empty());
+}
+
+TEST(TouchedZones, ANewApexTouchesTheZoneAroundItToo) {
+  Database db;
+  db.load(zone_text(kZone));
+  const std::vector<Change> changes = {
+      {Change::Add, rec("sub 300 IN SOA ns1 hostmaster 1 7200 900 1209600 300")},
+      {Change::Add, rec("x.sub 300 IN A 192.0.2.5")}};
+  db.apply(changes);
+  EXPECT_EQ(texts(touched_zones(*db.current(), changes)),
+            (std::vector<std::string>{"sub.example.com.", "example.com."}));
+}
+
+TEST(ZoneJournal, HoldsAZoneUntilItIsReset) {
+  Database db;
+  db.load(zone_text(kZone));
+  ZoneJournal j;
+  EXPECT_FALSE(j.holds(Name::from_text("example.com.")));
+  VersionDiff vd = apply(db, {{Change::Add, rec("h 300 IN A 192.0.2.7")}});
+  j.add(std::make_shared<const ZoneDiff>(vd.diffs.at(0)));
+  EXPECT_TRUE(j.holds(Name::from_text("EXAMPLE.com.")));
+  EXPECT_FALSE(j.holds(Name::from_text("other.org.")));
+  j.reset(Name::from_text("example.com."));
+  EXPECT_FALSE(j.holds(Name::from_text("example.com.")));
+}
+
 // A journal filled by `n` single-record changes of example.com (serials 10 -> 10 + n).
 std::unique_ptr<ZoneJournal> filled(int n, JournalLimits limits = {}) {
   Database db;

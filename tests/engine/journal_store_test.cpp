@@ -210,5 +210,43 @@ TEST(NodeJournal, EveryReplicaJournalsTheSameDiffsAndARestartKeepsThem) {
   EXPECT_EQ(copy, seen[0]);
 }
 
+TEST(NodeJournal, AFirstBootImportIsNoDiffAndTheFirstWriteAfterItIs) {
+  // The import adds records without a new serial: no IXFR could send it, so it is not diffed
+  // (the zone answers IXFR by AXFR until its next change, which is diffed as usual).
+  NodeOptions options = fast_options();
+  options.import_batch = 1;  // three import batches, the two after the SOA inside the zone
+  FakeCluster cluster{3, options};
+  cluster.member(1).zone = records(kZone);
+  cluster.start_all();
+  ASSERT_TRUE(cluster.run_until(
+      [&] {
+        for (NodeId n = 1; n <= 3; ++n)
+          if (cluster.db(n).all_records().size() != 3) return false;
+        return true;
+      },
+      10s));
+  for (NodeId n = 1; n <= 3; ++n) EXPECT_FALSE(cluster.node(n).journal().holds(kApex)) << n;
+  const std::uint32_t s0 = serial_of(cluster.db(1));
+  Reply reply;
+  cluster.node(cluster.leader())
+      .submit({{dns::Change::Add, record("w.a.test. 300 IN A 192.0.2.9")}}, into(reply));
+  ASSERT_TRUE(cluster.run_until([&] { return reply.done; }, 3s));
+  ASSERT_EQ(reply.result.kind, WriteResult::Ok) << reply.result.message;
+  ASSERT_TRUE(cluster.run_until(
+      [&] {
+        for (NodeId n = 1; n <= 3; ++n)
+          if (serial_of(cluster.db(n)) != s0 + 1) return false;
+        return true;
+      },
+      5s));
+  for (NodeId n = 1; n <= 3; ++n) {
+    const auto diffs = cluster.node(n).journal().between(kApex, s0, s0 + 1);
+    ASSERT_TRUE(diffs) << "node " << n;
+    ASSERT_EQ(diffs->size(), 1u);
+    EXPECT_EQ(diffs->front()->added,
+              std::vector<dns::Record>{record("w.a.test. 300 IN A 192.0.2.9")});
+  }
+}
+
 }  // namespace
 }  // namespace engine
