@@ -121,7 +121,8 @@ class ClusterNode {
   int book_ticks_ = 0;  // watch_initialization rounds since the last book sent to learners
   // The served index at the last malloc_trim (trim_after_burst).
   std::uint64_t trimmed_at_ = 0;
-  static constexpr std::uint64_t kTrimAfterEntries = 1024;
+  // 256, not more: a 1M-record import is under 1024 entries since import batches hold 1024 records.
+  static constexpr std::uint64_t kTrimAfterEntries = 256;
   int console_line_ = 0;
   bool initialized_ = false;
   bool stopped_ = false;
