@@ -681,13 +681,16 @@ void Node::serve(raft::Index index, const ChangeBatch& batch) {
   const dns::ApplyResult result = serving_.apply(served.changes);
   served_ = index;
   if (journaled) {
-    unstored_.push_back({index, served.changes});
     if (before)
       record_diffs(index, *before, served.changes);
     else
       reset_journals(index, served.changes);
   }
   observer_->on_served(index, served, result);
+  // Evaluated changes (an UPDATE's, an import's) are this call's own: moved, not copied (an
+  // import batch is 1024 records). `served` is not used below.
+  if (journaled)
+    unstored_.push_back({index, evaluated ? std::move(evaluated->changes) : served.changes});
   if (batch.origin != options_.id || !writes_.contains(batch.request_id)) return;
   WriteResult reply;
   reply.index = index;
