@@ -150,17 +150,33 @@ std::uint32_t serial_of(dns::Database& db) {
   return z && z->soa() ? dns::soa_serial(z->soa()->rdatas.front()) : 0;
 }
 
-TEST(NodeJournal, EveryReplicaJournalsTheSameDiffsAndARestartKeepsThem) {
-  FakeCluster cluster{3, fast_options()};
+// Starts the cluster with kZone as node 1's zone file; true once every node serves it.
+bool start_imported(FakeCluster& cluster) {
   cluster.member(1).zone = records(kZone);
   cluster.start_all();
-  ASSERT_TRUE(cluster.run_until(
+  return cluster.run_until(
       [&] {
         for (NodeId n = 1; n <= 3; ++n)
           if (cluster.db(n).all_records().size() != 3) return false;
         return true;
       },
-      10s));
+      10s);
+}
+
+// True once every node serves a.test at `serial`.
+bool reach_serial(FakeCluster& cluster, std::uint32_t serial) {
+  return cluster.run_until(
+      [&] {
+        for (NodeId n = 1; n <= 3; ++n)
+          if (serial_of(cluster.db(n)) != serial) return false;
+        return true;
+      },
+      5s);
+}
+
+TEST(NodeJournal, EveryReplicaJournalsTheSameDiffsAndARestartKeepsThem) {
+  FakeCluster cluster{3, fast_options()};
+  ASSERT_TRUE(start_imported(cluster));
   const std::uint32_t s0 = serial_of(cluster.db(1));
   for (int i = 0; i < 3; ++i) {
     Reply reply;
@@ -171,13 +187,7 @@ TEST(NodeJournal, EveryReplicaJournalsTheSameDiffsAndARestartKeepsThem) {
     ASSERT_TRUE(cluster.run_until([&] { return reply.done; }, 3s));
     ASSERT_EQ(reply.result.kind, WriteResult::Ok) << reply.result.message;
   }
-  ASSERT_TRUE(cluster.run_until(
-      [&] {
-        for (NodeId n = 1; n <= 3; ++n)
-          if (serial_of(cluster.db(n)) != s0 + 3) return false;
-        return true;
-      },
-      5s));
+  ASSERT_TRUE(reach_serial(cluster, s0 + 3));
   cluster.run_for(1s);  // a checkpoint writes the journal beside the datastore
   std::vector<std::vector<dns::ZoneDiff>> seen;
   for (NodeId n = 1; n <= 3; ++n) {
@@ -216,15 +226,7 @@ TEST(NodeJournal, AFirstBootImportIsNoDiffAndTheFirstWriteAfterItIs) {
   NodeOptions options = fast_options();
   options.import_batch = 1;  // three import batches, the two after the SOA inside the zone
   FakeCluster cluster{3, options};
-  cluster.member(1).zone = records(kZone);
-  cluster.start_all();
-  ASSERT_TRUE(cluster.run_until(
-      [&] {
-        for (NodeId n = 1; n <= 3; ++n)
-          if (cluster.db(n).all_records().size() != 3) return false;
-        return true;
-      },
-      10s));
+  ASSERT_TRUE(start_imported(cluster));
   for (NodeId n = 1; n <= 3; ++n) EXPECT_FALSE(cluster.node(n).journal().holds(kApex)) << n;
   const std::uint32_t s0 = serial_of(cluster.db(1));
   Reply reply;
@@ -232,13 +234,7 @@ TEST(NodeJournal, AFirstBootImportIsNoDiffAndTheFirstWriteAfterItIs) {
       .submit({{dns::Change::Add, record("w.a.test. 300 IN A 192.0.2.9")}}, into(reply));
   ASSERT_TRUE(cluster.run_until([&] { return reply.done; }, 3s));
   ASSERT_EQ(reply.result.kind, WriteResult::Ok) << reply.result.message;
-  ASSERT_TRUE(cluster.run_until(
-      [&] {
-        for (NodeId n = 1; n <= 3; ++n)
-          if (serial_of(cluster.db(n)) != s0 + 1) return false;
-        return true;
-      },
-      5s));
+  ASSERT_TRUE(reach_serial(cluster, s0 + 1));
   for (NodeId n = 1; n <= 3; ++n) {
     const auto diffs = cluster.node(n).journal().between(kApex, s0, s0 + 1);
     ASSERT_TRUE(diffs) << "node " << n;
