@@ -66,13 +66,14 @@ struct NodeOptions {
   Duration checkpoint_interval = std::chrono::seconds(1);
   Duration write_timeout = std::chrono::seconds(2);
   Duration retry_interval = std::chrono::milliseconds(500);  // re-propose uncommitted writes
-  // Records per first-boot import (and RELOAD) batch. With import_window, what one Ready may
-  // apply: 32 x 1024 records is tens of ms (4096 was faster for a 1M import, but ~200 ms).
+  // Records per first-boot import (and RELOAD) batch. With import_window it bounds what one
+  // Ready may apply: 16 x 1024 records, tens of ms (a 32k-record Ready once starved a follower's
+  // raft on a loaded machine).
   std::size_t import_batch = 1024;
   // First-boot import batches proposed and not yet committed, at most: the next one is proposed
   // as one commits. Bounds every Ready, every forwarded proposal burst and every retry, so a
   // large zone file never floods raft (a burst of thousands of entries starved heartbeats).
-  std::size_t import_window = 32;
+  std::size_t import_window = 16;
   // An import batch forwarded to a leader that is still leader of the same term is proposed
   // again only after this long (a lost forward is rare; re-forwarding every retry_interval a
   // window that takes longer than that to commit doubled the import's work and starved raft).
