@@ -289,9 +289,11 @@ class Node : private raft::VotePolicy {
   void publish_served();
   // Adds what the batch at `index` (just applied to `serving_` on top of `before`) did to each
   // zone to the IXFR journal, and queues it for the journal's file.
-  void reset_journals(raft::Index index, const std::vector<dns::Change>& changes);
   void record_diffs(raft::Index index, const dns::DiffBase& before,
                     const std::vector<dns::Change>& changes);
+  // For a batch that is no diff (an import): resets the journal of every zone it touched that
+  // has history, and queues the reset for the journal's file.
+  void reset_journals(raft::Index index, const std::vector<dns::Change>& changes);
   void propose_write(Write& write);
   void retry_and_expire_writes();
   void checkpoint();
