@@ -190,6 +190,9 @@ void Node::stop() {
   process_timer_.reset();
   disk_retry_timer_.reset();
   publish_served();  // nothing is open between bursts; this only keeps that true
+  // Written records need not become durable (nobody was told of them), but a stopping node
+  // should leave its log as a clean shutdown would.
+  if (log_sync_in_flight_) options_.log_syncer->wait();
   try {
     finish_store_snapshot_job();
   } catch (const DiskError& e) {
@@ -455,18 +458,23 @@ void Node::process_soon() {
 }
 
 void Node::process() {
-  if (processing_) return;  // a callback re-entered us; the outer loop drains what it added
-  if (disk_fault_) return;  // retry_disk() finishes the Ready that failed first
+  if (processing_) return;          // a callback re-entered us; the outer loop drains what it added
+  if (disk_fault_) return;          // retry_disk() finishes the Ready that failed first
+  if (log_sync_in_flight_) return;  // log_sync_done() goes on from here
   processing_ = true;
   try {
-    while (!disk_fault_) {
-      while (!disk_fault_ && raft_->has_ready()) {
+    while (!disk_fault_ && !log_sync_in_flight_) {
+      while (!disk_fault_ && !log_sync_in_flight_ && raft_->has_ready()) {
         raft::Ready ready = raft_->ready();
         send_early(ready);
+        if (syncs_off_thread(ready)) {
+          start_log_sync(std::move(ready));
+          break;
+        }
         // A Ready whose persistence failed is held, not advanced: raft must not count on it.
         if (finish_ready(ready, false)) raft_->advance();
       }
-      if (disk_fault_) break;
+      if (disk_fault_ || log_sync_in_flight_) break;
       maybe_compact_raft();
       if (!raft_->has_ready()) break;
     }
@@ -528,6 +536,60 @@ bool Node::finish_ready(raft::Ready& ready, bool saved) {
   for (const raft::Entry& entry : ready.committed) apply(entry);
   publish_served();
   return true;
+}
+
+bool Node::syncs_off_thread(const raft::Ready& ready) const {
+  // A snapshot (received or compacted) rewrites the log with replace(), which is durable on
+  // return and must not race an fsync of the file it replaces: those Readys stay inline.
+  return options_.log_syncer != nullptr && !ready.snapshot && !ready.compacted_snapshot &&
+         (!ready.entries.empty() || ready.hard_state);
+}
+
+void Node::start_log_sync(raft::Ready ready) {
+  apply_stored_committed(ready);
+  try {
+    raft_store_.write(ready);
+  } catch (const DiskError& e) {
+    held_ready_ = std::move(ready);  // written again, and synced inline, by retry_disk()
+    held_ready_saved_ = false;
+    on_disk_error(e);
+    return;
+  }
+  // Until the sync returns this thread goes on receiving: votes granted and entries appended
+  // meanwhile stay in raft's memory, and what they answer waits for the next Ready's sync.
+  log_sync_in_flight_ = true;
+  auto pending = std::make_shared<raft::Ready>(std::move(ready));
+  auto error = std::make_shared<std::exception_ptr>();
+  std::weak_ptr<bool> alive = alive_;
+  options_.log_syncer->run(
+      [&disk = disk_, name = raft_store_.log_name(), error] {
+        try {
+          disk.sync(name);
+        } catch (...) {
+          *error = std::current_exception();
+        }
+      },
+      [this, alive, pending, error] {
+        if (!alive.expired()) log_sync_done(*pending, *error);
+      });
+}
+
+void Node::log_sync_done(raft::Ready& ready, std::exception_ptr error) {
+  log_sync_in_flight_ = false;
+  if (stopped_) return;
+  try {
+    if (error) std::rethrow_exception(error);
+  } catch (const DiskError& e) {
+    // After a failed fsync nothing written since the last good one can be trusted: restart.
+    held_ready_ = std::move(ready);
+    held_ready_saved_ = false;
+    on_disk_error(e);
+    return;
+  }
+  raft_store_.synced();
+  observer_->on_raft_persisted(ready);
+  if (finish_ready(ready, true)) raft_->advance();
+  process();
 }
 
 void Node::apply_stored_committed(raft::Ready& ready) {

@@ -111,6 +111,11 @@ struct NodeOptions {
   // Runs the local-store snapshot (encoding every record and writing store.snap, seconds at
   // 1M records) off the node's thread, so raft keeps ticking meanwhile; none: inline.
   Worker* worker = nullptr;
+  // Runs the raft log's fsync off the node's thread (a Worker of its own, not `worker`): while
+  // one Ready's records are being synced the node goes on taking messages and writes, and the
+  // next Ready carries all of them (one fsync each). What the Ready says to send or apply waits
+  // for its sync. None: the fsync is inline.
+  Worker* log_syncer = nullptr;
   // Called with R's member set whenever it changes here (an applied ConfChange, an installed
   // snapshot, the state restored at start); dns-node points its peer links at the members.
   std::function<void(const MemberSet&)> on_members;
@@ -254,6 +259,10 @@ class Node : private raft::VotePolicy {
   NodeStatus status() const;
   const ReplicatedState& state() const { return state_; }
   const raft::Raft& raft() const { return *raft_; }
+  // A Ready's records are written and their fsync runs on log_syncer: raft's state may be ahead
+  // of the log on disk (a commit index over entries not yet durable here, or over entries a
+  // newer leader's appends will replace on disk), and nothing of it has been acted on yet.
+  bool log_syncing() const { return log_sync_in_flight_; }
   const LocalStore& store() const { return store_; }
   // The committed diffs of each zone, for IXFR. Thread-safe: query threads read it while the
   // node adds to it.
@@ -277,6 +286,9 @@ class Node : private raft::VotePolicy {
   void process_soon();
   void send_early(const raft::Ready& ready);
   bool finish_ready(raft::Ready& ready, bool saved);
+  bool syncs_off_thread(const raft::Ready& ready) const;
+  void start_log_sync(raft::Ready ready);
+  void log_sync_done(raft::Ready& ready, std::exception_ptr error);
   void apply_stored_committed(raft::Ready& ready);
   void on_disk_error(const DiskError& error);
   void retry_disk();
@@ -424,6 +436,7 @@ class Node : private raft::VotePolicy {
   bool store_snapshot_due_ = false;        // must land before the WAL takes another append
   std::optional<raft::Ready> held_ready_;  // its persistence failed; advance() not called yet
   bool held_ready_saved_ = false;          // save() went through, compact() did not
+  bool log_sync_in_flight_ = false;        // a Ready's fsync runs on log_syncer: no ready() now
   // Cluster identity (node_rejoin.cpp).
   DataDirIdentity identity_;
   VoteGate logged_gate_{};                 // the gate last logged (a change is logged once)

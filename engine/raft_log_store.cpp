@@ -170,7 +170,7 @@ raft::Restored RaftLogStore::load() {
   return out;
 }
 
-void RaftLogStore::save(const raft::Ready& ready) {
+void RaftLogStore::write(const raft::Ready& ready) {
   if (!loaded_) load();
   // The in-memory state follows each disk call only once it went through, so after a DiskError
   // it matches the files and the same Ready can be saved again.
@@ -248,14 +248,21 @@ void RaftLogStore::rewrite_log() {
   }
   disk_.replace(log_name_, file);
   log_size_ = file.size();
+  unsynced_ = false;  // replace() is durable on return
 }
 
 void RaftLogStore::append_records(const std::vector<Bytes>& records) {
   Bytes data;
   for (const Bytes& r : records) data.insert(data.end(), r.begin(), r.end());
   disk_.append(log_name_, data);
-  disk_.sync(log_name_);
+  unsynced_ = true;
   log_size_ += data.size();
+}
+
+void RaftLogStore::sync() {
+  if (!unsynced_) return;
+  disk_.sync(log_name_);
+  unsynced_ = false;
 }
 
 }  // namespace engine

@@ -39,13 +39,28 @@ class RaftLogStore {
   // Persists hard state, snapshot (received or compacted) and entries; syncs before returning.
   // A DiskError leaves the store's state as the files are: if it is retry_safe(), the same
   // Ready may be saved again.
-  void save(const raft::Ready& ready);
+  void save(const raft::Ready& ready) {
+    write(ready);
+    sync();
+  }
+  // save() without the log's fsync, so that the fsync can run on another thread: the Ready's
+  // records are appended to the log file but not durable until Disk::sync(log_name()) returns.
+  // The caller must not write() again (nor compact()) before that sync has returned.
+  void write(const raft::Ready& ready);
+  // Makes what write() appended durable, if anything is waiting for it.
+  void sync();
+  // The log file, for a Disk::sync() of what write() appended, on any thread; then synced().
+  const std::string& log_name() const { return log_name_; }
+  // Nothing write() appended is waiting for its fsync (it returned on another thread).
+  void synced() { unsynced_ = false; }
+  // True when write() appended records that no sync has made durable yet.
+  bool unsynced() const { return unsynced_; }
   // Drops persisted entries <= upto. Throws RaftLogStoreError unless a snapshot at >= upto has
   // been saved (the entries would otherwise be lost).
   void compact(raft::Index upto);
 
-  // Index of the last entry on disk, synced (the snapshot's when no entry follows it; 0 before
-  // load()).
+  // Index of the last entry on disk (the snapshot's when no entry follows it; 0 before load()):
+  // synced, unless unsynced().
   raft::Index last_index() const {
     return entries_.empty() ? snapshot_index_ : entries_.back().index;
   }
@@ -67,6 +82,7 @@ class RaftLogStore {
   std::uint64_t log_size_ = 0;
   std::optional<raft::HardState> hard_state_;  // as last persisted
   bool loaded_ = false;
+  bool unsynced_ = false;  // write() appended records no sync has covered yet
 };
 
 }  // namespace engine

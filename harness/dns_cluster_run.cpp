@@ -58,6 +58,7 @@ DnsDriverOptions dns_node_options(const Scenario& scenario, const Knobs& k) {
   o.store_snapshot_wal_bytes = 2048;  // local datastore snapshots happen within a run
   o.store_snapshot_scales = false;    // ... as often as before the rule for large zones
   o.disk_retry_interval = 200ms;
+  driver.log_sync = k.log_sync_us * (sim::kMillisecond / 1000);
   if (!k.bug.empty()) find_bug_switch(scenario, k.bug).dns_run(driver);
   return driver;
 }

@@ -34,12 +34,14 @@ DnsNodeDriver::DnsNodeDriver(engine::NodeId id, std::uint64_t incarnation, const
       dns_checks_(env.dns_checks),
       options_(options.engine),
       fsync_(options.fsync),
+      log_sync_(options.log_sync),
       trace_(options.trace),
       random_(world_.stream(stream_name(options.random_stream, id, incarnation))),
       checked_failures_(world_.disk(id).failed_calls()),
       watched_failures_(checked_failures_) {
   options_.id = id;
   options_.join = options.joiners.contains(id);
+  if (log_sync_ > 0) options_.log_syncer = this;
   if (options_.members.empty())
     for (engine::NodeId n = 1; n <= world_.nodes(); ++n) options_.members.push_back(n);
   engine::Transport& transport = *this;
@@ -66,6 +68,21 @@ DnsNodeDriver::DnsNodeDriver(engine::NodeId id, std::uint64_t incarnation, const
 
 DnsNodeDriver::~DnsNodeDriver() {
   node_.reset();
+}
+
+void DnsNodeDriver::run(std::function<void()> work, std::function<void()> done) {
+  log_sync_work_ = std::move(work);
+  start_timer(engine::Duration(log_sync_), [this, done = std::move(done)] {
+    wait();
+    done();
+  });
+}
+
+void DnsNodeDriver::wait() {
+  if (!log_sync_work_) return;
+  std::function<void()> work = std::move(log_sync_work_);
+  log_sync_work_ = nullptr;
+  work();
 }
 
 engine::TimePoint DnsNodeDriver::now() const {
@@ -298,7 +315,20 @@ void DnsNodeDriver::after_event() {
   // A disk-faulted node holds the Ready that failed: raft's state already shows it (a received
   // snapshot's commit, say) but nothing of it is persisted, and the node acts on none of it until
   // a retry persists it (or a restart forgets it). Raft is observed again from then on.
-  if (raft_checks_ && !disk_faulted_) raft_checks_->observe(id_, status, log_, world_.now());
+  // Likewise while a log sync runs: raft's commit index (and a snapshot it received) may cover
+  // entries that are only in its memory, while the log on disk (log_) still holds the ones they
+  // replace. What the node applied it has acted on (after the sync of the Ready that carried
+  // it, whose entries up to its commit index were all on disk then); the rest is checked once
+  // a sync makes it so.
+  raft::Status checked = status;
+  if (node_->log_syncing()) {
+    const raft::Index acted_on = std::max(synced_commit_, node_->state().applied());
+    checked.commit = std::min(status.commit, acted_on);
+    checked.snapshot_index = std::min(status.snapshot_index, acted_on);
+  } else {
+    synced_commit_ = status.commit;
+  }
+  if (raft_checks_ && !disk_faulted_) raft_checks_->observe(id_, checked, log_, world_.now());
   if (dns_checks_) dns_checks_->check_acks(id_, node_->state());
   served_in_event_ = false;
 }

@@ -39,6 +39,9 @@ struct DnsDriverOptions {
   // Node events in the world's trace (whose hash is the determinism check); benchmarks switch
   // it off (it costs hashing every message).
   bool trace = true;
+  // > 0: the node's raft log fsync runs off its thread (NodeOptions::log_syncer) and returns this
+  // long after it starts; a crash meanwhile loses what it would have made durable.
+  sim::SimTime log_sync = 0;
   // The PRNG stream of each process: a fmt pattern over {node} and {incarnation}.
   std::string random_stream = "dns-node-n{node}-{incarnation}";
   // The zone file node `n` imports on first boot (default: dns_workload.h's dns_zone_file).
@@ -52,7 +55,8 @@ struct DnsDriverOptions {
 
 class DnsNodeDriver final : private engine::Clock,
                             private engine::Transport,
-                            private engine::NodeObserver {
+                            private engine::NodeObserver,
+                            private engine::Worker {
  public:
   using Options = DnsDriverOptions;
 
@@ -101,6 +105,9 @@ class DnsNodeDriver final : private engine::Clock,
   // After each event: the role change in the trace and the hooks, then the invariants that look
   // at the node's whole state.
   void after_event();
+  // engine::Worker, for the log syncer: the work runs when its time has come (or on wait()).
+  void run(std::function<void()> work, std::function<void()> done) override;
+  void wait() override;
   // Follows the node's disk fault: the serving checks while it lasts, and the restart request.
   void watch_disk_fault();
   // Whether the disk failed a call since the last durability check: then what the node now
@@ -120,6 +127,9 @@ class DnsNodeDriver final : private engine::Clock,
   DnsInvariants* dns_checks_;
   engine::NodeOptions options_;
   sim::SimTime fsync_;
+  sim::SimTime log_sync_;
+  std::function<void()> log_sync_work_;  // started, not run yet
+  raft::Index synced_commit_ = 0;        // raft's commit when no log sync last ran
   bool trace_;
   sim::Prng random_;
   dns::Database serving_;

@@ -177,6 +177,7 @@ std::string reproduce_command(const RunOptions& o) {
   if (k.sites != d.sites) cmd += fmt::format(" --sites {}", k.sites);
   if (k.election_ms != d.election_ms) cmd += fmt::format(" --election-ms {}", k.election_ms);
   if (k.heartbeat_ms != d.heartbeat_ms) cmd += fmt::format(" --heartbeat-ms {}", k.heartbeat_ms);
+  if (k.log_sync_us != d.log_sync_us) cmd += fmt::format(" --log-sync-us {}", k.log_sync_us);
   if (o.outcome_checks_only) cmd += " --outcome-only";
   if (o.no_invariants) cmd += " --no-invariants";
   if (o.schedule) cmd += fmt::format(" --faults '{}'", format_schedule(*o.schedule));

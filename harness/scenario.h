@@ -61,6 +61,9 @@ struct Knobs {
   // tick); 0 keeps the defaults (100 ms and 20 ms).
   std::int64_t election_ms = 0;
   std::int64_t heartbeat_ms = 0;
+  // DNS scenarios: the nodes run the raft log's fsync off their thread (NodeOptions::log_syncer),
+  // finishing this many microseconds after it starts; 0: the fsync is inline.
+  std::int64_t log_sync_us = 0;
   friend bool operator==(const Knobs&, const Knobs&) = default;
 };
 

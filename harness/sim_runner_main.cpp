@@ -160,7 +160,7 @@ int main(int argc, char** argv) {
   bool check_determinism = false, trace = false, outcome_only = false;
   std::optional<std::size_t> nodes;
   std::optional<double> time_s, loss, dup, crash_rate, partition_rate, disk_fault_rate;
-  std::optional<std::int64_t> drift, checkpoint_ms, election_ms, heartbeat_ms;
+  std::optional<std::int64_t> drift, checkpoint_ms, election_ms, heartbeat_ms, log_sync_us;
   std::string sites;
   std::optional<std::size_t> snapshot_chunk_bytes, transfer_chunk_bytes;
   std::optional<std::uint64_t> max_pending_bytes;
@@ -212,6 +212,9 @@ int main(int argc, char** argv) {
                  "DNS scenarios: election timeout in ms (multiple of 10; default 100)");
   app.add_option("--heartbeat-ms", heartbeat_ms,
                  "DNS scenarios: heartbeat interval in ms (multiple of 10; default 20)");
+  app.add_option("--log-sync-us", log_sync_us,
+                 "DNS scenarios: the raft log's fsync runs off the node's thread and returns this "
+                 "many microseconds later, while the node goes on (0: inline, the default)");
   CLI::Option* faults_option = app.add_option(
       "--faults", faults,
       "replace the scenario's fault schedule: kind@AT_MS/A/B/DURATION_MS,... "
@@ -235,6 +238,11 @@ int main(int argc, char** argv) {
     if (disk_fault_rate) k.disk_fault_rate = *disk_fault_rate;
     if (drift) k.clock_drift_ppm = *drift;
     if (checkpoint_ms) k.checkpoint_ms = *checkpoint_ms;
+    if (log_sync_us) {
+      if (*log_sync_us < 0 || *log_sync_us > 1'000'000)
+        throw std::invalid_argument("--log-sync-us must be 0..1000000");
+      k.log_sync_us = *log_sync_us;
+    }
     if (snapshot_chunk_bytes) {
       if (*snapshot_chunk_bytes < 1)
         throw std::invalid_argument("--snapshot-chunk-bytes must be >= 1");

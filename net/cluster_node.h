@@ -36,6 +36,7 @@
 #include "net/serving_watch.h"
 #include "net/signed_query_service.h"
 #include "net/transfer_service.h"
+#include "net/worker_thread.h"
 
 namespace net {
 
@@ -99,6 +100,7 @@ class ClusterNode {
   // The engine's local-store snapshots, off the engine thread; writes through timed_disk_, so
   // declared after it, and before node_, which it outlives.
   std::unique_ptr<BackgroundWorker> worker_;
+  std::unique_ptr<WorkerThread> log_syncer_;  // the raft log's fsyncs; like worker_
   std::unique_ptr<AsioClock> clock_;
   OsRandom random_;
   dns::Database db_;

@@ -13,49 +13,13 @@
 
 #include "engine/local_store.h"
 #include "tests/engine/fake_cluster.h"
+#include "tests/engine/held_worker.h"
 #include "tests/engine/node_test_support.h"
 
 namespace engine::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-// Holds the work it is given until the test runs it, and its `done` until the test delivers it:
-// every interleaving of the node's thread with a background snapshot is the test's to choose.
-class HeldWorker : public Worker {
- public:
-  void run(std::function<void()> work, std::function<void()> done) override {
-    EXPECT_FALSE(work_ || done_) << "a second snapshot started while one runs";
-    work_ = std::move(work);
-    done_ = std::move(done);
-    ++started;
-  }
-  void wait() override {
-    ++waits;
-    finish_work();
-  }
-  bool running() const { return static_cast<bool>(work_); }
-  bool holding_done() const { return static_cast<bool>(done_); }
-  void finish_work() {
-    if (!work_) return;
-    auto work = std::move(work_);
-    work_ = nullptr;
-    work();
-  }
-  void deliver_done() {
-    ASSERT_FALSE(work_) << "done before the work";
-    auto done = std::move(done_);
-    done_ = nullptr;
-    if (done) done();
-  }
-
-  int started = 0;
-  int waits = 0;
-
- private:
-  std::function<void()> work_;
-  std::function<void()> done_;
-};
 
 constexpr const char* kZone =
     R"(example.com. 300 IN SOA ns1.example.com. admin.example.com. 1 7200 3600 1209600 300
