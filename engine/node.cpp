@@ -108,6 +108,7 @@ Node::~Node() {
   if (store_snapshot_job_ && options_.worker) options_.worker->wait();
   if (tick_timer_) clock_.cancel_timer(*tick_timer_);
   if (checkpoint_timer_) clock_.cancel_timer(*checkpoint_timer_);
+  if (early_checkpoint_timer_) clock_.cancel_timer(*early_checkpoint_timer_);
   if (process_timer_) clock_.cancel_timer(*process_timer_);
   if (disk_retry_timer_) clock_.cancel_timer(*disk_retry_timer_);
 }
@@ -183,10 +184,12 @@ void Node::stop() {
   stopped_ = true;
   if (tick_timer_) clock_.cancel_timer(*tick_timer_);
   if (checkpoint_timer_) clock_.cancel_timer(*checkpoint_timer_);
+  if (early_checkpoint_timer_) clock_.cancel_timer(*early_checkpoint_timer_);
   if (process_timer_) clock_.cancel_timer(*process_timer_);
   if (disk_retry_timer_) clock_.cancel_timer(*disk_retry_timer_);
   tick_timer_.reset();
   checkpoint_timer_.reset();
+  early_checkpoint_timer_.reset();
   process_timer_.reset();
   disk_retry_timer_.reset();
   publish_served();  // nothing is open between bursts; this only keeps that true
@@ -431,6 +434,17 @@ void Node::on_checkpoint() {
   checkpoint();
   drop_stale_staged_copy();
   process();
+}
+
+void Node::checkpoint_soon() {
+  // A running local-store snapshot holds the WAL; its end checkpoints anyway.
+  if (early_checkpoint_timer_ || disk_fault_ || store_snapshot_job_ || stopped_) return;
+  early_checkpoint_timer_ = clock_.start_timer(Duration::zero(), [this] {
+    early_checkpoint_timer_.reset();
+    if (disk_fault_ || stopped_) return;
+    checkpoint();
+    process();
+  });
 }
 
 void Node::drop_stale_staged_copy() {
@@ -751,8 +765,11 @@ void Node::serve(raft::Index index, const ChangeBatch& batch) {
   observer_->on_served(index, served, result);
   // Evaluated changes (an UPDATE's, an import's) are this call's own: moved, not copied (an
   // import batch is 1024 records). `served` is not used below.
-  if (journaled)
+  if (journaled) {
     unstored_.push_back({index, evaluated ? std::move(evaluated->changes) : served.changes});
+    if (options_.checkpoint_batches != 0 && unstored_.size() >= options_.checkpoint_batches)
+      checkpoint_soon();
+  }
   if (batch.origin != options_.id || !writes_.contains(batch.request_id)) return;
   WriteResult reply;
   reply.index = index;

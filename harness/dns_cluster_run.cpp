@@ -48,6 +48,8 @@ DnsDriverOptions dns_node_options(const Scenario& scenario, const Knobs& k) {
     o.heartbeat_ticks = static_cast<int>(heartbeat / 10);
   }
   o.checkpoint_interval = std::chrono::milliseconds(k.checkpoint_ms);
+  // Early checkpoints (a burst of writes) happen within a run, between the timed ones.
+  o.checkpoint_batches = 4;
   o.write_timeout = 1s;
   o.retry_interval = 200ms;
   o.import_batch = 3;  // several import batches per zone file

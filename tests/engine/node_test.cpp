@@ -252,6 +252,42 @@ TEST_F(NodeTest, ALargeReloadIsCommittedInBatchesUnderTheLimitWithOneAnswer) {
 
 // A large zone file is proposed a window of batches at a time, the next as one commits: never
 // thousands of entries in one burst (which starved heartbeats), and every record still arrives.
+TEST(NodeCheckpoint, ABurstOfWritesIsCopiedBeforeTheIntervalIsUp) {
+  NodeOptions options = fast_options();
+  options.checkpoint_interval = 5s;
+  options.checkpoint_batches = 3;
+  FakeCluster cluster(3, options);
+  cluster.member(1).zone = records(kZoneA);
+  cluster.start_all();
+  auto copied_everywhere = [&](raft::Index index) {
+    for (NodeId n = 1; n <= 3; ++n)
+      if (cluster.node(n).store().hw() < index || !cluster.node(n).state().pending().empty())
+        return false;
+    return true;
+  };
+  // The import is copied by the first timed checkpoint; the next is 5 s away.
+  ASSERT_TRUE(cluster.run_until([&] { return copied_everywhere(1); }, 10s));
+  const NodeId leader = cluster.leader();
+  ASSERT_NE(leader, 0u);
+  const raft::Index hw = cluster.node(leader).store().hw();
+
+  // Two writes: below the bound, so nothing is copied.
+  std::vector<Reply> replies(3);
+  for (int i = 0; i < 2; ++i)
+    cluster.node(leader).submit(
+        {{dns::Change::Add, record(fmt::format("w{}.a.test. 300 IN A 192.0.2.{}", i, 10 + i))}},
+        into(replies[i]));
+  ASSERT_TRUE(cluster.run_until([&] { return replies[1].done; }, 1s));
+  cluster.run_for(200ms);
+  EXPECT_EQ(cluster.node(leader).store().hw(), hw);
+
+  // The third reaches it: every node copies and acknowledges at once, and pending drains.
+  cluster.node(leader).submit({{dns::Change::Add, record("w2.a.test. 300 IN A 192.0.2.12")}},
+                              into(replies[2]));
+  ASSERT_TRUE(cluster.run_until([&] { return replies[2].done; }, 1s));
+  EXPECT_TRUE(cluster.run_until([&] { return copied_everywhere(replies[2].result.index); }, 1s));
+}
+
 TEST(NodeImport, FirstBootImportKeepsAtMostTheWindowOfBatchesInFlight) {
   NodeOptions options = fast_options(2);
   options.import_window = 3;
