@@ -1,6 +1,5 @@
 #include "net/cluster_node.h"
 
-#include <malloc.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -14,6 +13,7 @@
 
 #include "engine/console_command.h"
 #include "engine/status_text.h"
+#include "net/heap_release.h"
 #include "net/logging.h"
 #include "net/metrics_endpoint.h"
 #include "net/systemd_notify.h"
@@ -223,10 +223,10 @@ void ClusterNode::watch_initialization() {
 void ClusterNode::trim_after_burst(const engine::NodeStatus& s) {
   // A large import (or write burst) leaves the heap full of freed change batches, raft entries
   // and parsed records; once nothing is pending, give those pages back to the OS, as the
-  // standalone node does after its load. Only after a burst: malloc_trim walks the whole heap.
+  // standalone node does after its load. Only after a burst: glibc's trim walks the whole heap.
   if (s.pending_batches != 0 || s.served < trimmed_at_ + kTrimAfterEntries) return;
   trimmed_at_ = s.served;
-  ::malloc_trim(0);
+  release_free_heap();
 }
 
 void ClusterNode::wait_for_signals() {

@@ -121,7 +121,7 @@ class ClusterNode {
   AddressBook address_book_;  // every member's addresses: the config's, then the changes'
   bool config_members_warned_ = false;
   int book_ticks_ = 0;  // watch_initialization rounds since the last book sent to learners
-  // The served index at the last malloc_trim (trim_after_burst).
+  // The served index at the last release_free_heap() (trim_after_burst).
   std::uint64_t trimmed_at_ = 0;
   // 256, not more: a 1M-record import is under 1024 entries since import batches hold 1024 records.
   static constexpr std::uint64_t kTrimAfterEntries = 256;

@@ -2,12 +2,11 @@
 
 #include <cstdio>
 
-#include <malloc.h>
-
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "engine/console_command.h"
+#include "net/heap_release.h"
 #include "net/metrics_endpoint.h"
 #include "net/systemd_notify.h"
 #include "net/zone_files.h"
@@ -46,9 +45,7 @@ void StandaloneNode::load_files() {
     loader.reset();  // the last references to the parsed records
     // Their many small blocks sat between the zone's in the heap; hand the free pages back so
     // resident memory is the zone's (issue 16: 1M records).
-#ifdef __GLIBC__
-    ::malloc_trim(0);
-#endif
+    release_free_heap();
   });
 }
 
