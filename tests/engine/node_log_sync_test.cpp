@@ -18,18 +18,12 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr const char* kZone =
-    R"(example.com. 300 IN SOA ns1.example.com. admin.example.com. 1 7200 3600 1209600 300
-example.com. 300 IN NS ns1.example.com.
-ns1.example.com. 300 IN A 192.0.2.1
-)";
-
 class NodeLogSyncTest : public ::testing::Test {
  protected:
   NodeLogSyncTest() : cluster_(3, fast_options()) {}
 
   void SetUp() override {
-    cluster_.member(1).zone = records(kZone);
+    cluster_.member(1).zone = records(kExampleZone);
     for (NodeId id = 1; id <= 3; ++id)
       cluster_.set_bugs(id, [this, id](NodeOptions& o) { o.log_syncer = &syncers_[id]; });
     cluster_.start_all();

@@ -21,12 +21,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr const char* kZone =
-    R"(example.com. 300 IN SOA ns1.example.com. admin.example.com. 1 7200 3600 1209600 300
-example.com. 300 IN NS ns1.example.com.
-ns1.example.com. 300 IN A 192.0.2.1
-)";
-
 class NodeStoreSnapshotTest : public ::testing::Test {
  protected:
   static NodeOptions options() {
@@ -40,7 +34,7 @@ class NodeStoreSnapshotTest : public ::testing::Test {
   NodeStoreSnapshotTest() : cluster_(3, options()) {}
 
   void SetUp() override {
-    cluster_.member(1).zone = records(kZone);
+    cluster_.member(1).zone = records(kExampleZone);
     cluster_.set_bugs(1, [this](NodeOptions& o) { o.worker = &worker_; });
     cluster_.start_all();
     // The import's first checkpoint on node 1 starts a snapshot on the worker.

@@ -16,6 +16,13 @@
 
 namespace engine::testing {
 
+// The smallest zone a node test needs: apex SOA and NS, and the name server's address.
+inline constexpr std::string_view kExampleZone =
+    R"(example.com. 300 IN SOA ns1.example.com. admin.example.com. 1 7200 3600 1209600 300
+example.com. 300 IN NS ns1.example.com.
+ns1.example.com. 300 IN A 192.0.2.1
+)";
+
 inline std::vector<dns::Record> records(std::string_view text) {
   return dns::parse_master_file(text, "test", {}).records;
 }
