@@ -111,7 +111,7 @@ ClusterNode::ClusterNode(ClusterNodeOptions options) : options_(std::move(option
   engine_options.data_dir_name = lock_->directory().string();
   engine_options.log = spdlog_sink(spdlog::default_logger());
   timed_disk_ = std::make_unique<TimedDisk>(*disk_, cluster_metrics_.fsync());
-  worker_ = std::make_unique<BackgroundWorker>(io_.get_executor());
+  worker_ = std::make_unique<WorkerThread>(io_.get_executor());
   engine_options.worker = worker_.get();
   // Writes coming in while the raft log syncs make the next entry batch (docs/design.md,
   // "Group commit"): the engine thread does not wait out each fsync.

@@ -18,7 +18,6 @@
 #include "engine/node.h"
 #include "net/asio_clock.h"
 #include "net/authoritative_server.h"
-#include "net/background_worker.h"
 #include "net/cluster_config.h"
 #include "net/console_reader.h"
 #include "net/control_socket.h"
@@ -99,7 +98,7 @@ class ClusterNode {
   std::unique_ptr<TimedDisk> timed_disk_;  // disk_ with its fsyncs timed
   // The engine's local-store snapshots, off the engine thread; writes through timed_disk_, so
   // declared after it, and before node_, which it outlives.
-  std::unique_ptr<BackgroundWorker> worker_;
+  std::unique_ptr<WorkerThread> worker_;
   std::unique_ptr<WorkerThread> log_syncer_;  // the raft log's fsyncs; like worker_
   std::unique_ptr<AsioClock> clock_;
   OsRandom random_;

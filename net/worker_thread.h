@@ -1,6 +1,7 @@
 #pragma once
-// engine::Worker over one long-lived thread, for work the engine starts thousands of times a
-// second (the raft log's fsync), where a thread per piece would cost more than the work.
+// engine::Worker over one long-lived thread: the engine's local-store snapshots (seconds apart)
+// and, on a second one, its raft log fsyncs (thousands a second, where a thread per piece would
+// cost more than the work).
 
 #include <condition_variable>
 #include <deque>
