@@ -472,9 +472,9 @@ void Node::process_soon() {
 }
 
 void Node::process() {
-  if (processing_) return;          // a callback re-entered us; the outer loop drains what it added
-  if (disk_fault_) return;          // retry_disk() finishes the Ready that failed first
-  if (log_sync_in_flight_) return;  // log_sync_done() goes on from here
+  if (processing_) return;  // a callback re-entered us; the outer loop drains what it added
+  if (disk_fault_) return;  // retry_disk() finishes the Ready that failed first
+  if (log_sync_in_flight_) return apply_during_log_sync();  // log_sync_done() goes on
   processing_ = true;
   try {
     while (!disk_fault_ && !log_sync_in_flight_) {
@@ -586,6 +586,23 @@ void Node::start_log_sync(raft::Ready ready) {
       [this, alive, pending, error] {
         if (!alive.expired()) log_sync_done(*pending, *error);
       });
+}
+
+void Node::apply_during_log_sync() {
+  // Acks that arrive while this node's own write syncs may commit entries it already holds on
+  // disk (a leader's previous burst, say): their writers need not wait for the running sync,
+  // which holds only later entries.
+  std::vector<raft::Entry> committed = raft_->take_stable_committed();
+  if (committed.empty()) return;
+  processing_ = true;
+  try {
+    for (const raft::Entry& entry : committed) apply(entry);
+  } catch (...) {
+    processing_ = false;
+    throw;
+  }
+  processing_ = false;
+  publish_served();
 }
 
 void Node::log_sync_done(raft::Ready& ready, std::exception_ptr error) {

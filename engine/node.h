@@ -294,6 +294,7 @@ class Node : private raft::VotePolicy {
   bool syncs_off_thread(const raft::Ready& ready) const;
   void start_log_sync(raft::Ready ready);
   void log_sync_done(raft::Ready& ready, std::exception_ptr error);
+  void apply_during_log_sync();
   void apply_stored_committed(raft::Ready& ready);
   void on_disk_error(const DiskError& error);
   void retry_disk();

@@ -1023,6 +1023,19 @@ void Raft::advance() {
   log_.applied_to(applying_);
 }
 
+std::vector<Entry> Raft::take_stable_committed() {
+  if (pending_install_ || installing_snapshot_) return {};
+  // unstable_from - 1 is what the last advance() made stable (less, if a conflicting append has
+  // since cut the log below it). Entries the outstanding Ready handed out as committed are above
+  // applying_, so nothing below them can come out of order.
+  const Index hi = std::min(log_.committed(), log_.unstable_from() - 1);
+  if (hi <= applying_) return {};
+  auto entries = log_.slice(applying_ + 1, hi + 1, SIZE_MAX);
+  if (!entries) return {};
+  applying_ = hi;
+  return std::move(*entries);
+}
+
 void Raft::compact(Index index, Bytes snapshot_data) {
   if (index > log_.applied()) {
     throw std::invalid_argument(fmt::format("raft compact: index {} is beyond the applied index {}",

@@ -164,6 +164,13 @@ class Raft {
   bool has_ready() const;
   Ready ready();   // drains pending output; call advance() before the next ready()
   void advance();  // the last Ready was fully handled
+  // While the last Ready is still being persisted (before advance()): committed entries that
+  // are already on stable storage (persisted by an earlier, advanced Ready) and that no Ready
+  // has handed out, so the caller may apply them now rather than after the running write. They
+  // leave with this call, not with the next Ready, and always in order: nothing is returned
+  // while the outstanding Ready's own committed entries wait for its write, or a received
+  // snapshot waits to be installed.
+  std::vector<Entry> take_stable_committed();
 
   // The application has a snapshot at `index` (<= applied): keep it for lagging followers and
   // drop log entries <= index. Throws std::invalid_argument if index > applied.

@@ -100,6 +100,35 @@ TEST_F(NodeLogSyncTest, AFollowerAnswersTheLeaderOnlyAfterItsSync) {
   EXPECT_EQ(a.result.kind, WriteResult::Ok) << a.result.message;
 }
 
+TEST_F(NodeLogSyncTest, AWriteTheLeaderHoldsOnDiskIsAnsweredWhileALaterOneSyncs) {
+  HeldWorker& syncer = syncers_[leader_];
+  Node& node = cluster_.node(leader_);
+  Reply a, b;
+  // a reaches the leader's disk; the followers have it written, their syncs held: no ack yet.
+  node.submit({add("a.example.com. 300 IN A 192.0.2.10")}, into(a));
+  cluster_.run_for(50ms);  // every sync held
+  syncer.pump();
+  cluster_.run_for(50ms);
+  ASSERT_FALSE(node.log_syncing());
+  ASSERT_FALSE(a.done);
+  // b's sync on the leader runs (held) when the followers' acks of a come in.
+  node.submit({add("b.example.com. 300 IN A 192.0.2.11")}, into(b));
+  ASSERT_TRUE(node.log_syncing());
+  ASSERT_TRUE(cluster_.run_until(
+      [&] {
+        for (NodeId id = 1; id <= 3; ++id)
+          if (id != leader_) syncers_[id].pump();
+        return a.done;
+      },
+      1s));
+  EXPECT_EQ(a.result.kind, WriteResult::Ok) << a.result.message;
+  EXPECT_TRUE(has(cluster_.db(leader_), record("a.example.com. 300 IN A 192.0.2.10")));
+  EXPECT_TRUE(syncer.running()) << "a waited for b's sync";
+  EXPECT_FALSE(b.done);
+  ASSERT_TRUE(run_until([&] { return b.done; }));
+  EXPECT_EQ(b.result.kind, WriteResult::Ok) << b.result.message;
+}
+
 TEST_F(NodeLogSyncTest, AFailedLogFsyncNeedsARestart) {
   Node& node = cluster_.node(leader_);
   cluster_.member(leader_).disk.fail(MemoryDisk::Failure::Syncs, "EIO", "raft.log");

@@ -67,6 +67,61 @@ TEST(EarlySend, LeaderDoesNotCountItselfBeforeItsWriteIsDone) {
   EXPECT_EQ(after.committed[0].index, noop);
 }
 
+TEST(EarlySend, StableCommittedEntriesCanBeTakenWhileTheNextReadyIsPersisted) {
+  Raft r = leader_of_two();
+  drain(r);  // the leader's noop is on its disk; the follower has not acknowledged it
+  const Index noop = r.status().last_index;
+  ASSERT_EQ(r.status().commit, 0u);
+  r.propose(Bytes{1, 2, 3});
+  Ready rd = r.ready();  // the write of the proposal runs
+  ASSERT_EQ(rd.entries.size(), 1u);
+  const Index proposal = rd.entries[0].index;
+  EXPECT_TRUE(r.take_stable_committed().empty());  // nothing committed yet
+
+  // The follower's ack commits the noop, which the leader holds on disk: it may be applied now.
+  r.step(Message{
+      .type = MessageType::AppendResponse, .from = 2, .to = 1, .term = r.term(), .index = noop});
+  EXPECT_EQ(r.status().commit, noop);
+  std::vector<Entry> taken = r.take_stable_committed();
+  ASSERT_EQ(taken.size(), 1u);
+  EXPECT_EQ(taken[0].index, noop);
+  EXPECT_TRUE(r.take_stable_committed().empty());  // handed out once
+
+  // The proposal is on the follower, not yet on the leader's disk: not committed, not taken.
+  r.step(Message{.type = MessageType::AppendResponse,
+                 .from = 2,
+                 .to = 1,
+                 .term = r.term(),
+                 .index = proposal});
+  EXPECT_TRUE(r.take_stable_committed().empty());
+  r.advance();
+  Ready after = drain(r);
+  ASSERT_EQ(after.committed.size(), 1u);  // the noop does not come again
+  EXPECT_EQ(after.committed[0].index, proposal);
+}
+
+TEST(EarlySend, NothingIsTakenAheadOfTheOutstandingReadysCommittedEntries) {
+  // A follower handed entries 1..2 and a commit of 2 in one Ready: they are applied after its
+  // write, and nothing may be taken before them.
+  Raft f(early_config(2, {1, 2}), {});
+  f.step(Message{
+      .type = MessageType::Append,
+      .from = 1,
+      .to = 2,
+      .term = 1,
+      .log_term = 0,
+      .index = 0,
+      .commit = 2,
+      .entries = {Entry{.term = 1, .index = 1}, Entry{.term = 1, .index = 2, .data = {7}}}});
+  Ready rd = f.ready();
+  ASSERT_EQ(rd.entries.size(), 2u);
+  ASSERT_EQ(rd.committed.size(), 2u);
+  EXPECT_TRUE(f.take_stable_committed().empty());
+  f.advance();
+  EXPECT_TRUE(f.take_stable_committed().empty());
+  EXPECT_FALSE(f.has_ready() && !f.ready().committed.empty());
+}
+
 TEST(EarlySend, SingleNodeCommitsOnlyAfterAdvance) {
   Raft r(early_config(1, {1}), {});
   r.campaign();
