@@ -47,20 +47,16 @@ class RaftLogStore {
   // records are appended to the log file but not durable until Disk::sync(log_name()) returns.
   // The caller must not write() again (nor compact()) before that sync has returned.
   void write(const raft::Ready& ready);
-  // Makes what write() appended durable, if anything is waiting for it.
-  void sync();
   // The log file, for a Disk::sync() of what write() appended, on any thread; then synced().
   const std::string& log_name() const { return log_name_; }
   // Nothing write() appended is waiting for its fsync (it returned on another thread).
   void synced() { unsynced_ = false; }
-  // True when write() appended records that no sync has made durable yet.
-  bool unsynced() const { return unsynced_; }
   // Drops persisted entries <= upto. Throws RaftLogStoreError unless a snapshot at >= upto has
   // been saved (the entries would otherwise be lost).
   void compact(raft::Index upto);
 
   // Index of the last entry on disk (the snapshot's when no entry follows it; 0 before load()):
-  // synced, unless unsynced().
+  // synced, unless a write() awaits its sync.
   raft::Index last_index() const {
     return entries_.empty() ? snapshot_index_ : entries_.back().index;
   }
@@ -69,6 +65,8 @@ class RaftLogStore {
   std::uint64_t log_file_size() const { return log_size_; }
 
  private:
+  // Makes what write() appended durable, if anything is waiting for it.
+  void sync();
   void rewrite_log();
   void append_records(const std::vector<Bytes>& payloads);
 
