@@ -2,6 +2,8 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
+
 #include "engine/record_codec.h"
 #include "engine/update_codec.h"
 
@@ -14,6 +16,7 @@ constexpr std::uint8_t kImported = 4;
 constexpr std::uint8_t kRejoin = 5;
 constexpr std::uint8_t kSetPendingBound = 6;
 constexpr std::uint8_t kImportBatch = 7;  // a ChangeBatch with import set
+constexpr std::uint8_t kImportCopy = 8;   // a ChangeBatch with copy set: no changes, a digest
 }  // namespace
 
 std::size_t encoded_size(const UpdateCommand& update) {
@@ -25,7 +28,13 @@ Bytes encode_command(const Command& command) {
   Bytes out;
   raft::ByteWriter w(out);
   w.u8(kCommandFormatVersion);
-  if (const auto* batch = std::get_if<ChangeBatch>(&command)) {
+  if (const auto* batch = std::get_if<ChangeBatch>(&command); batch && batch->copy) {
+    w.u8(kImportCopy);
+    w.u64(batch->origin);
+    w.u64(batch->request_id);
+    w.u64(batch->copy->records);
+    w.bytes(batch->copy->sha256);
+  } else if (batch) {
     w.u8(batch->import ? kImportBatch : kChangeBatch);
     w.u64(batch->origin);
     w.u64(batch->request_id);
@@ -73,6 +82,23 @@ Command decode_command(ByteView bytes) {
       batch.origin = r.u64("batch origin");
       batch.request_id = r.u64("batch request id");
       batch.changes = get_changes(r);
+      command = std::move(batch);
+      break;
+    }
+    case kImportCopy: {
+      ChangeBatch batch;
+      batch.import = true;
+      batch.origin = r.u64("import copy origin");
+      batch.request_id = r.u64("import copy request id");
+      ImportDigest digest;
+      digest.records = r.u64("import copy records");
+      if (digest.records == 0) throw raft::DecodeError("import copy records: 0 is no import");
+      const Bytes sha = r.bytes("import copy digest", digest.sha256.size());
+      if (sha.size() != digest.sha256.size())
+        throw raft::DecodeError(
+            fmt::format("import copy digest: {} bytes, not {}", sha.size(), digest.sha256.size()));
+      std::copy(sha.begin(), sha.end(), digest.sha256.begin());
+      batch.copy = digest;
       command = std::move(batch);
       break;
     }

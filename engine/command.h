@@ -4,7 +4,9 @@
 // requests (evaluated by every replica when applied, against the state as of that index), and
 // the cluster-wide decisions kept in R (rejoin, import, pending bound).
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <variant>
 #include <vector>
 
@@ -14,6 +16,14 @@
 #include "raft/types.h"
 
 namespace engine {
+
+// What a first-boot import by copy stands for (engine/import_copy.h): the number of records and
+// the SHA-256 of their encoding, so that whoever serves it can prove it holds the same records.
+struct ImportDigest {
+  std::uint64_t records = 0;
+  std::array<std::uint8_t, 32> sha256{};
+  friend bool operator==(const ImportDigest&, const ImportDigest&) = default;
+};
 
 // One client write (or one batch of a zone-file import): applied atomically, in commit order.
 // (origin, request_id) lets the origin recognise its own write when it commits and lets every
@@ -25,6 +35,9 @@ struct ChangeBatch {
   // A first-boot import batch (command kind 7): its SOA never sets an existing zone's serial
   // back when applied (engine/import_batch.h).
   bool import = false;
+  // An import by copy (command kind 8; `import` is set and `changes` empty): the origin holds
+  // the records, every other node copies a datastore that has served this index.
+  std::optional<ImportDigest> copy{};
 };
 
 // `node` has everything up to `index` durable in its local datastore.

@@ -103,6 +103,8 @@ class TransferSink {
   enum class Step { Next, Complete, Ignored };
 
   TransferSink(Disk& disk, std::string part_name) : staged_(disk, std::move(part_name)) {}
+  // How much is staged between fsyncs (StagedCopy::set_sync_bytes).
+  void set_sync_bytes(std::uint64_t bytes) { staged_.set_sync_bytes(bytes); }
 
   // After a restart: takes up the copy staged before it, if its files are intact (active() and
   // next_request() then continue it; complete() if every chunk was in), else removes them.

@@ -156,7 +156,7 @@ LocalStore::WalScan LocalStore::scan_wal(const Bytes& wal) const {
           StoredBatch batch;
           batch.index = r.u64("batch index");
           entry.hw = r.u64("batch hw");
-          batch.changes = get_changes(r);
+          batch.changes = get_changes(r, kMaxStoredChanges);
           if (batch.index <= prev_hw || entry.hw < batch.index) {
             throw raft::DecodeError(fmt::format("batch {} (hw {}) goes backwards after hw {}",
                                                 batch.index, entry.hw, prev_hw));
@@ -406,7 +406,7 @@ void LocalStore::install_snapshot(const std::vector<dns::Record>& records, raft:
 namespace engine {
 
 void LocalStore::install_snapshot_file(const std::string& staged, std::uint64_t file_bytes,
-                                       raft::Index index, bool durable) {
+                                       raft::Index index, bool durable, bool imported) {
   require_loaded("install_snapshot_file");
   if (index < hw_)
     throw std::logic_error(
@@ -425,7 +425,7 @@ void LocalStore::install_snapshot_file(const std::string& staged, std::uint64_t 
   wal_bytes_ = header.size();
   unsynced_ = false;
   durable_hw_ = index;
-  imported_ = true;
+  imported_ = imported_ || imported;
   write_meta();
 }
 

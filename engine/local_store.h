@@ -118,9 +118,11 @@ class LocalStore {
   // index `index`, staged on this Disk as `staged` (engine/staged_copy.h): it is renamed to the
   // store's snapshot file, so nothing the size of the datastore passes through memory. `staged`
   // must have been fsynced. Durable on return, with the same crash cases as install_snapshot();
-  // `durable` false is the bug switch (nothing renamed, hw rises).
+  // `durable` false is the bug switch (nothing renamed, hw rises). `imported`: whether this
+  // node's own zone-file import is done with it (a node copying another's import by copy while
+  // its own import is still to commit must propose it again after a restart).
   void install_snapshot_file(const std::string& staged, std::uint64_t file_bytes, raft::Index index,
-                             bool durable = true);
+                             bool durable = true, bool imported = true);
   // The name of the snapshot file (for engine/snapshot_file.h's reader).
   const std::string& snapshot_file() const { return snap_name_; }
 

@@ -14,6 +14,7 @@
 #include "dns/zone_diff.h"
 #include "engine/change_batches.h"
 #include "engine/import_batch.h"
+#include "engine/import_copy.h"
 #include "raft/codec.h"
 #include "raft/message.h"
 
@@ -28,6 +29,9 @@ struct Node::Write {
   dns::Change::Kind first_kind = dns::Change::Add;
   WriteCallback done;
   std::optional<TimePoint> deadline;  // none: import batches wait as long as it takes
+  // An import batch forwarded to a leader of the same term is forwarded again only after
+  // import_retry_interval (a window of them can take longer than retry_interval to commit).
+  bool slow_forward_retry = false;
   TimePoint next_retry{};
   raft::ProposeResult::Kind proposed = raft::ProposeResult::Dropped;
   raft::Term proposed_term = 0;
@@ -92,6 +96,7 @@ Node::Node(NodeOptions options, Transport& transport, Clock& clock, Disk& disk, 
       journal_store_(disk, "journal.log"),
       source_(options_.transfer_chunk_bytes),
       sink_(disk, "xfer.part") {
+  sink_.set_sync_bytes(options_.transfer_sync_bytes);
   if (!options_.join && std::find(options_.members.begin(), options_.members.end(), options_.id) ==
                             options_.members.end())
     throw std::invalid_argument(fmt::format("node {} is not among the members", options_.id));
@@ -129,9 +134,15 @@ void Node::start(std::vector<dns::Record> zone_records) {
   serving_.publish_batch();
   served_ = contents.hw;
   journal_store_.load(contents.hw, journal_, contents.warnings);
+  // An import by copy staged before a restart (engine/import_copy.h): kept until the local
+  // datastore holds it.
+  import_file_ = disk_.read_range(kImportFile, 0, 1).has_value();
   for (const std::string& w : contents.warnings) log(LogLevel::Warn, w);
   if (!contents.initialized) store_.initialize();
   imported_ = contents.imported;
+  // An import by copy of this node's that R still holds may have to be served from the zone
+  // file (its import file lost with a wiped directory); maybe_drop_import_file() frees it.
+  if (imported_ && !options_.join) zone_fallback_ = std::move(zone_records);
   load_identity();
   // A copy cut short by a restart resumes from its last staged chunk, if it is still needed.
   if (const std::string staged = sink_.recover(); !staged.empty())
@@ -161,8 +172,12 @@ void Node::start(std::vector<dns::Record> zone_records) {
   config.seed = random_.next_u64();
   config.bugs = options_.raft_bugs;
   config.leader_sends_before_persist = true;
+  const bool first_boot =
+      restored.entries.empty() && !restored.snapshot && restored.hard_state.term == 0;
   raft_ = std::make_unique<raft::Raft>(config, std::move(restored));
   apply_vote_gate();  // before the first tick: a wiped node must not vote as its old self
+  if (options_.fast_first_election && first_boot)
+    for (int i = 1; i < options_.election_ticks; ++i) raft_->tick();
 
   tick_timer_ = clock_.start_timer(options_.tick, [this] { on_tick(); });
   checkpoint_timer_ = clock_.start_timer(options_.checkpoint_interval, [this] { on_checkpoint(); });
@@ -303,9 +318,21 @@ std::uint64_t Node::submit_batch(std::vector<dns::Change> changes, WriteCallback
       encode_command(ChangeBatch{options_.id, write->request_id, std::move(changes), import});
   write->done = std::move(done);
   if (!no_deadline) write->deadline = clock_.now() + options_.write_timeout;
+  write->slow_forward_retry = import;
   const std::uint64_t id = write->request_id;
   propose_new(std::move(write));
   return id;
+}
+
+void Node::propose_import(Bytes command, std::uint64_t request_id, std::size_t changes) {
+  // One small entry (an import by copy): a lost forward is retried every retry_interval, not
+  // after import_retry_interval, so the import commits before clients change its zones.
+  auto write = std::make_unique<Write>();
+  write->request_id = request_id;
+  write->changes = changes;
+  write->command = std::move(command);
+  write->done = [this](const WriteResult& r) { on_import_batch_answered(r); };
+  propose_new(std::move(write));
 }
 
 void Node::propose_new(std::unique_ptr<Write> write) {
@@ -378,7 +405,7 @@ void Node::retry_and_expire_writes() {
     // An import batch (no deadline) forwarded to the leader that is still leader of the same
     // term waits longer: its window may take more than retry_interval to commit.
     const bool import_forwarded =
-        !write->deadline && write->proposed == raft::ProposeResult::Forwarded &&
+        write->slow_forward_retry && write->proposed == raft::ProposeResult::Forwarded &&
         raft_->leader() == write->proposed_leader && raft_->term() == write->proposed_term &&
         now < write->proposed_at + options_.import_retry_interval;
     if (still_ours || import_forwarded)
@@ -747,6 +774,11 @@ void Node::serve_pending_after(raft::Index index) {
 
 void Node::serve(raft::Index index, const ChangeBatch& batch) {
   if (holding()) return;  // serve_pending_after() serves it from pending later
+  // An import by copy is served only from the records it names; without them this node copies
+  // a datastore that has served it, and serves nothing after it until then.
+  const std::vector<dns::Change>* copied_import = nullptr;
+  if (batch.copy && !(copied_import = own_import_records(batch)))
+    return wait_for_import_copy(index, batch);
   // Served entries share one new version of the serving database, published (and their writers
   // answered) by publish_served() at the end of the burst.
   serving_.begin_batch();
@@ -765,8 +797,9 @@ void Node::serve(raft::Index index, const ChangeBatch& batch) {
   }
   // An import batch's SOA never sets an existing zone's serial back (engine/import_batch.h).
   if (batch.import)
-    evaluated = ChangeBatch{batch.origin, batch.request_id,
-                            import_changes(*serving_.latest(), batch.changes), true};
+    evaluated = ChangeBatch{
+        batch.origin, batch.request_id,
+        import_changes(*serving_.latest(), copied_import ? *copied_import : batch.changes), true};
   const ChangeBatch& served = evaluated ? *evaluated : batch;
   const bool journaled = index > store_.hw();
   std::optional<dns::DiffBase> before;
@@ -952,6 +985,7 @@ void Node::store_served() {
     if (!unsynced_ && served_ == store_.hw() && store_.wal_bytes() > threshold)
       start_store_snapshot();
   }
+  maybe_drop_import_file();
 }
 
 void Node::write_store_snapshot() {
@@ -1079,18 +1113,43 @@ void Node::maybe_propose_pending_bound() {
 }
 
 void Node::start_import(std::vector<dns::Record> records) {
-  if (records.empty()) {
-    try {
-      mark_imported();
-    } catch (const DiskError& e) {
-      on_disk_error(e);
-    }
-    return;
-  }
-  const std::size_t total = records.size();
   std::vector<dns::Change> adds;
-  adds.reserve(total);
-  for (dns::Record& r : records) adds.push_back({dns::Change::Add, std::move(r)});
+  // A zone file staged for an import by copy before a restart is proposed again as it was (the
+  // same digest: R skips the duplicate if the first proposal committed), not the file as it is.
+  if (import_file_) {
+    try {
+      if (std::optional<std::vector<dns::Change>> staged = read_import_file(disk_)) {
+        adds = std::move(*staged);
+        log(LogLevel::Info, fmt::format("first boot: proposing the {} records staged in {} before "
+                                        "a restart again (the zone file is not read again)",
+                                        adds.size(), kImportFile));
+      }
+    } catch (const raft::DecodeError& e) {
+      log(LogLevel::Warn, fmt::format("import file: {}; importing the zone file", e.what()));
+      import_file_ = false;
+    } catch (const DiskError& e) {
+      log(LogLevel::Warn, fmt::format("import file: {}; importing the zone file", e.what()));
+      import_file_ = false;
+    }
+  }
+  if (adds.empty()) {
+    if (records.empty()) {
+      try {
+        mark_imported();
+      } catch (const DiskError& e) {
+        on_disk_error(e);
+      }
+      return;
+    }
+    adds.reserve(records.size());
+    for (dns::Record& r : records) adds.push_back({dns::Change::Add, std::move(r)});
+    records = {};
+  }
+  if ((import_file_ ||
+       (options_.import_copy_records != 0 && adds.size() >= options_.import_copy_records)) &&
+      start_import_copy(adds))
+    return;
+  const std::size_t total = adds.size();
   std::vector<std::vector<dns::Change>> batches =
       split_changes(std::move(adds), options_.import_batch, options_.max_batch_bytes);
   import_remaining_ = batches.size();

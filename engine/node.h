@@ -62,6 +62,11 @@ struct NodeOptions {
   int election_ticks = 10;  // election timeout = election_ticks..2*election_ticks ticks
   int heartbeat_ticks = 1;
   bool pre_vote = true;
+  // On a first boot (an empty raft log at term 0) raft starts with election_ticks - 1 ticks
+  // already elapsed, so the first election comes after the random part of the timeout alone
+  // (etcd's initial election tick advance): a new cluster has no leader to wait for. Pre-vote
+  // keeps a node whose peers are not up yet from disturbing anything.
+  bool fast_first_election = false;
   bool check_quorum = true;
   Duration checkpoint_interval = std::chrono::seconds(1);
   // A checkpoint also starts as soon as this many served batches wait for one, so that under a
@@ -83,6 +88,11 @@ struct NodeOptions {
   // again only after this long (a lost forward is rare; re-forwarding every retry_interval a
   // window that takes longer than that to commit doubled the import's work and starved raft).
   Duration import_retry_interval = std::chrono::seconds(2);
+  // A first-boot zone file of at least this many records is imported by copy
+  // (engine/import_copy.h): one entry with the records' digest; the others copy this node's
+  // datastore instead of applying every record through raft (0: never; every record goes
+  // through raft in import batches).
+  std::size_t import_copy_records = 0;
   // Largest change batch (one raft entry), in encoded change bytes: far below the peer message
   // limit, so an Append with the entry always fits. A write above it is refused; RELOAD and the
   // first-boot import are cut into batches under it.
@@ -106,6 +116,9 @@ struct NodeOptions {
   // Datastore transfer (engine/datastore_transfer.h): chunk size a source sends, and how long a
   // receiver waits for a chunk before asking again (after 3 unanswered asks: another peer).
   std::size_t transfer_chunk_bytes = std::size_t{1} << 20;
+  // ... and how many bytes a receiver stages between fsyncs of its staged copy (0: after every
+  // chunk); a restart resumes from the last fsync.
+  std::uint64_t transfer_sync_bytes = 0;
   Duration transfer_timeout = std::chrono::seconds(1);
   std::string data_dir_name = "the data directory";  // names it in identity errors
   // Handle raft output once per burst of inputs (one fsync for many messages and writes)
@@ -204,6 +217,9 @@ class NodeObserver {
   // The local datastore lacks batches R dropped (`dropped_through` > `served`): a copy of a
   // peer's datastore begins. Without a lost disk this means acknowledged data was lost.
   virtual void on_transfer_needed(raft::Index /*served*/, raft::Index /*dropped_through*/) {}
+  // The batch at `index` is another node's import by copy (engine/import_copy.h): a copy of a
+  // datastore that has served it begins.
+  virtual void on_import_copy_needed(raft::Index /*index*/) {}
   // A client write (submit or reload_zone) was answered.
   virtual void on_write_answered(const WriteResult&) {}
   // A copy of a peer's datastore was installed: `bytes` received in `chunks` (metrics).
@@ -348,6 +364,20 @@ class Node : private raft::VotePolicy {
   // Proposes queued import batches until import_window of them are in flight.
   void propose_import_batches();
   void on_import_batch_answered(const WriteResult& result);
+  // node_import_copy.cpp: a zone file imported by copy (engine/import_copy.h).
+  // Stages `adds` (unless the import file from before a restart holds them) and proposes them by
+  // copy; false (adds untouched) if the import file cannot be written.
+  bool start_import_copy(std::vector<dns::Change>& adds);
+  // The records of this node's own import by copy `batch`, if it holds records with its digest
+  // (in memory, in its import file, or in its zone file kept after a wipe); else none.
+  const std::vector<dns::Change>* own_import_records(const ChangeBatch& batch);
+  // The batch at `index` is an import by copy this node cannot serve: copy a peer's datastore.
+  void wait_for_import_copy(raft::Index index, const ChangeBatch& batch);
+  // Removes the import file (and the records in memory) once the local datastore holds every
+  // import by copy of this node's that R still has.
+  void maybe_drop_import_file();
+  // Whether R holds an import by copy from this node above `index`.
+  bool own_import_copy_above(raft::Index index) const;
   // node_rejoin.cpp: the identity file and the REJOIN decision.
   void load_identity();
   void check_cluster_identity();
@@ -369,6 +399,13 @@ class Node : private raft::VotePolicy {
   // Committed batches are not served while the node waits for its REJOIN decision or lacks
   // changes only a peer's datastore has: it would serve partial data.
   bool holding() const { return awaiting_decision_ || transfer_wanted_; }
+  // A copy of this node's serving view is complete as of served_: not waiting for its REJOIN
+  // decision and lacking nothing R dropped (a node waiting only for an import by copy still
+  // gives one: a wiped origin needs it before it can serve its own import).
+  bool can_be_transfer_source() const {
+    return !awaiting_decision_ && (!transfer_wanted_ || copy_needed_ != 0) &&
+           served_ >= state_.dropped_through();
+  }
   // node_transfer.cpp: the datastore transfer, both sides.
   void on_transfer_message(NodeId from, ByteView bytes);
   void start_transfer(bool change_peer);
@@ -390,6 +427,8 @@ class Node : private raft::VotePolicy {
   // Why a client write cannot be accepted now (stopped, disk-faulted), or none.
   std::optional<WriteResult> refuse_write() const;
   void propose_new(std::unique_ptr<Write> write);
+  // Proposes an encoded import command (no deadline) answered to on_import_batch_answered.
+  void propose_import(Bytes command, std::uint64_t request_id, std::size_t changes);
 
   NodeOptions options_;
   Transport& transport_;
@@ -451,6 +490,18 @@ class Node : private raft::VotePolicy {
   bool awaiting_decision_ = false;         // REJOIN proposed, R's decision not seen yet
   bool identity_due_ = false;              // the identity file must be (re)written
   std::vector<dns::Record> zone_records_;  // kept until R decides whether this node imports
+  // Import by copy (node_import_copy.cpp): this node's import records with their digest, held
+  // from proposing until the local datastore has them (a duplicate or a restart may need them);
+  // a wiped origin's zone file, kept while R holds its import it may serve; the import file on
+  // disk; the index of another node's import by copy this node waits for a datastore copy of.
+  struct OwnImport {
+    ImportDigest digest;
+    std::vector<dns::Change> adds;
+  };
+  std::optional<OwnImport> own_import_;
+  std::vector<dns::Record> zone_fallback_;
+  bool import_file_ = false;
+  raft::Index copy_needed_ = 0;
   TimePoint next_rejoin_{};
   TimePoint next_bound_proposal_{};  // leader: when to propose SetPendingBound again
   // Datastore transfer (node_transfer.cpp).

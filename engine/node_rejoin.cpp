@@ -83,6 +83,9 @@ void Node::check_rejoin_decision() {
       }
     }
   }
+  // A wiped origin of an import by copy R still holds may be the only one able to serve it: its
+  // zone file stands in for the lost import file if the digest says it holds the same records.
+  if (!import && own_import_copy_above(served_)) zone_fallback_ = std::move(zone_records_);
   zone_records_.clear();
   serve_pending_after(served_);
 }
@@ -143,6 +146,11 @@ std::string Node::holding_reason() const {
   if (awaiting_decision_)
     return "joining the cluster (waiting for its REJOIN to commit; no leader reachable yet?)";
   const TransferProgress& p = sink_.progress();
+  if (!sink_.active() && copy_needed_ != 0)
+    return fmt::format(
+        "about to copy the datastore of a node that served the import by copy at "
+        "index {} (none reachable yet)",
+        copy_needed_);
   if (!sink_.active()) return "about to copy the datastore from a peer (no peer reachable yet)";
   return fmt::format(
       "copying the datastore from node {} (index {}, {} chunks, {} records, {} bytes so far)",

@@ -97,7 +97,7 @@ void Node::on_transfer_message(NodeId from, ByteView bytes) {
   if (const auto* request = std::get_if<TransferRequest>(&message)) {
     const TransferMessage reply =
         source_.handle(*request, [&](std::string& why) -> std::optional<TransferSource::Snapshot> {
-          if (holding()) {
+          if (!can_be_transfer_source()) {
             why = fmt::format("node {} is itself {}", options_.id, holding_reason());
             return std::nullopt;
           }
@@ -131,6 +131,14 @@ void Node::on_transfer_message(NodeId from, ByteView bytes) {
     return start_transfer(true);
   }
   if (step == TransferSink::Step::Ignored) return;
+  // A source that has not served the import by copy this node waits for (it waits for it too,
+  // or has not got there yet): another peer, before any more of it is copied.
+  if (const TransferProgress& p = sink_.progress(); p.index < copy_needed_) {
+    log(LogLevel::Info, fmt::format("datastore transfer: node {} serves index {}, before the "
+                                    "import by copy at index {}; trying another peer",
+                                    from, p.index, copy_needed_));
+    return start_transfer(true);
+  }
   transfer_asks_ = 1;
   transfer_deadline_ = clock_.now() + options_.transfer_timeout;
   if (step == TransferSink::Step::Complete) return install_transfer();
@@ -139,14 +147,17 @@ void Node::on_transfer_message(NodeId from, ByteView bytes) {
 
 void Node::install_transfer() {
   const TransferProgress p = sink_.progress();
-  if (p.index < state_.dropped_through() || p.index < store_.hw()) {
+  if (p.index < state_.dropped_through() || p.index < store_.hw() || p.index < copy_needed_) {
     log(LogLevel::Warn,
         fmt::format("datastore transfer: node {}'s copy is at index {}, behind what this node "
-                    "needs (dropped through {}, hw {}); trying another peer",
-                    p.peer, p.index, state_.dropped_through(), store_.hw()));
+                    "needs (dropped through {}, hw {}, import by copy at {}); trying another peer",
+                    p.peer, p.index, state_.dropped_through(), store_.hw(), copy_needed_));
     return start_transfer(true);
   }
   const bool durable = !options_.bugs.transfer_before_fsync;
+  // A copy of another node's import by copy does not finish this node's own import, which is
+  // still to commit (and to be proposed again after a restart) if it has begun.
+  const bool own_import_done = imported_ || import_remaining_ == 0;
   const std::string& file = durable ? store_.snapshot_file() : sink_.staged_file();
   try {
     // Durable before use: the staged file is fsynced and checked against the copy's running
@@ -155,7 +166,7 @@ void Node::install_transfer() {
     finish_store_snapshot_job();  // the transfer replaces store.snap in turn
     sink_.finish(!durable);
     store_.install_snapshot_file(sink_.staged_file(), kSnapshotHeaderBytes + p.bytes, p.index,
-                                 durable);
+                                 durable, own_import_done);
     // Its warnings (CNAME beside other data, ...) are about the source's data, logged there.
     serving_.load_streamed([&](const dns::Database::RecordVisitor& visit) {
       for_each_snapshot_record(disk_, file, visit);
@@ -184,8 +195,9 @@ void Node::install_transfer() {
   } catch (const DiskError& e) {
     log(LogLevel::Warn, fmt::format("could not empty the IXFR journal: {}", e.what()));
   }
-  imported_ = true;
+  imported_ = own_import_done;
   transfer_wanted_ = false;
+  copy_needed_ = 0;
   observer_->on_store_synced(store_.durable_hw());
   observer_->on_transfer_installed(p.bytes, p.chunks);
   log(LogLevel::Info,

@@ -88,9 +88,9 @@ void put_changes(raft::ByteWriter& w, const std::vector<dns::Change>& changes) {
   for (const dns::Change& c : changes) put_change(w, c);
 }
 
-std::vector<dns::Change> get_changes(raft::ByteReader& r) {
+std::vector<dns::Change> get_changes(raft::ByteReader& r, std::uint32_t max_changes) {
   // Smallest change: kind + empty owner length... at least 1 + 4 + 1 + 4 + 4 + 4 bytes.
-  const std::uint32_t n = r.count("changes", kMaxChangesPerBatch, 18);
+  const std::uint32_t n = r.count("changes", max_changes, 18);
   std::vector<dns::Change> changes;
   changes.reserve(n);
   for (std::uint32_t i = 0; i < n; ++i) changes.push_back(get_change(r));

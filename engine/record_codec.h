@@ -11,6 +11,9 @@ namespace engine {
 
 // Upper limits a decoder accepts (a DNS name is at most 255 bytes, rdata at most 65535).
 inline constexpr std::uint32_t kMaxChangesPerBatch = 1u << 20;
+// ... in one batch of the local datastore's WAL, which may hold an import by copy (a whole zone
+// file, engine/import_copy.h); the count is also checked against the bytes that follow.
+inline constexpr std::uint32_t kMaxStoredChanges = 1u << 30;
 
 void put_record(raft::ByteWriter& w, const dns::Record& record);
 // Every record of `version` (its zones, then the records outside every zone), as put_record()
@@ -21,7 +24,8 @@ dns::Record get_record(raft::ByteReader& r);
 void put_change(raft::ByteWriter& w, const dns::Change& change);
 dns::Change get_change(raft::ByteReader& r);
 void put_changes(raft::ByteWriter& w, const std::vector<dns::Change>& changes);
-std::vector<dns::Change> get_changes(raft::ByteReader& r);
+std::vector<dns::Change> get_changes(raft::ByteReader& r,
+                                     std::uint32_t max_changes = kMaxChangesPerBatch);
 // How many bytes put_changes() writes for `changes`, without writing them.
 std::size_t encoded_size(const std::vector<dns::Change>& changes);
 

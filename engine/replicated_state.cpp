@@ -266,6 +266,22 @@ Bytes ReplicatedState::snapshot() const {
       if (batch.import) iw.u64(index);
     sections[StateSection::ImportBatches] = std::move(imports);
   }
+  // Which of those are imports by copy, with their digests: u32 count, then per copy u64 index,
+  // u64 records, the SHA-256 (u32 length 32, 32 bytes); present only while there are any.
+  Bytes copies;
+  raft::ByteWriter cw(copies);
+  std::uint32_t copy_count = 0;
+  for (const auto& [index, batch] : pending_) copy_count += batch.copy ? 1 : 0;
+  if (copy_count > 0) {
+    cw.u32(copy_count);
+    for (const auto& [index, batch] : pending_) {
+      if (!batch.copy) continue;
+      cw.u64(index);
+      cw.u64(batch.copy->records);
+      cw.bytes(batch.copy->sha256);
+    }
+    sections[StateSection::ImportCopies] = std::move(copies);
+  }
   w.u8(sections.empty() ? kSnapshotFormatVersion : kSnapshotWithSections);
   w.u64(applied_);
   w.u64(hash_);
@@ -357,6 +373,31 @@ void ReplicatedState::restore(ByteView data, raft::Index index) {
       previous = at;
     }
     ir.expect_end("import batches");
+    sections.erase(it);
+  }
+  if (auto it = sections.find(StateSection::ImportCopies); it != sections.end()) {
+    raft::ByteReader cr(it->second);
+    const std::uint32_t n = cr.count("import copies", 1u << 20, 8 + 8 + 4 + 32);
+    if (n == 0) throw raft::DecodeError("import copies: an empty section");
+    raft::Index previous = 0;
+    for (std::uint32_t i = 0; i < n; ++i) {
+      const raft::Index at = cr.u64("import copy index");
+      auto batch = pending.find(at);
+      if (at <= previous || batch == pending.end() || !batch->second.import ||
+          !batch->second.changes.empty())
+        throw raft::DecodeError(fmt::format(
+            "import copy index: {} is not an import batch without changes in pending, in order",
+            at));
+      ImportDigest digest;
+      digest.records = cr.u64("import copy records");
+      const Bytes sha = cr.bytes("import copy digest", digest.sha256.size());
+      if (digest.records == 0 || sha.size() != digest.sha256.size())
+        throw raft::DecodeError(fmt::format("import copy at index {}: a malformed digest", at));
+      std::copy(sha.begin(), sha.end(), digest.sha256.begin());
+      batch->second.copy = digest;
+      previous = at;
+    }
+    cr.expect_end("import copies");
     sections.erase(it);
   }
   PendingBoundState bound;

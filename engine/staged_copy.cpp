@@ -2,6 +2,7 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <limits>
 
 #include "engine/crc32.h"
@@ -90,6 +91,7 @@ std::optional<StagedIdentity> StagedCopy::recover(std::string& note) {
         part_name_, copy->bytes, copy->crc, state_name_));
   // A chunk appended (maybe in part) after the last identity was written is asked for again.
   disk_.truncate(part_name_, kSnapshotHeaderBytes + copy->bytes);
+  identity_bytes_ = copy->bytes;
   note = fmt::format(
       "staged copy from node {} (transfer {:016x}, index {}): {} chunks, {} records, {} bytes{}",
       copy->peer, copy->transfer_id, copy->index, copy->chunks, copy->records, copy->bytes,
@@ -114,8 +116,12 @@ void StagedCopy::add(const StagedIdentity& after, ByteView records) {
     disk_.truncate(part_name_, kSnapshotHeaderBytes + before);
   }
   disk_.append(part_name_, records);
+  if (after.chunks == 1) identity_bytes_ = 0;
+  if (!after.complete && after.bytes - identity_bytes_ < std::max<std::uint64_t>(sync_bytes_, 1))
+    return;
   disk_.sync(part_name_);
   write_state(after);
+  identity_bytes_ = after.bytes;
 }
 
 void StagedCopy::write_state(const StagedIdentity& copy) {

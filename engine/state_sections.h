@@ -18,9 +18,10 @@ enum class StateSection : std::uint8_t {
   PendingUpdates = 3,   // DNS UPDATE requests awaiting their reply (engine/update_codec)
   PendingBound = 4,     // the bound on pending and the laggards (engine/pending_bound)
   ImportBatches = 5,    // which pending batches are first-boot imports (engine/import_batch)
+  ImportCopies = 6,     // which of those are imports by copy, with digests (engine/import_copy)
 };
 
-inline constexpr std::uint8_t kMaxStateSection = 5;
+inline constexpr std::uint8_t kMaxStateSection = 6;
 
 // Section payloads by tag, in tag order (the encoding is canonical: one order, no duplicates).
 using StateSections = std::map<StateSection, Bytes>;

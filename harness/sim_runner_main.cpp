@@ -161,6 +161,7 @@ int main(int argc, char** argv) {
   std::optional<std::size_t> nodes;
   std::optional<double> time_s, loss, dup, crash_rate, partition_rate, disk_fault_rate;
   std::optional<std::int64_t> drift, checkpoint_ms, election_ms, heartbeat_ms, log_sync_us;
+  std::optional<std::int64_t> import_copy_records;
   std::string sites;
   std::optional<std::size_t> snapshot_chunk_bytes, transfer_chunk_bytes;
   std::optional<std::uint64_t> max_pending_bytes;
@@ -215,6 +216,10 @@ int main(int argc, char** argv) {
   app.add_option("--log-sync-us", log_sync_us,
                  "DNS scenarios: the raft log's fsync runs off the node's thread and returns this "
                  "many microseconds later, while the node goes on (0: inline, the default)");
+  app.add_option("--import-copy-records", import_copy_records,
+                 "DNS scenarios: a zone file of at least this many records is imported by copy "
+                 "(one entry; the other nodes copy the importer's datastore); 0: never, the "
+                 "default");
   CLI::Option* faults_option = app.add_option(
       "--faults", faults,
       "replace the scenario's fault schedule: kind@AT_MS/A/B/DURATION_MS,... "
@@ -242,6 +247,11 @@ int main(int argc, char** argv) {
       if (*log_sync_us < 0 || *log_sync_us > 1'000'000)
         throw std::invalid_argument("--log-sync-us must be 0..1000000");
       k.log_sync_us = *log_sync_us;
+    }
+    if (import_copy_records) {
+      if (*import_copy_records < 0)
+        throw std::invalid_argument("--import-copy-records must be >= 0");
+      k.import_copy_records = *import_copy_records;
     }
     if (snapshot_chunk_bytes) {
       if (*snapshot_chunk_bytes < 1)

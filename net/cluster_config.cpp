@@ -30,11 +30,20 @@ constexpr std::size_t kMaxClusterNameLength = 64;
 constexpr std::int64_t kMaxPendingBytes = std::int64_t{1} << 40;
 
 const std::set<std::string> kTopLevelFields = {
-    "nodes",        "cluster_name",           "election_timeout_ms",
-    "heartbeat_ms", "checkpoint_interval_ms", "write_timeout_ms",
-    "threads",      "cluster_key_file",       "keys",
-    "zones",        "max_pending_bytes",      "ixfr_journal_diffs",
+    "nodes",
+    "cluster_name",
+    "election_timeout_ms",
+    "heartbeat_ms",
+    "checkpoint_interval_ms",
+    "write_timeout_ms",
+    "threads",
+    "cluster_key_file",
+    "keys",
+    "zones",
+    "max_pending_bytes",
+    "ixfr_journal_diffs",
     "ixfr_journal_bytes",
+    "import_copy_records",
 };
 const std::set<std::string> kNodeFields = {"raft_loc", "query_loc", "data_dir",
                                            "threads",  "http_loc",  "control_socket"};
@@ -258,6 +267,9 @@ ClusterConfig parse_cluster_config(std::string_view text, const std::string& pat
     config.max_pending_bytes = static_cast<std::uint64_t>(
         check.integer(*it, "max_pending_bytes", static_cast<std::int64_t>(engine::kMinPendingBound),
                       kMaxPendingBytes, "a number of bytes"));
+  if (auto it = document.find("import_copy_records"); it != document.end())
+    config.import_copy_records = static_cast<std::size_t>(check.integer(
+        *it, "import_copy_records", 0, std::int64_t{1} << 32, "a number of records (0: never)"));
   if (auto it = document.find("ixfr_journal_diffs"); it != document.end())
     config.journal.max_diffs = static_cast<std::size_t>(
         check.integer(*it, "ixfr_journal_diffs", 1, 1'000'000, "a number of serials per zone"));

@@ -45,6 +45,11 @@
 //                           stops keeping them for the member furthest behind, which then copies
 //                           a peer's datastore when it returns (STATUS needs_transfer=). The
 //                           leader's value is recorded in the raft log, so every node enforces it.
+//   import_copy_records     integer 0..2^32, default 65536. A zone file of at least this many
+//                           records, imported on a node's first boot, goes through raft as one
+//                           entry with the records' digest, and the other nodes copy that
+//                           node's datastore (docs/design.md, "Import by copy"); smaller ones
+//                           (and every one with 0) go through raft record by record.
 //   threads                 integer, default: the number of CPUs, at most 4. DNS query threads
 //                           per node.
 //   cluster_key_file        string, optional. A file holding the cluster key, one line of base64
@@ -120,6 +125,7 @@ struct ClusterConfig {
   std::chrono::milliseconds checkpoint_interval{1000};
   std::chrono::milliseconds write_timeout{2000};
   std::uint64_t max_pending_bytes = engine::kDefaultMaxPendingBytes;
+  std::size_t import_copy_records = 65536;
   dns::JournalLimits journal;                     // ixfr_journal_diffs, ixfr_journal_bytes
   std::map<engine::NodeId, NodeConfig> nodes;     // at least one
   std::filesystem::path cluster_key_file;         // resolved; empty without one

@@ -38,6 +38,15 @@ std::vector<dns::Record> source_records() {
   return dns::parse_master_file(text, "test", {}).records;
 }
 
+// How many chunks the staged copy's identity file names (after a power cut: what resumes).
+std::uint64_t read_staged_chunks(const MemoryDisk& disk) {
+  MemoryDisk copy = disk;
+  copy.crash();
+  TransferSink probe{copy, "xfer.part"};
+  probe.recover();
+  return probe.active() ? probe.progress().chunks : 0;
+}
+
 // A source that keeps serving one snapshot, and the receiver's disk.
 struct Copy {
   Copy() { db.load(source_records()); }
@@ -97,6 +106,30 @@ TEST(StagedCopy, AReceiverRestartedMidCopyResumesAtItsNextChunkFromTheSameSnapsh
   EXPECT_EQ(restarted.progress().index, 42u);
   EXPECT_EQ(c.feed(restarted), TransferSink::Step::Complete);
   EXPECT_EQ(c.snapshots, 1);  // the source went on with the version it had taken
+  EXPECT_EQ(c.installed(restarted), want);
+}
+
+TEST(StagedCopy, WithSyncBytesARestartResumesAtTheLastChunkThatFilledThem) {
+  Copy c;
+  const std::vector<std::string> want = canonical(c.db.all_records());
+  TransferSink sink{c.disk, "xfer.part"};
+  sink.set_sync_bytes(3 * 2048);  // about three of the source's 2048-byte chunks
+  sink.begin(2, 0x55);
+  const int syncs_before = c.disk.syncs;
+  ASSERT_EQ(c.feed(sink, 2), TransferSink::Step::Next);
+  EXPECT_EQ(c.disk.syncs, syncs_before) << "two chunks are below the sync bytes";
+  ASSERT_EQ(c.feed(sink, 3), TransferSink::Step::Next);
+  const std::uint64_t chunks_at_identity = read_staged_chunks(c.disk);
+  EXPECT_GE(chunks_at_identity, 3u);
+  EXPECT_LT(chunks_at_identity, 5u);
+  c.disk.crash();
+  TransferSink restarted{c.disk, "xfer.part"};
+  restarted.set_sync_bytes(3 * 2048);
+  restarted.recover();
+  ASSERT_TRUE(restarted.active());
+  // Whatever came after the last identity is asked for again.
+  EXPECT_EQ(restarted.next_request(), (TransferRequest{0x55, chunks_at_identity}));
+  EXPECT_EQ(c.feed(restarted), TransferSink::Step::Complete);
   EXPECT_EQ(c.installed(restarted), want);
 }
 
