@@ -386,8 +386,31 @@ ApplyResult Database::apply(std::span<const Change> changes) {
 }
 
 ApplyResult Database::apply_to(Working& w, std::span<const Change> changes) {
+  PartialApply parts;
+  const ApplyResult result = apply_changes(w, changes, parts);
+  if (result.applied > 0) bump_serials(w, parts);
+  return result;
+}
+
+ApplyResult Database::apply_part(std::span<const Change> changes, PartialApply& parts) {
+  if (!batch_) throw std::logic_error("Database::apply_part outside a batch");
+  const ApplyResult result = apply_changes(*batch_, changes, parts);
+  parts.result.applied += result.applied;
+  parts.result.noops += result.noops;
+  if (result.applied > 0) batch_->changed = true;
+  return result;
+}
+
+void Database::finish_parts(PartialApply& parts) {
+  if (!batch_) throw std::logic_error("Database::finish_parts outside a batch");
+  if (parts.result.applied > 0) bump_serials(*batch_, parts);
+}
+
+ApplyResult Database::apply_changes(Working& w, std::span<const Change> changes,
+                                    PartialApply& parts) {
   ApplyResult result;
-  std::set<std::string> touched, explicit_soa;
+  std::set<std::string>& touched = parts.touched;
+  std::set<std::string>& explicit_soa = parts.explicit_soa;
   const Name* owners[Working::kPrefetchGroup];
   for (size_t i = 0; i < changes.size(); ++i) {
     if (i % Working::kPrefetchGroup == 0 && changes.size() - i > 1) {
@@ -426,14 +449,15 @@ ApplyResult Database::apply_to(Working& w, std::span<const Change> changes) {
     }
     ++(done ? result.applied : result.noops);
   }
-  if (result.applied == 0) return result;  // nothing changed: no new version
+  return result;
+}
 
-  for (const std::string& key : touched) {
-    if (key == kOutsideKey || explicit_soa.contains(key) || !w.zones.contains(key)) continue;
+void Database::bump_serials(Working& w, const PartialApply& parts) {
+  for (const std::string& key : parts.touched) {
+    if (key == kOutsideKey || parts.explicit_soa.contains(key) || !w.zones.contains(key)) continue;
     Zone& z = w.zone(key);
     if (const RRset* soa = z.soa()) z.set_soa_serial(soa_serial(soa->rdatas[0]) + 1, w.edit);
   }
-  return result;
 }
 
 std::vector<Record> Database::all_records() const {

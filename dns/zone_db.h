@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -94,6 +95,16 @@ class Database {
   class Loader;
   // Applies the changes in order: as one new version, or inside the open batch.
   ApplyResult apply(std::span<const Change> changes);
+  // One batch of changes applied in parts inside the open batch (a large import, a part per
+  // turn of the caller's event loop): apply_part() applies each part's changes; finish_parts()
+  // then gives each zone they touched the one serial bump apply() of the whole would have
+  // (none for a zone whose SOA they set). The result sums the parts'.
+  struct PartialApply {
+    std::set<std::string> touched, explicit_soa;
+    ApplyResult result;
+  };
+  ApplyResult apply_part(std::span<const Change> changes, PartialApply& parts);
+  void finish_parts(PartialApply& parts);
   std::vector<Record> all_records() const;
 
   // Opens a batch (no-op when one is open).
@@ -111,6 +122,8 @@ class Database {
   void publish(Working& w);
   std::unique_ptr<Working> working_from_current() const;
   ApplyResult apply_to(Working& w, std::span<const Change> changes);
+  ApplyResult apply_changes(Working& w, std::span<const Change> changes, PartialApply& parts);
+  void bump_serials(Working& w, const PartialApply& parts);
 
   std::atomic<std::shared_ptr<const DatabaseVersion>> current_;
   std::atomic<uint64_t> number_{0};

@@ -24,6 +24,15 @@ bool would_not_advance(const dns::DatabaseVersion& db, const dns::Record& soa) {
 }  // namespace
 
 std::vector<dns::Change> import_changes(const dns::DatabaseVersion& db,
+                                        std::vector<dns::Change>&& changes) {
+  std::erase_if(changes, [&](const dns::Change& c) {
+    return c.kind == dns::Change::Add && c.record.type == dns::type::SOA &&
+           would_not_advance(db, c.record);
+  });
+  return std::move(changes);
+}
+
+std::vector<dns::Change> import_changes(const dns::DatabaseVersion& db,
                                         const std::vector<dns::Change>& changes) {
   std::vector<dns::Change> out;
   out.reserve(changes.size());

@@ -116,6 +116,7 @@ Node::~Node() {
   if (early_checkpoint_timer_) clock_.cancel_timer(*early_checkpoint_timer_);
   if (process_timer_) clock_.cancel_timer(*process_timer_);
   if (disk_retry_timer_) clock_.cancel_timer(*disk_retry_timer_);
+  if (slice_timer_) clock_.cancel_timer(*slice_timer_);
 }
 
 void Node::log(LogLevel level, const std::string& message) const {
@@ -202,6 +203,8 @@ void Node::stop() {
   if (early_checkpoint_timer_) clock_.cancel_timer(*early_checkpoint_timer_);
   if (process_timer_) clock_.cancel_timer(*process_timer_);
   if (disk_retry_timer_) clock_.cancel_timer(*disk_retry_timer_);
+  if (slice_timer_) clock_.cancel_timer(*slice_timer_);
+  slice_timer_.reset();
   tick_timer_.reset();
   checkpoint_timer_.reset();
   early_checkpoint_timer_.reset();
@@ -776,9 +779,14 @@ void Node::serve(raft::Index index, const ChangeBatch& batch) {
   if (holding()) return;  // serve_pending_after() serves it from pending later
   // An import by copy is served only from the records it names; without them this node copies
   // a datastore that has served it, and serves nothing after it until then.
-  const std::vector<dns::Change>* copied_import = nullptr;
-  if (batch.copy && !(copied_import = own_import_records(batch)))
-    return wait_for_import_copy(index, batch);
+  // The records are taken, not copied (a million of them): a restart reads the import file
+  // again, and the same records proposed again are a duplicate R skips.
+  std::optional<std::vector<dns::Change>> copied_import;
+  if (batch.copy) {
+    if (!own_import_records(batch)) return wait_for_import_copy(index, batch);
+    copied_import = std::move(own_import_->adds);
+    own_import_.reset();
+  }
   // Served entries share one new version of the serving database, published (and their writers
   // answered) by publish_served() at the end of the burst.
   serving_.begin_batch();
@@ -797,14 +805,29 @@ void Node::serve(raft::Index index, const ChangeBatch& batch) {
   }
   // An import batch's SOA never sets an existing zone's serial back (engine/import_batch.h).
   if (batch.import)
-    evaluated = ChangeBatch{
-        batch.origin, batch.request_id,
-        import_changes(*serving_.latest(), copied_import ? *copied_import : batch.changes), true};
+    evaluated =
+        ChangeBatch{batch.origin, batch.request_id,
+                    copied_import ? import_changes(*serving_.latest(), std::move(*copied_import))
+                                  : import_changes(*serving_.latest(), batch.changes),
+                    true};
+  // A large import is applied a slice per turn of the event loop: raft goes on meanwhile.
+  if (batch.copy && options_.import_slice != 0 && evaluated->changes.size() > options_.import_slice)
+    return start_sliced_import(index, batch, std::move(evaluated->changes));
+  const ChangeBatch& served = evaluated ? *evaluated : batch;
+  std::optional<dns::DiffBase> before;
+  if (index > store_.hw() && !batch.import)
+    before = dns::diff_base(*serving_.latest(), served.changes);
+  const dns::ApplyResult result = serving_.apply(served.changes);
+  finish_serving(index, batch, std::move(evaluated), before, result, update, rcode);
+}
+
+void Node::finish_serving(raft::Index index, const ChangeBatch& batch,
+                          std::optional<ChangeBatch> evaluated,
+                          const std::optional<dns::DiffBase>& before,
+                          const dns::ApplyResult& result, const PendingUpdate* update,
+                          std::uint16_t rcode) {
   const ChangeBatch& served = evaluated ? *evaluated : batch;
   const bool journaled = index > store_.hw();
-  std::optional<dns::DiffBase> before;
-  if (journaled && !batch.import) before = dns::diff_base(*serving_.latest(), served.changes);
-  const dns::ApplyResult result = serving_.apply(served.changes);
   served_ = index;
   if (journaled) {
     if (before)
@@ -843,7 +866,43 @@ void Node::serve(raft::Index index, const ChangeBatch& batch) {
   unanswered_.emplace_back(batch.request_id, std::move(reply));
 }
 
+void Node::start_sliced_import(raft::Index index, const ChangeBatch& batch,
+                               std::vector<dns::Change> changes) {
+  sliced_ = SlicedImport{index, ChangeBatch{batch.origin, batch.request_id, {}, true, batch.copy},
+                         std::move(changes)};
+  log(LogLevel::Info, fmt::format("serving the import by copy at index {}: {} records, {} at a "
+                                  "time",
+                                  index, sliced_->changes.size(), options_.import_slice));
+  slice_timer_ = clock_.start_timer(Duration::zero(), [this] { serve_import_slice(); });
+}
+
+void Node::serve_import_slice() {
+  slice_timer_.reset();
+  if (!sliced_ || stopped_) return;
+  SlicedImport& s = *sliced_;
+  const std::size_t end = std::min(s.changes.size(), s.next + options_.import_slice);
+  serving_.apply_part(std::span<const dns::Change>(s.changes).subspan(s.next, end - s.next),
+                      s.parts);
+  s.next = end;
+  if (end < s.changes.size()) {
+    slice_timer_ = clock_.start_timer(Duration::zero(), [this] { serve_import_slice(); });
+    return;
+  }
+  serving_.finish_parts(s.parts);
+  SlicedImport done = std::move(*sliced_);
+  sliced_.reset();
+  ChangeBatch evaluated = done.batch;
+  evaluated.changes = std::move(done.changes);
+  finish_serving(done.index, done.batch, std::move(evaluated), std::nullopt, done.parts.result,
+                 nullptr, 0);
+  // What committed meanwhile waited in pending.
+  serve_pending_after(served_);
+  process();
+}
+
 void Node::publish_served() {
+  // A large import being applied a slice at a time is not shown half done.
+  if (sliced_) return;
   // Readers (queries, IXFR, NOTIFY) see every batch served so far at once; only then are their
   // writers answered, so an answered write is visible on this node.
   serving_.publish_batch();

@@ -93,6 +93,11 @@ struct NodeOptions {
   // datastore instead of applying every record through raft (0: never; every record goes
   // through raft in import batches).
   std::size_t import_copy_records = 0;
+  // An import by copy is applied to the serving database this many records per turn of the
+  // node's event loop (nothing after it is served, and nothing of it shown, until the last),
+  // so that raft keeps its heartbeats and votes going: 1M records in one step held the thread
+  // about a second, the election timeout. 0: in one step.
+  std::size_t import_slice = 65536;
   // Largest change batch (one raft entry), in encoded change bytes: far below the peer message
   // limit, so an Append with the entry always fits. A write above it is refused; RELOAD and the
   // first-boot import are cut into batches under it.
@@ -318,6 +323,15 @@ class Node : private raft::VotePolicy {
   void install(const raft::Snapshot& snapshot);
   void serve_pending_after(raft::Index index);
   void serve(raft::Index index, const ChangeBatch& batch);
+  // serve()'s second half, once the batch (or its evaluated changes) is applied to `serving_`.
+  void finish_serving(raft::Index index, const ChangeBatch& batch,
+                      std::optional<ChangeBatch> evaluated,
+                      const std::optional<dns::DiffBase>& before, const dns::ApplyResult& result,
+                      const PendingUpdate* update, std::uint16_t rcode);
+  // An import by copy applied import_slice records at a time (NodeOptions::import_slice).
+  void start_sliced_import(raft::Index index, const ChangeBatch& batch,
+                           std::vector<dns::Change> changes);
+  void serve_import_slice();
   // Publishes what serve() applied since the last call as one database version, then answers
   // the writers it served.
   void publish_served();
@@ -398,7 +412,7 @@ class Node : private raft::VotePolicy {
   void on_own_promotion(raft::Term term);
   // Committed batches are not served while the node waits for its REJOIN decision or lacks
   // changes only a peer's datastore has: it would serve partial data.
-  bool holding() const { return awaiting_decision_ || transfer_wanted_; }
+  bool holding() const { return awaiting_decision_ || transfer_wanted_ || sliced_.has_value(); }
   // A copy of this node's serving view is complete as of served_: not waiting for its REJOIN
   // decision and lacking nothing R dropped (a node waiting only for an import by copy still
   // gives one: a wiped origin needs it before it can serve its own import).
@@ -502,6 +516,16 @@ class Node : private raft::VotePolicy {
   std::vector<dns::Record> zone_fallback_;
   bool import_file_ = false;
   raft::Index copy_needed_ = 0;
+  // The import by copy being applied a slice at a time (serve_import_slice), and its timer.
+  struct SlicedImport {
+    raft::Index index = 0;
+    ChangeBatch batch;  // origin, request id, digest; no changes
+    std::vector<dns::Change> changes;
+    std::size_t next = 0;
+    dns::Database::PartialApply parts;
+  };
+  std::optional<SlicedImport> sliced_;
+  std::optional<Clock::TimerId> slice_timer_;
   TimePoint next_rejoin_{};
   TimePoint next_bound_proposal_{};  // leader: when to propose SetPendingBound again
   // Datastore transfer (node_transfer.cpp).

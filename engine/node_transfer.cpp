@@ -118,6 +118,14 @@ void Node::on_transfer_message(NodeId from, ByteView bytes) {
     return start_transfer(true);
   }
   const auto& chunk = std::get<TransferChunk>(message);
+  // The next chunk is asked for before this one is staged, so the source cuts it while this
+  // node decodes and writes (a chunk staged in vain, a disk error, is asked for again).
+  const TransferProgress& progress = sink_.progress();
+  const bool ask_ahead = sink_.active() && !sink_.complete() && !chunk.last &&
+                         from == progress.peer && chunk.transfer_id == progress.transfer_id &&
+                         chunk.chunk == progress.chunks && chunk.index >= copy_needed_;
+  if (ask_ahead)
+    transport_.send(from, encode_transfer(TransferRequest{chunk.transfer_id, chunk.chunk + 1}));
   TransferSink::Step step = TransferSink::Step::Ignored;
   try {
     step = sink_.on_chunk(from, chunk);
@@ -142,7 +150,7 @@ void Node::on_transfer_message(NodeId from, ByteView bytes) {
   transfer_asks_ = 1;
   transfer_deadline_ = clock_.now() + options_.transfer_timeout;
   if (step == TransferSink::Step::Complete) return install_transfer();
-  transport_.send(from, encode_transfer(sink_.next_request()));
+  if (!ask_ahead) transport_.send(from, encode_transfer(sink_.next_request()));
 }
 
 void Node::install_transfer() {

@@ -120,6 +120,7 @@ class ImportCopyTest : public ::testing::Test {
     o.transfer_chunk_bytes = 2048;  // many chunks
     o.transfer_timeout = 100ms;
     o.import_copy_records = 100;  // node 1's zone file goes by copy, node 2's through raft
+    o.import_slice = 64;          // ... and is served in 7 turns
     return o;
   }
   void SetUp() override {
