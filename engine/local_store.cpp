@@ -314,8 +314,16 @@ void LocalStore::write_version_snapshot(const dns::DatabaseVersion& version) {
 
 LocalStore::VersionSnapshotFile LocalStore::version_snapshot_file(
     const dns::DatabaseVersion& version) const {
+  return version_snapshot_file(version, hw_);
+}
+
+LocalStore::VersionSnapshotFile LocalStore::version_snapshot_file(
+    const dns::DatabaseVersion& version, raft::Index index) const {
   require_loaded("version_snapshot_file");
-  return VersionSnapshotFile(disk_, snap_name_, hw_, version,
+  if (index < hw_)
+    throw std::logic_error(
+        fmt::format("LocalStore::version_snapshot_file: a snapshot at {} below hw {}", index, hw_));
+  return VersionSnapshotFile(disk_, snap_name_, index, version,
                              snapshot_bytes_ + (snapshot_bytes_ >> 2));
 }
 
@@ -348,10 +356,13 @@ void LocalStore::VersionSnapshotFile::write() {
 
 void LocalStore::version_snapshot_written(const VersionSnapshotFile& file) {
   require_loaded("version_snapshot_written");
-  if (!file.written_ || file.index_ != hw_)
+  if (!file.written_ || file.index_ < hw_)
     throw std::logic_error(
         fmt::format("LocalStore::version_snapshot_written: a snapshot at {} ({}) while hw is {}",
                     file.index_, file.written_ ? "written" : "not written", hw_));
+  // A snapshot above hw holds what the WAL would have: it is the store's state from now on (a
+  // crash before the WAL reset leaves a WAL whose header names an older snapshot: covered).
+  hw_ = file.index_;
   snapshot_index_ = hw_;
   snapshot_bytes_ = file.bytes_;
   reset_wal();

@@ -101,6 +101,11 @@ class LocalStore {
   };
   // `version` must be the serving view as of hw().
   VersionSnapshotFile version_snapshot_file(const dns::DatabaseVersion& version) const;
+  // ... of a version that is the store's state plus batches up to `index` (>= hw()) not yet
+  // appended: written, it stands for those batches too (a checkpoint by snapshot: a batch the
+  // size of the datastore need not be written to the WAL and then again to a snapshot).
+  VersionSnapshotFile version_snapshot_file(const dns::DatabaseVersion& version,
+                                            raft::Index index) const;
   // The file was written (write() returned): it becomes the snapshot and the WAL is emptied.
   // Durable on return; throws DiskError (the file then stays written: call it again).
   void version_snapshot_written(const VersionSnapshotFile& file);

@@ -15,6 +15,7 @@
 #include "engine/change_batches.h"
 #include "engine/import_batch.h"
 #include "engine/import_copy.h"
+#include "engine/record_codec.h"
 #include "raft/codec.h"
 #include "raft/message.h"
 
@@ -45,6 +46,9 @@ struct Node::StoreSnapshotJob {
   std::shared_ptr<const dns::DatabaseVersion> version;
   LocalStore::VersionSnapshotFile file;
   std::exception_ptr error;
+  // A checkpoint by snapshot: the served batches it stands for (not in the WAL), copied again
+  // if it fails.
+  std::vector<StoredBatch> covered;
 };
 
 namespace {
@@ -868,6 +872,10 @@ void Node::finish_serving(raft::Index index, const ChangeBatch& batch,
 
 void Node::start_sliced_import(raft::Index index, const ChangeBatch& batch,
                                std::vector<dns::Change> changes) {
+  // What was served before it is shown (and answered) now: current() is then the state as of
+  // served_ for whoever reads it meanwhile (a store snapshot, a datastore transfer).
+  publish_served();
+  serving_.begin_batch();
   sliced_ = SlicedImport{index, ChangeBatch{batch.origin, batch.request_id, {}, true, batch.copy},
                          std::move(changes)};
   log(LogLevel::Info, fmt::format("serving the import by copy at index {}: {} records, {} at a "
@@ -1003,6 +1011,11 @@ void Node::store_served() {
   if (store_snapshot_job_) return;
   // A snapshot that failed halfway may have left the WAL behind the snapshot: it goes first.
   if (store_snapshot_due_) write_store_snapshot();
+  if (checkpoint_snapshot_written_) {  // a checkpoint by snapshot whose WAL reset failed
+    store_.version_snapshot_written(checkpoint_snapshot_written_->file);
+    checkpoint_snapshot_written_.reset();
+    observer_->on_store_synced(store_.durable_hw());
+  }
   if (unsynced_) {  // ack_before_fsync bug: the sync comes one interval late
     store_.sync();
     unsynced_ = false;
@@ -1018,6 +1031,19 @@ void Node::store_served() {
   std::vector<StoredBatch> batches = std::move(unstored_);
   unstored_.clear();
   std::erase_if(batches, [&](const StoredBatch& b) { return b.index <= store_.hw(); });
+  const std::uint64_t threshold =
+      options_.store_snapshot_scales
+          ? std::max(options_.store_snapshot_wal_bytes, store_.snapshot_bytes())
+          : options_.store_snapshot_wal_bytes;
+  if (!batches.empty() && options_.worker && options_.checkpoint_by_snapshot && !disk_fault_ &&
+      !options_.bugs.ack_before_fsync && served_ == batches.back().index) {
+    // Batches that would make the WAL outgrow its bound (an import by copy: the whole zone) go
+    // straight into a snapshot of the serving view, off this thread, instead of into the WAL
+    // and then into a snapshot: the datastore is written once, and the node keeps answering.
+    std::uint64_t bytes = store_.wal_bytes();
+    for (const StoredBatch& b : batches) bytes += encoded_size(b.changes);
+    if (bytes > threshold) return start_store_snapshot(std::move(batches));
+  }
   if (!batches.empty()) {
     const raft::Index new_hw = batches.back().index;
     const bool sync = !options_.bugs.ack_before_fsync;
@@ -1037,10 +1063,6 @@ void Node::store_served() {
     // can become the store's snapshot.
     // The WAL must also outgrow the last snapshot (store_snapshot_scales): rewriting the whole
     // record set every store_snapshot_wal_bytes would make a large import quadratic.
-    const std::uint64_t threshold =
-        options_.store_snapshot_scales
-            ? std::max(options_.store_snapshot_wal_bytes, store_.snapshot_bytes())
-            : options_.store_snapshot_wal_bytes;
     if (!unsynced_ && served_ == store_.hw() && store_.wal_bytes() > threshold)
       start_store_snapshot();
   }
@@ -1058,13 +1080,16 @@ void Node::write_store_snapshot() {
   log(LogLevel::Info, fmt::format("local datastore snapshot at hw={}", store_.hw()));
 }
 
-void Node::start_store_snapshot() {
+void Node::start_store_snapshot(std::vector<StoredBatch> covered) {
   if (!options_.worker) return write_store_snapshot();
-  // The serving view is the store's state as of hw (everything served is stored); the version
-  // is immutable, so the worker may encode it while this thread serves newer batches.
+  // The serving view is the store's state as of hw (everything served is stored), or as of
+  // served_ with `covered` the batches between; the version is immutable, so the worker may
+  // encode it while this thread serves newer batches.
+  publish_served();  // what was served is in the version (nothing is open between bursts)
   std::shared_ptr<const dns::DatabaseVersion> version = serving_.current();
-  auto job = std::make_shared<StoreSnapshotJob>(
-      StoreSnapshotJob{version, store_.version_snapshot_file(*version), nullptr});
+  const raft::Index index = covered.empty() ? store_.hw() : covered.back().index;
+  auto job = std::make_shared<StoreSnapshotJob>(StoreSnapshotJob{
+      version, store_.version_snapshot_file(*version, index), nullptr, std::move(covered)});
   store_snapshot_job_ = job;
   log(LogLevel::Debug, fmt::format("local datastore snapshot at hw={} started", store_.hw()));
   std::weak_ptr<bool> alive = alive_;
@@ -1105,6 +1130,25 @@ void Node::finish_store_snapshot_job() {
 }
 
 void Node::complete_store_snapshot(StoreSnapshotJob& job) {
+  if (!job.covered.empty()) {
+    if (job.error) {
+      // Nothing changed on disk (replace() is atomic): the batches are copied again.
+      std::vector<StoredBatch> again = std::move(job.covered);
+      again.insert(again.end(), std::make_move_iterator(unstored_.begin()),
+                   std::make_move_iterator(unstored_.end()));
+      unstored_ = std::move(again);
+      checkpoint_due_ = true;
+      std::rethrow_exception(job.error);
+    }
+    // The snapshot is in place; until the WAL is reset too, nothing more is appended.
+    checkpoint_snapshot_written_ = std::make_shared<StoreSnapshotJob>(std::move(job));
+    store_.version_snapshot_written(checkpoint_snapshot_written_->file);
+    checkpoint_snapshot_written_.reset();
+    observer_->on_store_synced(store_.durable_hw());
+    log(LogLevel::Info,
+        fmt::format("checkpoint by local datastore snapshot at hw={}", store_.hw()));
+    return;
+  }
   // Due until done, as in write_store_snapshot: the WAL takes no append before it is reset.
   store_snapshot_due_ = true;
   if (job.error) std::rethrow_exception(job.error);

@@ -115,6 +115,10 @@ struct NodeOptions {
   // linear in what was written (a large import would otherwise rewrite the growing zone every
   // 4 MiB). Off only where tests want a snapshot at (almost) every checkpoint.
   bool store_snapshot_scales = true;
+  // With a worker: served batches that would take the WAL past the snapshot threshold are
+  // stored by a snapshot of the serving view written on the worker (the datastore written once,
+  // not into the WAL on this thread and then into a snapshot). Off: always the WAL first.
+  bool checkpoint_by_snapshot = true;
   // The IXFR journal's bound per zone (dns/zone_journal.h): serials and diff bytes kept.
   dns::JournalLimits journal;
   Duration disk_retry_interval = std::chrono::seconds(1);  // redo a failed disk step this often
@@ -353,7 +357,8 @@ class Node : private raft::VotePolicy {
   // wait, and so do ACKs.
   struct StoreSnapshotJob;
   void write_store_snapshot();
-  void start_store_snapshot();
+  // `covered`: a checkpoint by snapshot of the served batches `covered` (not in the WAL).
+  void start_store_snapshot(std::vector<StoredBatch> covered = {});
   void store_snapshot_done(const std::shared_ptr<StoreSnapshotJob>& job);
   // Waits for the running snapshot, if any, and finishes it. Throws DiskError.
   void finish_store_snapshot_job();
@@ -536,6 +541,8 @@ class Node : private raft::VotePolicy {
   int transfer_asks_ = 0;                                 // asks for the current chunk so far
   std::size_t transfer_turn_ = 0;                         // rotates through the peers
   std::shared_ptr<StoreSnapshotJob> store_snapshot_job_;  // running on options_.worker
+  // A checkpoint by snapshot that landed but whose WAL reset failed: redone first on retry.
+  std::shared_ptr<StoreSnapshotJob> checkpoint_snapshot_written_;
   // Expires with the node: a worker's `done` queued behind the node's end does nothing.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   bool started_ = false;

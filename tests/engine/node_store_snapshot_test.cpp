@@ -27,6 +27,7 @@ class NodeStoreSnapshotTest : public ::testing::Test {
     NodeOptions o = fast_options();
     o.store_snapshot_wal_bytes = 1;  // a snapshot at every checkpoint that copied something
     o.store_snapshot_scales = false;
+    o.checkpoint_by_snapshot = false;  // the WAL first, then the snapshot (see below for both)
     o.disk_retry_interval = 100ms;
     return o;
   }
@@ -138,6 +139,80 @@ TEST_F(NodeStoreSnapshotTest, StoppingFinishesTheRunningSnapshot) {
   cluster_.run_for(200ms);
   EXPECT_EQ(cluster_.node(1).store().hw(), hw);
   EXPECT_EQ(cluster_.db(1).all_records().size(), 3u);
+}
+
+// A checkpoint by snapshot (NodeOptions::checkpoint_by_snapshot): batches that would take the
+// WAL past the threshold are stored by a snapshot of the serving view on the worker, never
+// appended to the WAL.
+TEST(CheckpointBySnapshot, BatchesGoIntoTheSnapshotNotTheWalAndSurviveARestart) {
+  NodeOptions o = fast_options();
+  o.store_snapshot_wal_bytes = 1;
+  o.store_snapshot_scales = false;
+  o.disk_retry_interval = 100ms;
+  HeldWorker worker;
+  FakeCluster cluster(3, o);
+  cluster.member(1).zone = records(kExampleZone);
+  cluster.set_bugs(1, [&](NodeOptions& n) { n.worker = &worker; });
+  cluster.start_all();
+  ASSERT_TRUE(cluster.run_until([&] { return worker.running(); }, 10s));
+  Node& node = cluster.node(1);
+  const std::uint64_t wal = node.store().wal_bytes();
+  const raft::Index hw = node.store().hw();
+  // The import's batches are served but in neither the WAL nor the snapshot yet.
+  EXPECT_LT(hw, node.status().served);
+  worker.finish_work();
+  EXPECT_EQ(node.store().hw(), hw);
+  worker.deliver_done();
+  EXPECT_GE(node.store().hw(), node.status().served - 1);
+  // The WAL is reset to its header: no batch was appended to it (a batch is larger).
+  EXPECT_LT(node.store().wal_bytes(), 32u) << "before: " << wal;
+  const dns::Record a = record("a.example.com. 300 IN A 192.0.2.10");
+  Reply reply;
+  node.submit({{dns::Change::Add, a}}, into(reply));
+  ASSERT_TRUE(cluster.run_until(
+      [&] {
+        worker.pump();
+        return reply.done && node.state().pending().empty();
+      },
+      10s));
+  EXPECT_EQ(reply.result.kind, WriteResult::Ok) << reply.result.message;
+  cluster.restart(1);
+  cluster.run_for(200ms);
+  EXPECT_TRUE(has(cluster.db(1), a));
+  EXPECT_TRUE(has(cluster.db(1), record("ns1.example.com. 300 IN A 192.0.2.1")));
+}
+
+TEST(CheckpointBySnapshot, AFailedSnapshotLeavesTheBatchesToTheWalAndLosesNothing) {
+  NodeOptions o = fast_options();
+  o.store_snapshot_wal_bytes = 1;
+  o.store_snapshot_scales = false;
+  o.disk_retry_interval = 100ms;
+  HeldWorker worker;
+  FakeCluster cluster(3, o);
+  cluster.member(1).zone = records(kExampleZone);
+  cluster.set_bugs(1, [&](NodeOptions& n) { n.worker = &worker; });
+  cluster.start_all();
+  ASSERT_TRUE(cluster.run_until([&] { return worker.running(); }, 10s));
+  Node& node = cluster.node(1);
+  MemoryDisk& disk = cluster.member(1).disk;
+  disk.fail(MemoryDisk::Failure::Replaces, "ENOSPC", "store.snap");
+  worker.finish_work();
+  worker.deliver_done();
+  ASSERT_TRUE(node.status().disk_fault.has_value());
+  // The retry copies the batches into the WAL (only the snapshot's replace fails).
+  ASSERT_TRUE(cluster.run_until([&] { return !node.status().disk_fault; }, 5s));
+  EXPECT_EQ(node.store().hw(), node.status().served);
+  disk.heal();
+  ASSERT_TRUE(cluster.run_until(
+      [&] {
+        worker.pump();
+        return node.state().pending().empty();
+      },
+      10s));
+  cluster.crash(1);
+  cluster.start(1);
+  cluster.run_for(200ms);
+  EXPECT_TRUE(has(cluster.db(1), record("ns1.example.com. 300 IN A 192.0.2.1")));
 }
 
 }  // namespace
