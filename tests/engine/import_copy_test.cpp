@@ -153,6 +153,20 @@ class ImportCopyTest : public ::testing::Test {
         },
         limit);
   }
+  // Starts the cluster and wipes node 1 (down) once the others wait for its import's copy,
+  // cut off from it so that nobody copied it; false if the import never committed.
+  bool wipe_importer_before_anyone_copied() {
+    cluster_.start_all();
+    if (!cluster_.run_until([&] { return watch_[2].copies_needed + watch_[3].copies_needed > 0; },
+                            20s))
+      return false;
+    cluster_.block(1, 2);
+    cluster_.block(1, 3);
+    cluster_.run_for(50ms);
+    cluster_.wipe(1);
+    cluster_.unblock_all();
+    return true;
+  }
   bool has_import_file(NodeId n) {
     return cluster_.member(n).disk.read_range(kImportFile, 0, 1).has_value();
   }
@@ -235,15 +249,7 @@ TEST_F(ImportCopyTest, AnImportStagedBeforeARestartIsProposedAsStagedNotAsTheFil
 }
 
 TEST_F(ImportCopyTest, AWipedImporterServesItFromItsZoneFileWhenNobodyCopiedIt) {
-  cluster_.start_all();
-  ASSERT_TRUE(cluster_.run_until(
-      [&] { return watch_[2].copies_needed + watch_[3].copies_needed > 0; }, 20s));
-  // Nobody can copy from node 1 before it loses its disk.
-  cluster_.block(1, 2);
-  cluster_.block(1, 3);
-  cluster_.run_for(50ms);
-  cluster_.wipe(1);
-  cluster_.unblock_all();
+  ASSERT_TRUE(wipe_importer_before_anyone_copied());
   EXPECT_FALSE(has(cluster_.db(2), last_));
   cluster_.start(1);
   // Known to the cluster, it does not import again, but its zone file holds the records the
@@ -252,14 +258,7 @@ TEST_F(ImportCopyTest, AWipedImporterServesItFromItsZoneFileWhenNobodyCopiedIt) 
 }
 
 TEST_F(ImportCopyTest, AWipedImporterWithAnEditedZoneFileServesNothingElseAtThatIndex) {
-  cluster_.start_all();
-  ASSERT_TRUE(cluster_.run_until(
-      [&] { return watch_[2].copies_needed + watch_[3].copies_needed > 0; }, 20s));
-  cluster_.block(1, 2);
-  cluster_.block(1, 3);
-  cluster_.run_for(50ms);
-  cluster_.wipe(1);
-  cluster_.unblock_all();
+  ASSERT_TRUE(wipe_importer_before_anyone_copied());
   cluster_.member(1).zone = records(zone_text(400, 2, "203.0.113"));
   cluster_.start(1);
   cluster_.run_for(3s);

@@ -144,17 +144,30 @@ TEST_F(NodeStoreSnapshotTest, StoppingFinishesTheRunningSnapshot) {
 // A checkpoint by snapshot (NodeOptions::checkpoint_by_snapshot): batches that would take the
 // WAL past the threshold are stored by a snapshot of the serving view on the worker, never
 // appended to the WAL.
-TEST(CheckpointBySnapshot, BatchesGoIntoTheSnapshotNotTheWalAndSurviveARestart) {
-  NodeOptions o = fast_options();
-  o.store_snapshot_wal_bytes = 1;
-  o.store_snapshot_scales = false;
-  o.disk_retry_interval = 100ms;
+struct CheckpointSnapshotCluster {
+  static NodeOptions options() {
+    NodeOptions o = fast_options();
+    o.store_snapshot_wal_bytes = 1;  // every checkpoint that copies something
+    o.store_snapshot_scales = false;
+    o.disk_retry_interval = 100ms;
+    return o;
+  }
+  // Node 1 imports the example zone; true once its first checkpoint runs on the worker.
+  bool start() {
+    cluster.member(1).zone = records(kExampleZone);
+    cluster.set_bugs(1, [this](NodeOptions& n) { n.worker = &worker; });
+    cluster.start_all();
+    return cluster.run_until([&] { return worker.running(); }, 10s);
+  }
   HeldWorker worker;
-  FakeCluster cluster(3, o);
-  cluster.member(1).zone = records(kExampleZone);
-  cluster.set_bugs(1, [&](NodeOptions& n) { n.worker = &worker; });
-  cluster.start_all();
-  ASSERT_TRUE(cluster.run_until([&] { return worker.running(); }, 10s));
+  FakeCluster cluster{3, options()};
+};
+
+TEST(CheckpointBySnapshot, BatchesGoIntoTheSnapshotNotTheWalAndSurviveARestart) {
+  CheckpointSnapshotCluster c;
+  ASSERT_TRUE(c.start());
+  FakeCluster& cluster = c.cluster;
+  HeldWorker& worker = c.worker;
   Node& node = cluster.node(1);
   const std::uint64_t wal = node.store().wal_bytes();
   const raft::Index hw = node.store().hw();
@@ -183,16 +196,10 @@ TEST(CheckpointBySnapshot, BatchesGoIntoTheSnapshotNotTheWalAndSurviveARestart) 
 }
 
 TEST(CheckpointBySnapshot, AFailedSnapshotLeavesTheBatchesToTheWalAndLosesNothing) {
-  NodeOptions o = fast_options();
-  o.store_snapshot_wal_bytes = 1;
-  o.store_snapshot_scales = false;
-  o.disk_retry_interval = 100ms;
-  HeldWorker worker;
-  FakeCluster cluster(3, o);
-  cluster.member(1).zone = records(kExampleZone);
-  cluster.set_bugs(1, [&](NodeOptions& n) { n.worker = &worker; });
-  cluster.start_all();
-  ASSERT_TRUE(cluster.run_until([&] { return worker.running(); }, 10s));
+  CheckpointSnapshotCluster c;
+  ASSERT_TRUE(c.start());
+  FakeCluster& cluster = c.cluster;
+  HeldWorker& worker = c.worker;
   Node& node = cluster.node(1);
   MemoryDisk& disk = cluster.member(1).disk;
   disk.fail(MemoryDisk::Failure::Replaces, "ENOSPC", "store.snap");
