@@ -33,6 +33,7 @@ struct Node::Write {
   // An import batch forwarded to a leader of the same term is forwarded again only after
   // import_retry_interval (a window of them can take longer than retry_interval to commit).
   bool slow_forward_retry = false;
+  bool import = false;  // an import batch or an import by copy
   TimePoint next_retry{};
   raft::ProposeResult::Kind proposed = raft::ProposeResult::Dropped;
   raft::Term proposed_term = 0;
@@ -326,6 +327,7 @@ std::uint64_t Node::submit_batch(std::vector<dns::Change> changes, WriteCallback
   write->done = std::move(done);
   if (!no_deadline) write->deadline = clock_.now() + options_.write_timeout;
   write->slow_forward_retry = import;
+  write->import = import;
   const std::uint64_t id = write->request_id;
   propose_new(std::move(write));
   return id;
@@ -339,6 +341,7 @@ void Node::propose_import(Bytes command, std::uint64_t request_id, std::size_t c
   write->changes = changes;
   write->command = std::move(command);
   write->done = [this](const WriteResult& r) { on_import_batch_answered(r); };
+  write->import = true;
   propose_new(std::move(write));
 }
 
@@ -908,6 +911,17 @@ void Node::serve_import_slice() {
   process();
 }
 
+void Node::answer_duplicate_import(const ApplyOutcome& outcome) {
+  // An import of this node's proposed again (a retry, or from the import file after a restart)
+  // whose first copy committed: it will not be served here as such (this node may even have
+  // taken the first one inside a peer's datastore), but it is committed, which is all an import
+  // waits for. A client write is answered only once served, never here.
+  if (outcome.origin != options_.id) return;
+  auto it = writes_.find(outcome.request_id);
+  if (it == writes_.end() || !it->second->import) return;
+  finish(outcome.request_id, {WriteResult::Noop, 0, 0, 0, "NOOP import already committed"});
+}
+
 void Node::publish_served() {
   // A large import being applied a slice at a time is not shown half done.
   if (sliced_) return;
@@ -953,6 +967,9 @@ void Node::apply(const raft::Entry& entry) {
   switch (outcome.kind) {
     case ApplyOutcome::Batch:
       if (entry.index > served_) serve(entry.index, *outcome.batch);
+      break;
+    case ApplyOutcome::DuplicateBatch:
+      answer_duplicate_import(outcome);
       break;
     case ApplyOutcome::Identity:
       check_cluster_identity();

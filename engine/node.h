@@ -339,6 +339,8 @@ class Node : private raft::VotePolicy {
   // Publishes what serve() applied since the last call as one database version, then answers
   // the writers it served.
   void publish_served();
+  // A duplicate of this node's own import batch or import by copy committed: its import has.
+  void answer_duplicate_import(const ApplyOutcome& outcome);
   // Adds what the batch at `index` (just applied to `serving_` on top of `before`) did to each
   // zone to the IXFR journal, and queues it for the journal's file.
   void record_diffs(raft::Index index, const dns::DiffBase& before,
@@ -395,6 +397,9 @@ class Node : private raft::VotePolicy {
   // Removes the import file (and the records in memory) once the local datastore holds every
   // import by copy of this node's that R still has.
   void maybe_drop_import_file();
+  // The index of an import by copy of `node`'s that R holds and no other member has acked (its
+  // records are on `node` alone), or 0.
+  raft::Index uncopied_import_of(NodeId node) const;
   // Whether R holds an import by copy from this node above `index`.
   bool own_import_copy_above(raft::Index index) const;
   // node_rejoin.cpp: the identity file and the REJOIN decision.

@@ -97,6 +97,16 @@ void Node::wait_for_import_copy(raft::Index index, const ChangeBatch& batch) {
   start_transfer(false);
 }
 
+raft::Index Node::uncopied_import_of(NodeId node) const {
+  for (const auto& [index, batch] : state_.pending()) {
+    if (!batch.copy || batch.origin != node) continue;
+    bool copied = false;
+    for (const auto& [member, acked] : state_.acked()) copied |= member != node && acked >= index;
+    if (!copied) return index;
+  }
+  return 0;
+}
+
 bool Node::own_import_copy_above(raft::Index index) const {
   for (auto it = state_.pending().upper_bound(index); it != state_.pending().end(); ++it)
     if (it->second.copy && it->second.origin == options_.id) return true;

@@ -32,6 +32,14 @@ void Node::add_node(NodeId node, Bytes context, WriteCallback done) {
 }
 
 void Node::remove_node(NodeId node, WriteCallback done) {
+  // The only holder of an import by copy may not leave before another member has it: the
+  // records would leave with it, and every other node would wait for them for good.
+  if (const raft::Index index = uncopied_import_of(node); index != 0)
+    return done({WriteResult::Invalid, 0, 0, 0,
+                 fmt::format("ERROR REMOVE-NODE {} refused: its zone file's import by copy at "
+                             "index {} is not yet acknowledged by another member; retry once it "
+                             "is (STATUS acked=)",
+                             node, index)});
   propose_conf_change({raft::ConfChange::Kind::RemoveNode, node, {}}, std::move(done));
 }
 

@@ -111,6 +111,8 @@ ApplyOutcome ReplicatedState::apply(const raft::Entry& entry) {
   if (auto* batch = std::get_if<ChangeBatch>(&command)) {
     if (recent_.contains({batch->origin, batch->request_id})) {
       outcome.kind = ApplyOutcome::DuplicateBatch;
+      outcome.origin = batch->origin;
+      outcome.request_id = batch->request_id;
       return outcome;
     }
     remember_request(batch->origin, batch->request_id);

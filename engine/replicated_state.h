@@ -39,6 +39,9 @@ struct ApplyOutcome {
   };
   Kind kind = Noop;
   const ChangeBatch* batch = nullptr;  // Batch: the stored batch (valid until the next apply)
+  // DuplicateBatch: whose request it repeats.
+  NodeId origin = raft::kNoNode;
+  std::uint64_t request_id = 0;
   // Batch of an UPDATE: the request, whose changes are only known once evaluated against the
   // state as of this index (the batch itself then holds no changes).
   const PendingUpdate* update = nullptr;

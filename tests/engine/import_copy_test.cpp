@@ -274,5 +274,35 @@ TEST_F(ImportCopyTest, AWipedImporterWithAnEditedZoneFileServesNothingElseAtThat
   ASSERT_TRUE(settle(30s));
 }
 
+TEST_F(ImportCopyTest, TheOnlyHolderOfAnImportIsNotRemovedBeforeAnotherHasIt) {
+  cluster_.start_all();
+  ASSERT_TRUE(cluster_.run_until(
+      [&] { return watch_[2].copies_needed + watch_[3].copies_needed > 0; }, 20s));
+  cluster_.block(1, 2);
+  cluster_.block(1, 3);
+  const NodeId leader = cluster_.leader();
+  ASSERT_NE(leader, 0u);
+  ASSERT_TRUE(cluster_.run_until(
+      [&] {
+        return std::any_of(cluster_.node(leader).state().pending().begin(),
+                           cluster_.node(leader).state().pending().end(),
+                           [](const auto& p) { return p.second.copy.has_value(); });
+      },
+      2s));
+  testing::Reply reply;
+  cluster_.node(leader).remove_node(1, testing::into(reply));
+  ASSERT_TRUE(reply.done);
+  EXPECT_EQ(reply.result.kind, WriteResult::Invalid);
+  EXPECT_NE(reply.result.message.find("import by copy"), std::string::npos) << reply.result.message;
+  // Once another member has it (and acknowledged it), the removal goes through.
+  cluster_.unblock_all();
+  ASSERT_TRUE(settle());
+  if (cluster_.leader() == 1) GTEST_SKIP() << "node 1 leads now; its removal is another test";
+  testing::Reply later;
+  cluster_.node(cluster_.leader()).remove_node(1, testing::into(later));
+  ASSERT_TRUE(cluster_.run_until([&] { return later.done; }, 5s));
+  EXPECT_EQ(later.result.kind, WriteResult::Ok) << later.result.message;
+}
+
 }  // namespace
 }  // namespace engine
