@@ -269,7 +269,7 @@ ClusterConfig parse_cluster_config(std::string_view text, const std::string& pat
                       kMaxPendingBytes, "a number of bytes"));
   if (auto it = document.find("import_copy_records"); it != document.end())
     config.import_copy_records = static_cast<std::size_t>(check.integer(
-        *it, "import_copy_records", 0, std::int64_t{1} << 32, "a number of records (0: never)"));
+        *it, "import_copy_records", 0, std::int64_t{1} << 32, "a number of records, 0 for never"));
   if (auto it = document.find("ixfr_journal_diffs"); it != document.end())
     config.journal.max_diffs = static_cast<std::size_t>(
         check.integer(*it, "ixfr_journal_diffs", 1, 1'000'000, "a number of serials per zone"));

@@ -113,6 +113,16 @@ TEST(ClusterConfig, MaxPendingBytesIsReadAndCheckedNamingTheField) {
             "got \"64MiB\"");
 }
 
+TEST(ClusterConfig, ImportCopyRecordsIsReadAndCheckedNamingTheField) {
+  EXPECT_EQ(parse_cluster_config(two_nodes(""), "c.json").import_copy_records, 65536u);
+  EXPECT_EQ(
+      parse_cluster_config(two_nodes(R"("import_copy_records": 0,)"), "c.json").import_copy_records,
+      0u);
+  EXPECT_EQ(config_error(two_nodes(R"("import_copy_records": -1,)")),
+            "dns-config.json: import_copy_records: expected a number of records, 0 for never "
+            "(0-4294967296), got -1");
+}
+
 TEST(ClusterConfig, AbsoluteDataDirIsKept) {
   auto config = parse_cluster_config(two_nodes("", R"("data_dir": "/var/lib/dns/0",)"),
                                      "conf/dns-config.json");
