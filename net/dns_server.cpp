@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/system/system_error.hpp>
 
+#include "net/batching_loop.h"
 #include "net/error.h"
 #include "net/tcp_listener.h"
 #include "net/udp_server.h"
@@ -24,13 +25,14 @@ class ServerWorker {
                const ServerOptions& options, std::atomic<std::size_t>& tcp_connections)
       : handler_(std::move(handler)),
         io_(1),
+        batch_wait_(options.batch_wait),
         udp_(io_, *handler_, udp::endpoint(listen.address, listen.port), options),
         tcp_(io_, *handler_, tcp::endpoint(listen.address, listen.port), options, tcp_connections) {
   }
   void run() {
     udp_.start();
     tcp_.start();
-    io_.run();
+    BatchingLoop(io_, batch_wait_).run();
   }
   void stop() {
     // Closing every socket and timer cancels all pending work, so run() returns once the
@@ -45,6 +47,7 @@ class ServerWorker {
   std::unique_ptr<QueryHandler> handler_;
   // Declared before the sockets so it is destroyed after them: they deregister from it.
   asio::io_context io_;
+  std::chrono::microseconds batch_wait_;
   UdpServer udp_;
   TcpListener tcp_;
 };

@@ -98,10 +98,15 @@ class ServerSpec:
     files: dict[Path, str]
 
 
-def ours_spec(dns_node: Path, zone: Path, port: int, threads: int, workdir: Path) -> ServerSpec:
+def ours_spec(dns_node: Path, zone: Path, port: int, threads: int, workdir: Path,
+              batch_wait_us: int | None = None) -> ServerSpec:
+    """Our node with its defaults, or with --batch-wait set (0: answer without waiting)."""
     command = [str(dns_node), "--standalone", "-z", str(zone), "--listen", f"127.0.0.1:{port}",
                "--threads", str(threads)]
-    return ServerSpec("ours", command, {})
+    if batch_wait_us is None:
+        return ServerSpec("ours", command, {})
+    return ServerSpec("ours-nowait" if batch_wait_us == 0 else f"ours-wait{batch_wait_us}",
+                      command + ["--batch-wait", str(batch_wait_us)], {})
 
 
 def nsd_spec(zone: Path, origin: str, port: int, threads: int, workdir: Path) -> ServerSpec:

@@ -83,5 +83,30 @@ def summarize(ctx) -> Outcome:
         f"({vs('tcp', 'cpu_s_per_mq', fixed_rate)}). dnsperf shares the two cores with the "
         f"server, so the maximum-rate numbers are a lower bound for every server alike; values "
         f"are medians of {rounds} round(s) and vary by tens of percent between runs on a shared "
-        f"machine, so ratios within about 1.2x are not a difference.")
+        f"machine, so ratios within about 1.2x are not a difference. " + _target_3(rows, fixed_rate))
     return out
+
+
+def _target_3(rows, fixed_rate) -> str:
+    """Issue 16 target 3's verdicts: UDP CPU per query at most 0.8x the better peer's (median of
+    at least 5 rounds) with zero loss in every round, TCP at maximum at least 2x Knot's qps."""
+    peers = [p for p in ("nsd", "knot") if any(r["server"] == p for r in rows)]
+    if "ours" not in {r["server"] for r in rows} or not peers or fixed_rate is None:
+        return "Issue 16 target 3 is not judged: this run lacks ours or both peers."
+    ours_rows = [r for r in rows if r["server"] == "ours" and r["transport"] == "udp"
+                 and r["target_qps"] == fixed_rate]
+    rounds = len(ours_rows)
+    best = min(_cell(rows, p, "udp", fixed_rate, "cpu_s_per_mq") for p in peers)
+    cpu = ratio(_cell(rows, "ours", "udp", fixed_rate, "cpu_s_per_mq"), best)
+    lossy = sum(1 for r in ours_rows if number(r["queries_lost"], 0) > 0)
+    parts = [f"UDP CPU per query {fmt(cpu, 2)}x the better peer's over {rounds} round(s) "
+             f"({'met' if cpu is not None and cpu <= 0.8 and rounds >= 5 else 'NOT met'}), "
+             f"{lossy} round(s) with loss ({'met' if lossy == 0 and rounds >= 5 else 'NOT met'})"]
+    if "knot" in peers:
+        tcp = ratio(_cell(rows, "ours", "tcp", "max", "achieved_qps"),
+                    _cell(rows, "knot", "tcp", "max", "achieved_qps"))
+        parts.append(f"TCP at maximum {fmt(tcp, 2)}x Knot's qps "
+                     f"({'met' if tcp is not None and tcp >= 2 else 'NOT met'})")
+    return ("Issue 16 target 3 (UDP CPU per query at most 0.8x the better of NSD and Knot, median "
+            "of >= 5 rounds, zero loss in every round; TCP with 4 pipelined connections at least "
+            "2x Knot): " + "; ".join(parts) + ".")
