@@ -99,14 +99,13 @@ class ServerSpec:
 
 
 def ours_spec(dns_node: Path, zone: Path, port: int, threads: int, workdir: Path,
-              batch_wait_us: int | None = None) -> ServerSpec:
-    """Our node with its defaults, or with --batch-wait set (0: answer without waiting)."""
+              no_wait: bool = False) -> ServerSpec:
+    """Our node with its defaults, or as "ours-nowait" with --batch-wait 0."""
     command = [str(dns_node), "--standalone", "-z", str(zone), "--listen", f"127.0.0.1:{port}",
                "--threads", str(threads)]
-    if batch_wait_us is None:
-        return ServerSpec("ours", command, {})
-    return ServerSpec("ours-nowait" if batch_wait_us == 0 else f"ours-wait{batch_wait_us}",
-                      command + ["--batch-wait", str(batch_wait_us)], {})
+    if no_wait:
+        return ServerSpec("ours-nowait", command + ["--batch-wait", "0"], {})
+    return ServerSpec("ours", command, {})
 
 
 def nsd_spec(zone: Path, origin: str, port: int, threads: int, workdir: Path) -> ServerSpec:

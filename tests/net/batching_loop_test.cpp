@@ -73,7 +73,9 @@ TEST(BatchingLoop, WorkSlowerThanOneWaitApartIsNeverWaitedFor) {
   BatchingLoop loop(io, 100us);
   loop.run();
   EXPECT_EQ(fired, 5);
-  EXPECT_EQ(loop.waits(), 0u);
+  // Waiting after every round would be 5; one is allowed for a thread descheduled for the whole
+  // 20 ms on a loaded machine, so that the timer was due when it got back.
+  EXPECT_LE(loop.waits(), 1u);
 }
 
 TEST(BatchingLoop, ReturnsWhenStoppedFromAnotherThread) {

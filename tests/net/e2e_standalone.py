@@ -497,6 +497,10 @@ class StartupAndShutdown(unittest.TestCase):
              r"^dns-node: bad listen address 'localhost'"),
             (["--standalone"], r"^dns-node: .*zone file"),
             (["--standalone", "-z", TEST_ZONE, "--log-level", "loud"], r"^dns-node: .*log-level"),
+            (["--standalone", "-z", TEST_ZONE, "--batch-wait", "-5"], r"^dns-node: .*batch-wait"),
+            (["--standalone", "-z", TEST_ZONE, "--batch-wait", "soon"], r"^dns-node: .*batch-wait"),
+            (["--standalone", "-z", TEST_ZONE, "--batch-wait", "200000"],
+             r"^dns-node: .*batch-wait"),
         ]:
             with self.subTest(args=args):
                 self.assert_one_line_error(args, pattern)
