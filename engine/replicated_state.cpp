@@ -133,7 +133,10 @@ ApplyOutcome ReplicatedState::apply(const raft::Entry& entry) {
     auto [it, inserted] =
         pending_.emplace(entry.index, ChangeBatch{update->origin, update->request_id, {}});
     auto [u, u_inserted] = pending_updates_.emplace(entry.index, std::move(*update));
-    pending_bytes_ += update_bytes(u->second);
+    // Counted as drop_acked() and restore() count it: the (empty) batch and the request. Missing
+    // the batch's few bytes made pending_bytes wrap below zero under an UPDATE load, and every
+    // apply then dropped a member as a laggard.
+    pending_bytes_ += encoded_size(it->second.changes) + update_bytes(u->second);
     outcome.kind = ApplyOutcome::Batch;
     outcome.batch = &it->second;
     outcome.update = &u->second;
