@@ -138,10 +138,11 @@ struct NodeOptions {
   // Runs the local-store snapshot (encoding every record and writing store.snap, seconds at
   // 1M records) off the node's thread, so raft keeps ticking meanwhile; none: inline.
   Worker* worker = nullptr;
-  // Runs the raft log's fsync off the node's thread (a Worker of its own, not `worker`): while
-  // one Ready's records are being synced the node goes on taking messages and writes, and the
-  // next Ready carries all of them (one fsync each). What the Ready says to send or apply waits
-  // for its sync. None: the fsync is inline.
+  // Runs a leader's raft log fsync off the node's thread (a Worker of its own, not `worker`):
+  // while one Ready's records are being synced the leader goes on taking messages and writes,
+  // sends the appends of new writes, and the next Ready carries all of them (one fsync each).
+  // What the Ready says to send or apply waits for its sync. None, or not the leader: the fsync
+  // is inline.
   Worker* log_syncer = nullptr;
   // Called with R's member set whenever it changes here (an applied ConfChange, an installed
   // snapshot, the state restored at start); dns-node points its peer links at the members.

@@ -132,6 +132,16 @@ void Raft::heard_from_leader(NodeId from) {
 }
 
 void Raft::peer_lost(NodeId id) {
+  if (role_ == Role::Leader) {
+    // etcd's ReportUnreachable: what goes to a peer whose connection broke is lost, or waits in
+    // a queue that is stale when it returns. Probe it (one append at a time, another after each
+    // heartbeat it answers) instead of keeping a full window of appends in flight to it.
+    auto it = progress_.find(id);
+    if (id != config_.id && it != progress_.end() &&
+        it->second.state() == Progress::State::Replicate)
+      it->second.become_probe();
+    return;
+  }
   if (role_ != Role::Follower || id == kNoNode || id != leader_ || leader_lost_) return;
   const auto ticks = static_cast<std::uint64_t>(config_.election_ticks);
   const auto shortened =
@@ -479,7 +489,7 @@ void Raft::step_leader(const Message& m) {
       for (const Entry& e : m.entries) {
         if (e.kind == EntryKind::Normal) entries.push_back(Entry{.data = e.data});
       }
-      if (!entries.empty() && append_entries(std::move(entries))) bcast_append();
+      if (!entries.empty() && append_entries(std::move(entries))) append_due_ = true;
       break;
     }
     case MessageType::AppendResponse:
@@ -830,7 +840,7 @@ ProposeResult Raft::propose(Bytes data) {
   if (role_ == Role::Leader) {
     if (lead_transferee_ != kNoNode) return {.kind = ProposeResult::Dropped, .leader = leader_};
     append_entries({Entry{.data = std::move(data)}});
-    bcast_append();
+    append_due_ = true;  // one append per follower for all the proposals of this round
     return {.kind = ProposeResult::Appended,
             .index = log_.last_index(),
             .term = term_,
@@ -975,12 +985,27 @@ HardState Raft::hard_state() const {
 }
 
 bool Raft::has_ready() const {
-  return !outbox_.empty() || !early_outbox_.empty() || pending_install_ || pending_compacted_ ||
+  return append_due_ || !outbox_.empty() || !early_outbox_.empty() || pending_install_ ||
+         pending_compacted_ ||
          hard_state() != last_ready_hard_state_ || log_.unstable_from() <= log_.last_index() ||
          log_.committed() > applying_;
 }
 
+void Raft::send_proposed() {
+  if (!append_due_) return;
+  append_due_ = false;
+  if (role_ == Role::Leader) bcast_append();
+}
+
+std::vector<Message> Raft::take_early_messages() {
+  send_proposed();
+  std::vector<Message> out = std::move(early_outbox_);
+  early_outbox_.clear();
+  return out;
+}
+
 Ready Raft::ready() {
+  send_proposed();
   Ready rd;
   if (hard_state() != last_ready_hard_state_) {
     rd.hard_state = hard_state();

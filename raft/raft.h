@@ -155,7 +155,9 @@ class Raft {
   // max(2, election_ticks / 4)) ticks since the leader was last heard: the lease check-quorum
   // needs stays whole, but the random part that keeps elections apart is mostly skipped, since
   // the leader is known to be gone rather than suspected. Any message from a leader restores a
-  // fresh timeout, so a connection that merely broke and came back changes nothing.
+  // fresh timeout, so a connection that merely broke and came back changes nothing. A leader
+  // probes that peer (one append at a time) instead of replicating to it (etcd's
+  // ReportUnreachable): it sends no more full windows of appends into a broken connection.
   void peer_lost(NodeId id);
   // Restricts the votes this node gives (see VotePolicy); nullptr: raft's rules alone. The policy
   // must outlive this object. Not persisted: set it again after a restart, before the first tick.
@@ -171,6 +173,11 @@ class Raft {
   // while the outstanding Ready's own committed entries wait for its write, or a received
   // snapshot waits to be installed.
   std::vector<Entry> take_stable_committed();
+  // Config::leader_sends_before_persist only (else always empty): the leader messages made since
+  // the last ready(), such as the appends of entries proposed since, which may go out now rather
+  // than with the next Ready, while the last one is still being persisted. They leave with this
+  // call, not with the next Ready.
+  std::vector<Message> take_early_messages();
 
   // The application has a snapshot at `index` (<= applied): keep it for lagging followers and
   // drop log entries <= index. Throws std::invalid_argument if index > applied.
@@ -233,6 +240,7 @@ class Raft {
   // The chunk of our snapshot starting at `offset` (or the whole snapshot when it fits in one).
   void send_snapshot_chunk(NodeId to, std::uint64_t offset);
   void bcast_append();
+  void send_proposed();  // the appends append_due_ stands for
   void bcast_heartbeat();
 
   bool maybe_commit();
@@ -275,6 +283,10 @@ class Raft {
   // Output not yet drained by ready().
   std::vector<Message> outbox_;
   std::vector<Message> early_outbox_;  // see Config::leader_sends_before_persist
+  // Entries were proposed since the last send_proposed(): a burst of proposals goes out as one
+  // append per follower (made when output is next drained), not one per proposal, so a follower
+  // also answers it once.
+  bool append_due_ = false;
   std::optional<Snapshot> pending_install_;
   std::optional<Snapshot> pending_compacted_;
   // A snapshot arriving in chunks (follower): from whom, which, its full size, the bytes so far.

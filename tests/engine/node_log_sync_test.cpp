@@ -1,7 +1,8 @@
-// engine::Node with its raft log fsync on a Worker (NodeOptions::log_syncer): writes that come in
-// while a sync runs wait for it and then share the next one, nothing is answered or applied
-// before the sync of its entries returns, a failed fsync leaves the node needing a restart, and
-// a crash before the sync returns loses only what nobody was told of.
+// engine::Node with its raft log fsync on a Worker (NodeOptions::log_syncer) while it leads:
+// writes that come in while a sync runs wait for it and then share the next one, nothing is
+// answered or applied before the sync of its entries returns, a follower syncs inline and acks
+// only what is durable, a failed fsync leaves the node needing a restart, and a crash before the
+// sync returns loses only what nobody was told of.
 
 #include <gtest/gtest.h>
 
@@ -86,41 +87,48 @@ TEST_F(NodeLogSyncTest, WritesDuringASyncWaitForItAndShareTheNext) {
     EXPECT_TRUE(has(cluster_.db(id), record("c.example.com. 300 IN A 192.0.2.12"))) << id;
 }
 
-TEST_F(NodeLogSyncTest, AFollowerAnswersTheLeaderOnlyAfterItsSync) {
+// A follower syncs inline (only a leader has work worth doing meanwhile): it never uses its
+// syncer, and a follower whose fsync fails never acknowledges what it could not make durable.
+TEST_F(NodeLogSyncTest, AFollowerSyncsInlineAndAnswersTheLeaderOnlyAfterItsSync) {
   const NodeId follower = leader_ == 1 ? 2 : 1;
   const NodeId other = 6 - leader_ - follower;
   cluster_.block(leader_, other);  // the follower's ack is the only one that can commit
+  const int started = syncers_[follower].started;
   Reply a;
   cluster_.node(leader_).submit({add("a.example.com. 300 IN A 192.0.2.10")}, into(a));
-  run_for(200ms, follower);
-  ASSERT_TRUE(syncers_[follower].running());
-  EXPECT_FALSE(a.done) << "committed on an ack the follower sent before its fsync";
-  syncers_[follower].pump();
   ASSERT_TRUE(run_until([&] { return a.done; }));
   EXPECT_EQ(a.result.kind, WriteResult::Ok) << a.result.message;
+  EXPECT_EQ(syncers_[follower].started, started) << "a follower's sync ran off its thread";
+
+  cluster_.member(follower).disk.fail(MemoryDisk::Failure::Syncs, "EIO", "raft.log");
+  Reply b;
+  cluster_.node(leader_).submit({add("b.example.com. 300 IN A 192.0.2.11")}, into(b));
+  run_for(500ms, 0);
+  EXPECT_TRUE(cluster_.node(follower).status().disk_fault.has_value());
+  EXPECT_FALSE(b.done && b.result.kind == WriteResult::Ok)
+      << "committed on an ack the follower sent without a durable copy";
 }
 
 TEST_F(NodeLogSyncTest, AWriteTheLeaderHoldsOnDiskIsAnsweredWhileALaterOneSyncs) {
   HeldWorker& syncer = syncers_[leader_];
   Node& node = cluster_.node(leader_);
   Reply a, b;
-  // a reaches the leader's disk; the followers have it written, their syncs held: no ack yet.
+  // a reaches the leader's disk; the followers do not hear of it yet: no ack.
+  for (NodeId id = 1; id <= 3; ++id)
+    if (id != leader_) cluster_.block(leader_, id);
+  // Briefly: a leader that hears from no follower for an election timeout steps down.
   node.submit({add("a.example.com. 300 IN A 192.0.2.10")}, into(a));
-  cluster_.run_for(50ms);  // every sync held
-  syncer.pump();
-  cluster_.run_for(50ms);
+  for (int i = 0; i < 10 && node.log_syncing(); ++i) {
+    syncer.pump();
+    cluster_.run_for(2ms);
+  }
   ASSERT_FALSE(node.log_syncing());
   ASSERT_FALSE(a.done);
   // b's sync on the leader runs (held) when the followers' acks of a come in.
   node.submit({add("b.example.com. 300 IN A 192.0.2.11")}, into(b));
   ASSERT_TRUE(node.log_syncing());
-  ASSERT_TRUE(cluster_.run_until(
-      [&] {
-        for (NodeId id = 1; id <= 3; ++id)
-          if (id != leader_) syncers_[id].pump();
-        return a.done;
-      },
-      1s));
+  cluster_.unblock_all();
+  ASSERT_TRUE(cluster_.run_until([&] { return a.done; }, 2s));
   EXPECT_EQ(a.result.kind, WriteResult::Ok) << a.result.message;
   EXPECT_TRUE(has(cluster_.db(leader_), record("a.example.com. 300 IN A 192.0.2.10")));
   EXPECT_TRUE(syncer.running()) << "a waited for b's sync";
@@ -157,11 +165,15 @@ TEST_F(NodeLogSyncTest, AFailedLogFsyncNeedsARestart) {
 }
 
 TEST_F(NodeLogSyncTest, ACrashBeforeTheSyncReturnsLosesOnlyWhatNobodyWasToldOf) {
-  // Every node's sync held: nothing of the write is durable anywhere, nothing is answered.
+  // The leader's sync held and its followers cut off: nothing of the write is durable anywhere,
+  // nothing is answered.
+  for (NodeId id = 1; id <= 3; ++id)
+    if (id != leader_) cluster_.block(leader_, id);
   Reply a;
   cluster_.node(leader_).submit({add("a.example.com. 300 IN A 192.0.2.10")}, into(a));
   cluster_.run_for(200ms);
   EXPECT_FALSE(a.done);
+  cluster_.unblock_all();
   for (NodeId id = 1; id <= 3; ++id) {
     cluster_.crash(id);
     syncers_[id].drop();

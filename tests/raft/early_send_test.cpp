@@ -36,6 +36,19 @@ Raft leader_of_two() {
   return r;
 }
 
+// A leader whose follower acknowledged its noop: appends to it are pipelined, not probes.
+Raft steady_leader_of_two() {
+  Raft r = leader_of_two();
+  drain(r);
+  r.step(Message{.type = MessageType::AppendResponse,
+                 .from = 2,
+                 .to = 1,
+                 .term = r.term(),
+                 .index = r.status().last_index});
+  drain(r);
+  return r;
+}
+
 TEST(EarlySend, LeaderAppendsComeAsEarlyMessagesVotesDoNot) {
   Raft r(early_config(1, {1, 2}), {});
   r.campaign();
@@ -98,6 +111,67 @@ TEST(EarlySend, StableCommittedEntriesCanBeTakenWhileTheNextReadyIsPersisted) {
   Ready after = drain(r);
   ASSERT_EQ(after.committed.size(), 1u);  // the noop does not come again
   EXPECT_EQ(after.committed[0].index, proposal);
+}
+
+TEST(EarlySend, ProposalsMadeTogetherLeaveAsOneAppendPerFollower) {
+  Raft r = steady_leader_of_two();
+  for (std::uint8_t i = 0; i < 5; ++i) r.propose(Bytes{i});
+  Ready rd = r.ready();
+  EXPECT_EQ(rd.entries.size(), 5u);
+  ASSERT_EQ(rd.early_messages.size(), 1u);
+  EXPECT_EQ(rd.early_messages[0].type, MessageType::Append);
+  EXPECT_EQ(rd.early_messages[0].entries.size(), 5u);
+}
+
+TEST(EarlySend, AppendsOfProposalsMadeDuringAWriteCanLeaveBeforeIt) {
+  Raft r = steady_leader_of_two();
+  r.propose(Bytes{1});
+  Ready rd = r.ready();  // the write of the first proposal runs
+  ASSERT_EQ(rd.entries.size(), 1u);
+  ASSERT_EQ(rd.early_messages.size(), 1u);
+  EXPECT_TRUE(r.take_early_messages().empty());  // nothing new yet
+
+  r.propose(Bytes{2});
+  r.propose(Bytes{3});
+  std::vector<Message> early = r.take_early_messages();
+  ASSERT_EQ(early.size(), 1u);
+  EXPECT_EQ(early[0].type, MessageType::Append);
+  ASSERT_EQ(early[0].entries.size(), 2u);
+  EXPECT_EQ(early[0].entries[0].index, rd.entries[0].index + 1);
+  EXPECT_TRUE(r.take_early_messages().empty());  // they left with the call
+
+  // The follower acks all three; the leader still counts only what it persisted.
+  const Index last = early[0].entries.back().index;
+  r.step(Message{
+      .type = MessageType::AppendResponse, .from = 2, .to = 1, .term = r.term(), .index = last});
+  EXPECT_LT(r.status().commit, last);
+  r.advance();  // the first proposal is on the leader's disk: it commits
+  EXPECT_EQ(r.status().commit, rd.entries[0].index);
+  Ready next = r.ready();  // the next write holds both later entries, and no second append
+  EXPECT_EQ(next.entries.size(), 2u);
+  for (const Message& m : next.early_messages)
+    if (m.type == MessageType::Append) EXPECT_TRUE(m.entries.empty()) << "entries sent twice";
+  r.advance();
+  EXPECT_EQ(r.status().commit, last);
+}
+
+TEST(EarlySend, WithoutEarlySendNothingIsTakenEarly) {
+  Raft r(Config{.id = 1, .voters = {1, 2}, .pre_vote = false}, {});
+  r.campaign();
+  drain(r);
+  r.step(Message{.type = MessageType::VoteResponse, .from = 2, .to = 1, .term = r.term()});
+  drain(r);
+  r.step(Message{.type = MessageType::AppendResponse,
+                 .from = 2,
+                 .to = 1,
+                 .term = r.term(),
+                 .index = r.status().last_index});
+  drain(r);
+  r.propose(Bytes{1});
+  EXPECT_TRUE(r.take_early_messages().empty());
+  Ready rd = r.ready();
+  ASSERT_EQ(rd.messages.size(), 1u);  // the append comes with the Ready, as before
+  EXPECT_EQ(rd.messages[0].type, MessageType::Append);
 }
 
 TEST(EarlySend, NothingIsTakenAheadOfTheOutstandingReadysCommittedEntries) {

@@ -1,5 +1,6 @@
 // Raft::peer_lost: a follower whose leader's connection closed waits for the lease alone, not for
-// the random part of the election timeout; anything else it hears undoes that.
+// the random part of the election timeout; anything else it hears undoes that. A leader probes a
+// lost follower instead of sending it a full window of appends.
 
 #include "tests/raft/test_cluster.h"
 
@@ -68,6 +69,39 @@ TEST(PeerLost, HearingFromTheLeaderAgainRestoresAFreshTimeout) {
     longest = std::max(longest, ticks);
   }
   EXPECT_GE(longest, kElectionTicks + kElectionTicks / 2);
+}
+
+TEST(PeerLost, ALeaderProbesALostFollowerInsteadOfFillingItsWindow) {
+  TestCluster c(3);
+  ASSERT_TRUE(c.elect(1));
+  int appends_to_3 = 0;
+  c.drop = [&](const Message& m) {
+    if (m.to != 3) return false;
+    appends_to_3 += m.type == MessageType::Append;
+    return true;  // node 3's process died: nothing reaches it
+  };
+  for (int i = 0; i < 5; ++i) {
+    c[1].propose(bytes_of(std::to_string(i)));
+    c.settle();
+  }
+  EXPECT_GE(appends_to_3, 5) << "a follower in Replicate gets appends every round";
+  c[1].peer_lost(3);
+  EXPECT_EQ(c[1].progress(3)->state(), Progress::State::Probe);
+  appends_to_3 = 0;
+  for (int i = 5; i < 25; ++i) {
+    c[1].propose(bytes_of(std::to_string(i)));
+    c.settle();
+  }
+  EXPECT_LE(appends_to_3, 1) << "appends kept going into a broken connection";
+  EXPECT_EQ(c.applied_strings(2).size(), 25u);
+  // Back: the next heartbeat it answers lets the probe go on, and it catches up.
+  c.drop = nullptr;
+  for (int i = 0; i < 3 && c.applied_strings(3).size() < 25; ++i) {
+    c.tick(1, 1);  // heartbeat_ticks is 1
+    c.settle();
+  }
+  EXPECT_EQ(c.applied_strings(3).size(), 25u);
+  EXPECT_EQ(c[1].progress(3)->state(), Progress::State::Replicate);
 }
 
 }  // namespace
