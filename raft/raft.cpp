@@ -986,9 +986,8 @@ HardState Raft::hard_state() const {
 
 bool Raft::has_ready() const {
   return append_due_ || !outbox_.empty() || !early_outbox_.empty() || pending_install_ ||
-         pending_compacted_ ||
-         hard_state() != last_ready_hard_state_ || log_.unstable_from() <= log_.last_index() ||
-         log_.committed() > applying_;
+         pending_compacted_ || hard_state() != last_ready_hard_state_ ||
+         log_.unstable_from() <= log_.last_index() || log_.committed() > applying_;
 }
 
 void Raft::send_proposed() {
