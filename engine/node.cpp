@@ -565,7 +565,9 @@ void Node::send_early(const raft::Ready& ready) {
 }
 
 bool Node::finish_ready(raft::Ready& ready, bool saved) {
-  if (!saved) apply_stored_committed(ready);
+  // A follower's acks go first: a leader waits for them, while nobody waits for the follower's
+  // own copy of earlier entries (it answers no writes in the usual case).
+  if (!saved && raft_->role() == raft::Role::Leader) apply_stored_committed(ready);
   try {
     if (!saved) {
       raft_store_.save(ready);
@@ -604,7 +606,6 @@ bool Node::syncs_off_thread(const raft::Ready& ready) const {
 }
 
 void Node::start_log_sync(raft::Ready ready) {
-  apply_stored_committed(ready);
   try {
     raft_store_.write(ready);
   } catch (const DiskError& e) {
@@ -613,6 +614,8 @@ void Node::start_log_sync(raft::Ready ready) {
     on_disk_error(e);
     return;
   }
+  // Taken after the write, which may fail: a held Ready keeps them.
+  std::vector<raft::Entry> stored = take_stored_committed(ready);
   // Until the sync returns this thread goes on receiving: votes granted and entries appended
   // meanwhile stay in raft's memory, and what they answer waits for the next Ready's sync.
   log_sync_in_flight_ = true;
@@ -630,6 +633,9 @@ void Node::start_log_sync(raft::Ready ready) {
       [this, alive, pending, error] {
         if (!alive.expired()) log_sync_done(*pending, *error);
       });
+  // Only now, with the fsync running: the new entries' sync need not wait for this work.
+  for (const raft::Entry& entry : stored) apply(entry);
+  publish_served();
 }
 
 void Node::apply_during_log_sync() {
@@ -674,20 +680,28 @@ void Node::log_sync_done(raft::Ready& ready, std::exception_ptr error) {
   process();
 }
 
-void Node::apply_stored_committed(raft::Ready& ready) {
+std::vector<raft::Entry> Node::take_stored_committed(raft::Ready& ready) {
   // Group commit, the answering half: the writes of one burst share an entry batch and one
   // fsync; their answers should not also wait for the NEXT burst's fsync. Committed entries this
   // node already has on disk (all of a leader's: it counts itself only for what it persisted)
-  // are applied, and their writers answered, before this Ready's write and fsync. Entries of
-  // this Ready itself, and everything after a received snapshot, keep the usual order. Applying
-  // a committed entry twice is a no-op, so a Ready held after a disk error may carry them still.
-  if (ready.snapshot) return;
+  // are applied, and their writers answered, without waiting for this Ready's fsync: a leader
+  // applies them while its sync runs (start_log_sync), inline before its write (finish_ready).
+  // Entries of this Ready itself, and everything after a received snapshot, keep the usual
+  // order. Applying a committed entry twice is a no-op, so a Ready held after a disk error may
+  // carry them still.
+  if (ready.snapshot) return {};
   raft::Index stored = raft_store_.last_index();
   if (!ready.entries.empty()) stored = std::min(stored, ready.entries.front().index - 1);
   std::size_t n = 0;
-  while (n < ready.committed.size() && ready.committed[n].index <= stored)
-    apply(ready.committed[n++]);
+  while (n < ready.committed.size() && ready.committed[n].index <= stored) ++n;
+  std::vector<raft::Entry> taken(std::make_move_iterator(ready.committed.begin()),
+                                 std::make_move_iterator(ready.committed.begin() + n));
   ready.committed.erase(ready.committed.begin(), ready.committed.begin() + n);
+  return taken;
+}
+
+void Node::apply_stored_committed(raft::Ready& ready) {
+  for (const raft::Entry& entry : take_stored_committed(ready)) apply(entry);
   publish_served();
 }
 

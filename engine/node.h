@@ -321,6 +321,7 @@ class Node : private raft::VotePolicy {
   void start_log_sync(raft::Ready ready);
   void log_sync_done(raft::Ready& ready, std::exception_ptr error);
   void apply_during_log_sync();
+  std::vector<raft::Entry> take_stored_committed(raft::Ready& ready);
   void apply_stored_committed(raft::Ready& ready);
   void on_disk_error(const DiskError& error);
   void retry_disk();
