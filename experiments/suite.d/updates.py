@@ -77,6 +77,11 @@ def summarize(ctx) -> Outcome:
     if unverified:
         out.notes.append("acknowledged count differs from the serial/revision change in: " +
                          ", ".join(unverified))
+    dropped = [f"{r['clients']} clients round {r['round']}" for r in rows
+               if "laggard drops" in r.get("verified", "")]
+    if dropped:
+        out.notes.append("a node was dropped from pending as a laggard, with every node up (a bug), "
+                         "in: " + ", ".join(dropped))
     out.reading = (
         "Issue 16 target 4 (at 32 and 128 clients: at least 3x etcd's writes/s, p99 no worse, "
         "server CPU per write at most 1/3 of etcd's): " +
