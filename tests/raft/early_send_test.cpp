@@ -36,9 +36,8 @@ Raft leader_of_two() {
   return r;
 }
 
-// A leader whose follower acknowledged its noop: appends to it are pipelined, not probes.
-Raft steady_leader_of_two() {
-  Raft r = leader_of_two();
+// Node 2 acknowledges everything leader r has: appends to it are pipelined from then on.
+void ack_all(Raft& r) {
   drain(r);
   r.step(Message{.type = MessageType::AppendResponse,
                  .from = 2,
@@ -46,6 +45,12 @@ Raft steady_leader_of_two() {
                  .term = r.term(),
                  .index = r.status().last_index});
   drain(r);
+}
+
+// A leader whose follower acknowledged its noop: appends to it are pipelined, not probes.
+Raft steady_leader_of_two() {
+  Raft r = leader_of_two();
+  ack_all(r);
   return r;
 }
 
@@ -160,13 +165,7 @@ TEST(EarlySend, WithoutEarlySendNothingIsTakenEarly) {
   r.campaign();
   drain(r);
   r.step(Message{.type = MessageType::VoteResponse, .from = 2, .to = 1, .term = r.term()});
-  drain(r);
-  r.step(Message{.type = MessageType::AppendResponse,
-                 .from = 2,
-                 .to = 1,
-                 .term = r.term(),
-                 .index = r.status().last_index});
-  drain(r);
+  ack_all(r);
   r.propose(Bytes{1});
   EXPECT_TRUE(r.take_early_messages().empty());
   Ready rd = r.ready();
