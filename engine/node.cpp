@@ -602,7 +602,7 @@ bool Node::syncs_off_thread(const raft::Ready& ready) const {
   // (update_bench, 32 clients: 8.4k and 9.8k writes/s against 6.5k and 7.8k with the follower's
   // syncs off its thread too).
   return options_.log_syncer != nullptr && raft_->role() == raft::Role::Leader && !ready.snapshot &&
-         !ready.compacted_snapshot && (!ready.entries.empty() || ready.hard_state);
+         !ready.compacted_snapshot && raft_store_.needs_sync(ready);
 }
 
 void Node::start_log_sync(raft::Ready ready) {

@@ -259,6 +259,13 @@ void RaftLogStore::append_records(const std::vector<Bytes>& records) {
   log_size_ += data.size();
 }
 
+bool RaftLogStore::needs_sync(const raft::Ready& ready) const {
+  if (!ready.entries.empty() || ready.snapshot || ready.compacted_snapshot) return true;
+  if (!ready.hard_state) return false;
+  return !hard_state_ || ready.hard_state->term != hard_state_->term ||
+         ready.hard_state->vote != hard_state_->vote;
+}
+
 void RaftLogStore::sync() {
   if (!unsynced_) return;
   disk_.sync(log_name_);

@@ -36,13 +36,21 @@ class RaftLogStore {
   // record). Throws RaftLogStoreError, naming the file and byte offset, for damage that valid
   // records follow.
   raft::Restored load();
-  // Persists hard state, snapshot (received or compacted) and entries; syncs before returning.
-  // A DiskError leaves the store's state as the files are: if it is retry_safe(), the same
-  // Ready may be saved again.
+  // Persists hard state, snapshot (received or compacted) and entries; syncs before returning
+  // if needs_sync(). A DiskError leaves the store's state as the files are: if it is
+  // retry_safe(), the same Ready may be saved again.
   void save(const raft::Ready& ready) {
+    const bool must = needs_sync(ready);
     write(ready);
-    sync();
+    if (must) sync();
   }
+  // Whether what a Ready says may be acted on only once it is durable (etcd's MustSync): it
+  // carries entries or a snapshot, or a hard state whose term or vote changed. A new commit
+  // index alone is written but not synced (the next sync takes it along): a follower learns of
+  // each commit in an append of its own, and an fsync for it cost as much as one for entries.
+  // After a crash the commit index may be older than what the node applied; the leader tells it
+  // again, and applying an entry twice is a no-op (its local datastore's hw is kept).
+  bool needs_sync(const raft::Ready& ready) const;
   // save() without the log's fsync, so that the fsync can run on another thread: the Ready's
   // records are appended to the log file but not durable until Disk::sync(log_name()) returns.
   // The caller must not write() again (nor compact()) before that sync has returned.
@@ -78,7 +86,7 @@ class RaftLogStore {
   raft::Index snapshot_index_ = 0;
   std::vector<raft::Entry> entries_;  // persisted entries after the snapshot, contiguous
   std::uint64_t log_size_ = 0;
-  std::optional<raft::HardState> hard_state_;  // as last persisted
+  std::optional<raft::HardState> hard_state_;  // as last written (see needs_sync)
   bool loaded_ = false;
   bool unsynced_ = false;  // write() appended records no sync has covered yet
 };

@@ -139,6 +139,7 @@ void DnsNodeDriver::on_raft_restored(const raft::Restored& restored) {
   // Node::start loaded the local datastore into the serving view just before this: it is what
   // the node serves the moment it comes back, before raft has said anything.
   if (dns_checks_) dns_checks_->on_store_loaded(id_, node_->store().hw(), serving_);
+  durable_ = synced_ = restored.hard_state;
   if (!raft_checks_) return;
   raft_checks_->on_restart(id_, restored.hard_state);
   if (restored.snapshot)
@@ -148,8 +149,17 @@ void DnsNodeDriver::on_raft_restored(const raft::Restored& restored) {
 }
 
 void DnsNodeDriver::on_raft_persisted(const raft::Ready& ready) {
+  // Synced, as engine::RaftLogStore::needs_sync decides: entries, a snapshot, or a new term or
+  // vote. A new commit index alone is written but may be lost to a power cut.
+  bool durable = !ready.entries.empty() || ready.snapshot || ready.compacted_snapshot;
+  if (ready.hard_state) {
+    durable = durable || ready.hard_state->term != durable_.term ||
+              ready.hard_state->vote != durable_.vote;
+    durable_ = *ready.hard_state;
+  }
+  if (durable) synced_ = durable_;
   if (raft_checks_) {
-    if (ready.hard_state) raft_checks_->on_persisted_hard_state(id_, *ready.hard_state);
+    if (ready.hard_state || durable) raft_checks_->on_persisted_hard_state(id_, synced_);
     if (ready.snapshot) log_.reset(ready.snapshot->meta.index, snapshot_hash(*ready.snapshot));
     for (const raft::Entry& entry : ready.entries)
       if (auto fp = log_.put(entry)) raft_checks_->on_persisted_entry(id_, entry, *fp);
@@ -159,12 +169,6 @@ void DnsNodeDriver::on_raft_persisted(const raft::Ready& ready) {
   if (hooks_.persisted) hooks_.persisted(id_, ready);
   // The disk-latency model: a durable write keeps the disk busy for fsync_, and what the node
   // sends afterwards leaves once the disk is free.
-  bool durable = !ready.entries.empty() || ready.snapshot || ready.compacted_snapshot;
-  if (ready.hard_state) {
-    durable = durable || ready.hard_state->term != durable_.term ||
-              ready.hard_state->vote != durable_.vote;
-    durable_ = *ready.hard_state;
-  }
   if (durable && fsync_ > 0) disk_free_ = std::max(disk_free_, world_.now()) + fsync_;
 }
 
@@ -219,10 +223,14 @@ void DnsNodeDriver::check_raft_durable(const raft::Ready& ready) const {
   } catch (const engine::RaftLogStoreError& e) {
     fail(fmt::format("an unreadable log: {}", e.what()));
   }
-  if (ready.hard_state && durable.hard_state != *ready.hard_state)
-    fail(fmt::format("term {} vote {} commit {} (not term {} vote {} commit {})",
+  // The term and vote as written; the commit index at least as synced (a commit-only write
+  // may be lost, or survive as a torn prefix), at most as written.
+  if (ready.hard_state &&
+      (durable.hard_state.term != durable_.term || durable.hard_state.vote != durable_.vote ||
+       durable.hard_state.commit < synced_.commit || durable.hard_state.commit > durable_.commit))
+    fail(fmt::format("term {} vote {} commit {} (not term {} vote {} commit {}..{})",
                      durable.hard_state.term, durable.hard_state.vote, durable.hard_state.commit,
-                     ready.hard_state->term, ready.hard_state->vote, ready.hard_state->commit));
+                     durable_.term, durable_.vote, synced_.commit, durable_.commit));
   if (ready.entries.empty()) return;
   const raft::Entry& last = ready.entries.back();
   const bool kept = std::any_of(durable.entries.begin(), durable.entries.end(),

@@ -139,9 +139,11 @@ class DnsNodeDriver final : private engine::Clock,
   raft::Role seen_role_ = raft::Role::Follower;
   raft::Term seen_term_ = 0;
   raft::NodeId seen_leader_ = raft::kNoNode;
-  // The last hard state this process persisted (a new process has written none: its first
-  // hard state counts as a durable write).
+  // The last hard state written (as restored at start), and the last one synced: a new commit
+  // index alone is written without a sync (engine::RaftLogStore::needs_sync), so a power cut
+  // may take it back to synced_'s.
   raft::HardState durable_;
+  raft::HardState synced_;
   sim::SimTime disk_free_ = 0;    // the last durable write completes then
   bool disk_faulted_ = false;     // as last seen in the node's status
   bool served_in_event_ = false;  // a batch reached the serving view in this event

@@ -34,6 +34,7 @@ RaftNodeDriver::RaftNodeDriver(raft::NodeId id, std::uint64_t incarnation, const
     throw std::logic_error(fmt::format("n{} keeps no raft log on disk: it cannot restart", id));
   }
   if (checks_) checks_->on_restart(id, restored.hard_state);
+  durable_ = synced_ = restored.hard_state;
   if (restored.snapshot) {
     app_.restore(restored.snapshot->data);
     log_.reset(restored.snapshot->meta.index, app_.hash());
@@ -163,6 +164,7 @@ bool RaftNodeDriver::durable(const raft::Ready& ready) {
               ready.hard_state->vote != durable_.vote;
     durable_ = *ready.hard_state;
   }
+  if (durable) synced_ = durable_;
   return durable;
 }
 
@@ -205,7 +207,8 @@ void RaftNodeDriver::persist(const raft::Ready& ready) {
     if (ready.compacted_snapshot) store_->compact(ready.compacted_snapshot->meta.index);
   }
   if (checks_) {
-    if (ready.hard_state) checks_->on_persisted_hard_state(id_, *ready.hard_state);
+    // What a power cut would leave (durable() ran for this Ready): a commit-only write may go.
+    if (ready.hard_state) checks_->on_persisted_hard_state(id_, synced_);
     if (ready.snapshot)
       log_.reset(ready.snapshot->meta.index, CommandLog::snapshot_hash(ready.snapshot->data));
     for (const raft::Entry& entry : ready.entries)

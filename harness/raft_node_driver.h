@@ -125,9 +125,11 @@ class RaftNodeDriver {
   raft::Role seen_role_ = raft::Role::Follower;
   raft::Term seen_term_ = 0;
   raft::NodeId seen_leader_ = raft::kNoNode;
-  // The last hard state this process persisted (a new process has written none: its first
-  // hard state counts as a durable write).
+  // The last hard state written (at start: as restored).
   raft::HardState durable_;
+  // The last hard state synced: a new commit index alone is written without a sync
+  // (engine::RaftLogStore::needs_sync), so a power cut may take it back to this one's.
+  raft::HardState synced_;
   bool busy_ = false;      // a durable write is in flight
   bool handling_ = false;  // inside run(): input only queues
   int missed_ticks_ = 0;

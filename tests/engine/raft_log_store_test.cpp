@@ -72,6 +72,39 @@ TEST(RaftLogStore, HardStateSurvivesAndLatestWins) {
   EXPECT_EQ(RaftLogStore(disk).load().hard_state, (raft::HardState{.term = 5, .vote = 2}));
 }
 
+// etcd's MustSync: entries, a snapshot, a new term or vote are synced; a new commit index alone
+// is written without a sync, may be lost to a power cut, and is durable with the next sync.
+TEST(RaftLogStore, ANewCommitIndexAloneIsWrittenButNotSynced) {
+  MemoryDisk disk;
+  RaftLogStore store(disk);
+  store.load();
+  const Ready first{.hard_state = raft::HardState{.term = 2, .vote = 1, .commit = 0},
+                    .entries = entries(1, 3, 2)};
+  EXPECT_TRUE(store.needs_sync(first));
+  store.save(first);
+  const int syncs = disk.syncs;
+  const Ready commit{.hard_state = raft::HardState{.term = 2, .vote = 1, .commit = 3}};
+  EXPECT_FALSE(store.needs_sync(commit));
+  store.save(commit);
+  EXPECT_EQ(disk.syncs, syncs);
+  EXPECT_TRUE(store.needs_sync(Ready{.hard_state = raft::HardState{.term = 3, .commit = 3}}));
+  EXPECT_TRUE(
+      store.needs_sync(Ready{.hard_state = raft::HardState{.term = 2, .vote = 2, .commit = 3}}));
+  EXPECT_TRUE(store.needs_sync(Ready{.entries = entries(4, 4, 2)}));
+  EXPECT_FALSE(store.needs_sync(Ready{}));
+  {
+    MemoryDisk lost = disk;
+    lost.crash();  // the commit index goes back to the synced one; entries and term stay
+    raft::Restored r = RaftLogStore(lost).load();
+    EXPECT_EQ(r.hard_state, (raft::HardState{.term = 2, .vote = 1, .commit = 0}));
+    EXPECT_EQ(r.entries, entries(1, 3, 2));
+  }
+  store.save(Ready{.entries = entries(4, 4, 2)});  // synced: takes the commit index along
+  disk.crash();
+  EXPECT_EQ(RaftLogStore(disk).load().hard_state,
+            (raft::HardState{.term = 2, .vote = 1, .commit = 3}));
+}
+
 TEST(RaftLogStore, TornTailIsCutOnLoad) {
   MemoryDisk disk;
   RaftLogStore store(disk);
