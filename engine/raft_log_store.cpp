@@ -259,11 +259,11 @@ void RaftLogStore::append_records(const std::vector<Bytes>& records) {
   log_size_ += data.size();
 }
 
-bool RaftLogStore::needs_sync(const raft::Ready& ready) const {
+bool ready_needs_sync(const raft::Ready& ready, const std::optional<raft::HardState>& written) {
   if (!ready.entries.empty() || ready.snapshot || ready.compacted_snapshot) return true;
   if (!ready.hard_state) return false;
-  return !hard_state_ || ready.hard_state->term != hard_state_->term ||
-         ready.hard_state->vote != hard_state_->vote;
+  return !written || ready.hard_state->term != written->term ||
+         ready.hard_state->vote != written->vote;
 }
 
 void RaftLogStore::sync() {

@@ -28,6 +28,12 @@ class RaftLogStoreError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// etcd's MustSync, for a Ready after `written` (the hard state last written; none: nothing yet):
+// entries, a snapshot, or a new term or vote must be durable before the Ready is acted on; a new
+// commit index alone need not be. RaftLogStore::save() syncs by it, and the simulator's drivers
+// follow what a power cut would leave by it.
+bool ready_needs_sync(const raft::Ready& ready, const std::optional<raft::HardState>& written);
+
 class RaftLogStore {
  public:
   explicit RaftLogStore(Disk& disk, std::string prefix = "raft");
@@ -50,7 +56,7 @@ class RaftLogStore {
   // each commit in an append of its own, and an fsync for it cost as much as one for entries.
   // After a crash the commit index may be older than what the node applied; the leader tells it
   // again, and applying an entry twice is a no-op (its local datastore's hw is kept).
-  bool needs_sync(const raft::Ready& ready) const;
+  bool needs_sync(const raft::Ready& ready) const { return ready_needs_sync(ready, hard_state_); }
   // save() without the log's fsync, so that the fsync can run on another thread: the Ready's
   // records are appended to the log file but not durable until Disk::sync(log_name()) returns.
   // The caller must not write() again (nor compact()) before that sync has returned.

@@ -149,14 +149,9 @@ void DnsNodeDriver::on_raft_restored(const raft::Restored& restored) {
 }
 
 void DnsNodeDriver::on_raft_persisted(const raft::Ready& ready) {
-  // Synced, as engine::RaftLogStore::needs_sync decides: entries, a snapshot, or a new term or
-  // vote. A new commit index alone is written but may be lost to a power cut.
-  bool durable = !ready.entries.empty() || ready.snapshot || ready.compacted_snapshot;
-  if (ready.hard_state) {
-    durable = durable || ready.hard_state->term != durable_.term ||
-              ready.hard_state->vote != durable_.vote;
-    durable_ = *ready.hard_state;
-  }
+  // Synced as the node's RaftLogStore decides; a new commit index alone may be lost to a power cut.
+  const bool durable = engine::ready_needs_sync(ready, durable_);
+  if (ready.hard_state) durable_ = *ready.hard_state;
   if (durable) synced_ = durable_;
   if (raft_checks_) {
     if (ready.hard_state || durable) raft_checks_->on_persisted_hard_state(id_, synced_);

@@ -158,12 +158,9 @@ void RaftNodeDriver::propose_now(Proposal& proposal) {
 }
 
 bool RaftNodeDriver::durable(const raft::Ready& ready) {
-  bool durable = !ready.entries.empty() || ready.snapshot || ready.compacted_snapshot;
-  if (ready.hard_state) {
-    durable = durable || ready.hard_state->term != durable_.term ||
-              ready.hard_state->vote != durable_.vote;
-    durable_ = *ready.hard_state;
-  }
+  // Synced as engine::RaftLogStore decides; a new commit index alone may be lost to a power cut.
+  const bool durable = engine::ready_needs_sync(ready, durable_);
+  if (ready.hard_state) durable_ = *ready.hard_state;
   if (durable) synced_ = durable_;
   return durable;
 }
