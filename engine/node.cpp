@@ -558,7 +558,11 @@ void Node::send_early(const raft::Ready& ready) {
   // A leader's appends may leave before its own write (raft thesis 10.2.1: the leader counts
   // itself only once persisted), overlapping its fsync with the followers'. Everything else
   // (votes, append responses) only after the write is durable.
-  for (const raft::Message& m : ready.early_messages) {
+  send_all(ready.early_messages);
+}
+
+void Node::send_all(const std::vector<raft::Message>& messages) {
+  for (const raft::Message& m : messages) {
     observer_->on_raft_sent(m);
     transport_.send(m.to, raft::encode(m));
   }
@@ -581,10 +585,7 @@ bool Node::finish_ready(raft::Ready& ready, bool saved) {
     on_disk_error(e);
     return false;
   }
-  for (const raft::Message& m : ready.messages) {
-    observer_->on_raft_sent(m);
-    transport_.send(m.to, raft::encode(m));
-  }
+  send_all(ready.messages);
   if (ready.snapshot) install(*ready.snapshot);
   for (const raft::Entry& entry : ready.committed) apply(entry);
   publish_served();
@@ -642,10 +643,7 @@ void Node::apply_during_log_sync() {
   // A leader's appends of what was proposed meanwhile need not wait for its own sync either
   // (raft thesis 10.2.1, as send_early): the followers' writes overlap this one, and the next
   // Ready writes those entries here.
-  for (const raft::Message& m : raft_->take_early_messages()) {
-    observer_->on_raft_sent(m);
-    transport_.send(m.to, raft::encode(m));
-  }
+  send_all(raft_->take_early_messages());
   // Acks that arrive while this node's own write syncs may commit entries it already holds on
   // disk (a leader's previous burst, say): their writers need not wait for the running sync,
   // which holds only later entries.

@@ -316,6 +316,7 @@ class Node : private raft::VotePolicy {
   void process();
   void process_soon();
   void send_early(const raft::Ready& ready);
+  void send_all(const std::vector<raft::Message>& messages);  // through the observer, in order
   bool finish_ready(raft::Ready& ready, bool saved);
   bool syncs_off_thread(const raft::Ready& ready) const;
   void start_log_sync(raft::Ready ready);
