@@ -112,6 +112,12 @@ class Disk {
   // durable on return, the content as durable as the last sync() of `from` made it.
   virtual void rename(const std::string& from, const std::string& to) = 0;
   virtual std::vector<std::string> list() const = 0;
+  // A hint that `name` is an append-only log whose reader takes a run of zero bytes at its end
+  // for the end of the log. The Disk may then write zeros ahead of the appends, so that the
+  // sync() of an append overwrites blocks the file already has and need not record a new size
+  // (ext4: one write and a flush instead of data, inode and flush). read() returns those zeros
+  // too. Ignoring the hint is always correct.
+  virtual void zero_ahead(const std::string& name) { (void)name; }
 };
 
 // Runs work off the node's thread (net/: one background thread; without a Worker the node runs

@@ -1,5 +1,7 @@
 #include "engine/raft_log_store.h"
 
+#include <algorithm>
+
 #include "engine/durable_framing.h"
 
 #include <fmt/format.h>
@@ -56,7 +58,10 @@ RaftLogStore::RaftLogStore(Disk& disk, std::string prefix)
     : disk_(disk),
       hs_name_(prefix + ".hs"),
       snap_name_(prefix + ".snap"),
-      log_name_(prefix + ".log") {}
+      log_name_(prefix + ".log") {
+  // load() takes zeros after the last record for the end of the log.
+  disk_.zero_ahead(log_name_);
+}
 
 raft::Restored RaftLogStore::load() {
   raft::Restored out;
@@ -106,6 +111,10 @@ raft::Restored RaftLogStore::load() {
   while (offset < file.size()) {
     const std::optional<ByteView> payload = record_at(file, offset, kMaxRecordBytes);
     if (!payload) {
+      // Zeros to the end: space the Disk wrote ahead of the appends (Disk::zero_ahead).
+      if (std::all_of(file.begin() + static_cast<std::ptrdiff_t>(offset), file.end(),
+                      [](std::uint8_t b) { return b == 0; }))
+        break;
       if (const std::optional<std::size_t> next = next_valid_record(file, offset, kMaxRecordBytes))
         throw RaftLogStoreError(fmt::format(
             "{}: record at byte {} is damaged ({}) but a valid record follows at byte {}: not "

@@ -8,6 +8,7 @@
 //              (generation), an entry, "truncate from index" (a conflicting suffix), or a hard
 //              state (the last one wins; appended with the Ready's entries, one fsync). It is
 //              rewritten with replace() on compaction and on installing a received snapshot.
+//              Zeros may follow the last record (Disk::zero_ahead); load() cuts them.
 //   raft.hs    hard state as earlier versions kept it; read if present, never written.
 // The snapshot records the log generation it goes with, so a crash between writing a received
 // snapshot and rewriting the log cannot resurrect the stale log behind the new snapshot.

@@ -55,6 +55,7 @@ class CarelessDisk final : public engine::Disk {
   }
   void remove(const std::string& name) override { disk_.remove(name); }
   std::vector<std::string> list() const override { return disk_.list(); }
+  void zero_ahead(const std::string& name) override { disk_.zero_ahead(name); }
 
  private:
   engine::Disk& disk_;

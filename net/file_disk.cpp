@@ -70,9 +70,43 @@ int write_all(int fd, engine::ByteView data) {
   return 0;
 }
 
+// pwrite() until everything is written; 0 or the errno of the write that failed.
+int pwrite_all(int fd, engine::ByteView data, std::uint64_t offset) {
+  std::size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n =
+        ::pwrite(fd, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  return 0;
+}
+
+// Writes zeros over [from, to); 0 or the errno of the write that failed.
+int write_zeros(int fd, std::uint64_t from, std::uint64_t to) {
+  static const std::uint8_t zeros[1 << 16] = {};
+  for (std::uint64_t at = from; at < to;) {
+    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(sizeof zeros, to - at));
+    if (const int error = pwrite_all(fd, engine::ByteView(zeros, n), at); error != 0) return error;
+    at += n;
+  }
+  return 0;
+}
+
 // 0 or the errno of the failed fsync.
 int fsync_all(int fd) {
   while (::fsync(fd) != 0) {
+    if (errno != EINTR) return errno;
+  }
+  return 0;
+}
+
+// fdatasync: the data and what reading it back needs (its size), not the times; 0 or the errno.
+int fdatasync_all(int fd) {
+  while (::fdatasync(fd) != 0) {
     if (errno != EINTR) return errno;
   }
   return 0;
@@ -106,7 +140,7 @@ FileDisk::FileDisk(std::filesystem::path directory) : directory_(std::move(direc
 }
 
 FileDisk::~FileDisk() {
-  for (const auto& [name, fd] : open_files_) ::close(fd);
+  for (const auto& [name, file] : open_files_) ::close(file.fd);
   if (directory_fd_ >= 0) ::close(directory_fd_);
 }
 
@@ -205,30 +239,90 @@ void FileDisk::rename(const std::string& from, const std::string& to) {
   sync_directory();
 }
 
-int FileDisk::append_fd(const std::string& name) {
+FileDisk::AppendFile& FileDisk::append_file(const std::string& name) {
   std::lock_guard lock(files_mutex_);
   if (auto it = open_files_.find(name); it != open_files_.end()) return it->second;
   const auto path = path_of(name);
-  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
-  if (fd < 0 && errno == ENOENT) {
-    fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-    if (fd >= 0) new_files_.insert(name);
+  AppendFile file;
+  file.zero_ahead = zero_ahead_.contains(name);
+  // A zero-ahead file is written with pwrite() at its data's end, not at the end of its zeros.
+  const int flags = O_WRONLY | O_CLOEXEC | (file.zero_ahead ? 0 : O_APPEND);
+  file.fd = ::open(path.c_str(), flags);
+  if (file.fd < 0 && errno == ENOENT) {
+    file.fd = ::open(path.c_str(), flags | O_CREAT, 0644);
+    if (file.fd >= 0) new_files_.insert(name);
   }
-  if (fd < 0) throw disk_error("open", name, path, true);
-  open_files_.emplace(name, fd);
-  return fd;
+  if (file.fd < 0) throw disk_error("open", name, path, true);
+  if (file.zero_ahead) {
+    // Zeros a run before this one wrote are data here until the reader cuts them (it does so
+    // before it appends): appends go after them.
+    struct stat info {};
+    if (::fstat(file.fd, &info) != 0) {
+      const int error = errno;
+      ::close(file.fd);
+      throw disk_error("stat", name, path, true, error);
+    }
+    file.end = file.zeroed_to = static_cast<std::uint64_t>(info.st_size);
+  }
+  return open_files_.emplace(name, file).first->second;
 }
 
 void FileDisk::close_fd(const std::string& name) {
   std::lock_guard lock(files_mutex_);
   if (auto it = open_files_.find(name); it != open_files_.end()) {
-    ::close(it->second);
+    ::close(it->second.fd);
     open_files_.erase(it);
   }
 }
 
+void FileDisk::zero_ahead(const std::string& name) {
+  check_name(name);
+  close_fd(name);  // reopened without O_APPEND by the next append
+  std::lock_guard lock(files_mutex_);
+  zero_ahead_.insert(name);
+}
+
+void FileDisk::append_zero_ahead(const std::string& name, AppendFile& file, engine::ByteView data) {
+  // file.end <= file.zeroed_to, the file's size.
+  const std::uint64_t end = file.end + data.size();
+  if (end > file.zeroed_to) {
+    // Whole chunks, so the file's size (and its block map) changes once per kZeroAhead bytes.
+    const std::uint64_t to = (end + kZeroAhead - 1) / kZeroAhead * kZeroAhead;
+    if (write_zeros(file.fd, file.zeroed_to, to) == 0) {
+      file.zeroed_to = to;
+    } else {
+      // No room for the zeros (the disk is nearly full): the data may still fit, as a plain
+      // append past the end would.
+      while (::ftruncate(file.fd, static_cast<off_t>(file.zeroed_to)) != 0 && errno == EINTR) {
+      }
+    }
+  }
+  const int error = pwrite_all(file.fd, data, file.end);
+  if (error == 0) {
+    file.end = end;
+    file.zeroed_to = std::max(file.zeroed_to, end);
+    return;
+  }
+  // Put back what was there, so a reader still finds the log ending at file.end: zeros (a
+  // partial batch left behind could hold whole records a shorter later append would not cover),
+  // and past them, nothing.
+  int undo = 0;
+  if (end > file.zeroed_to) {
+    while (::ftruncate(file.fd, static_cast<off_t>(file.zeroed_to)) != 0) {
+      if (errno != EINTR) {
+        undo = errno;
+        break;
+      }
+    }
+  }
+  if (undo == 0) undo = write_zeros(file.fd, file.end, std::min(end, file.zeroed_to));
+  throw disk_error("write", name, directory_ / name, undo == 0, error);
+}
+
 void FileDisk::append(const std::string& name, engine::ByteView data) {
-  int fd = append_fd(name);
+  AppendFile& file = append_file(name);
+  if (file.zero_ahead) return append_zero_ahead(name, file, data);
+  const int fd = file.fd;
   struct stat before {};
   if (::fstat(fd, &before) != 0) throw disk_error("stat", name, directory_ / name, true);
   const int error = write_all(fd, data);
@@ -255,6 +349,11 @@ void FileDisk::truncate(const std::string& name, std::uint64_t size) {
   if (static_cast<std::uint64_t>(info.st_size) <= size) return;
   if (::truncate(path.c_str(), static_cast<off_t>(size)) != 0)
     throw disk_error("truncate", name, path, true);
+  std::lock_guard lock(files_mutex_);
+  if (auto it = open_files_.find(name); it != open_files_.end()) {
+    it->second.end = std::min(it->second.end, size);
+    it->second.zeroed_to = std::min(it->second.zeroed_to, size);
+  }
 }
 
 void FileDisk::sync(const std::string& name) {
@@ -264,18 +363,18 @@ void FileDisk::sync(const std::string& name) {
   bool is_new = false;
   {
     std::lock_guard lock(files_mutex_);
-    if (auto it = open_files_.find(name); it != open_files_.end()) open_fd = it->second;
+    if (auto it = open_files_.find(name); it != open_files_.end()) open_fd = it->second.fd;
     is_new = new_files_.contains(name);
   }
   if (open_fd >= 0) {
-    error = fsync_all(open_fd);
+    error = fdatasync_all(open_fd);
   } else {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
       if (errno == ENOENT) return;
       throw disk_error("open", name, path, true);
     }
-    error = fsync_all(fd);
+    error = fdatasync_all(fd);
     ::close(fd);
   }
   if (error != 0) throw disk_error("fsync", name, path, false, error);

@@ -46,8 +46,8 @@ class FileDisk final : public engine::Disk {
   void rename(const std::string& from, const std::string& to) override;
   // Shrinks the file to `size`; a missing file or a larger size is left alone.
   void truncate(const std::string& name, std::uint64_t size) override;
-  // fsync of the file, then of the directory if the file is new since the last directory sync.
-  // A missing file is left alone.
+  // fdatasync of the file, then fsync of the directory if the file is new since the last directory
+  // sync. A missing file is left alone.
   void sync(const std::string& name) override;
   void replace(const std::string& name, engine::ByteView data) override;
   // A missing file is not an error.
@@ -55,22 +55,38 @@ class FileDisk final : public engine::Disk {
   // Regular files, sorted; hidden files (names starting with '.', e.g. replace()'s temporary
   // files) are not listed.
   std::vector<std::string> list() const override;
+  // From now on `name`'s appends go into zeros written ahead of them, kZeroAhead bytes at a
+  // time, so an append's sync() writes only the data and a flush (see engine::Disk). The zeros
+  // are written where an append would pass their end (they reach the disk with that append's
+  // sync); a failed append is overwritten with zeros again, so the file still reads as before.
+  void zero_ahead(const std::string& name) override;
+
+  static constexpr std::uint64_t kZeroAhead = 1 << 20;
 
   const std::filesystem::path& directory() const { return directory_; }
 
  private:
   std::filesystem::path path_of(const std::string& name) const;
-  int append_fd(const std::string& name);
+  // An open append file: for a zero-ahead one, where its data ends and its zeros end.
+  struct AppendFile {
+    int fd = -1;
+    bool zero_ahead = false;
+    std::uint64_t end = 0;
+    std::uint64_t zeroed_to = 0;
+  };
+  AppendFile& append_file(const std::string& name);
+  void append_zero_ahead(const std::string& name, AppendFile& file, engine::ByteView data);
   void close_fd(const std::string& name);
   void sync_directory();
 
   std::filesystem::path directory_;
   int directory_fd_ = -1;
   // Files kept open for append so a WAL append costs one write(), not open+write+close.
-  std::map<std::string, int> open_files_;
+  std::map<std::string, AppendFile> open_files_;
+  std::set<std::string> zero_ahead_;  // the names zero_ahead() was called for
   // Files created since the directory was last fsynced: their names are not durable yet.
   std::set<std::string> new_files_;
-  std::mutex files_mutex_;  // guards open_files_ and new_files_ (not the I/O)
+  std::mutex files_mutex_;  // guards open_files_, new_files_ and zero_ahead_ (not the I/O)
 };
 
 }  // namespace net

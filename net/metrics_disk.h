@@ -46,6 +46,7 @@ class TimedDisk final : public engine::Disk {
   }
   void remove(const std::string& name) override { inner_.remove(name); }
   std::vector<std::string> list() const override { return inner_.list(); }
+  void zero_ahead(const std::string& name) override { inner_.zero_ahead(name); }
 
  private:
   engine::Disk& inner_;

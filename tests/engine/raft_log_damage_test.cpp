@@ -130,6 +130,27 @@ TEST(RaftLogDamage, IncompleteLastRecordIsStillCut) {
   }
 }
 
+TEST(RaftLogDamage, ZerosAfterTheLastRecordAreTheEndOfTheLog) {
+  // Disk::zero_ahead: a real disk writes zeros ahead of the appends. With or without a torn
+  // record before them, load() cuts them and keeps every whole record.
+  MemoryDisk disk = synced_log();
+  const std::size_t size = disk.raw("raft.log").size();
+  for (const std::size_t zeros : {1, 7, 8, 9, 4096}) {
+    MemoryDisk ahead = disk;
+    ahead.raw("raft.log").resize(size + zeros, 0);
+    raft::Restored r = RaftLogStore(ahead).load();
+    EXPECT_EQ(r.entries, entries(1, 6)) << zeros;
+    EXPECT_EQ(r.hard_state, kVoted) << zeros;
+    EXPECT_EQ(ahead.raw("raft.log").size(), size) << zeros;
+  }
+  // Zeros over the middle of the log are damage, not the end of it.
+  MemoryDisk zeroed = disk;
+  const std::vector<std::size_t> starts = record_starts(disk.raw("raft.log"));
+  std::fill(zeroed.raw("raft.log").begin() + static_cast<std::ptrdiff_t>(starts[2]),
+            zeroed.raw("raft.log").begin() + static_cast<std::ptrdiff_t>(starts[3]), 0);
+  EXPECT_TRUE(refusal(zeroed).starts_with(fmt::format("raft.log: record at byte {} ", starts[2])));
+}
+
 TEST(RaftLogDamage, LoadMakesWhatItReadDurable) {
   // A process killed between write and fsync leaves data only in the OS cache; raft must not
   // announce it to peers before it is durable.

@@ -53,6 +53,54 @@ TEST(FileDisk, AppendsAndReadsBack) {
   EXPECT_EQ(disk.read("raft.log"), bytes("hello world"));
 }
 
+TEST(FileDisk, ZeroAheadAppendsGoIntoZerosWrittenAheadOfThem) {
+  TempDir dir;
+  const auto path = dir / "raft.log";
+  {
+    FileDisk disk(dir.path());
+    disk.zero_ahead("raft.log");
+    disk.append("raft.log", bytes("hello "));
+    disk.append("raft.log", bytes("world"));
+    disk.sync("raft.log");
+    engine::Bytes expected = bytes("hello world");
+    expected.resize(FileDisk::kZeroAhead, 0);
+    EXPECT_EQ(disk.read("raft.log"), expected);
+    // An append past the zeros writes the next chunk of them.
+    const engine::Bytes big(FileDisk::kZeroAhead, 7);
+    disk.append("raft.log", big);
+    EXPECT_EQ(std::filesystem::file_size(path), 2 * FileDisk::kZeroAhead);
+    // The reader cuts the zeros; appends go on from the new end, zeros again ahead of them.
+    disk.truncate("raft.log", 11 + big.size());
+    EXPECT_EQ(std::filesystem::file_size(path), 11 + big.size());
+    disk.append("raft.log", bytes("!"));
+    const engine::Bytes file = *disk.read("raft.log");
+    EXPECT_EQ(file.size(), 2 * FileDisk::kZeroAhead);
+    EXPECT_EQ(file[11 + big.size()], '!');
+    EXPECT_EQ(file.back(), 0);
+  }
+  // A new instance appends after whatever the file holds (the reader cuts the zeros first).
+  FileDisk disk(dir.path());
+  disk.zero_ahead("raft.log");
+  disk.append("raft.log", bytes("?"));
+  EXPECT_EQ(std::filesystem::file_size(path), 3 * FileDisk::kZeroAhead);
+  EXPECT_EQ((*disk.read("raft.log"))[2 * FileDisk::kZeroAhead], '?');
+}
+
+TEST(FileDisk, ZeroAheadFileReplacedStartsOverAndOthersAreNotZeroed) {
+  TempDir dir;
+  FileDisk disk(dir.path());
+  disk.zero_ahead("raft.log");
+  disk.append("raft.log", bytes("old"));
+  disk.replace("raft.log", bytes("new"));
+  EXPECT_EQ(disk.read("raft.log"), bytes("new"));
+  disk.append("raft.log", bytes("er"));
+  engine::Bytes expected = bytes("newer");
+  expected.resize(FileDisk::kZeroAhead, 0);
+  EXPECT_EQ(disk.read("raft.log"), expected);
+  disk.append("store.wal", bytes("wal"));
+  EXPECT_EQ(disk.read("store.wal"), bytes("wal"));
+}
+
 TEST(FileDisk, DataSurvivesANewInstance) {
   TempDir dir;
   {
@@ -252,6 +300,32 @@ std::vector<std::string> every_file(const std::filesystem::path& dir) {
     names.push_back(entry.path().filename().string());
   std::sort(names.begin(), names.end());
   return names;
+}
+
+TEST(FileDisk, ZeroAheadWithoutRoomForTheZerosStillAppendsAndAFailedAppendIsUndone) {
+  TempDir dir;
+  FileDisk disk(dir.path());
+  disk.zero_ahead("raft.log");
+  {
+    FileSizeLimit limit(150);
+    // No room for a chunk of zeros: the data goes in as a plain append would.
+    disk.append("raft.log", engine::Bytes(100, 1));
+    EXPECT_EQ(disk.read("raft.log"), engine::Bytes(100, 1));
+    try {
+      disk.append("raft.log", engine::Bytes(100, 2));  // 50 bytes fit
+      ADD_FAILURE() << "no error";
+    } catch (const engine::DiskError& e) {
+      EXPECT_EQ(e.code(), "EFBIG");
+      EXPECT_TRUE(e.retry_safe()) << "the partial write was not undone";
+    }
+    EXPECT_EQ(disk.read("raft.log"), engine::Bytes(100, 1));
+  }
+  // With room again, the same append is made, and zeros follow it.
+  disk.append("raft.log", engine::Bytes(100, 2));
+  engine::Bytes expected(100, 1);
+  expected.resize(200, 2);
+  expected.resize(FileDisk::kZeroAhead, 0);
+  EXPECT_EQ(disk.read("raft.log"), expected);
 }
 
 TEST(FileDisk, AppendThatFailsPartwayIsCutBackSoItCanBeMadeAgain) {
