@@ -55,12 +55,13 @@ std::string temp_name(const std::string& name) {
   return fmt::format("{}{}{}", kTempPrefix, name, kTempSuffix);
 }
 
-// write() until everything is written (regular files may take less than asked for); 0 or the
-// errno of the write that failed.
-int write_all(int fd, engine::ByteView data) {
+// Calls write_some(done) until `size` bytes are written (a regular file may take less than asked
+// for); 0 or the errno of the call that failed.
+template <class WriteSome>
+int write_fully(std::size_t size, WriteSome write_some) {
   std::size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+  while (done < size) {
+    const ssize_t n = write_some(done);
     if (n < 0) {
       if (errno == EINTR) continue;
       return errno;
@@ -70,19 +71,16 @@ int write_all(int fd, engine::ByteView data) {
   return 0;
 }
 
-// pwrite() until everything is written; 0 or the errno of the write that failed.
+int write_all(int fd, engine::ByteView data) {
+  return write_fully(data.size(), [&](std::size_t done) {
+    return ::write(fd, data.data() + done, data.size() - done);
+  });
+}
+
 int pwrite_all(int fd, engine::ByteView data, std::uint64_t offset) {
-  std::size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n =
-        ::pwrite(fd, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return errno;
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  return 0;
+  return write_fully(data.size(), [&](std::size_t done) {
+    return ::pwrite(fd, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
+  });
 }
 
 // Writes zeros over [from, to); 0 or the errno of the write that failed.
@@ -96,17 +94,10 @@ int write_zeros(int fd, std::uint64_t from, std::uint64_t to) {
   return 0;
 }
 
-// 0 or the errno of the failed fsync.
-int fsync_all(int fd) {
-  while (::fsync(fd) != 0) {
-    if (errno != EINTR) return errno;
-  }
-  return 0;
-}
-
-// fdatasync: the data and what reading it back needs (its size), not the times; 0 or the errno.
-int fdatasync_all(int fd) {
-  while (::fdatasync(fd) != 0) {
+// sync_call (fsync, or fdatasync: the data and what reading it back needs, its size, not its
+// times) until it is not interrupted; 0 or the errno of the failure.
+int sync_fd(int fd, int (*sync_call)(int) = ::fsync) {
+  while (sync_call(fd) != 0) {
     if (errno != EINTR) return errno;
   }
   return 0;
@@ -206,19 +197,9 @@ void FileDisk::write_at(const std::string& name, std::uint64_t offset, engine::B
   const auto path = path_of(name);
   int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
   if (fd < 0) throw disk_error("open", name, path, true);
-  std::size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n =
-        ::pwrite(fd, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int error = errno;
-      ::close(fd);
-      throw disk_error("write", name, path, true, error);
-    }
-    done += static_cast<std::size_t>(n);
-  }
+  const int error = pwrite_all(fd, data, offset);
   ::close(fd);
+  if (error != 0) throw disk_error("write", name, path, true, error);
 }
 
 void FileDisk::rename(const std::string& from, const std::string& to) {
@@ -367,14 +348,14 @@ void FileDisk::sync(const std::string& name) {
     is_new = new_files_.contains(name);
   }
   if (open_fd >= 0) {
-    error = fdatasync_all(open_fd);
+    error = sync_fd(open_fd, ::fdatasync);
   } else {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
       if (errno == ENOENT) return;
       throw disk_error("open", name, path, true);
     }
-    error = fdatasync_all(fd);
+    error = sync_fd(fd, ::fdatasync);
     ::close(fd);
   }
   if (error != 0) throw disk_error("fsync", name, path, false, error);
@@ -392,7 +373,7 @@ void FileDisk::replace(const std::string& name, engine::ByteView data) {
   int error = write_all(fd, data);
   if (error != 0) {
     failed = "write";
-  } else if ((error = fsync_all(fd)) != 0) {
+  } else if ((error = sync_fd(fd)) != 0) {
     failed = "fsync";
   }
   ::close(fd);
@@ -446,7 +427,7 @@ void FileDisk::sync_directory() {
     std::lock_guard lock(files_mutex_);
     created = new_files_;
   }
-  if (const int error = fsync_all(directory_fd_); error != 0)
+  if (const int error = sync_fd(directory_fd_); error != 0)
     throw disk_error("fsync", ".", directory_, false, error);
   // Every name created before the fsync is now durable (not one another thread made since).
   std::lock_guard lock(files_mutex_);
