@@ -94,6 +94,14 @@ int write_zeros(int fd, std::uint64_t from, std::uint64_t to) {
   return 0;
 }
 
+// ftruncate() until it is not interrupted; 0 or the errno of the failure.
+int truncate_fd(int fd, std::uint64_t size) {
+  while (::ftruncate(fd, static_cast<off_t>(size)) != 0) {
+    if (errno != EINTR) return errno;
+  }
+  return 0;
+}
+
 // sync_call (fsync, or fdatasync: the data and what reading it back needs, its size, not its
 // times) until it is not interrupted; 0 or the errno of the failure.
 int sync_fd(int fd, int (*sync_call)(int) = ::fsync) {
@@ -258,9 +266,12 @@ void FileDisk::close_fd(const std::string& name) {
 
 void FileDisk::zero_ahead(const std::string& name) {
   check_name(name);
+  {
+    std::lock_guard lock(files_mutex_);
+    // Again (a second RaftLogStore on this disk): the open file keeps where its data ends.
+    if (!zero_ahead_.insert(name).second) return;
+  }
   close_fd(name);  // reopened without O_APPEND by the next append
-  std::lock_guard lock(files_mutex_);
-  zero_ahead_.insert(name);
 }
 
 void FileDisk::append_zero_ahead(const std::string& name, AppendFile& file, engine::ByteView data) {
@@ -273,9 +284,8 @@ void FileDisk::append_zero_ahead(const std::string& name, AppendFile& file, engi
       file.zeroed_to = to;
     } else {
       // No room for the zeros (the disk is nearly full): the data may still fit, as a plain
-      // append past the end would.
-      while (::ftruncate(file.fd, static_cast<off_t>(file.zeroed_to)) != 0 && errno == EINTR) {
-      }
+      // append past the end would (if even the cut fails, the data overwrites what is left).
+      truncate_fd(file.fd, file.zeroed_to);
     }
   }
   const int error = pwrite_all(file.fd, data, file.end);
@@ -287,15 +297,7 @@ void FileDisk::append_zero_ahead(const std::string& name, AppendFile& file, engi
   // Put back what was there, so a reader still finds the log ending at file.end: zeros (a
   // partial batch left behind could hold whole records a shorter later append would not cover),
   // and past them, nothing.
-  int undo = 0;
-  if (end > file.zeroed_to) {
-    while (::ftruncate(file.fd, static_cast<off_t>(file.zeroed_to)) != 0) {
-      if (errno != EINTR) {
-        undo = errno;
-        break;
-      }
-    }
-  }
+  int undo = end > file.zeroed_to ? truncate_fd(file.fd, file.zeroed_to) : 0;
   if (undo == 0) undo = write_zeros(file.fd, file.end, std::min(end, file.zeroed_to));
   throw disk_error("write", name, directory_ / name, undo == 0, error);
 }
@@ -310,13 +312,7 @@ void FileDisk::append(const std::string& name, engine::ByteView data) {
   if (error == 0) return;
   // A full disk often takes part of the data first. Cut that partial record off again, so the
   // file is as it was and the caller may simply append it again later.
-  int cut = 0;
-  while (::ftruncate(fd, before.st_size) != 0) {
-    if (errno != EINTR) {
-      cut = errno;
-      break;
-    }
-  }
+  const int cut = truncate_fd(fd, static_cast<std::uint64_t>(before.st_size));
   throw disk_error("write", name, directory_ / name, cut == 0, error);
 }
 

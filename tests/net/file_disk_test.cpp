@@ -86,6 +86,18 @@ TEST(FileDisk, ZeroAheadAppendsGoIntoZerosWrittenAheadOfThem) {
   EXPECT_EQ((*disk.read("raft.log"))[2 * FileDisk::kZeroAhead], '?');
 }
 
+TEST(FileDisk, ZeroAheadGivenAgainKeepsAppendingWhereTheDataEnds) {
+  TempDir dir;
+  FileDisk disk(dir.path());
+  disk.zero_ahead("raft.log");
+  disk.append("raft.log", bytes("ab"));
+  disk.zero_ahead("raft.log");  // a second RaftLogStore on the same disk
+  disk.append("raft.log", bytes("cd"));
+  engine::Bytes expected = bytes("abcd");
+  expected.resize(FileDisk::kZeroAhead, 0);
+  EXPECT_EQ(disk.read("raft.log"), expected);
+}
+
 TEST(FileDisk, ZeroAheadFileReplacedStartsOverAndOthersAreNotZeroed) {
   TempDir dir;
   FileDisk disk(dir.path());
