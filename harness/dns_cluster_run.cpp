@@ -61,6 +61,7 @@ DnsDriverOptions dns_node_options(const Scenario& scenario, const Knobs& k) {
   o.store_snapshot_scales = false;    // ... as often as before the rule for large zones
   o.disk_retry_interval = 200ms;
   driver.log_sync = k.log_sync_us * (sim::kMillisecond / 1000);
+  driver.store_snapshot = k.store_snapshot_us * (sim::kMillisecond / 1000);
   o.import_copy_records = static_cast<std::size_t>(k.import_copy_records);
   o.import_slice = 2;  // an import by copy takes several turns, with messages in between
   if (!k.bug.empty()) find_bug_switch(scenario, k.bug).dns_run(driver);

@@ -42,6 +42,10 @@ DnsNodeDriver::DnsNodeDriver(engine::NodeId id, std::uint64_t incarnation, const
   options_.id = id;
   options_.join = options.joiners.contains(id);
   if (log_sync_ > 0) options_.log_syncer = this;
+  if (options.store_snapshot > 0) {
+    snapshot_worker_ = std::make_unique<SnapshotWorker>(*this, options.store_snapshot);
+    options_.worker = snapshot_worker_.get();
+  }
   if (options_.members.empty())
     for (engine::NodeId n = 1; n <= world_.nodes(); ++n) options_.members.push_back(n);
   engine::Transport& transport = *this;
@@ -67,7 +71,24 @@ DnsNodeDriver::DnsNodeDriver(engine::NodeId id, std::uint64_t incarnation, const
 }
 
 DnsNodeDriver::~DnsNodeDriver() {
+  // A crash: a snapshot still being written is lost (the node's destructor would wait for it).
+  if (snapshot_worker_) snapshot_worker_->drop();
   node_.reset();
+}
+
+void DnsNodeDriver::SnapshotWorker::run(std::function<void()> work, std::function<void()> done) {
+  work_ = std::move(work);
+  driver_.start_timer(engine::Duration(delay_), [this, done = std::move(done)] {
+    wait();
+    done();
+  });
+}
+
+void DnsNodeDriver::SnapshotWorker::wait() {
+  if (!work_) return;
+  std::function<void()> work = std::move(work_);
+  work_ = nullptr;
+  work();
 }
 
 void DnsNodeDriver::run(std::function<void()> work, std::function<void()> done) {

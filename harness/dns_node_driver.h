@@ -42,6 +42,10 @@ struct DnsDriverOptions {
   // > 0: the node's raft log fsync runs off its thread (NodeOptions::log_syncer) and returns this
   // long after it starts; a crash meanwhile loses what it would have made durable.
   sim::SimTime log_sync = 0;
+  // > 0: the node's local-datastore snapshots run off its thread (NodeOptions::worker; with it
+  // the checkpoints by snapshot) and are written this long after they start; a crash meanwhile
+  // loses the write (the old snapshot stays, as after a crash in the middle of a replace()).
+  sim::SimTime store_snapshot = 0;
   // The PRNG stream of each process: a fmt pattern over {node} and {incarnation}.
   std::string random_stream = "dns-node-n{node}-{incarnation}";
   // The zone file node `n` imports on first boot (default: dns_workload.h's dns_zone_file).
@@ -108,6 +112,19 @@ class DnsNodeDriver final : private engine::Clock,
   // engine::Worker, for the log syncer: the work runs when its time has come (or on wait()).
   void run(std::function<void()> work, std::function<void()> done) override;
   void wait() override;
+  // engine::Worker for the local-datastore snapshots: like the log syncer's, on its own timer.
+  class SnapshotWorker final : public engine::Worker {
+   public:
+    SnapshotWorker(DnsNodeDriver& driver, sim::SimTime delay) : driver_(driver), delay_(delay) {}
+    void run(std::function<void()> work, std::function<void()> done) override;
+    void wait() override;
+    void drop() { work_ = nullptr; }  // the process crashed before the work ran
+
+   private:
+    DnsNodeDriver& driver_;
+    sim::SimTime delay_;
+    std::function<void()> work_;  // started, not run yet
+  };
   // Follows the node's disk fault: the serving checks while it lasts, and the restart request.
   void watch_disk_fault();
   // Whether the disk failed a call since the last durability check: then what the node now
@@ -152,6 +169,7 @@ class DnsNodeDriver final : private engine::Clock,
   std::uint64_t watched_failures_ = 0;           // ... as of the last look at the node's disk fault
   std::unique_ptr<CarelessDisk> careless_disk_;  // only with a disk bug switch on
   bool needed_transfer_ = false;                 // this process found it needed a peer's datastore
+  std::unique_ptr<SnapshotWorker> snapshot_worker_;  // only with DnsDriverOptions::store_snapshot
   std::unique_ptr<engine::Node> node_;  // last: destroyed first, while the rest still exists
 };
 

@@ -178,6 +178,8 @@ std::string reproduce_command(const RunOptions& o) {
   if (k.election_ms != d.election_ms) cmd += fmt::format(" --election-ms {}", k.election_ms);
   if (k.heartbeat_ms != d.heartbeat_ms) cmd += fmt::format(" --heartbeat-ms {}", k.heartbeat_ms);
   if (k.log_sync_us != d.log_sync_us) cmd += fmt::format(" --log-sync-us {}", k.log_sync_us);
+  if (k.store_snapshot_us != d.store_snapshot_us)
+    cmd += fmt::format(" --store-snapshot-us {}", k.store_snapshot_us);
   if (k.import_copy_records != d.import_copy_records)
     cmd += fmt::format(" --import-copy-records {}", k.import_copy_records);
   if (o.outcome_checks_only) cmd += " --outcome-only";

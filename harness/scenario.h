@@ -64,6 +64,10 @@ struct Knobs {
   // DNS scenarios: the nodes run the raft log's fsync off their thread (NodeOptions::log_syncer),
   // finishing this many microseconds after it starts; 0: the fsync is inline.
   std::int64_t log_sync_us = 0;
+  // DNS scenarios: the nodes write local-datastore snapshots (and checkpoints by snapshot) off
+  // their thread (NodeOptions::worker), each finishing this many microseconds after it starts;
+  // 0: inline.
+  std::int64_t store_snapshot_us = 0;
   // DNS scenarios: a zone file of at least this many records is imported by copy
   // (NodeOptions::import_copy_records; engine/import_copy.h); 0: every import goes through raft.
   std::int64_t import_copy_records = 0;

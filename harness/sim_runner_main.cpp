@@ -160,7 +160,8 @@ int main(int argc, char** argv) {
   bool check_determinism = false, trace = false, outcome_only = false;
   std::optional<std::size_t> nodes;
   std::optional<double> time_s, loss, dup, crash_rate, partition_rate, disk_fault_rate;
-  std::optional<std::int64_t> drift, checkpoint_ms, election_ms, heartbeat_ms, log_sync_us;
+  std::optional<std::int64_t> drift, checkpoint_ms, election_ms, heartbeat_ms, log_sync_us,
+      store_snapshot_us;
   std::optional<std::int64_t> import_copy_records;
   std::string sites;
   std::optional<std::size_t> snapshot_chunk_bytes, transfer_chunk_bytes;
@@ -216,6 +217,10 @@ int main(int argc, char** argv) {
   app.add_option("--log-sync-us", log_sync_us,
                  "DNS scenarios: the raft log's fsync runs off the node's thread and returns this "
                  "many microseconds later, while the node goes on (0: inline, the default)");
+  app.add_option("--store-snapshot-us", store_snapshot_us,
+                 "DNS scenarios: local-datastore snapshots (and checkpoints by snapshot) are "
+                 "written off the node's thread and finish this many microseconds later, while "
+                 "the node goes on (0: inline, the default)");
   app.add_option("--import-copy-records", import_copy_records,
                  "DNS scenarios: a zone file of at least this many records is imported by copy "
                  "(one entry; the other nodes copy the importer's datastore); 0: never, the "
@@ -247,6 +252,11 @@ int main(int argc, char** argv) {
       if (*log_sync_us < 0 || *log_sync_us > 1'000'000)
         throw std::invalid_argument("--log-sync-us must be 0..1000000");
       k.log_sync_us = *log_sync_us;
+    }
+    if (store_snapshot_us) {
+      if (*store_snapshot_us < 0 || *store_snapshot_us > 10'000'000)
+        throw std::invalid_argument("--store-snapshot-us must be 0..10000000");
+      k.store_snapshot_us = *store_snapshot_us;
     }
     if (import_copy_records) {
       if (*import_copy_records < 0)
