@@ -34,16 +34,18 @@ DnsNodeDriver::DnsNodeDriver(engine::NodeId id, std::uint64_t incarnation, const
       dns_checks_(env.dns_checks),
       options_(options.engine),
       fsync_(options.fsync),
-      log_sync_(options.log_sync),
       trace_(options.trace),
       random_(world_.stream(stream_name(options.random_stream, id, incarnation))),
       checked_failures_(world_.disk(id).failed_calls()),
       watched_failures_(checked_failures_) {
   options_.id = id;
   options_.join = options.joiners.contains(id);
-  if (log_sync_ > 0) options_.log_syncer = this;
+  if (options.log_sync > 0) {
+    log_syncer_ = std::make_unique<TimedWorker>(*this, options.log_sync);
+    options_.log_syncer = log_syncer_.get();
+  }
   if (options.store_snapshot > 0) {
-    snapshot_worker_ = std::make_unique<SnapshotWorker>(*this, options.store_snapshot);
+    snapshot_worker_ = std::make_unique<TimedWorker>(*this, options.store_snapshot);
     options_.worker = snapshot_worker_.get();
   }
   if (options_.members.empty())
@@ -71,12 +73,13 @@ DnsNodeDriver::DnsNodeDriver(engine::NodeId id, std::uint64_t incarnation, const
 }
 
 DnsNodeDriver::~DnsNodeDriver() {
-  // A crash: a snapshot still being written is lost (the node's destructor would wait for it).
+  // A crash: a sync or snapshot still running is lost (the node's destructor would wait for it).
+  if (log_syncer_) log_syncer_->drop();
   if (snapshot_worker_) snapshot_worker_->drop();
   node_.reset();
 }
 
-void DnsNodeDriver::SnapshotWorker::run(std::function<void()> work, std::function<void()> done) {
+void DnsNodeDriver::TimedWorker::run(std::function<void()> work, std::function<void()> done) {
   work_ = std::move(work);
   driver_.start_timer(engine::Duration(delay_), [this, done = std::move(done)] {
     wait();
@@ -84,25 +87,10 @@ void DnsNodeDriver::SnapshotWorker::run(std::function<void()> work, std::functio
   });
 }
 
-void DnsNodeDriver::SnapshotWorker::wait() {
+void DnsNodeDriver::TimedWorker::wait() {
   if (!work_) return;
   std::function<void()> work = std::move(work_);
   work_ = nullptr;
-  work();
-}
-
-void DnsNodeDriver::run(std::function<void()> work, std::function<void()> done) {
-  log_sync_work_ = std::move(work);
-  start_timer(engine::Duration(log_sync_), [this, done = std::move(done)] {
-    wait();
-    done();
-  });
-}
-
-void DnsNodeDriver::wait() {
-  if (!log_sync_work_) return;
-  std::function<void()> work = std::move(log_sync_work_);
-  log_sync_work_ = nullptr;
   work();
 }
 

@@ -59,8 +59,7 @@ struct DnsDriverOptions {
 
 class DnsNodeDriver final : private engine::Clock,
                             private engine::Transport,
-                            private engine::NodeObserver,
-                            private engine::Worker {
+                            private engine::NodeObserver {
  public:
   using Options = DnsDriverOptions;
 
@@ -109,13 +108,11 @@ class DnsNodeDriver final : private engine::Clock,
   // After each event: the role change in the trace and the hooks, then the invariants that look
   // at the node's whole state.
   void after_event();
-  // engine::Worker, for the log syncer: the work runs when its time has come (or on wait()).
-  void run(std::function<void()> work, std::function<void()> done) override;
-  void wait() override;
-  // engine::Worker for the local-datastore snapshots: like the log syncer's, on its own timer.
-  class SnapshotWorker final : public engine::Worker {
+  // engine::Worker for the log syncer and the local-datastore snapshots: the work runs `delay`
+  // after it starts, on the node's clock (or on wait()), then `done`.
+  class TimedWorker final : public engine::Worker {
    public:
-    SnapshotWorker(DnsNodeDriver& driver, sim::SimTime delay) : driver_(driver), delay_(delay) {}
+    TimedWorker(DnsNodeDriver& driver, sim::SimTime delay) : driver_(driver), delay_(delay) {}
     void run(std::function<void()> work, std::function<void()> done) override;
     void wait() override;
     void drop() { work_ = nullptr; }  // the process crashed before the work ran
@@ -144,9 +141,7 @@ class DnsNodeDriver final : private engine::Clock,
   DnsInvariants* dns_checks_;
   engine::NodeOptions options_;
   sim::SimTime fsync_;
-  sim::SimTime log_sync_;
-  std::function<void()> log_sync_work_;  // started, not run yet
-  raft::Index synced_commit_ = 0;        // raft's commit when no log sync last ran
+  raft::Index synced_commit_ = 0;  // raft's commit when no log sync last ran
   bool trace_;
   sim::Prng random_;
   dns::Database serving_;
@@ -169,7 +164,8 @@ class DnsNodeDriver final : private engine::Clock,
   std::uint64_t watched_failures_ = 0;           // ... as of the last look at the node's disk fault
   std::unique_ptr<CarelessDisk> careless_disk_;  // only with a disk bug switch on
   bool needed_transfer_ = false;                 // this process found it needed a peer's datastore
-  std::unique_ptr<SnapshotWorker> snapshot_worker_;  // only with DnsDriverOptions::store_snapshot
+  std::unique_ptr<TimedWorker> log_syncer_;      // only with DnsDriverOptions::log_sync
+  std::unique_ptr<TimedWorker> snapshot_worker_;  // only with DnsDriverOptions::store_snapshot
   std::unique_ptr<engine::Node> node_;  // last: destroyed first, while the rest still exists
 };
 
