@@ -1,11 +1,13 @@
-"""updates: DNS UPDATE writes (dnsperf -u) against ours and PUTs (wrk) against etcd
-(experiments/update_bench): writes/s, p50/p99 and server CPU per write, with issue 16's target 4."""
+"""updates: DNS UPDATE writes against ours and PUTs against etcd from one load client
+(experiments/update_bench, build/write-load): writes/s, p50/p99, server CPU per write and client
+CPU per request, with issue 16's target 4."""
 
 from plotting import figure, save
 from summary import Outcome, fmt, median, number, ratio, read_csv, write_csv
 
 HEADER = ["mode", "system", "clients", "round", "committed", "committed_per_s", "latency_p50_ms",
-          "latency_p99_ms", "failed", "server_cpu_ms_per_write", "verified"]
+          "latency_p99_ms", "failed", "server_cpu_ms_per_write", "verified",
+          "client_cpu_us_per_request"]
 TARGET_CLIENTS = (32, 128)
 
 
@@ -62,6 +64,9 @@ def summarize(ctx) -> Outcome:
                              f"{fmt(med('ours', n, 'server_cpu_ms_per_write'), 3)} / "
                              f"{fmt(med('etcd', n, 'server_cpu_ms_per_write'), 3)} "
                              f"({fmt(cpu, 2)})"))
+        out.headline.append((f"{n} clients: load client CPU us per request ours / etcd",
+                             f"{fmt(med('ours', n, 'client_cpu_us_per_request'), 1)} / "
+                             f"{fmt(med('etcd', n, 'client_cpu_us_per_request'), 1)}"))
         if n in TARGET_CLIENTS:
             met = [w >= 3, p99 <= 1, cpu <= 1 / 3]
             verdicts.append(f"{n} clients: writes {fmt(w, 2)}x ({'met' if met[0] else 'NOT met'}),"
