@@ -674,7 +674,21 @@ void Node::log_sync_done(raft::Ready& ready, std::exception_ptr error) {
   }
   raft_store_.synced();
   observer_->on_raft_persisted(ready);
-  if (finish_ready(ready, true)) raft_->advance();
+  // Inside process() for what finish_ready() runs: a write answered there may propose again
+  // (the simulator's clients do, at once), and that process() must wait for advance(), or raft
+  // hands this Ready's entries out a second time in a new one, whose committed entries then
+  // wait for its sync while later ones apply during it (laggard-transfer, seed 1,
+  // --log-sync-us 20000: "applying index 14 after 7"). The process() below takes it.
+  processing_ = true;
+  bool finished = false;
+  try {
+    finished = finish_ready(ready, true);
+  } catch (...) {
+    processing_ = false;
+    throw;
+  }
+  processing_ = false;
+  if (finished) raft_->advance();
   process();
 }
 
