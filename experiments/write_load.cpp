@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -26,7 +27,6 @@
 #include <cstring>
 #include <ctime>
 #include <numeric>
-#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -93,6 +93,9 @@ struct Slot {
 // DNS UPDATE: adds "<tag>-<n>.<zone> 300 A 10.x.y.z", signed with the key.
 class DnsWrites {
  public:
+  // A late answer carries the old ID and is ignored: the slot sends its next request.
+  static constexpr bool kRetryAfterTimeout = true;
+
   DnsWrites(dns::Name zone, dns::tsig::Key key, std::string tag)
       : zone_(std::move(zone)), key_(std::move(key)), tag_(std::move(tag)) {}
 
@@ -148,6 +151,9 @@ class DnsWrites {
 // etcd v3 JSON gateway: POST /v3/kv/put of a distinct key (base64, as that API wants).
 class EtcdWrites {
  public:
+  // A late response would be taken for the next request's: the slot stays idle.
+  static constexpr bool kRetryAfterTimeout = false;
+
   EtcdWrites(const Endpoint& server, std::string tag) : prefix_(std::move(tag) + "-") {
     // Every key has the same length, so every request is this one with other key characters:
     // the loop only writes those (as the wrk script keeps its base64 groups precomputed).
@@ -289,7 +295,7 @@ Tally run(Writes& writes, const Endpoint& server, int clients, std::chrono::mill
         if (!slot.in_flight || now - slot.sent < timeout) continue;
         ++tally.timeouts;
         slot.in_flight = false;
-        if (now < stop) start_one(slot, now);
+        if (now < stop && Writes::kRetryAfterTimeout) start_one(slot, now);
       }
     }
     const bool busy =
@@ -307,7 +313,7 @@ Tally run(Writes& writes, const Endpoint& server, int clients, std::chrono::mill
   return tally;
 }
 
-std::uint32_t percentile(std::vector<std::uint32_t> sorted, double p) {
+std::uint32_t percentile(const std::vector<std::uint32_t>& sorted, double p) {
   if (sorted.empty()) return 0;
   const std::size_t at =
       std::min(sorted.size() - 1, static_cast<std::size_t>(p / 100.0 * sorted.size()));
