@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -58,7 +59,12 @@ Endpoint parse_endpoint(const std::string& text) {
   const std::string host = text.substr(0, colon);
   if (::inet_pton(AF_INET, host.c_str(), &e.address.sin_addr) != 1)
     throw std::runtime_error(text + ": not an IPv4 address");
-  e.address.sin_port = htons(static_cast<std::uint16_t>(std::stoi(text.substr(colon + 1))));
+  const std::string port = text.substr(colon + 1);
+  unsigned value = 0;
+  const auto [end, error] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (error != std::errc() || end != port.data() + port.size() || value == 0 || value > 65535)
+    throw std::runtime_error(text + ": not a port 1..65535 after the colon");
+  e.address.sin_port = htons(static_cast<std::uint16_t>(value));
   return e;
 }
 
