@@ -28,6 +28,10 @@ UnframedFile unframe_file(std::uint8_t version, const Bytes& file);
 
 // [length][crc][kind][body written by write_body].
 Bytes frame_record(std::uint8_t kind, auto&& write_body);
+// The same record appended to `out`: the body is written in place, not built apart and copied
+// (a checkpoint frames thousands of journal and WAL records; the copies were a tenth of a
+// follower's engine thread under an UPDATE load).
+void append_record(Bytes& out, std::uint8_t kind, auto&& write_body);
 
 // The payload of the complete, checksum-valid record at `offset` (at most max_length bytes), or
 // nullopt if there is none: the end of the file or a torn tail.
@@ -48,17 +52,24 @@ std::string record_problem(const Bytes& file, std::size_t offset,
 
 std::uint32_t frame_checksum(ByteView data);
 
-Bytes frame_record(std::uint8_t kind, auto&& write_body) {
-  Bytes payload;
-  raft::ByteWriter w(payload);
+void append_record(Bytes& out, std::uint8_t kind, auto&& write_body) {
+  const std::size_t header = out.size();
+  out.resize(header + kRecordFrameHeader);
+  raft::ByteWriter w(out);
   w.u8(kind);
   write_body(w);
+  const ByteView payload(out.data() + header + kRecordFrameHeader,
+                         out.size() - header - kRecordFrameHeader);
+  const std::uint32_t fields[2] = {static_cast<std::uint32_t>(payload.size()),
+                                   frame_checksum(payload)};
+  for (int f = 0; f < 2; ++f)
+    for (int i = 0; i < 4; ++i)
+      out[header + 4 * f + i] = static_cast<std::uint8_t>(fields[f] >> (8 * i));
+}
+
+Bytes frame_record(std::uint8_t kind, auto&& write_body) {
   Bytes out;
-  out.reserve(kRecordFrameHeader + payload.size());
-  raft::ByteWriter framed(out);
-  framed.u32(static_cast<std::uint32_t>(payload.size()));
-  framed.u32(frame_checksum(payload));
-  out.insert(out.end(), payload.begin(), payload.end());
+  append_record(out, kind, write_body);
   return out;
 }
 

@@ -76,7 +76,13 @@ void replay(const JournalBatch& b, dns::ZoneJournal& journal) {
 }  // namespace
 
 Bytes encode_journal_batch(const JournalBatch& b) {
-  return frame_record(kBatchKind, [&](raft::ByteWriter& w) {
+  Bytes out;
+  append_journal_batch(out, b);
+  return out;
+}
+
+void append_journal_batch(Bytes& out, const JournalBatch& b) {
+  append_record(out, kBatchKind, [&](raft::ByteWriter& w) {
     w.u64(b.index);
     w.u32(static_cast<std::uint32_t>(b.reset.size()));
     for (const dns::Name& apex : b.reset) put_name(w, apex);
@@ -154,10 +160,7 @@ void JournalStore::load(raft::Index hw, dns::ZoneJournal& journal,
 void JournalStore::append(std::span<const JournalBatch> batches, const dns::ZoneJournal& journal) {
   if (batches.empty()) return;
   Bytes out;
-  for (const JournalBatch& b : batches) {
-    const Bytes record = encode_journal_batch(b);
-    out.insert(out.end(), record.begin(), record.end());
-  }
+  for (const JournalBatch& b : batches) append_journal_batch(out, b);
   disk_.append(name_, out);
   disk_.sync(name_);
   file_bytes_ += out.size();
@@ -175,8 +178,7 @@ void JournalStore::rewrite(const dns::ZoneJournal& journal) {
     JournalBatch b;
     b.index = d->index;
     b.diffs.push_back(*d);
-    const Bytes record = encode_journal_batch(b);
-    out.insert(out.end(), record.begin(), record.end());
+    append_journal_batch(out, b);
   }
   disk_.replace(name_, out);
   file_bytes_ = out.size();

@@ -31,6 +31,7 @@ struct JournalBatch {
 
 // One record's bytes, framed.
 Bytes encode_journal_batch(const JournalBatch& batch);
+void append_journal_batch(Bytes& out, const JournalBatch& batch);  // the same, added to out
 
 // A journal file read back: its complete records, and where a torn tail (if any) begins.
 struct JournalScan {

@@ -268,18 +268,19 @@ void LocalStore::append(std::span<const StoredBatch> batches, raft::Index new_hw
   }
 
   Bytes data;
-  auto add = [&](const Bytes& record) { data.insert(data.end(), record.begin(), record.end()); };
-  if (wal_bytes_ == 0) add(header_record(snapshot_index_));
+  if (wal_bytes_ == 0) data = header_record(snapshot_index_);
   for (size_t k = 0; k < batches.size(); ++k) {
     // Only the last batch may claim the entries after it; earlier ones vouch for themselves.
     const raft::Index hw_after = k + 1 == batches.size() ? new_hw : batches[k].index;
-    add(wal_record(WalKind::Batch, [&](raft::ByteWriter& w) {
+    append_record(data, static_cast<std::uint8_t>(WalKind::Batch), [&](raft::ByteWriter& w) {
       w.u64(batches[k].index);
       w.u64(hw_after);
       put_changes(w, batches[k].changes);
-    }));
+    });
   }
-  if (batches.empty()) add(wal_record(WalKind::Mark, [&](raft::ByteWriter& w) { w.u64(new_hw); }));
+  if (batches.empty())
+    append_record(data, static_cast<std::uint8_t>(WalKind::Mark),
+                  [&](raft::ByteWriter& w) { w.u64(new_hw); });
 
   disk_.append(wal_name_, data);
   wal_bytes_ += data.size();

@@ -32,24 +32,25 @@ ByteView unframe_or_throw(const std::string& name, const Bytes& file,
   return *f.payload;
 }
 
-Bytes record(RecordKind kind, auto&& write_body) {
-  return frame_record(static_cast<std::uint8_t>(kind), write_body);
+// Each adds its record to `out` (a Ready's records go to the log in one write).
+void record(Bytes& out, RecordKind kind, auto&& write_body) {
+  append_record(out, static_cast<std::uint8_t>(kind), write_body);
 }
 
-Bytes header_record(std::uint64_t generation) {
-  return record(RecordKind::Header, [&](raft::ByteWriter& w) { w.u64(generation); });
+void header_record(Bytes& out, std::uint64_t generation) {
+  record(out, RecordKind::Header, [&](raft::ByteWriter& w) { w.u64(generation); });
 }
 
-Bytes entry_record(const raft::Entry& e) {
-  return record(RecordKind::Entry, [&](raft::ByteWriter& w) { raft::put_entry(w, e); });
+void entry_record(Bytes& out, const raft::Entry& e) {
+  record(out, RecordKind::Entry, [&](raft::ByteWriter& w) { raft::put_entry(w, e); });
 }
 
-Bytes truncate_record(raft::Index from) {
-  return record(RecordKind::Truncate, [&](raft::ByteWriter& w) { w.u64(from); });
+void truncate_record(Bytes& out, raft::Index from) {
+  record(out, RecordKind::Truncate, [&](raft::ByteWriter& w) { w.u64(from); });
 }
 
-Bytes hard_state_record(const raft::HardState& hs) {
-  return record(RecordKind::HardState, [&](raft::ByteWriter& w) { raft::put_hard_state(w, hs); });
+void hard_state_record(Bytes& out, const raft::HardState& hs) {
+  record(out, RecordKind::HardState, [&](raft::ByteWriter& w) { raft::put_hard_state(w, hs); });
 }
 
 }  // namespace
@@ -208,12 +209,12 @@ void RaftLogStore::write(const raft::Ready& ready) {
     std::erase_if(entries_, [&](const raft::Entry& e) { return e.index <= snapshot_index_; });
     rewrite_log();
   }
-  std::vector<Bytes> records;
+  Bytes records;
   std::size_t keep = entries_.size();  // entries_ before the Ready's first entry
   if (!ready.entries.empty()) {
     raft::Index front = ready.entries.front().index;
     if (!entries_.empty() && front <= entries_.back().index) {
-      records.push_back(truncate_record(front));
+      truncate_record(records, front);
       while (keep > 0 && entries_[keep - 1].index >= front) --keep;
     }
     raft::Index expect = keep == 0 ? snapshot_index_ + 1 : entries_[keep - 1].index + 1;
@@ -221,11 +222,11 @@ void RaftLogStore::write(const raft::Ready& ready) {
       throw RaftLogStoreError(
           fmt::format("{}: asked to save entry {} where {} comes next", log_name_, front, expect));
     }
-    for (const raft::Entry& e : ready.entries) records.push_back(entry_record(e));
+    for (const raft::Entry& e : ready.entries) entry_record(records, e);
   }
   // The hard state travels in the log with the entries, so a Ready costs one fsync (a separate
   // atomically replaced file cost three: the temp file, the rename's directory, and the log).
-  if (ready.hard_state) records.push_back(hard_state_record(*ready.hard_state));
+  if (ready.hard_state) hard_state_record(records, *ready.hard_state);
   if (records.empty()) return;
   append_records(records);
   entries_.resize(keep);
@@ -246,23 +247,16 @@ void RaftLogStore::compact(raft::Index upto) {
 }
 
 void RaftLogStore::rewrite_log() {
-  Bytes file = header_record(generation_);
-  if (hard_state_) {
-    Bytes r = hard_state_record(*hard_state_);
-    file.insert(file.end(), r.begin(), r.end());
-  }
-  for (const raft::Entry& e : entries_) {
-    Bytes r = entry_record(e);
-    file.insert(file.end(), r.begin(), r.end());
-  }
+  Bytes file;
+  header_record(file, generation_);
+  if (hard_state_) hard_state_record(file, *hard_state_);
+  for (const raft::Entry& e : entries_) entry_record(file, e);
   disk_.replace(log_name_, file);
   log_size_ = file.size();
   unsynced_ = false;  // replace() is durable on return
 }
 
-void RaftLogStore::append_records(const std::vector<Bytes>& records) {
-  Bytes data;
-  for (const Bytes& r : records) data.insert(data.end(), r.begin(), r.end());
+void RaftLogStore::append_records(const Bytes& data) {
   disk_.append(log_name_, data);
   unsynced_ = true;
   log_size_ += data.size();

@@ -83,7 +83,7 @@ class RaftLogStore {
   // Makes what write() appended durable, if anything is waiting for it.
   void sync();
   void rewrite_log();
-  void append_records(const std::vector<Bytes>& payloads);
+  void append_records(const Bytes& records);  // framed records, one after another
 
   Disk& disk_;
   std::string hs_name_;

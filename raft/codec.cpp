@@ -6,12 +6,17 @@
 
 namespace raft {
 
+// One insert per value, not a push_back (and its capacity check) per byte.
 void ByteWriter::u32(std::uint32_t v) {
-  for (int i = 0; i < 4; ++i) out_.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+  std::uint8_t b[4];
+  for (int i = 0; i < 4; ++i) b[i] = static_cast<std::uint8_t>(v >> (8 * i));
+  out_.insert(out_.end(), b, b + 4);
 }
 
 void ByteWriter::u64(std::uint64_t v) {
-  for (int i = 0; i < 8; ++i) out_.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+  std::uint8_t b[8];
+  for (int i = 0; i < 8; ++i) b[i] = static_cast<std::uint8_t>(v >> (8 * i));
+  out_.insert(out_.end(), b, b + 8);
 }
 
 void ByteWriter::bytes(std::span<const std::uint8_t> data) {
