@@ -28,17 +28,33 @@ inline unsigned popcount32(uint32_t v) {
 
 // A trie level: which of the 32 hash digits have a child (unused at the collision depth, where
 // every child is a node with the same hash), then the children in one block with the header.
+//
+// A branch copied from a published one, to change a slot or two, would have to take a reference
+// to each of its up to 32 children: a cold cache line each in a large zone, and as many again
+// when the old version is freed (under an UPDATE load, the top of a follower's profile and
+// growing with the zone). Instead the copy borrows them: it holds one reference to the branch it
+// was copied from (its lender, which keeps its own references to all its children) and owns
+// only the children of the digits in `owned`. A lender is never a borrower (a copy of a
+// borrower borrows from the same lender), never edited in place (the borrowers' references make
+// it shared), and never at the collision depth. A copy that would own half its children or more
+// owns them all and lets its lender go, so that a lender's stale children stay few.
+// Reference counts then count owners: parent slots that own the child, maps' roots and
+// borrowers. The writer takes ownership of a slot before it changes or descends into it.
 struct NodeMap::Branch {
   std::atomic<uint32_t> refs{1};
   uint32_t bitmap = 0;
   uint64_t edit = 0;
   uint32_t count = 0;
   uint32_t capacity = 0;
+  Branch* lender = nullptr;  // null: every child is owned
+  uint32_t owned = 0;        // with a lender: the digits whose children this branch owns
   Slot* slots() { return reinterpret_cast<Slot*>(this + 1); }
   const Slot* slots() const { return reinterpret_cast<const Slot*>(this + 1); }
 };
 
 struct NodeMap::Ops {
+  static constexpr unsigned kOwnAllAt = 16;  // owned digits at which a copy owns every child
+
   static bool is_branch(Slot s) { return (s & 1) != 0; }
   static Branch* branch(Slot s) { return reinterpret_cast<Branch*>(s & ~Slot{1}); }
   static ZoneNode* node(Slot s) { return reinterpret_cast<ZoneNode*>(s); }
@@ -63,9 +79,22 @@ struct NodeMap::Ops {
     else
       node(s)->retain();
   }
+  static bool owns(const Branch* b, uint32_t bit) { return !b->lender || (b->owned & bit); }
+  // Calls f(slot) for each child b owns.
+  template <class F>
+  static void for_owned(const Branch* b, F&& f) {
+    if (!b->lender) {
+      for (uint32_t i = 0; i < b->count; ++i) f(b->slots()[i]);
+      return;
+    }
+    uint32_t i = 0;
+    for (uint32_t bits = b->bitmap; bits != 0; bits &= bits - 1, ++i)
+      if (b->owned & (bits & (~bits + 1))) f(b->slots()[i]);
+  }
   static void release(Branch* b) {
     if (b->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
-    for (uint32_t i = 0; i < b->count; ++i) release(b->slots()[i]);
+    for_owned(b, [](Slot s) { release(s); });
+    if (b->lender) release(b->lender);
     free_branch(b);
   }
   static void release(Slot s) {
@@ -74,6 +103,19 @@ struct NodeMap::Ops {
     else
       node(s)->release();
   }
+  // Makes the child at digit `bit` (slot s) w's own, so that it can be changed, replaced or
+  // handed down: a borrowed one gets a reference of w's.
+  static void take(Branch* w, uint32_t bit, Slot s) {
+    if (owns(w, bit)) return;
+    retain(s);
+    w->owned |= bit;
+  }
+  // Gives up w's claim on the child at digit `bit`, which is leaving w's slots.
+  static void drop(Branch* w, uint32_t bit, Slot s) {
+    if (owns(w, bit)) release(s);
+    w->owned &= ~bit;
+  }
+  static void mark_owned(Branch* w, uint32_t bit) { w->owned |= bit; }
   static bool ours(const Branch* b, uint64_t edit) {
     return b->edit == edit && b->refs.load(std::memory_order_acquire) == 1;
   }
@@ -93,11 +135,31 @@ struct NodeMap::Ops {
     w->count = b->count;
     std::memcpy(w->slots(), b->slots(), b->count * sizeof(Slot));
     if (ours(b, edit)) {
-      free_branch(b);  // the children move over with their references
-    } else {
+      // The children, and the claim on a lender, move over with their references.
+      w->lender = b->lender;
+      w->owned = b->owned;
+      free_branch(b);
+      return w;
+    }
+    // Parts of this edit may still be edited in place (Zone::add goes by a node's edit and count),
+    // so they are never lent: a borrowed child could change under the borrower. Nor is the
+    // collision bucket, whose slots are not one per digit.
+    const bool lend = depth != kCollisionDepth && b->edit != edit &&
+                      (!b->lender || (b->lender->edit != edit && popcount32(b->owned) < kOwnAllAt));
+    if (!lend) {
       for (uint32_t i = 0; i < w->count; ++i) retain(w->slots()[i]);
       release(b);
+      return w;
     }
+    if (!b->lender) {
+      w->lender = b;  // the reference to b handed in becomes the claim on it
+      return w;
+    }
+    w->lender = b->lender;
+    w->lender->refs.fetch_add(1, std::memory_order_relaxed);
+    w->owned = b->owned;
+    for_owned(b, [](Slot s) { retain(s); });
+    release(b);
     return w;
   }
 
@@ -148,12 +210,14 @@ struct NodeMap::Ops {
       out = make(nullptr);
       slots[pos] = slot(out);
       w->bitmap |= bit;
+      mark_owned(w, bit);
       ++w->count;
       added = true;
       return w;
     }
     Branch* w = writable(b, edit, count, depth);
     Slot& c = w->slots()[pos];
+    take(w, bit, c);
     if (is_branch(c)) {
       c = slot(upsert(branch(c), depth + 1, key, hash, edit, make, out, added));
       return w;
@@ -187,10 +251,12 @@ struct NodeMap::Ops {
     uint32_t pos = 0;
     if (depth == kCollisionDepth) {
       while (node(slots[pos])->key() != key) ++pos;
+      release(slots[pos]);
     } else {
       const uint32_t bit = digit_bit(hash, depth);
       pos = popcount32(w->bitmap & (bit - 1));
       if (is_branch(slots[pos])) {
+        take(w, bit, slots[pos]);
         Branch* sub = erase(branch(slots[pos]), depth + 1, key, hash, edit);
         if (sub && sub->count == 1 && !is_branch(sub->slots()[0])) {
           // A branch holding a single node is replaced by the node: lookups stay short.
@@ -203,14 +269,15 @@ struct NodeMap::Ops {
           slots[pos] = slot(sub);
           return w;
         }
+        w->owned &= ~bit;  // the emptied branch's reference went with it
       } else {
-        release(slots[pos]);
+        drop(w, bit, slots[pos]);
       }
       w->bitmap &= ~bit;
     }
-    if (depth == kCollisionDepth) release(slots[pos]);
     std::memmove(slots + pos, slots + pos + 1, (w->count - pos - 1) * sizeof(Slot));
     if (--w->count == 0) {
+      if (w->lender) release(w->lender);
       free_branch(w);
       return nullptr;
     }

@@ -19,7 +19,8 @@ namespace dns {
 
 // A persistent hash array mapped trie from lowercase wire keys to ZoneNodes. Parts created under
 // the current edit id are still private to the writer and are updated in place (so a bulk load
-// is O(n)); everything else is copied on write. Readers only ever see published parts.
+// is O(n)); everything else is copied on write, a copied branch borrowing the children it does
+// not change from the branch it was copied from (zone.cpp). Readers only ever see published parts.
 // Branches and nodes carry their own atomic reference counts, and a child slot is one tagged
 // pointer, so a stored name costs 8 bytes of trie plus its share of a branch header.
 class NodeMap {

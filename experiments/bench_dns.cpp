@@ -225,6 +225,28 @@ void BM_ApplyOneChange(benchmark::State& state) {
   state.counters["zone_records"] = static_cast<double>(db.current()->record_count());
 }
 
+// New names added in batches of 40 (one published version each, as an UPDATE burst is) to a
+// zone of state.range(0) names, while readers still hold the two versions before: every batch
+// copies the paths it changes, and a version's private parts are freed two batches later. Per
+// name added; the zone grows as it runs, as under experiments/update_bench.
+void BM_AddNewNamesInBatches(benchmark::State& state) {
+  Database db;
+  db.load(make_zone(state.range(0), 1));
+  std::shared_ptr<const dns::DatabaseVersion> held[2];
+  size_t next = 0;
+  for (auto _ : state) {
+    std::vector<Change> batch;
+    for (int i = 0; i < 40; ++i)
+      batch.push_back({Change::Add, a_record(Name::from_text(fmt::format("new{}", next++),
+                                                             Name::from_text("example.com.")),
+                                             1)});
+    benchmark::DoNotOptimize(db.apply(batch));
+    held[1] = std::move(held[0]);
+    held[0] = db.current();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * 40);
+}
+
 // Building a zone from scratch (what a node does at startup or on a zone-file reload).
 void BM_LoadZone(benchmark::State& state) {
   const auto records = make_zone(state.range(0) / 4, 4);
@@ -247,6 +269,7 @@ BENCHMARK(BM_AnswerCname);
 BENCHMARK(BM_AnswerWildcard);
 BENCHMARK(BM_AnswerRefused);
 BENCHMARK(BM_LoadZone)->Arg(1'000'000)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_AddNewNamesInBatches)->Arg(100'000)->Arg(1'000'000)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_ApplyOneChange)->Arg(10'000)->Arg(1'000'000)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
