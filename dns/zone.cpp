@@ -115,7 +115,6 @@ struct NodeMap::Ops {
     if (owns(w, bit)) release(s);
     w->owned &= ~bit;
   }
-  static void mark_owned(Branch* w, uint32_t bit) { w->owned |= bit; }
   static bool ours(const Branch* b, uint64_t edit) {
     return b->edit == edit && b->refs.load(std::memory_order_acquire) == 1;
   }
@@ -210,7 +209,7 @@ struct NodeMap::Ops {
       out = make(nullptr);
       slots[pos] = slot(out);
       w->bitmap |= bit;
-      mark_owned(w, bit);
+      w->owned |= bit;  // a new child is w's own
       ++w->count;
       added = true;
       return w;

@@ -54,6 +54,19 @@ struct Node::StoreSnapshotJob {
 
 namespace {
 
+// Node::processing_ for one scope, cleared however the scope ends: a process() that a callback
+// re-enters inside it returns at once, and the outer loop drains what the callback added.
+class ProcessingScope {
+ public:
+  explicit ProcessingScope(bool& flag) : flag_(flag) { flag_ = true; }
+  ~ProcessingScope() { flag_ = false; }
+  ProcessingScope(const ProcessingScope&) = delete;
+  ProcessingScope& operator=(const ProcessingScope&) = delete;
+
+ private:
+  bool& flag_;
+};
+
 // Stands in for the bootstrap voters on a joining node that knows no other node: raft and R
 // need some configuration until the leader's snapshot (which carries the real one) arrives; a
 // node that is no voter never campaigns, so nothing is ever sent to it.
@@ -512,8 +525,8 @@ void Node::process() {
   if (processing_) return;  // a callback re-entered us; the outer loop drains what it added
   if (disk_fault_) return;  // retry_disk() finishes the Ready that failed first
   if (log_sync_in_flight_) return apply_during_log_sync();  // log_sync_done() goes on
-  processing_ = true;
-  try {
+  {
+    const ProcessingScope scope(processing_);
     while (!disk_fault_ && !log_sync_in_flight_) {
       while (!disk_fault_ && !log_sync_in_flight_ && raft_->has_ready()) {
         raft::Ready ready = raft_->ready();
@@ -529,11 +542,7 @@ void Node::process() {
       maybe_compact_raft();
       if (!raft_->has_ready()) break;
     }
-  } catch (...) {
-    processing_ = false;
-    throw;
   }
-  processing_ = false;
   publish_served();  // every burst publishes its own; this only keeps that true
 
   const raft::Status s = raft_->status();
@@ -649,14 +658,10 @@ void Node::apply_during_log_sync() {
   // which holds only later entries.
   std::vector<raft::Entry> committed = raft_->take_stable_committed();
   if (committed.empty()) return;
-  processing_ = true;
-  try {
+  {
+    const ProcessingScope scope(processing_);
     for (const raft::Entry& entry : committed) apply(entry);
-  } catch (...) {
-    processing_ = false;
-    throw;
   }
-  processing_ = false;
   publish_served();
 }
 
@@ -679,15 +684,11 @@ void Node::log_sync_done(raft::Ready& ready, std::exception_ptr error) {
   // hands this Ready's entries out a second time in a new one, whose committed entries then
   // wait for its sync while later ones apply during it (laggard-transfer, seed 1,
   // --log-sync-us 20000: "applying index 14 after 7"). The process() below takes it.
-  processing_ = true;
   bool finished = false;
-  try {
+  {
+    const ProcessingScope scope(processing_);
     finished = finish_ready(ready, true);
-  } catch (...) {
-    processing_ = false;
-    throw;
   }
-  processing_ = false;
   if (finished) raft_->advance();
   process();
 }
